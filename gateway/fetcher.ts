@@ -1,0 +1,123 @@
+// Subgraph fetches over undici pools (keep-alive, one pool per subgraph origin) instead of
+// the gateway's default make-fetch-happen. Implements just the Fetcher surface that
+// RemoteGraphQLDataSource reads.
+
+import { Agent, type Dispatcher } from 'undici';
+import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
+
+export interface UndiciFetcherOptions {
+  /** Connections per subgraph origin. */
+  connections?: number;
+  /** Headers + body timeout of one subgraph call. */
+  timeoutMs: number;
+}
+
+class ResponseHeaders implements FetcherHeaders {
+  private readonly map = new Map<string, string>();
+  constructor(raw: Record<string, string | string[] | undefined>) {
+    for (const [k, v] of Object.entries(raw)) if (v !== undefined) this.map.set(k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v);
+  }
+  append(name: string, value: string): void {
+    const k = name.toLowerCase();
+    const prev = this.map.get(k);
+    this.map.set(k, prev === undefined ? value : `${prev}, ${value}`);
+  }
+  delete(name: string): void {
+    this.map.delete(name.toLowerCase());
+  }
+  get(name: string): string | null {
+    return this.map.get(name.toLowerCase()) ?? null;
+  }
+  has(name: string): boolean {
+    return this.map.has(name.toLowerCase());
+  }
+  set(name: string, value: string): void {
+    this.map.set(name.toLowerCase(), value);
+  }
+  entries(): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+  keys(): IterableIterator<string> {
+    return this.map.keys();
+  }
+  values(): IterableIterator<string> {
+    return this.map.values();
+  }
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.map.entries();
+  }
+}
+
+/** A fully read response: the body is read once, eagerly, so text()/json()/clone() are cheap. */
+class BufferedResponse implements FetcherResponse {
+  bodyUsed = false;
+  readonly redirected = false;
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly headers: FetcherHeaders,
+    private readonly body: string,
+  ) {}
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+  get statusText(): string {
+    return this.ok ? 'OK' : `HTTP ${this.status}`;
+  }
+  async text(): Promise<string> {
+    this.bodyUsed = true;
+    return this.body;
+  }
+  async json(): Promise<unknown> {
+    this.bodyUsed = true;
+    return JSON.parse(this.body);
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    this.bodyUsed = true;
+    const buf = Buffer.from(this.body);
+    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  }
+  clone(): FetcherResponse {
+    return new BufferedResponse(this.url, this.status, this.headers, this.body);
+  }
+}
+
+export interface UndiciFetcher {
+  fetcher: Fetcher;
+  close(): Promise<void>;
+}
+
+// Subgraph URLs are few and fixed: parse each once.
+const parsedUrls = new Map<string, { origin: string; path: string }>();
+function parsedUrl(url: string): { origin: string; path: string } {
+  let parsed = parsedUrls.get(url);
+  if (!parsed) {
+    const u = new URL(url);
+    parsed = { origin: u.origin, path: u.pathname + u.search };
+    parsedUrls.set(url, parsed);
+  }
+  return parsed;
+}
+
+export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetcher {
+  const agent = new Agent({
+    connections: options.connections ?? 128,
+    keepAliveTimeout: 30_000,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  const fetcher: Fetcher = async (url: string, init?: FetcherRequestInit) => {
+    const target = parsedUrl(url);
+    const response = await agent.request({
+      origin: target.origin,
+      path: target.path,
+      method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
+      headers: init?.headers,
+      body: init?.body,
+      signal: init?.signal,
+    });
+    const body = await response.body.text();
+    return new BufferedResponse(url, response.statusCode, new ResponseHeaders(response.headers), body);
+  };
+  return { fetcher, close: () => agent.close() };
+}

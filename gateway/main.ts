@@ -1,0 +1,31 @@
+// `npm run start:gateway`: the gateway alone, on DATAEX_SUPERGRAPH (any valid supergraph).
+
+import { loadConfig } from '../lib/config.ts';
+import { readSupergraph } from './supergraph.ts';
+import { startGateway, type RunningGateway } from './server.ts';
+import { failStartup, runUntilSignal } from '../lib/process.ts';
+
+let gateway: RunningGateway;
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (e) {
+    return failStartup(e);
+  }
+})();
+try {
+  gateway = await startGateway({
+    supergraphSdl: readSupergraph(config.supergraphPath),
+    subgraphUrls: config.subgraphUrls,
+    port: config.port,
+    host: config.host,
+    subgraphTimeoutMs: config.subgraphTimeoutMs,
+    bodyLimitBytes: config.bodyLimitBytes,
+    corsOrigins: config.corsOrigins,
+  });
+} catch (e) {
+  failStartup(e);
+}
+console.log(`dataex gateway on ${gateway.url} serving ${config.supergraphPath}`);
+for (const s of gateway.subgraphs) console.log(`  subgraph ${s.name} → ${s.url}`);
+runUntilSignal(() => gateway.close());

@@ -1,0 +1,208 @@
+// Every configuration variable in one table: parsed, validated and documented from here.
+// An invalid value stops start-up with a message naming the variable. The README's table
+// lists the same variables (a test keeps them in step).
+
+import { resolve } from 'node:path';
+
+type Kind = 'port' | 'int' | 'number' | 'bool' | 'url' | 'string' | 'list' | 'path';
+
+interface VariableSpec {
+  name: string;
+  kind: Kind;
+  default: string | undefined;
+  description: string;
+}
+
+const v = (name: string, kind: Kind, def: string | undefined, description: string): VariableSpec => ({
+  name,
+  kind,
+  default: def,
+  description,
+});
+
+export const CONFIG_VARIABLES: readonly VariableSpec[] = [
+  v('DATAEX_PORT', 'port', '4000', 'Gateway port.'),
+  v('DATAEX_HOST', 'string', '127.0.0.1', 'Address every server binds to (0.0.0.0 in containers).'),
+  v('DATAEX_SUPERGRAPH', 'path', 'schema/supergraph.graphql', 'Supergraph file the gateway serves (any valid supergraph).'),
+  v('DATAEX_SUBGRAPH_URLS', 'list', undefined, 'Overrides of subgraph URLs in the supergraph: `name=url,name=url`.'),
+  v('DATAEX_DATA_DIR', 'path', './data', 'Directory for file-backed state (saved queries, keys, audit log).'),
+  v('DATAEX_REDIS_URL', 'url', undefined, 'Redis for the shared cache tier and shared state; unset = memory only.'),
+  v('DATAEX_CORS_ORIGINS', 'list', undefined, 'Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only.'),
+  v('DATAEX_BODY_LIMIT_BYTES', 'int', '1048576', 'Largest request body the gateway accepts.'),
+  v('DATAEX_SUBGRAPH_TIMEOUT_MS', 'int', '10000', 'Gateway timeout for one subgraph fetch.'),
+  v('DATAEX_CATALOG_PORT', 'port', '4001', 'Catalog subgraph port.'),
+  v('DATAEX_BEIJING_PORT', 'port', '4002', 'Beijing subgraph port.'),
+  v('DATAEX_SHANGHAI_PORT', 'port', '4003', 'Shanghai subgraph port.'),
+  v('DATAEX_GUIYANG_PORT', 'port', '4004', 'Guiyang subgraph port.'),
+  v('DATAEX_REGISTRY_PORT', 'port', '4005', 'Registry subgraph port.'),
+  v('DATAEX_BEIJING_URL', 'url', undefined, 'Beijing exchange API; unset = the bundled simulator on :4101.'),
+  v('DATAEX_SHANGHAI_URL', 'url', undefined, 'Shanghai exchange API; unset = the bundled simulator on :4102.'),
+  v('DATAEX_GUIYANG_URL', 'url', undefined, 'Guiyang exchange API; unset = the bundled simulator on :4103.'),
+  v('DATAEX_REGISTRY_URL', 'url', undefined, 'Enterprise registry API; unset = the bundled simulator on :4104.'),
+  v('DATAEX_BEIJING_APP_KEY', 'string', undefined, 'Beijing detail-call app key (simulator default).'),
+  v('DATAEX_BEIJING_APP_SECRET', 'string', undefined, 'Beijing detail-call signing secret (simulator default).'),
+  v('DATAEX_SHANGHAI_CLIENT_ID', 'string', undefined, 'Shanghai OAuth client id (simulator default).'),
+  v('DATAEX_SHANGHAI_CLIENT_SECRET', 'string', undefined, 'Shanghai OAuth client secret (simulator default).'),
+  v('DATAEX_GUIYANG_APP_ID', 'string', undefined, 'Guiyang gateway app id (simulator default).'),
+  v('DATAEX_GUIYANG_APP_SECRET', 'string', undefined, 'Guiyang gateway signing secret (simulator default).'),
+  v('DATAEX_REGISTRY_API_KEY', 'string', undefined, 'Enterprise registry API key (simulator default).'),
+  v('DATAEX_UPSTREAM_TIMEOUT_MS', 'int', '8000', 'Timeout of one upstream (exchange or registry) call.'),
+  v('DATAEX_HARVEST_INTERVAL_MS', 'int', '300000', 'Full re-harvest of every exchange, in ms.'),
+  v('DATAEX_PROBE_INTERVAL_MS', 'int', '15000', 'Liveness probe of every exchange (marks it stale, triggers a harvest when its total changes).'),
+  v('DATAEX_SEED', 'int', '20240506', 'Seed of the simulators\' generated data.'),
+  v('DATAEX_SIM_SCALE', 'number', '1', 'Multiplies the simulators\' data sizes (benchmarks).'),
+  v('DATAEX_SIM_LATENCY_MS', 'int', '0', 'Latency the simulators add to every upstream response.'),
+  v('DATAEX_SIMULATORS', 'bool', 'true', '`npm start` also starts simulators for the upstreams whose URL is unset.'),
+  v('DATAEX_LOG_LEVEL', 'string', 'info', 'Log level: error, warn, info, debug.'),
+];
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function parseValue(spec: VariableSpec, raw: string): unknown {
+  const fail = (why: string): never => {
+    throw new ConfigError(spec.name, `${why} (got ${JSON.stringify(raw)})`);
+  };
+  switch (spec.kind) {
+    case 'port': {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n > 65535) fail('must be a port number 0..65535');
+      return n;
+    }
+    case 'int': {
+      if (!/^\d+$/.test(raw)) fail('must be a non-negative integer');
+      return Number(raw);
+    }
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) fail('must be a positive number');
+      return n;
+    }
+    case 'bool': {
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off)$/i.test(raw)) return false;
+      return fail('must be true or false');
+    }
+    case 'url': {
+      try {
+        const url = new URL(raw);
+        if (!/^(https?|rediss?):$/.test(url.protocol)) fail('must be an http(s) or redis URL');
+      } catch {
+        fail('must be a URL');
+      }
+      return raw.replace(/\/+$/, '');
+    }
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    case 'path':
+      return resolve(raw);
+    case 'string':
+      return raw;
+  }
+}
+
+export type RawConfig = Record<string, unknown>;
+
+/** Parses every variable from `env`; throws ConfigError naming the first invalid one. */
+export function readVariables(env: NodeJS.ProcessEnv = process.env): RawConfig {
+  const out: RawConfig = {};
+  for (const spec of CONFIG_VARIABLES) {
+    const raw = env[spec.name];
+    const value = raw !== undefined && raw !== '' ? raw : spec.default;
+    out[spec.name] = value === undefined ? undefined : parseValue(spec, value);
+  }
+  return out;
+}
+
+export interface DataexConfig {
+  port: number;
+  host: string;
+  supergraphPath: string;
+  subgraphUrls: Record<string, string>;
+  dataDir: string;
+  redisUrl: string | undefined;
+  corsOrigins: string[];
+  bodyLimitBytes: number;
+  subgraphTimeoutMs: number;
+  subgraphPorts: Record<string, number>;
+  upstreamUrls: Record<string, string | undefined>;
+  credentials: Record<string, string | undefined>;
+  upstreamTimeoutMs: number;
+  harvestIntervalMs: number;
+  probeIntervalMs: number;
+  seed: number;
+  simScale: number;
+  simLatencyMs: number;
+  startSimulators: boolean;
+  logLevel: string;
+}
+
+function parseUrlMap(entries: string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const name = entry.slice(0, eq).trim();
+    const url = entry.slice(eq + 1).trim();
+    if (eq <= 0 || !/^https?:\/\//.test(url)) {
+      throw new ConfigError('DATAEX_SUBGRAPH_URLS', `entries must look like name=http://host:port/graphql (got ${JSON.stringify(entry)})`);
+    }
+    map[name] = url;
+  }
+  return map;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
+  const r = readVariables(env);
+  const level = String(r.DATAEX_LOG_LEVEL);
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) {
+    throw new ConfigError('DATAEX_LOG_LEVEL', `must be one of error, warn, info, debug (got ${JSON.stringify(level)})`);
+  }
+  return {
+    port: r.DATAEX_PORT as number,
+    host: r.DATAEX_HOST as string,
+    supergraphPath: r.DATAEX_SUPERGRAPH as string,
+    subgraphUrls: parseUrlMap((r.DATAEX_SUBGRAPH_URLS as string[] | undefined) ?? []),
+    dataDir: r.DATAEX_DATA_DIR as string,
+    redisUrl: r.DATAEX_REDIS_URL as string | undefined,
+    corsOrigins: (r.DATAEX_CORS_ORIGINS as string[] | undefined) ?? [],
+    bodyLimitBytes: r.DATAEX_BODY_LIMIT_BYTES as number,
+    subgraphTimeoutMs: r.DATAEX_SUBGRAPH_TIMEOUT_MS as number,
+    subgraphPorts: {
+      catalog: r.DATAEX_CATALOG_PORT as number,
+      beijing: r.DATAEX_BEIJING_PORT as number,
+      shanghai: r.DATAEX_SHANGHAI_PORT as number,
+      guiyang: r.DATAEX_GUIYANG_PORT as number,
+      registry: r.DATAEX_REGISTRY_PORT as number,
+    },
+    upstreamUrls: {
+      beijing: r.DATAEX_BEIJING_URL as string | undefined,
+      shanghai: r.DATAEX_SHANGHAI_URL as string | undefined,
+      guiyang: r.DATAEX_GUIYANG_URL as string | undefined,
+      registry: r.DATAEX_REGISTRY_URL as string | undefined,
+    },
+    credentials: {
+      beijingAppKey: r.DATAEX_BEIJING_APP_KEY as string | undefined,
+      beijingAppSecret: r.DATAEX_BEIJING_APP_SECRET as string | undefined,
+      shanghaiClientId: r.DATAEX_SHANGHAI_CLIENT_ID as string | undefined,
+      shanghaiClientSecret: r.DATAEX_SHANGHAI_CLIENT_SECRET as string | undefined,
+      guiyangAppId: r.DATAEX_GUIYANG_APP_ID as string | undefined,
+      guiyangAppSecret: r.DATAEX_GUIYANG_APP_SECRET as string | undefined,
+      registryApiKey: r.DATAEX_REGISTRY_API_KEY as string | undefined,
+    },
+    upstreamTimeoutMs: r.DATAEX_UPSTREAM_TIMEOUT_MS as number,
+    harvestIntervalMs: r.DATAEX_HARVEST_INTERVAL_MS as number,
+    probeIntervalMs: r.DATAEX_PROBE_INTERVAL_MS as number,
+    seed: r.DATAEX_SEED as number,
+    simScale: r.DATAEX_SIM_SCALE as number,
+    simLatencyMs: r.DATAEX_SIM_LATENCY_MS as number,
+    startSimulators: r.DATAEX_SIMULATORS as boolean,
+    logLevel: level,
+  };
+}

@@ -1,0 +1,55 @@
+// The catalog subgraph: harvests every exchange through its adapter into the search index
+// and serves search, datasets, providers and exchange status.
+
+import type { ExchangeAdapter } from '../common/adapter.ts';
+import { ANONYMOUS } from '../common/principal.ts';
+import { loadSubgraphTypeDefs, startSubgraphServer, type RunningServer } from '../common/server.ts';
+import { Harvester, type HarvestDiff } from './harvester.ts';
+import { DatasetIndex } from './search-index.ts';
+import { catalogResolvers, type CatalogContext } from './resolvers.ts';
+
+export interface CatalogOptions {
+  adapters: readonly ExchangeAdapter[];
+  port: number;
+  host: string;
+  harvestIntervalMs: number;
+  probeIntervalMs: number;
+  onHarvest?: (exchange: string, diff: HarvestDiff) => void;
+}
+
+export interface RunningCatalog extends RunningServer {
+  harvester: Harvester;
+  index: DatasetIndex;
+  /** Resolves when every exchange has been harvested (or has failed) once. */
+  firstHarvest: Promise<void>;
+}
+
+export async function startCatalogSubgraph(options: CatalogOptions): Promise<RunningCatalog> {
+  const index = new DatasetIndex();
+  const harvester = new Harvester({
+    adapters: options.adapters,
+    index,
+    intervalMs: options.harvestIntervalMs,
+    probeIntervalMs: options.probeIntervalMs,
+    onHarvest: options.onHarvest,
+    log: (m) => console.warn(`[catalog] ${m}`),
+  });
+  const server = await startSubgraphServer<CatalogContext>({
+    name: 'catalog',
+    typeDefs: loadSubgraphTypeDefs('catalog'),
+    resolvers: catalogResolvers({ index, harvester }),
+    context: async () => ({ principal: ANONYMOUS }),
+    port: options.port,
+    host: options.host,
+    readiness: () => ({
+      ready: harvester.ready,
+      detail: { exchanges: harvester.allStates().map((s) => ({ id: s.info.id, status: s.status, stale: s.stale, datasets: s.datasetCount, lastHarvestAt: s.lastHarvestAt })) },
+    }),
+    onClose: async () => {
+      harvester.stop();
+      await Promise.all(options.adapters.map((a) => a.close()));
+    },
+  });
+  const firstHarvest = harvester.start();
+  return { ...server, harvester, index, firstHarvest };
+}

@@ -1,0 +1,106 @@
+// Subgraph server factory: Apollo Server over a federation subgraph schema, on node:http,
+// with /graphql, /healthz and /readyz. Every subgraph entry is this plus its resolvers.
+
+import { createServer, type IncomingMessage } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, GraphQLError, type DocumentNode } from 'graphql';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { closeServer, listen, requestUrl, sendJson } from '../../lib/http.ts';
+import { handleGraphQL } from '../../lib/apollo-http.ts';
+import { isUpstreamError } from './errors.ts';
+import { SCHEMA_DIR } from '../../schema/paths.ts';
+
+export function loadSubgraphTypeDefs(name: string): DocumentNode {
+  return parse(readFileSync(join(SCHEMA_DIR, `${name}.graphql`), 'utf8'));
+}
+
+export interface Readiness {
+  ready: boolean;
+  detail?: unknown;
+}
+
+export interface SubgraphServerOptions<C extends BaseContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<C>;
+  context: (req: IncomingMessage) => Promise<C>;
+  port: number;
+  host: string;
+  readiness?: () => Readiness;
+  /** Called on close, after the HTTP server stopped (adapters, timers). */
+  onClose?: () => Promise<void>;
+  bodyLimitBytes?: number;
+}
+
+export interface RunningServer {
+  name: string;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Error shape clients see: typed errors keep their code (and the exchange at fault);
+ * anything unexpected is reported as INTERNAL_SERVER_ERROR without internals.
+ */
+export function formatSubgraphError(formatted: { message: string; extensions?: Record<string, unknown>; path?: readonly (string | number)[]; locations?: readonly unknown[] }, error: unknown) {
+  const original = unwrapResolverError(error);
+  if (isUpstreamError(original)) {
+    return {
+      ...formatted,
+      message: original.message,
+      extensions: { code: original.code, exchange: original.upstream },
+    };
+  }
+  const code = formatted.extensions?.code;
+  if (original instanceof GraphQLError || (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR')) {
+    const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  console.error('[subgraph] unexpected error', original);
+  return { message: 'internal error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+export async function startSubgraphServer<C extends BaseContext>(options: SubgraphServerOptions<C>): Promise<RunningServer> {
+  const apollo = new ApolloServer<C>({
+    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
+    // Inline tracing (ftv1) is for Apollo Studio, which we do not use: skip its per-field cost.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    includeStacktraceInErrorResponses: false,
+    formatError: formatSubgraphError as never,
+  });
+  await apollo.start();
+
+  const bodyLimitBytes = options.bodyLimitBytes ?? 2 * 1024 * 1024;
+  const server = createServer((req, res) => {
+    const path = requestUrl(req).pathname;
+    if (path === '/graphql') {
+      void handleGraphQL(req, res, { server: apollo, context: options.context, bodyLimitBytes });
+    } else if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok', subgraph: options.name });
+    } else if (path === '/readyz') {
+      const r = options.readiness?.() ?? { ready: true };
+      sendJson(res, r.ready ? 200 : 503, { ready: r.ready, subgraph: options.name, ...(r.detail === undefined ? {} : { detail: r.detail }) });
+    } else {
+      sendJson(res, 404, { error: `no route ${path}` });
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  const port = await listen(server, options.port, options.host);
+  const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  return {
+    name: options.name,
+    port,
+    url: `http://${host}:${port}/graphql`,
+    async close() {
+      await closeServer(server);
+      await apollo.stop();
+      await options.onClose?.();
+    },
+  };
+}

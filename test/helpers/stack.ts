@@ -1,0 +1,60 @@
+// Starts the real stack on free ports for end-to-end tests and talks to it over HTTP.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { loadConfig, type DataexConfig } from '../../lib/config.ts';
+import { startStack, type RunningStack } from '../../lib/stack.ts';
+
+export interface GraphQLResult<T = any> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  data?: T;
+  errors?: Array<{ message: string; path?: (string | number)[]; extensions?: Record<string, any> }>;
+}
+
+export interface TestStack extends RunningStack {
+  config: DataexConfig;
+  gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<T>>;
+  http(path: string, init?: { method?: string; body?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Record<string, any>; text: string }>;
+  baseUrl: string;
+}
+
+export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  const config = loadConfig({
+    DATAEX_DATA_DIR: mkdtempSync(join(tmpdir(), 'dataex-test-')),
+    DATAEX_PROBE_INTERVAL_MS: '0',
+    DATAEX_HARVEST_INTERVAL_MS: '0',
+    DATAEX_UPSTREAM_TIMEOUT_MS: '3000',
+    ...env,
+  });
+  const stack = await startStack({ config, freePorts: true });
+  await stack.catalog.firstHarvest;
+  const baseUrl = stack.gateway.url.replace(/\/graphql$/, '');
+  const http: TestStack['http'] = async (path, init = {}) => {
+    const res = await request(baseUrl + path, { method: (init.method ?? 'GET') as any, body: init.body, headers: init.headers });
+    return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
+  };
+  const gql: TestStack['gql'] = async (query, variables, headers = {}) => {
+    const res = await http('/graphql', {
+      method: 'POST',
+      body: JSON.stringify({ query, variables }),
+      headers: { 'content-type': 'application/json', ...headers },
+    });
+    const body = JSON.parse(res.text);
+    return { status: res.status, headers: res.headers, data: body.data, errors: body.errors };
+  };
+  return { ...stack, config, gql, http, baseUrl };
+}
+
+/** JSON call to a simulator (control routes and raw upstream reads). */
+export async function simCall(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
+  const res = await request(baseUrl + path, {
+    method: method as any,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+  });
+  const text = await res.body.text();
+  return text ? JSON.parse(text) : undefined;
+}
