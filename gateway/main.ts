@@ -4,6 +4,8 @@ import { loadConfig } from '../lib/config.ts';
 import { readSupergraph } from './supergraph.ts';
 import { startGateway, type RunningGateway } from './server.ts';
 import { failStartup, runUntilSignal } from '../lib/process.ts';
+import { FileKeyStore } from './auth/keys.ts';
+import { gatewayRoutes } from './route-list.ts';
 
 let gateway: RunningGateway;
 const config = (() => {
@@ -22,6 +24,8 @@ try {
     subgraphTimeoutMs: config.subgraphTimeoutMs,
     bodyLimitBytes: config.bodyLimitBytes,
     corsOrigins: config.corsOrigins,
+    keyStore: new FileKeyStore(config.dataDir),
+    routes: gatewayRoutes(config),
   });
 } catch (e) {
   failStartup(e);

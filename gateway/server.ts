@@ -1,17 +1,26 @@
 // The gateway: Apollo Server 5 + ApolloGateway on a static supergraph, subgraph calls over
-// undici pools, on node:http with /graphql, /healthz and /readyz.
+// undici pools, on node:http with /graphql, /healthz, /readyz and pluggable route modules
+// (saved queries, playground, admin).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { closeServer, listen, requestUrl, sendJson } from '../lib/http.ts';
-import { handleGraphQL } from '../lib/apollo-http.ts';
+import { HttpError, closeServer, listen, requestUrl, sendError, sendJson } from '../lib/http.ts';
+import { handleGraphQL, headerMapOf } from '../lib/apollo-http.ts';
+import { ANONYMOUS, type Principal, type Role } from '../subgraphs/common/principal.ts';
 import { createUndiciFetcher } from './fetcher.ts';
 import { formatGatewayError } from './plugins/error-shape.ts';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph.ts';
 import { createReadiness } from './readiness.ts';
 import { corsHeaders } from './cors.ts';
+import type { ExecuteResult, GatewayServices, OperationRequest, RouteModule } from './routes.ts';
+import { keyFromHeaders, type KeyStore } from './auth/keys.ts';
+
+export interface GatewayContext {
+  principal: Principal;
+}
 
 export interface GatewayOptions {
   supergraphSdl: string;
@@ -22,12 +31,17 @@ export interface GatewayOptions {
   subgraphTimeoutMs: number;
   bodyLimitBytes: number;
   corsOrigins: string[];
+  /** API keys; without a store every caller is anonymous. */
+  keyStore?: KeyStore;
+  /** Extra HTTP routes, built once the gateway's services exist. */
+  routes?: Array<(services: GatewayServices) => RouteModule>;
 }
 
 export interface RunningGateway {
   url: string;
   port: number;
   subgraphs: SubgraphEndpoint[];
+  services: GatewayServices;
   close(): Promise<void>;
 }
 
@@ -36,20 +50,75 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
   const undici = createUndiciFetcher({ timeoutMs: options.subgraphTimeoutMs });
 
+  let apiSchema: GraphQLSchema | undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
     buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher }),
   });
-  const apollo = new ApolloServer<BaseContext>({
+  const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      {
+        async serverWillStart() {
+          return {
+            schemaDidLoadOrUpdate({ apiSchema: schema }) {
+              apiSchema = schema;
+            },
+          };
+        },
+      },
+    ],
     includeStacktraceInErrorResponses: false,
     formatError: (formatted) => formatGatewayError(formatted),
   });
   await apollo.start();
 
+  const principalOf = async (req: IncomingMessage): Promise<Principal> => {
+    const key = keyFromHeaders(req.headers);
+    if (key === undefined) return ANONYMOUS;
+    const record = await options.keyStore?.findByKey(key);
+    if (!record) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown or revoked API key', { 'www-authenticate': 'Bearer' });
+    return record.principal;
+  };
+  const context = async (req: IncomingMessage): Promise<GatewayContext> => {
+    try {
+      return { principal: await principalOf(req) };
+    } catch (e) {
+      if (e instanceof HttpError) throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: e.status } } });
+      throw e;
+    }
+  };
+
+  const services: GatewayServices = {
+    async execute(op: OperationRequest, req: IncomingMessage): Promise<ExecuteResult> {
+      const headers = headerMapOf(req);
+      headers.set('content-type', 'application/json');
+      headers.delete('content-length');
+      const response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: 'POST', headers, search: '', body: op },
+        context: () => context(req),
+      });
+      if (response.body.kind !== 'complete') throw new Error('incremental delivery is not supported here');
+      return { status: response.status ?? 200, headers: Object.fromEntries(response.headers), body: JSON.parse(response.body.string) };
+    },
+    apiSchema() {
+      if (!apiSchema) throw new Error('the gateway has not loaded its schema yet');
+      return apiSchema;
+    },
+    principalOf,
+    async authorize(req: IncomingMessage, roles: readonly Role[]) {
+      const principal = await principalOf(req);
+      if (!roles.includes(principal.role)) {
+        const status = principal === ANONYMOUS ? 401 : 403;
+        throw new HttpError(status, status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', `this needs an API key with the ${roles.join(' or ')} role${principal === ANONYMOUS ? '' : `; yours has ${principal.role}`}`);
+      }
+      return principal;
+    },
+  };
+
   const readiness = createReadiness(subgraphs);
-  const context = async (_req: IncomingMessage): Promise<BaseContext> => ({});
+  const modules = (options.routes ?? []).map((build) => build(services));
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const cors = corsHeaders(req, options.corsOrigins);
@@ -58,21 +127,29 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       res.writeHead(204).end();
       return;
     }
-    const path = requestUrl(req).pathname;
+    const url = requestUrl(req);
+    const path = url.pathname;
+    const method = req.method ?? 'GET';
     if (path === '/graphql') return handleGraphQL(req, res, { server: apollo, context, bodyLimitBytes: options.bodyLimitBytes });
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const report = await readiness.check();
       return sendJson(res, report.ready ? 200 : 503, report);
     }
-    sendJson(res, 404, { errors: [{ message: `no route ${req.method} ${path}`, extensions: { code: 'NOT_FOUND' } }] });
+    const module = modules.find((m) => m.matches(method, path));
+    if (module) return module.handle(req, res, url);
+    sendJson(res, 404, { errors: [{ message: `no route ${method} ${path}`, extensions: { code: 'NOT_FOUND' } }] });
   };
 
   const server = createServer((req, res) => {
     route(req, res).catch((e) => {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (e instanceof HttpError) return sendError(res, e);
       console.error('[gateway] request failed', e);
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.destroy();
+      sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -82,6 +159,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url: `http://${host}:${port}/graphql`,
     port,
     subgraphs,
+    services,
     async close() {
       await closeServer(server);
       await apollo.stop();
@@ -89,3 +167,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   };
 }
+
+// Re-exported so route modules can build Apollo-compatible header maps if they need to.
+export { HeaderMap };

@@ -12,6 +12,8 @@ import type { RunningServer } from '../subgraphs/common/server.ts';
 import { startSimulator } from '../simulators/index.ts';
 import { startGateway, type RunningGateway } from '../gateway/server.ts';
 import { readSupergraph } from '../gateway/supergraph.ts';
+import { FileKeyStore } from '../gateway/auth/keys.ts';
+import { gatewayRoutes } from '../gateway/route-list.ts';
 
 type SimulatorName = 'beijing' | 'shanghai' | 'guiyang' | 'registry';
 type RunningSimulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -110,6 +112,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       subgraphTimeoutMs: config.subgraphTimeoutMs,
       bodyLimitBytes: config.bodyLimitBytes,
       corsOrigins: config.corsOrigins,
+      keyStore: new FileKeyStore(config.dataDir),
+      routes: gatewayRoutes(config),
     });
     closers.push(() => gateway.close());
 

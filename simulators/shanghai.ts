@@ -106,12 +106,7 @@ function snowflakeOf(value: unknown): bigint | null {
   return null;
 }
 
-export interface ShanghaiUpstream extends Upstream {
-  /** Issued, unexpired tokens (tests). */
-  activeTokens(): number;
-}
-
-export function shanghaiUpstream(world: World, options: ShanghaiOptions = {}): ShanghaiUpstream {
+export function shanghaiUpstream(world: World, options: ShanghaiOptions = {}): Upstream {
   const clientId = options.clientId ?? SIM_CREDENTIALS.shanghai.clientId;
   const clientSecret = options.clientSecret ?? SIM_CREDENTIALS.shanghai.clientSecret;
   const ttlSeconds = options.tokenTtlSeconds ?? SHANGHAI_DEFAULT_TOKEN_TTL_SECONDS;
@@ -221,6 +216,5 @@ export function shanghaiUpstream(world: World, options: ShanghaiOptions = {}): S
     errorReply: () => envelope(500, '系统繁忙，请稍后重试', null),
     notFoundReply: () => envelope(404, 'Not Found', null, 404),
     reset: () => tokens.clear(),
-    activeTokens: () => [...tokens.values()].filter((expiry) => expiry > now()).length,
   };
 }

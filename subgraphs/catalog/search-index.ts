@@ -13,7 +13,21 @@ import type { DataLevel, DatasetRecord, ProductType } from '../common/model.ts';
 import { sectorByCode, sectorByName } from '../common/sectors.ts';
 import { decodeCursor, encodeCursor, fingerprintOf, InvalidCursorError, SearchInputError } from './cursor.ts';
 import type { CursorPayload } from './cursor.ts';
-import { forEachIndexToken, forEachIndexTokenKey, queryTokens, tokenKeyToString } from './tokenize.ts';
+import {
+  buildSegment,
+  Dict,
+  cmpId,
+  cmpNumAsc,
+  compareKeys,
+  docComparator,
+  gradeOf,
+  levelRankOf,
+  normCode,
+  shouldPatch,
+  updateSegment,
+} from './segment.ts';
+import type { KeyOrder, MultiField, Postings, Segment, SingleField } from './segment.ts';
+import { queryTokens } from './tokenize.ts';
 
 export { InvalidCursorError, SearchInputError } from './cursor.ts';
 
@@ -169,92 +183,12 @@ export function isVisible(record: DatasetRecord, clearance: Clearance | null | u
 // ---------------------------------------------------------------------------------------------
 // Scoring and ordering constants
 
-/** Field weights: a hit in the title outweighs the same hit in the description. */
-const BOOST = {
-  title: 4,
-  titleEn: 4,
-  keywords: 2,
-  scenarios: 1.5,
-  providerName: 1.5,
-  sectors: 1,
-  description: 1,
-} as const;
 const K1 = 1.2;
 const B = 0.75;
-const UNKNOWN_GRADE = 1_000_000;
-/** updatedAt that does not parse sorts as the oldest (finite, so it survives JSON in cursors). */
-const MIN_TIME = -8.64e15;
 const MAX_QUERY_TOKENS = 64;
-
-type KeyOrder = 'UPDATED_DESC' | 'PRICE_ASC' | 'PRICE_DESC' | 'TITLE_ASC';
-const KEY_ORDERS: readonly KeyOrder[] = ['UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC'];
-
-// numeric: "第2期" before "第10期"; zh sorts Han characters by pinyin.
-const collator = new Intl.Collator('zh', { numeric: true });
 
 // ---------------------------------------------------------------------------------------------
 // Internal structures
-
-interface Postings {
-  docs: Int32Array;
-  /** Field-weighted term frequency, parallel to docs. */
-  tf: Float64Array;
-}
-
-/** Single-valued string attribute: a dictionary id per doc. */
-interface SingleField {
-  values: string[];
-  index: Map<string, number>;
-  ids: Int32Array;
-}
-
-/** Multi-valued string attribute, CSR: doc d has ids[start[d] .. start[d + 1]). */
-interface MultiField {
-  values: string[];
-  index: Map<string, number>;
-  start: Int32Array;
-  ids: Int32Array;
-}
-
-class Dict {
-  readonly values: string[] = [];
-  readonly index = new Map<string, number>();
-  id(v: string): number {
-    let i = this.index.get(v);
-    if (i === undefined) {
-      i = this.values.length;
-      this.values.push(v);
-      this.index.set(v, i);
-    }
-    return i;
-  }
-}
-
-interface Segment {
-  exchange: string;
-  records: DatasetRecord[];
-  byId: Map<string, number>;
-  postings: Map<string, Postings>;
-  docLen: Float64Array;
-  totalLen: number;
-  updatedMs: Float64Array;
-  /** NaN when there is no amount (negotiable or unknown). */
-  price: Float64Array;
-  levelRank: Uint8Array;
-  grade: Int32Array;
-  pii: Uint8Array;
-  productType: SingleField;
-  provider: SingleField;
-  sectors: MultiField;
-  scenarios: MultiField;
-  /** Local docs sorted by each key order, and each doc's position in that order. */
-  sorted: Record<KeyOrder, Int32Array>;
-  rank: Record<KeyOrder, Int32Array>;
-  /** Per local provider id: its most recently updated doc (whose name represents it). */
-  providerBest: Int32Array;
-  /** Provider name tokens → ascending local provider ids. */
-  providerText: Map<string, Int32Array>;
-}
 
 interface Visibility {
   key: string;
@@ -292,16 +226,6 @@ interface NormFilter {
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-function levelRankOf(level: string | undefined): number {
-  const r = DATA_LEVELS.indexOf(level as DataLevel);
-  return r < 0 ? DATA_LEVELS.length - 1 : r; // unknown level: treat as the most restricted
-}
-
-function gradeOf(r: DatasetRecord): number {
-  const g = r.classification?.grade;
-  return typeof g === 'number' && Number.isFinite(g) ? g : UNKNOWN_GRADE;
-}
-
 function visibleBy(levelRank: number, grade: number, c: NormClearance): boolean {
   if (levelRank > c.rank) return false;
   return levelRank !== 0 || c.maxGrade === null || grade <= c.maxGrade;
@@ -316,103 +240,9 @@ function normalizeClearance(c: Clearance | null | undefined): NormClearance | nu
   return { rank, maxGrade, key: `${DATA_LEVELS[rank]}/${maxGrade ?? '*'}` };
 }
 
-function parseTime(s: string | null | undefined): number {
-  const t = typeof s === 'string' ? Date.parse(s) : NaN;
-  return Number.isFinite(t) ? t : MIN_TIME;
-}
-
-function priceOf(r: DatasetRecord): number {
-  const a = r.headlinePrice?.amountFen;
-  return typeof a === 'number' && Number.isFinite(a) ? a : NaN;
-}
-
-function normCode(code: string | null | undefined): string {
-  return typeof code === 'string' ? code.trim().toUpperCase() : '';
-}
-
-function cmpId(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function cmpNumAsc(a: number, b: number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** NaN (no price) sorts last in both directions. */
-function cmpPrice(a: number, b: number, desc: boolean): number {
-  const an = a !== a;
-  const bn = b !== b;
-  if (an || bn) return an === bn ? 0 : an ? 1 : -1;
-  return desc ? cmpNumAsc(b, a) : cmpNumAsc(a, b);
-}
-
-/** The one comparison every key order uses: for sorting, merging and positioning cursors. */
-function compareKeys(
-  order: KeyOrder,
-  upd1: number, price1: number, title1: string, id1: string,
-  upd2: number, price2: number, title2: string, id2: string,
-): number {
-  let c: number;
-  switch (order) {
-    case 'UPDATED_DESC':
-      c = cmpNumAsc(upd2, upd1);
-      break;
-    case 'PRICE_ASC':
-      c = cmpPrice(price1, price2, false);
-      break;
-    case 'PRICE_DESC':
-      c = cmpPrice(price1, price2, true);
-      break;
-    case 'TITLE_ASC':
-      c = collator.compare(title1, title2);
-      break;
-  }
-  return c !== 0 ? c : cmpId(id1, id2);
-}
-
-/** Same order as compareKeys, specialised per order (these run N log N times per build). */
-function docComparator(order: KeyOrder, upd: Float64Array, price: Float64Array, recs: DatasetRecord[]) {
-  switch (order) {
-    case 'UPDATED_DESC':
-      return (a: number, b: number): number => cmpNumAsc(upd[b], upd[a]) || cmpId(recs[a].id, recs[b].id);
-    case 'PRICE_ASC':
-      return (a: number, b: number): number => cmpPrice(price[a], price[b], false) || cmpId(recs[a].id, recs[b].id);
-    case 'PRICE_DESC':
-      return (a: number, b: number): number => cmpPrice(price[a], price[b], true) || cmpId(recs[a].id, recs[b].id);
-    case 'TITLE_ASC':
-      return (a: number, b: number): number => collator.compare(recs[a].title, recs[b].title) || cmpId(recs[a].id, recs[b].id);
-  }
-}
-
 /** Relevance: score desc, then newer first, then id. */
 function compareRelevance(s1: number, u1: number, id1: string, s2: number, u2: number, id2: string): number {
   return cmpNumAsc(s2, s1) || cmpNumAsc(u2, u1) || cmpId(id1, id2);
-}
-
-function mergeSorted(lists: Int32Array[], cmp: (a: number, b: number) => number): Int32Array {
-  if (lists.length === 0) return new Int32Array(0);
-  let level = lists;
-  while (level.length > 1) {
-    const next: Int32Array[] = [];
-    for (let i = 0; i < level.length; i += 2) {
-      if (i + 1 === level.length) {
-        next.push(level[i]);
-        continue;
-      }
-      const a = level[i];
-      const b = level[i + 1];
-      const out = new Int32Array(a.length + b.length);
-      let x = 0;
-      let y = 0;
-      let o = 0;
-      while (x < a.length && y < b.length) out[o++] = cmp(a[x], b[y]) <= 0 ? a[x++] : b[y++];
-      while (x < a.length) out[o++] = a[x++];
-      while (y < b.length) out[o++] = b[y++];
-      next.push(out);
-    }
-    level = next;
-  }
-  return level[0];
 }
 
 /** First index >= from with arr[index] >= target (exponential then binary search). */
@@ -567,274 +397,6 @@ function normalizeFilter(f: DatasetFilter | null | undefined): NormFilter {
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Segment: one exchange's records, indexed
-
-/**
- * Builds one exchange's segment. With `prev` and `kept` (ascending old doc numbers of records
- * carried over unchanged, which must be records[0 .. kept.length)), the unchanged records keep
- * their postings, lengths and relative sort order, and only new or changed records are
- * tokenized: a routine re-harvest costs a pass over the postings, not a re-analysis.
- */
-function buildSegment(exchange: string, records: DatasetRecord[], prev?: Segment, kept?: Int32Array): Segment {
-  const n = records.length;
-  const K = prev && kept ? kept.length : 0;
-  const byId = new Map<string, number>();
-  const docLen = new Float64Array(n);
-  const updatedMs = new Float64Array(n);
-  const price = new Float64Array(n);
-  const levelRank = new Uint8Array(n);
-  const grade = new Int32Array(n);
-  const pii = new Uint8Array(n);
-  const ptDict = new Dict();
-  const ptIds = new Int32Array(n);
-  const provDict = new Dict();
-  const provIds = new Int32Array(n);
-  const secDict = new Dict();
-  const secStart = new Int32Array(n + 1);
-  const secIds: number[] = [];
-  const scDict = new Dict();
-  const scStart = new Int32Array(n + 1);
-  const scIds: number[] = [];
-
-  for (let d = 0; d < n; d++) {
-    const r = records[d];
-    byId.set(r.id, d);
-    updatedMs[d] = parseTime(r.updatedAt);
-    price[d] = priceOf(r);
-    levelRank[d] = levelRankOf(r.classification?.level);
-    grade[d] = gradeOf(r);
-    pii[d] = r.classification?.containsPersonalInfo ? 1 : 0;
-    ptIds[d] = ptDict.id(r.productType);
-    provIds[d] = provDict.id(normCode(r.providerCode));
-    secStart[d] = secIds.length;
-    for (const x of new Set(r.sectors ?? [])) secIds.push(secDict.id(x));
-    scStart[d] = scIds.length;
-    for (const x of new Set((r.scenarios ?? []).map((v) => v.trim()))) scIds.push(scDict.id(x));
-  }
-  secStart[n] = secIds.length;
-  scStart[n] = scIds.length;
-
-  // Carried-over docs: renumber their postings (order-preserving, so lists stay sorted).
-  const postings = new Map<string, Postings>();
-  let totalLen = 0;
-  let remap: Int32Array | null = null;
-  if (prev && kept && K > 0) {
-    const oldN = prev.records.length;
-    remap = new Int32Array(oldN).fill(-1);
-    let identity = true;
-    for (let i = 0; i < K; i++) {
-      remap[kept[i]] = i;
-      if (kept[i] !== i) identity = false;
-    }
-    for (const [t, p] of prev.postings) {
-      let c = 0;
-      for (let i = 0; i < p.docs.length; i++) if (remap[p.docs[i]] >= 0) c++;
-      if (c === 0) continue;
-      if (identity && c === p.docs.length) {
-        postings.set(t, p); // immutable, so old and new segment can share it
-        continue;
-      }
-      const docs = new Int32Array(c);
-      const tf = new Float64Array(c);
-      let j = 0;
-      for (let i = 0; i < p.docs.length; i++) {
-        const nd = remap[p.docs[i]];
-        if (nd >= 0) {
-          docs[j] = nd;
-          tf[j++] = p.tf[i];
-        }
-      }
-      postings.set(t, { docs, tf });
-    }
-    for (let i = 0; i < K; i++) {
-      docLen[i] = prev.docLen[kept[i]];
-      totalLen += docLen[i];
-    }
-  }
-
-  // New and changed docs: tokenize. Tokens are interned by key (numbers for CJK), and a
-  // per-token "last doc" replaces a per-doc term map, which keeps allocation low. Values that
-  // repeat across listings (provider names, scenarios, keywords, sector names) are analysed
-  // once per build.
-  const keyId = new Map<number | string, number>();
-  const newDocs: number[][] = [];
-  const newTf: number[][] = [];
-  const lastDoc: number[] = [];
-  const memo = new Map<string, Int32Array>();
-  const scratch: number[] = [];
-  let d = K;
-  let weight = 1;
-  let len = 0;
-  const intern = (key: number | string): number => {
-    let id = keyId.get(key);
-    if (id === undefined) {
-      id = newDocs.length;
-      keyId.set(key, id);
-      newDocs.push([]);
-      newTf.push([]);
-      lastDoc.push(-1);
-    }
-    return id;
-  };
-  const bump = (id: number): void => {
-    if (lastDoc[id] !== d) {
-      newDocs[id].push(d);
-      newTf[id].push(weight);
-      lastDoc[id] = d;
-    } else {
-      const a = newTf[id];
-      a[a.length - 1] += weight;
-    }
-    len += weight;
-  };
-  const emit = (key: number | string): void => bump(intern(key));
-  const collect = (key: number | string): void => void scratch.push(intern(key));
-  const add = (text: string | null | undefined, w: number): void => {
-    if (!text) return;
-    weight = w;
-    forEachIndexTokenKey(text, emit);
-  };
-  const addRepeating = (text: string | null | undefined, w: number): void => {
-    if (!text) return;
-    weight = w;
-    let ids = memo.get(text);
-    if (!ids) {
-      scratch.length = 0;
-      forEachIndexTokenKey(text, collect);
-      ids = Int32Array.from(scratch);
-      memo.set(text, ids);
-    }
-    for (let i = 0; i < ids.length; i++) bump(ids[i]);
-  };
-  for (; d < n; d++) {
-    const r = records[d];
-    len = 0;
-    add(r.title, BOOST.title);
-    add(r.titleEn, BOOST.titleEn);
-    for (const k of r.keywords ?? []) addRepeating(k, BOOST.keywords);
-    for (const x of r.scenarios ?? []) addRepeating(x, BOOST.scenarios);
-    addRepeating(r.providerName, BOOST.providerName);
-    for (const code of r.sectors ?? []) {
-      const info = sectorByCode(code);
-      if (info) {
-        addRepeating(info.name, BOOST.sectors);
-        addRepeating(info.nameEn, BOOST.sectors);
-      }
-    }
-    add(r.description, BOOST.description);
-    docLen[d] = len;
-    totalLen += len;
-  }
-  for (const [key, id] of keyId) {
-    const t = tokenKeyToString(key);
-    const base = postings.get(t);
-    const addDocs = newDocs[id];
-    const addTf = newTf[id];
-    if (!base) {
-      postings.set(t, { docs: Int32Array.from(addDocs), tf: Float64Array.from(addTf) });
-      continue;
-    }
-    // New doc numbers are all >= K > every carried-over one: appending keeps the list sorted.
-    const docs = new Int32Array(base.docs.length + addDocs.length);
-    const tf = new Float64Array(docs.length);
-    docs.set(base.docs);
-    tf.set(base.tf);
-    for (let i = 0; i < addDocs.length; i++) {
-      docs[base.docs.length + i] = addDocs[i];
-      tf[base.docs.length + i] = addTf[i];
-    }
-    postings.set(t, { docs, tf });
-  }
-
-  const sorted = {} as Record<KeyOrder, Int32Array>;
-  const rank = {} as Record<KeyOrder, Int32Array>;
-  for (const order of KEY_ORDERS) {
-    const cmp = docComparator(order, updatedMs, price, records);
-    const fresh = sortFresh(order, records, K, n, cmp);
-    if (prev && remap) {
-      // Unchanged records keep their relative order: filter the old order, merge in the rest.
-      const old = prev.sorted[order];
-      const carried = new Int32Array(K);
-      let j = 0;
-      for (let i = 0; i < old.length; i++) {
-        const nd = remap[old[i]];
-        if (nd >= 0) carried[j++] = nd;
-      }
-      sorted[order] = mergeSorted([carried, Int32Array.from(fresh)], cmp);
-    } else {
-      sorted[order] = Int32Array.from(fresh);
-    }
-    const r = new Int32Array(n);
-    const list = sorted[order];
-    for (let i = 0; i < n; i++) r[list[i]] = i;
-    rank[order] = r;
-  }
-
-  // Providers of this exchange: representative doc (most recent) and a name index.
-  const P = provDict.values.length;
-  const providerBest = new Int32Array(P).fill(-1);
-  const newest = docComparator('UPDATED_DESC', updatedMs, price, records);
-  for (let i = 0; i < n; i++) {
-    const pid = provIds[i];
-    if (providerBest[pid] < 0 || newest(i, providerBest[pid]) < 0) providerBest[pid] = i;
-  }
-  const nameTokens = new Map<string, number[]>();
-  for (let pid = 0; pid < P; pid++) {
-    const seen = new Set<string>();
-    forEachIndexToken(records[providerBest[pid]].providerName ?? '', (t) => seen.add(t));
-    for (const t of seen) {
-      let list = nameTokens.get(t);
-      if (!list) nameTokens.set(t, (list = []));
-      list.push(pid);
-    }
-  }
-  const providerText = new Map<string, Int32Array>();
-  for (const [t, list] of nameTokens) providerText.set(t, Int32Array.from(list));
-
-  return {
-    exchange,
-    records,
-    byId,
-    postings,
-    docLen,
-    totalLen,
-    updatedMs,
-    price,
-    levelRank,
-    grade,
-    pii,
-    productType: { values: ptDict.values, index: ptDict.index, ids: ptIds },
-    provider: { values: provDict.values, index: provDict.index, ids: provIds },
-    sectors: { values: secDict.values, index: secDict.index, start: secStart, ids: Int32Array.from(secIds) },
-    scenarios: { values: scDict.values, index: scDict.index, start: scStart, ids: Int32Array.from(scIds) },
-    sorted,
-    rank,
-    providerBest,
-    providerText,
-  };
-}
-
-/**
- * Docs from..n-1 sorted by `order`. Titles are collated once per distinct title (listings
- * repeat titles a lot), then docs sort by integer title rank: the collator is the slow part.
- */
-function sortFresh(order: KeyOrder, records: DatasetRecord[], from: number, n: number, cmp: (a: number, b: number) => number): number[] {
-  const docs = Array.from({ length: n - from }, (_, i) => from + i);
-  if (order !== 'TITLE_ASC') return docs.sort(cmp);
-  const distinct = [...new Set(docs.map((d) => records[d].title))].sort(collator.compare);
-  const titleRank = new Map<string, number>();
-  let r = 0;
-  for (let i = 0; i < distinct.length; i++) {
-    // Titles the collator calls equal share a rank, so the id decides, as in compareKeys.
-    if (i > 0 && collator.compare(distinct[i - 1], distinct[i]) !== 0) r++;
-    titleRank.set(distinct[i], r);
-  }
-  const rankOf = Int32Array.from(docs, (d) => titleRank.get(records[d].title)!);
-  const pos = (d: number): number => rankOf[d - from];
-  return docs.sort((a, b) => pos(a) - pos(b) || cmpId(records[a].id, records[b].id));
-}
-
 function mergeSingle(parts: SingleField[], n: number): SingleField & { remaps: Int32Array[] } {
   const dict = new Dict();
   const ids = new Int32Array(n);
@@ -946,6 +508,7 @@ class Snapshot {
     segments.forEach((s, si) => {
       const remap = this.provider.remaps[si];
       for (let lp = 0; lp < s.providerBest.length; lp++) {
+        if (s.providerBest[lp] < 0) continue; // a code no listing uses any more (patched segment)
         const g = this.offsets[si] + s.providerBest[lp];
         const p = remap[lp];
         const b = best[p];
@@ -1357,22 +920,9 @@ export class DatasetIndex {
     removed.sort(cmpId);
     if (old && added.length === 0 && changed.length === 0 && removed.length === 0) return { added, changed, removed };
 
-    // Unchanged records first, in their old order, so the new segment can reuse their analysis.
-    const changedSet = new Set(changed);
-    const keptOld: number[] = [];
-    const ordered: DatasetRecord[] = [];
-    if (old) {
-      for (let d = 0; d < old.records.length; d++) {
-        const id = old.records[d].id;
-        const r = incoming.get(id);
-        if (r && !changedSet.has(id)) {
-          keptOld.push(d);
-          ordered.push(r);
-        }
-      }
-    }
-    for (const [id, r] of incoming) if (!old?.byId.has(id) || changedSet.has(id)) ordered.push(r);
-    const segment = buildSegment(exchange, ordered, old, Int32Array.from(keptOld));
+    const diff = { added, changed, removed };
+    // A routine re-harvest changes a handful of listings: patch the old segment then.
+    const segment = old && shouldPatch(old, diff) ? updateSegment(old, incoming, diff) : buildSegment(exchange, [...incoming.values()]);
     const segments = snap.segments.filter((s) => s.exchange !== exchange);
     segments.push(segment);
     segments.sort((a, b) => cmpId(a.exchange, b.exchange));

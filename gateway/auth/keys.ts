@@ -1,0 +1,133 @@
+// API keys: each maps to a principal. Only a SHA-256 hash of a key is stored; the key itself
+// is shown once, at creation. The file store keeps keys.json under DATAEX_DATA_DIR.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../lib/atomic-file.ts';
+import type { Clearance, Principal, Role } from '../../subgraphs/common/principal.ts';
+
+export interface ApiKeyRecord {
+  /** Short public id of the key (for listing and revoking), not the secret. */
+  keyId: string;
+  /** SHA-256 hex of the key. */
+  hash: string;
+  principal: Principal;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface NewKey {
+  principalId: string;
+  role: Role;
+  clearance?: Clearance;
+  personalInfo?: boolean;
+  label?: string;
+}
+
+export interface KeyStore {
+  findByKey(key: string): Promise<ApiKeyRecord | undefined>;
+  create(spec: NewKey): Promise<{ key: string; record: ApiKeyRecord }>;
+  list(): Promise<ApiKeyRecord[]>;
+  revoke(keyId: string): Promise<boolean>;
+}
+
+/** What each role sees unless a key says otherwise. */
+export const DEFAULT_CLEARANCE: Record<Role, { clearance: Clearance; personalInfo: boolean }> = {
+  public: { clearance: { maxLevel: 'GENERAL', maxGrade: 2 }, personalInfo: false },
+  analyst: { clearance: { maxLevel: 'IMPORTANT', maxGrade: null }, personalInfo: false },
+  admin: { clearance: { maxLevel: 'CORE', maxGrade: null }, personalInfo: true },
+};
+
+export const ROLES: readonly Role[] = ['public', 'analyst', 'admin'];
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export function newKeyRecord(spec: NewKey, now = new Date()): { key: string; record: ApiKeyRecord } {
+  if (!ROLES.includes(spec.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
+  if (!/^[\w.@-]{1,64}$/.test(spec.principalId)) throw new Error('principal id: 1-64 letters, digits, _ . @ -');
+  const key = `dx_${randomBytes(24).toString('base64url')}`;
+  const hash = hashKey(key);
+  const defaults = DEFAULT_CLEARANCE[spec.role];
+  return {
+    key,
+    record: {
+      keyId: hash.slice(0, 12),
+      hash,
+      principal: {
+        id: spec.principalId,
+        role: spec.role,
+        clearance: spec.clearance ?? defaults.clearance,
+        personalInfo: spec.personalInfo ?? defaults.personalInfo,
+      },
+      label: spec.label ?? null,
+      createdAt: now.toISOString(),
+      revokedAt: null,
+    },
+  };
+}
+
+/** keys.json under the data directory; re-read when another process changed it. */
+export class FileKeyStore implements KeyStore {
+  private readonly path: string;
+  private cache: { mtimeMs: number; records: ApiKeyRecord[] } | undefined;
+
+  constructor(dataDir: string) {
+    this.path = join(dataDir, 'keys.json');
+  }
+
+  private async load(): Promise<ApiKeyRecord[]> {
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await stat(this.path)).mtimeMs;
+    } catch {
+      return [];
+    }
+    if (this.cache && this.cache.mtimeMs === mtimeMs) return this.cache.records;
+    const records = JSON.parse(await readFile(this.path, 'utf8')) as ApiKeyRecord[];
+    this.cache = { mtimeMs, records };
+    return records;
+  }
+
+  private async save(records: ApiKeyRecord[]): Promise<void> {
+    await writeFileAtomic(this.path, JSON.stringify(records, null, 2) + '\n');
+    this.cache = undefined;
+  }
+
+  async findByKey(key: string): Promise<ApiKeyRecord | undefined> {
+    const hash = hashKey(key);
+    return (await this.load()).find((r) => r.hash === hash && r.revokedAt === null);
+  }
+
+  async create(spec: NewKey): Promise<{ key: string; record: ApiKeyRecord }> {
+    const created = newKeyRecord(spec);
+    await this.save([...(await this.load()), created.record]);
+    return created;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    return this.load();
+  }
+
+  async revoke(keyId: string): Promise<boolean> {
+    const records = await this.load();
+    const target = records.find((r) => r.keyId === keyId && r.revokedAt === null);
+    if (!target) return false;
+    await this.save(records.map((r) => (r === target ? { ...r, revokedAt: new Date().toISOString() } : r)));
+    return true;
+  }
+}
+
+/** The key a request carries: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const auth = headers.authorization;
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (m) return m[1];
+  }
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
+}

@@ -1,0 +1,35 @@
+// What HTTP route modules (saved queries, playground, admin) get from the gateway, and the
+// shape they implement. Route modules never reach into Apollo directly.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import type { Principal, Role } from '../subgraphs/common/principal.ts';
+
+export interface OperationRequest {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+export interface ExecuteResult {
+  status: number;
+  headers: Record<string, string>;
+  body: { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown>; path?: readonly (string | number)[] }>; extensions?: Record<string, unknown> };
+}
+
+export interface GatewayServices {
+  /** Runs an operation through the whole GraphQL pipeline (limits, auth, masking) as the caller of `req`. */
+  execute(op: OperationRequest, req: IncomingMessage): Promise<ExecuteResult>;
+  /** The client-facing schema currently served (changes when the supergraph is reloaded). */
+  apiSchema(): GraphQLSchema;
+  /** The caller of a request; throws HttpError 401 for a bad key. */
+  principalOf(req: IncomingMessage): Promise<Principal>;
+  /** The caller, if their role is one of `roles`; throws HttpError 401/403 otherwise. */
+  authorize(req: IncomingMessage, roles: readonly Role[]): Promise<Principal>;
+}
+
+export interface RouteModule {
+  /** True when this module serves the request. */
+  matches(method: string, pathname: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+}
