@@ -6,6 +6,7 @@ import { startGateway, type RunningGateway } from './server.ts';
 import { failStartup, runUntilSignal } from '../lib/process.ts';
 import { FileKeyStore } from './auth/keys.ts';
 import { gatewayRoutes } from './route-list.ts';
+import { gatewayPlugins } from './plugin-list.ts';
 
 let gateway: RunningGateway;
 const config = (() => {
@@ -26,6 +27,8 @@ try {
     corsOrigins: config.corsOrigins,
     keyStore: new FileKeyStore(config.dataDir),
     routes: gatewayRoutes(config),
+      plugins: gatewayPlugins(config),
+      introspection: config.introspection,
   });
 } catch (e) {
   failStartup(e);

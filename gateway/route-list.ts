@@ -2,7 +2,9 @@
 
 import type { DataexConfig } from '../lib/config.ts';
 import type { GatewayServices, RouteModule } from './routes.ts';
+import { savedQueryRoutes } from './saved-queries/routes.ts';
+import { playgroundRoutes } from './playground/routes.ts';
 
-export function gatewayRoutes(_config: DataexConfig): Array<(services: GatewayServices) => RouteModule> {
-  return [];
+export function gatewayRoutes(config: DataexConfig): Array<(services: GatewayServices) => RouteModule> {
+  return [(s) => savedQueryRoutes(config, s), ...(config.playground ? [(s: GatewayServices) => playgroundRoutes(config, s)] : [])];
 }

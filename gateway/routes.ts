@@ -18,8 +18,11 @@ export interface ExecuteResult {
 }
 
 export interface GatewayServices {
-  /** Runs an operation through the whole GraphQL pipeline (limits, auth, masking) as the caller of `req`. */
-  execute(op: OperationRequest, req: IncomingMessage): Promise<ExecuteResult>;
+  /**
+   * Runs an operation through the whole GraphQL pipeline (limits, auth, masking) as the caller
+   * of `req`. `savedQuery` names the saved query being run (allow-list mode lets those through).
+   */
+  execute(op: OperationRequest, req: IncomingMessage, options?: { savedQuery?: string }): Promise<ExecuteResult>;
   /** The client-facing schema currently served (changes when the supergraph is reloaded). */
   apiSchema(): GraphQLSchema;
   /** The caller of a request; throws HttpError 401 for a bad key. */
@@ -29,7 +32,7 @@ export interface GatewayServices {
 }
 
 export interface RouteModule {
-  /** True when this module serves the request. */
-  matches(method: string, pathname: string): boolean;
+  /** True when this module serves the request (checked before /graphql, so a module may take GET /graphql from browsers). */
+  matches(req: IncomingMessage, pathname: string): boolean;
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
 }

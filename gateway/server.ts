@@ -4,7 +4,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { HttpError, closeServer, listen, requestUrl, sendError, sendJson } from '../lib/http.ts';
@@ -20,6 +20,8 @@ import { keyFromHeaders, type KeyStore } from './auth/keys.ts';
 
 export interface GatewayContext {
   principal: Principal;
+  /** Set when the operation is a saved query run through the saved-queries API. */
+  savedQuery?: string;
 }
 
 export interface GatewayOptions {
@@ -33,6 +35,10 @@ export interface GatewayOptions {
   corsOrigins: string[];
   /** API keys; without a store every caller is anonymous. */
   keyStore?: KeyStore;
+  /** Schema introspection (off in production unless asked for). */
+  introspection?: boolean;
+  /** Apollo Server plugins (one concern each: cache, limits, audit…), in order. */
+  plugins?: ApolloServerPlugin<GatewayContext>[];
   /** Extra HTTP routes, built once the gateway's services exist. */
   routes?: Array<(services: GatewayServices) => RouteModule>;
 }
@@ -57,8 +63,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    introspection: options.introspection ?? true,
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      ...(options.plugins ?? []),
       {
         async serverWillStart() {
           return {
@@ -81,9 +89,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     if (!record) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown or revoked API key', { 'www-authenticate': 'Bearer' });
     return record.principal;
   };
-  const context = async (req: IncomingMessage): Promise<GatewayContext> => {
+  const context = async (req: IncomingMessage, savedQuery?: string): Promise<GatewayContext> => {
     try {
-      return { principal: await principalOf(req) };
+      return { principal: await principalOf(req), ...(savedQuery ? { savedQuery } : {}) };
     } catch (e) {
       if (e instanceof HttpError) throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: e.status } } });
       throw e;
@@ -91,13 +99,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
 
   const services: GatewayServices = {
-    async execute(op: OperationRequest, req: IncomingMessage): Promise<ExecuteResult> {
+    async execute(op: OperationRequest, req: IncomingMessage, executeOptions?: { savedQuery?: string }): Promise<ExecuteResult> {
       const headers = headerMapOf(req);
       headers.set('content-type', 'application/json');
       headers.delete('content-length');
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: 'POST', headers, search: '', body: op },
-        context: () => context(req),
+        context: () => context(req, executeOptions?.savedQuery),
       });
       if (response.body.kind !== 'complete') throw new Error('incremental delivery is not supported here');
       return { status: response.status ?? 200, headers: Object.fromEntries(response.headers), body: JSON.parse(response.body.string) };
@@ -130,14 +138,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const url = requestUrl(req);
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    if (path === '/graphql') return handleGraphQL(req, res, { server: apollo, context, bodyLimitBytes: options.bodyLimitBytes });
+    const module = modules.find((m) => m.matches(req, path));
+    if (module) return module.handle(req, res, url);
+    if (path === '/graphql') return handleGraphQL(req, res, { server: apollo, context: (r) => context(r), bodyLimitBytes: options.bodyLimitBytes });
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const report = await readiness.check();
       return sendJson(res, report.ready ? 200 : 503, report);
     }
-    const module = modules.find((m) => m.matches(method, path));
-    if (module) return module.handle(req, res, url);
     sendJson(res, 404, { errors: [{ message: `no route ${method} ${path}`, extensions: { code: 'NOT_FOUND' } }] });
   };
 

@@ -54,6 +54,10 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_SIM_LATENCY_MS', 'int', '0', 'Latency the simulators add to every upstream response.'),
   v('DATAEX_SIMULATORS', 'bool', 'true', '`npm start` also starts simulators for the upstreams whose URL is unset.'),
   v('DATAEX_LOG_LEVEL', 'string', 'info', 'Log level: error, warn, info, debug.'),
+  v('DATAEX_PLAYGROUND', 'bool', 'true', 'Serve the console (GraphiQL playground and saved-query runner) at `/`.'),
+  v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection; unset = follows DATAEX_PLAYGROUND.'),
+  v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
+  v('DATAEX_REDIS_PREFIX', 'string', 'dataex:', 'Prefix of every Redis key dataex writes.'),
 ];
 
 export class ConfigError extends Error {
@@ -142,6 +146,10 @@ export interface DataexConfig {
   simLatencyMs: number;
   startSimulators: boolean;
   logLevel: string;
+  playground: boolean;
+  introspection: boolean;
+  onlySaved: boolean;
+  redisPrefix: string;
 }
 
 function parseUrlMap(entries: string[]): Record<string, string> {
@@ -204,5 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     simLatencyMs: r.DATAEX_SIM_LATENCY_MS as number,
     startSimulators: r.DATAEX_SIMULATORS as boolean,
     logLevel: level,
+    playground: r.DATAEX_PLAYGROUND as boolean,
+    introspection: (r.DATAEX_INTROSPECTION as boolean | undefined) ?? (r.DATAEX_PLAYGROUND as boolean),
+    onlySaved: r.DATAEX_ONLY_SAVED as boolean,
+    redisPrefix: r.DATAEX_REDIS_PREFIX as string,
   };
 }

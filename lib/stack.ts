@@ -14,6 +14,7 @@ import { startGateway, type RunningGateway } from '../gateway/server.ts';
 import { readSupergraph } from '../gateway/supergraph.ts';
 import { FileKeyStore } from '../gateway/auth/keys.ts';
 import { gatewayRoutes } from '../gateway/route-list.ts';
+import { gatewayPlugins } from '../gateway/plugin-list.ts';
 
 type SimulatorName = 'beijing' | 'shanghai' | 'guiyang' | 'registry';
 type RunningSimulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -114,6 +115,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       corsOrigins: config.corsOrigins,
       keyStore: new FileKeyStore(config.dataDir),
       routes: gatewayRoutes(config),
+      plugins: gatewayPlugins(config),
+      introspection: config.introspection,
     });
     closers.push(() => gateway.close());
 

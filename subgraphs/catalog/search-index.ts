@@ -314,20 +314,31 @@ function selectTop(
   return { top, accepted };
 }
 
+/** Structural equality of JSON-like values; a key holding undefined equals a missing key. */
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+  const aArr = Array.isArray(a);
+  if (aArr !== Array.isArray(b)) return false;
+  if (aArr) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!deepEqual(x[i], y[i])) return false;
     return true;
   }
   const ao = a as Record<string, unknown>;
   const bo = b as Record<string, unknown>;
-  // A key holding undefined equals a missing key: both serialise the same way.
-  for (const k of Object.keys(ao)) if (!deepEqual(ao[k], bo[k])) return false;
-  for (const k of Object.keys(bo)) if (!(k in ao) && bo[k] !== undefined) return false;
-  return true;
+  // for-in without Object.keys arrays: this runs over every record of every harvest.
+  let defined = 0;
+  for (const k in ao) {
+    const v = ao[k];
+    if (v === undefined) continue;
+    defined++;
+    if (!deepEqual(v, bo[k])) return false;
+  }
+  for (const k in bo) if (bo[k] !== undefined) defined--;
+  return defined === 0;
 }
 
 function validateFirst(first: number | null | undefined): number {

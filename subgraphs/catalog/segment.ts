@@ -352,8 +352,8 @@ const sectorValues = (r: DatasetRecord): Iterable<string> => new Set(r.sectors ?
 const scenarioValues = (r: DatasetRecord): Iterable<string> => new Set((r.scenarios ?? []).map((v) => v.trim()));
 
 /**
- * A multi-valued field for n docs: docs listed in `fresh` take their values from the record,
- * the others (same doc number in `prev`) copy theirs.
+ * A multi-valued field for n docs: docs marked in `fresh` take their values from the record,
+ * the others (same doc number in `prev`) copy theirs, run by run.
  */
 function buildMulti(
   records: readonly DatasetRecord[],
@@ -364,17 +364,46 @@ function buildMulti(
   const n = records.length;
   const dict = new Dict(prev ?? undefined);
   const start = new Int32Array(n + 1);
-  const ids: number[] = [];
-  for (let d = 0; d < n; d++) {
-    start[d] = ids.length;
-    if (prev && fresh && !fresh[d]) {
-      for (let i = prev.start[d]; i < prev.start[d + 1]; i++) ids.push(prev.ids[i]);
-    } else {
+  if (!prev || !fresh) {
+    const ids: number[] = [];
+    for (let d = 0; d < n; d++) {
+      start[d] = ids.length;
       for (const v of values(records[d])) ids.push(dict.id(v));
     }
+    start[n] = ids.length;
+    return { values: dict.values, index: dict.index, start, ids: Int32Array.from(ids) };
   }
-  start[n] = ids.length;
-  return { values: dict.values, index: dict.index, start, ids: Int32Array.from(ids) };
+  const freshIds = new Map<number, number[]>();
+  let total = 0;
+  for (let d = 0; d < n; d++) {
+    if (fresh[d]) {
+      const list = [...values(records[d])].map((v) => dict.id(v));
+      freshIds.set(d, list);
+      total += list.length;
+    } else {
+      total += prev.start[d + 1] - prev.start[d];
+    }
+  }
+  const ids = new Int32Array(total);
+  let o = 0;
+  let d = 0;
+  while (d < n) {
+    if (fresh[d]) {
+      start[d] = o;
+      for (const id of freshIds.get(d)!) ids[o++] = id;
+      d++;
+      continue;
+    }
+    let e = d;
+    while (e < n && !fresh[e]) e++;
+    const base = prev.start[d];
+    for (let x = d; x < e; x++) start[x] = o + prev.start[x] - base;
+    ids.set(prev.ids.subarray(base, prev.start[e]), o);
+    o += prev.start[e] - base;
+    d = e;
+  }
+  start[n] = o;
+  return { values: dict.values, index: dict.index, start, ids };
 }
 
 function ranksOf(sorted: Int32Array): Int32Array {
@@ -402,6 +431,74 @@ function sortAll(order: KeyOrder, records: readonly DatasetRecord[], a: Attrs): 
   return Int32Array.from(docs.sort((x, y) => rankOf[x] - rankOf[y] || cmpId(records[x].id, records[y].id)));
 }
 
+function lowerBound(arr: Int32Array, target: number, from: number): number {
+  let lo = from;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A posting list without the entries of gone docs and with the additions (ascending) merged
+ * in; null when nothing is left. With few gone docs it finds them by binary search and block-
+ * copies the rest (common tokens have lists as long as the segment); otherwise one linear pass.
+ */
+function patchPostings(
+  old: Postings | undefined,
+  gone: Uint8Array,
+  goneSorted: readonly number[],
+  addDocs: readonly number[],
+  addTf: readonly number[],
+): Postings | null {
+  const L = old ? old.docs.length : 0;
+  const oldDocs = old ? old.docs : new Int32Array(0);
+  const oldTf = old ? old.tf : new Float32Array(0);
+  const sparse = goneSorted.length * (32 - Math.clz32(L + 1)) < L >>> 2;
+  const rem: number[] = [];
+  if (sparse) {
+    let from = 0;
+    for (const g of goneSorted) {
+      const p = lowerBound(oldDocs, g, from);
+      if (p < L && oldDocs[p] === g) rem.push(p);
+      from = p;
+    }
+  } else {
+    for (let i = 0; i < L; i++) if (gone[oldDocs[i]]) rem.push(i);
+  }
+  const total = L - rem.length + addDocs.length;
+  if (total === 0) return null;
+  const docs = new Int32Array(total);
+  const tf = new Float32Array(total);
+  let i = 0;
+  let o = 0;
+  let r = 0;
+  let j = 0;
+  while (i < L || j < addDocs.length) {
+    const nextRemove = r < rem.length ? rem[r] : L;
+    const nextAdd = j < addDocs.length ? lowerBound(oldDocs, addDocs[j], i) : L;
+    const stop = Math.min(nextRemove, nextAdd);
+    if (stop > i) {
+      docs.set(oldDocs.subarray(i, stop), o);
+      tf.set(oldTf.subarray(i, stop), o);
+      o += stop - i;
+      i = stop;
+    }
+    if (r < rem.length && rem[r] === i) {
+      i++;
+      r++;
+    } else if (j < addDocs.length && nextAdd === i) {
+      // A newcomer may reuse the slot number of a removed doc: the removal above went first.
+      docs[o] = addDocs[j];
+      tf[o++] = addTf[j++];
+    }
+  }
+  return { docs, tf };
+}
+
 /** Inserts the ascending `small` list into the ascending `big` one (binary search per item). */
 function insertSorted(big: Int32Array, small: readonly number[], cmp: (a: number, b: number) => number): Int32Array {
   const out = new Int32Array(big.length + small.length);
@@ -424,21 +521,14 @@ function insertSorted(big: Int32Array, small: readonly number[], cmp: (a: number
   return out;
 }
 
-/** Representative doc per provider and the provider name index. */
-function providerIndex(
+/** Provider name tokens → ascending provider ids, over the providers that have a doc. */
+function providerText(
   records: readonly DatasetRecord[],
-  a: Attrs,
-  providerCount: number,
+  providerBest: Int32Array,
   nameTokens: Map<string, string[]>,
-): { providerBest: Int32Array; providerText: Map<string, Int32Array> } {
-  const providerBest = new Int32Array(providerCount).fill(-1);
-  const newest = docComparator('UPDATED_DESC', a.updatedMs, a.price, records);
-  for (let d = 0; d < records.length; d++) {
-    const p = a.provIds[d];
-    if (providerBest[p] < 0 || newest(d, providerBest[p]) < 0) providerBest[p] = d;
-  }
+): Map<string, Int32Array> {
   const lists = new Map<string, number[]>();
-  for (let p = 0; p < providerCount; p++) {
+  for (let p = 0; p < providerBest.length; p++) {
     if (providerBest[p] < 0) continue;
     const name = records[providerBest[p]].providerName ?? '';
     let tokens = nameTokens.get(name);
@@ -454,9 +544,34 @@ function providerIndex(
       list.push(p);
     }
   }
-  const providerText = new Map<string, Int32Array>();
-  for (const [t, list] of lists) providerText.set(t, Int32Array.from(list));
-  return { providerBest, providerText };
+  const out = new Map<string, Int32Array>();
+  for (const [t, list] of lists) out.set(t, Int32Array.from(list));
+  return out;
+}
+
+/**
+ * Each provider's most recently updated doc. With `affected` (and prev), only those providers
+ * are recomputed; the others' docs kept their numbers, so their representative did too.
+ */
+function providerBestOf(
+  records: readonly DatasetRecord[],
+  a: Attrs,
+  providerCount: number,
+  prevBest?: Int32Array,
+  affected?: Uint8Array,
+): Int32Array {
+  const best = new Int32Array(providerCount).fill(-1);
+  if (prevBest && affected) {
+    best.set(prevBest);
+    for (let p = 0; p < providerCount; p++) if (affected[p]) best[p] = -1;
+  }
+  const newest = docComparator('UPDATED_DESC', a.updatedMs, a.price, records);
+  for (let d = 0; d < records.length; d++) {
+    const p = a.provIds[d];
+    if (affected && !affected[p]) continue;
+    if (best[p] < 0 || newest(d, best[p]) < 0) best[p] = d;
+  }
+  return best;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,6 +604,7 @@ export function buildSegment(exchange: string, records: DatasetRecord[]): Segmen
     rank[order] = ranksOf(sorted[order]);
   }
   const nameTokens = new Map<string, string[]>();
+  const providerBest = providerBestOf(records, a, provDict.values.length);
   return {
     exchange,
     records,
@@ -507,7 +623,8 @@ export function buildSegment(exchange: string, records: DatasetRecord[]): Segmen
     scenarios: buildMulti(records, scenarioValues, null, null),
     sorted,
     rank,
-    ...providerIndex(records, a, provDict.values.length, nameTokens),
+    providerBest,
+    providerText: providerText(records, providerBest, nameTokens),
     generation: 0,
     nameTokens,
   };
@@ -591,35 +708,14 @@ export function updateSegment(prev: Segment, incoming: ReadonlyMap<string, Datas
     additions.set(t, [docs, tf]);
     touched.add(t);
   }
+  const goneSorted: number[] = [];
+  for (let x = 0; x < oldN; x++) if (oldGone[x]) goneSorted.push(x);
   const postings = new Map(prev.postings);
   for (const t of touched) {
-    const old = prev.postings.get(t);
     const [addDocs, addTf] = additions.get(t) ?? [[], []];
-    let keep = 0;
-    if (old) for (let i = 0; i < old.docs.length; i++) if (!oldGone[old.docs[i]]) keep++;
-    const total = keep + addDocs.length;
-    if (total === 0) {
-      postings.delete(t);
-      continue;
-    }
-    const docs = new Int32Array(total);
-    const tf = new Float32Array(total);
-    let i = 0;
-    let j = 0;
-    let o = 0;
-    const oldDocs = old?.docs ?? new Int32Array(0);
-    while (i < oldDocs.length || j < addDocs.length) {
-      if (i < oldDocs.length && oldGone[oldDocs[i]]) {
-        i++;
-      } else if (j >= addDocs.length || (i < oldDocs.length && oldDocs[i] < addDocs[j])) {
-        docs[o] = oldDocs[i];
-        tf[o++] = old!.tf[i++];
-      } else {
-        docs[o] = addDocs[j];
-        tf[o++] = addTf[j++];
-      }
-    }
-    postings.set(t, { docs, tf });
+    const list = patchPostings(prev.postings.get(t), oldGone, goneSorted, addDocs, addTf);
+    if (list) postings.set(t, list);
+    else postings.delete(t);
   }
 
   // Orders: untouched docs keep their relative order; the placed ones are inserted.
@@ -633,6 +729,21 @@ export function updateSegment(prev: Segment, incoming: ReadonlyMap<string, Datas
     for (let i = 0; i < old.length; i++) if (!oldGone[old[i]]) kept[k++] = old[i];
     sorted[order] = insertSorted(kept, [...placed].sort(cmp), cmp);
     rank[order] = ranksOf(sorted[order]);
+  }
+
+  // Providers: recompute the representative of those that lost or gained a doc; the name
+  // index only changes when one of their names did.
+  const P = provDict.values.length;
+  const affected = new Uint8Array(P);
+  for (let x = 0; x < oldN; x++) if (oldGone[x]) affected[prev.provider.ids[x]] = 1;
+  for (const x of placed) affected[a.provIds[x]] = 1;
+  const providerBest = providerBestOf(records, a, P, prev.providerBest, affected);
+  let namesChanged = false;
+  for (let p = 0; p < P && !namesChanged; p++) {
+    if (!affected[p]) continue;
+    const before = p < prev.providerBest.length && prev.providerBest[p] >= 0 ? prev.records[prev.providerBest[p]].providerName : null;
+    const after = providerBest[p] >= 0 ? records[providerBest[p]].providerName : null;
+    namesChanged = before !== after;
   }
 
   return {
@@ -653,7 +764,8 @@ export function updateSegment(prev: Segment, incoming: ReadonlyMap<string, Datas
     scenarios: buildMulti(records, scenarioValues, prev.scenarios, isPlaced),
     sorted,
     rank,
-    ...providerIndex(records, a, provDict.values.length, prev.nameTokens),
+    providerBest,
+    providerText: namesChanged ? providerText(records, providerBest, prev.nameTokens) : prev.providerText,
     generation: prev.generation + 1,
     nameTokens: prev.nameTokens,
   };
