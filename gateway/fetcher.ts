@@ -5,6 +5,14 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 
+/** The header carrying the caller to subgraphs (part of the sharing key: answers depend on it). */
+export const PRINCIPAL_HEADER = 'x-dataex-principal';
+
+// Subgraph operations are printed by the query planner: a mutation starts with "mutation".
+function isMutation(body: string): boolean {
+  return body.startsWith('{"query":"mutation');
+}
+
 export interface UndiciFetcherOptions {
   /** Connections per subgraph origin. */
   connections?: number;
@@ -77,7 +85,7 @@ class BufferedResponse implements FetcherResponse {
     const buf = Buffer.from(this.body);
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   }
-  clone(): FetcherResponse {
+  clone(): BufferedResponse {
     return new BufferedResponse(this.url, this.status, this.headers, this.body);
   }
 }
@@ -106,7 +114,7 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
-  const fetcher: Fetcher = async (url: string, init?: FetcherRequestInit) => {
+  const send = async (url: string, init?: FetcherRequestInit): Promise<BufferedResponse> => {
     const target = parsedUrl(url);
     const response = await agent.request({
       origin: target.origin,
@@ -118,6 +126,20 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
     });
     const body = await response.body.text();
     return new BufferedResponse(url, response.statusCode, new ResponseHeaders(response.headers), body);
+  };
+
+  // Identical concurrent subgraph queries (same URL, same caller, same body) share one fetch.
+  const inFlight = new Map<string, Promise<BufferedResponse>>();
+  const fetcher: Fetcher = (url: string, init?: FetcherRequestInit) => {
+    const body = typeof init?.body === 'string' ? init.body : undefined;
+    if (body === undefined || isMutation(body)) return send(url, init);
+    const key = `${url}\n${init?.headers?.[PRINCIPAL_HEADER] ?? ''}\n${body}`;
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = send(url, init).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending.then((r) => r.clone());
   };
   return { fetcher, close: () => agent.close() };
 }

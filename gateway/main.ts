@@ -7,6 +7,8 @@ import { failStartup, runUntilSignal } from '../lib/process.ts';
 import { FileKeyStore } from './auth/keys.ts';
 import { gatewayRoutes } from './route-list.ts';
 import { gatewayPlugins } from './plugin-list.ts';
+import { gatewayCaching } from './caching.ts';
+import { createCacheSetup } from '../lib/cache/setup.ts';
 
 let gateway: RunningGateway;
 const config = (() => {
@@ -16,6 +18,8 @@ const config = (() => {
     return failStartup(e);
   }
 })();
+const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
+const caching = gatewayCaching(config, cache);
 try {
   gateway = await startGateway({
     supergraphSdl: readSupergraph(config.supergraphPath),
@@ -26,7 +30,9 @@ try {
     bodyLimitBytes: config.bodyLimitBytes,
     corsOrigins: config.corsOrigins,
     keyStore: new FileKeyStore(config.dataDir),
-    routes: gatewayRoutes(config),
+    routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus }),
+    responseCache: caching.responseCache,
+    apqCache: caching.apqCache,
       plugins: gatewayPlugins(config),
       introspection: config.introspection,
   });
@@ -35,4 +41,8 @@ try {
 }
 console.log(`dataex gateway on ${gateway.url} serving ${config.supergraphPath}`);
 for (const s of gateway.subgraphs) console.log(`  subgraph ${s.name} → ${s.url}`);
-runUntilSignal(() => gateway.close());
+runUntilSignal(async () => {
+  await gateway.close();
+  caching.close();
+  await cache.close();
+});

@@ -4,7 +4,19 @@ import type { DataexConfig } from '../lib/config.ts';
 import type { GatewayServices, RouteModule } from './routes.ts';
 import { savedQueryRoutes } from './saved-queries/routes.ts';
 import { playgroundRoutes } from './playground/routes.ts';
+import { cacheAdminRoutes } from './admin/cache-routes.ts';
+import type { ResponseCache } from './response-cache/cache.ts';
+import type { InvalidationBus } from '../lib/cache/bus.ts';
 
-export function gatewayRoutes(config: DataexConfig): Array<(services: GatewayServices) => RouteModule> {
-  return [(s) => savedQueryRoutes(config, s), ...(config.playground ? [(s: GatewayServices) => playgroundRoutes(config, s)] : [])];
+export interface RouteDeps {
+  responseCache: ResponseCache | undefined;
+  bus: InvalidationBus;
+}
+
+export function gatewayRoutes(config: DataexConfig, deps: RouteDeps): Array<(services: GatewayServices) => RouteModule> {
+  return [
+    (s) => savedQueryRoutes(config, s),
+    (s) => cacheAdminRoutes({ services: s, cache: deps.responseCache, bus: deps.bus }),
+    ...(config.playground ? [(s: GatewayServices) => playgroundRoutes(config, s)] : []),
+  ];
 }

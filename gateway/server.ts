@@ -6,9 +6,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { HttpError, closeServer, listen, requestUrl, sendError, sendJson } from '../lib/http.ts';
-import { handleGraphQL, headerMapOf } from '../lib/apollo-http.ts';
+import { headerMapOf } from '../lib/apollo-http.ts';
 import { ANONYMOUS, type Principal, type Role } from '../subgraphs/common/principal.ts';
 import { createUndiciFetcher } from './fetcher.ts';
 import { formatGatewayError } from './plugins/error-shape.ts';
@@ -17,11 +18,23 @@ import { createReadiness } from './readiness.ts';
 import { corsHeaders } from './cors.ts';
 import type { ExecuteResult, GatewayServices, OperationRequest, RouteModule } from './routes.ts';
 import { keyFromHeaders, type KeyStore } from './auth/keys.ts';
+import { DataexDataSource } from './datasource.ts';
+import { createGraphQLEndpoint } from './graphql-http.ts';
+import { cacheDecisionPlugin, type CacheDecision } from './plugins/cache-decision.ts';
+import { staleReportPlugin } from './plugins/stale-report.ts';
+import type { ResponseCache } from './response-cache/cache.ts';
 
 export interface GatewayContext {
   principal: Principal;
   /** Set when the operation is a saved query run through the saved-queries API. */
   savedQuery?: string;
+  /** Upstreams whose data in this answer is stale (reported by subgraphs). */
+  stale: Set<string>;
+  /**
+   * Filled in by plugins as the response is sent. An object, not fields, because Apollo Server
+   * may shallow-copy the context: writes must land on something shared.
+   */
+  outcome: { cacheDecision?: CacheDecision };
 }
 
 export interface GatewayOptions {
@@ -33,6 +46,10 @@ export interface GatewayOptions {
   subgraphTimeoutMs: number;
   bodyLimitBytes: number;
   corsOrigins: string[];
+  /** Whole-response cache; undefined = off. */
+  responseCache?: ResponseCache;
+  /** Store of automatic persisted queries; undefined = Apollo's in-memory default. */
+  apqCache?: KeyValueCache<string>;
   /** API keys; without a store every caller is anonymous. */
   keyStore?: KeyStore;
   /** Schema introspection (off in production unless asked for). */
@@ -59,13 +76,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   let apiSchema: GraphQLSchema | undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphSdl,
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher }),
+    buildService: ({ name, url }) => new DataexDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher }),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: options.introspection ?? true,
+    ...(options.apqCache ? { persistedQueries: { cache: options.apqCache } } : {}),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      cacheDecisionPlugin(),
+      staleReportPlugin(),
       ...(options.plugins ?? []),
       {
         async serverWillStart() {
@@ -91,7 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   const context = async (req: IncomingMessage, savedQuery?: string): Promise<GatewayContext> => {
     try {
-      return { principal: await principalOf(req), ...(savedQuery ? { savedQuery } : {}) };
+      return { principal: await principalOf(req), stale: new Set(), outcome: {}, ...(savedQuery ? { savedQuery } : {}) };
     } catch (e) {
       if (e instanceof HttpError) throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: e.status } } });
       throw e;
@@ -125,6 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   };
 
+  const graphqlEndpoint = createGraphQLEndpoint({ apollo, principalOf, cache: options.responseCache, bodyLimitBytes: options.bodyLimitBytes });
   const readiness = createReadiness(subgraphs);
   const modules = (options.routes ?? []).map((build) => build(services));
 
@@ -140,7 +161,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const method = req.method ?? 'GET';
     const module = modules.find((m) => m.matches(req, path));
     if (module) return module.handle(req, res, url);
-    if (path === '/graphql') return handleGraphQL(req, res, { server: apollo, context: (r) => context(r), bodyLimitBytes: options.bodyLimitBytes });
+    if (path === '/graphql') {
+      if (method !== 'GET' && method !== 'POST') throw new HttpError(405, 'BAD_REQUEST', '/graphql takes GET or POST');
+      return graphqlEndpoint(req, res, url);
+    }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const report = await readiness.check();

@@ -58,6 +58,11 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection; unset = follows DATAEX_PLAYGROUND.'),
   v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
   v('DATAEX_REDIS_PREFIX', 'string', 'dataex:', 'Prefix of every Redis key dataex writes.'),
+  v('DATAEX_RESPONSE_CACHE', 'bool', 'true', 'Gateway response cache (whole responses, TTL from the subgraphs\' cache hints).'),
+  v('DATAEX_CACHE_MEMORY_MB', 'int', '256', 'Byte budget of each in-process cache tier, in MiB.'),
+  v('DATAEX_CACHE_MAX_TTL_S', 'int', '3600', 'Upper bound on any response-cache TTL, in seconds.'),
+  v('DATAEX_UPSTREAM_TTL_S', 'int', '60', 'Freshness of cached upstream detail answers, in seconds (registry: 60×).'),
+  v('DATAEX_STALE_LIMIT_S', 'int', '3600', 'How long past freshness an upstream answer may be served when the upstream fails.'),
 ];
 
 export class ConfigError extends Error {
@@ -150,6 +155,11 @@ export interface DataexConfig {
   introspection: boolean;
   onlySaved: boolean;
   redisPrefix: string;
+  responseCache: boolean;
+  cacheMemoryBytes: number;
+  cacheMaxTtlS: number;
+  upstreamTtlS: number;
+  staleLimitS: number;
 }
 
 function parseUrlMap(entries: string[]): Record<string, string> {
@@ -216,5 +226,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     introspection: (r.DATAEX_INTROSPECTION as boolean | undefined) ?? (r.DATAEX_PLAYGROUND as boolean),
     onlySaved: r.DATAEX_ONLY_SAVED as boolean,
     redisPrefix: r.DATAEX_REDIS_PREFIX as string,
+    responseCache: r.DATAEX_RESPONSE_CACHE as boolean,
+    cacheMemoryBytes: (r.DATAEX_CACHE_MEMORY_MB as number) * 1024 * 1024,
+    cacheMaxTtlS: r.DATAEX_CACHE_MAX_TTL_S as number,
+    upstreamTtlS: r.DATAEX_UPSTREAM_TTL_S as number,
+    staleLimitS: r.DATAEX_STALE_LIMIT_S as number,
   };
 }

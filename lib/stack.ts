@@ -15,6 +15,9 @@ import { readSupergraph } from '../gateway/supergraph.ts';
 import { FileKeyStore } from '../gateway/auth/keys.ts';
 import { gatewayRoutes } from '../gateway/route-list.ts';
 import { gatewayPlugins } from '../gateway/plugin-list.ts';
+import { gatewayCaching } from '../gateway/caching.ts';
+import { createCacheSetup, type CacheSetup } from './cache/setup.ts';
+import type { UpstreamCacheOptions } from '../subgraphs/common/exchange-server.ts';
 
 type SimulatorName = 'beijing' | 'shanghai' | 'guiyang' | 'registry';
 type RunningSimulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -29,6 +32,7 @@ export interface StackOptions {
 
 export interface RunningStack {
   gateway: RunningGateway;
+  cache: CacheSetup;
   catalog: RunningCatalog;
   subgraphs: Record<string, RunningServer>;
   simulators: Partial<Record<SimulatorName, RunningSimulator>>;
@@ -75,7 +79,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       }
     }
 
-    // 2. Subgraphs. Each gets its own adapters, as it would in its own process.
+    // 2. Caches: one memory tier per component, Redis shared when configured.
+    const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
+    closers.push(() => cache.close());
+    const upstreamCache = (upstream: string, ttlFactor = 1): UpstreamCacheOptions => ({
+      store: cache.store(`up:${upstream}:`),
+      bus: cache.bus,
+      ttlMs: config.upstreamTtlS * 1000 * ttlFactor,
+      staleMs: config.staleLimitS * 1000 * ttlFactor,
+    });
+
+    // 3. Subgraphs. Each gets its own adapters, as it would in its own process.
     const adapterFor = (id: string) => createExchangeAdapter(id, upstreamUrls[id], config);
     const catalog = await startCatalogSubgraph({
       adapters: EXCHANGES.map((e) => adapterFor(e.id)),
@@ -83,6 +97,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       host: config.host,
       harvestIntervalMs: config.harvestIntervalMs,
       probeIntervalMs: config.probeIntervalMs,
+      onHarvest: (exchange, diff) => {
+        // Changed or vanished listings: drop them everywhere. New or vanished ones change search results.
+        const gone = [...diff.changed, ...diff.removed];
+        if (gone.length > 0) void cache.bus.publish({ kind: 'datasets', ids: gone });
+        if (diff.added.length + diff.removed.length > 0) void cache.bus.publish({ kind: 'exchange', exchange, upstream: false });
+      },
     });
     closers.push(() => catalog.close());
     const subgraphs: Record<string, RunningServer> = { catalog };
@@ -90,6 +110,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const server = await startExchangeSubgraph({
         definition,
         adapter: adapterFor(definition.id),
+        cache: upstreamCache(definition.id),
         port: port(config.subgraphPorts[definition.id]),
         host: config.host,
       });
@@ -98,13 +119,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     const registry = await startRegistrySubgraph({
       adapter: createRegistryAdapterFromConfig(upstreamUrls.registry, config),
+      // Registrations change rarely: keep them 60 times longer than exchange details.
+      cache: upstreamCache('registry', 60),
       port: port(config.subgraphPorts.registry),
       host: config.host,
     });
     subgraphs.registry = registry;
     closers.push(() => registry.close());
 
-    // 3. Gateway, pointed at the subgraphs' actual URLs.
+    // 4. Gateway, pointed at the subgraphs' actual URLs.
+    const caching = gatewayCaching(config, cache);
+    closers.push(async () => caching.close());
     const gateway = await startGateway({
       supergraphSdl: readSupergraph(config.supergraphPath),
       subgraphUrls: { ...Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])), ...config.subgraphUrls },
@@ -114,13 +139,15 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       bodyLimitBytes: config.bodyLimitBytes,
       corsOrigins: config.corsOrigins,
       keyStore: new FileKeyStore(config.dataDir),
-      routes: gatewayRoutes(config),
+      routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus }),
+      responseCache: caching.responseCache,
+      apqCache: caching.apqCache,
       plugins: gatewayPlugins(config),
       introspection: config.introspection,
     });
     closers.push(() => gateway.close());
 
-    return { gateway, catalog, subgraphs, simulators, upstreamUrls, close: closeAll };
+    return { gateway, cache, catalog, subgraphs, simulators, upstreamUrls, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

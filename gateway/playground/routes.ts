@@ -1,8 +1,243 @@
-// Console (playground and saved-query runner). Placeholder until it lands: matches nothing.
+// The console: a GraphiQL playground and a saved-query runner, served by the gateway itself
+// from a bundle built out of npm packages (gateway/playground/build.ts), so it works on
+// networks without internet. Mounted only when DATAEX_PLAYGROUND is true (route-list.ts).
+//
+//   GET /                       the console page
+//   GET /graphql (from a browser, Accept: text/html)   the same page; other GETs are GraphQL
+//   GET /console/config.json    what the page needs to know (endpoints, enum values, examples)
+//   GET /console/assets/<file>  the bundle: hashed, immutable, pre-gzipped where useful
+//
+// Every response carries a content security policy that allows nothing from another origin
+// and no inline script; see CONTENT_SECURITY_POLICY.
 
+import { createReadStream, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, join } from 'node:path';
+import { isEnumType, isInputObjectType, type GraphQLSchema } from 'graphql';
 import type { DataexConfig } from '../../lib/config.ts';
 import type { GatewayServices, RouteModule } from '../routes.ts';
+import { ASSET_PREFIX, CONSOLE_DIR, ensureConsoleBundle, type ConsoleManifest } from './build.ts';
 
-export function playgroundRoutes(_config: DataexConfig, _services: GatewayServices): RouteModule {
-  return { matches: () => false, handle: async () => undefined };
+/**
+ * Nothing from other origins, no inline or eval'd script. Styles: Monaco (GraphiQL 5's editor)
+ * positions every editor line with a `style="top:…"` attribute in generated markup and injects
+ * its theme's token colours as <style> elements, neither of which can carry a nonce; without
+ * 'unsafe-inline' for styles the editors render as an unreadable pile of lines. Scripts stay
+ * strictly 'self'. Workers are served from the same origin (no blob: workers).
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.ttf': 'font/ttf',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.png': 'image/png',
+  '.txt': 'text/plain; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+};
+
+export interface PlaygroundOptions {
+  /** Directory of the built console (default dist/console). */
+  dir?: string;
+}
+
+/** True for a request a browser made to display a page (not a GraphQL client's GET). */
+export function wantsHtml(req: IncomingMessage): boolean {
+  const accept = req.headers.accept;
+  return typeof accept === 'string' && /\btext\/html\b/i.test(accept);
+}
+
+interface ConsoleConfig {
+  graphqlPath: string;
+  savedQueriesPath: string;
+  introspection: boolean;
+  enums: Record<string, string[]>;
+  inputs: Record<string, Array<{ name: string; type: string }>>;
+  examples: { datasetId?: string; providerCode?: string };
+}
+
+function schemaInfo(schema: GraphQLSchema): Pick<ConsoleConfig, 'enums' | 'inputs'> {
+  const enums: ConsoleConfig['enums'] = {};
+  const inputs: ConsoleConfig['inputs'] = {};
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    if (isEnumType(type)) enums[type.name] = type.getValues().map((v) => v.name);
+    else if (isInputObjectType(type)) inputs[type.name] = Object.values(type.getFields()).map((f) => ({ name: f.name, type: String(f.type) }));
+  }
+  return { enums, inputs };
+}
+
+export function playgroundRoutes(config: DataexConfig, services: GatewayServices, options: PlaygroundOptions = {}): RouteModule {
+  const dir = options.dir ?? CONSOLE_DIR;
+  const assetsDir = join(dir, 'assets');
+  let bundle: Promise<ConsoleManifest> = ensureConsoleBundle(dir);
+  bundle.catch((e: unknown) => {
+    console.error(`[console] the console bundle is missing and could not be built: ${e instanceof Error ? e.message : String(e)}. Run \`npm run build:console\`; the GraphQL API is unaffected.`);
+  });
+  let indexHtml: { manifest: ConsoleManifest; html: Buffer } | undefined;
+  let examples: ConsoleConfig['examples'] | undefined;
+
+  const manifest = async (): Promise<ConsoleManifest> => {
+    try {
+      return await bundle;
+    } catch {
+      // Try again on the next request (someone may have run the build meanwhile).
+      bundle = ensureConsoleBundle(dir);
+      return bundle;
+    }
+  };
+
+  const sendPage = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let m: ConsoleManifest;
+    try {
+      m = await manifest();
+    } catch (e) {
+      const body = `<!doctype html><meta charset="utf-8"><title>dataex console unavailable</title><h1>The console is not built</h1><p>${escapeHtml(e instanceof Error ? e.message : String(e))}</p><p>Run <code>npm run build:console</code>. The GraphQL API at <code>POST /graphql</code> works without it.</p>`;
+      res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (!indexHtml || indexHtml.manifest !== m) indexHtml = { manifest: m, html: readFileSync(join(dir, 'index.html')) };
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': indexHtml.html.length,
+      'cache-control': 'no-cache',
+      vary: 'Accept',
+    });
+    res.end(req.method === 'HEAD' ? undefined : indexHtml.html);
+  };
+
+  const exampleIds = async (req: IncomingMessage): Promise<ConsoleConfig['examples']> => {
+    if (examples) return examples;
+    try {
+      const result = await services.execute(
+        { query: 'query ConsoleExamples { providers(minExchanges: 2, first: 1) { edges { node { creditCode datasets(first: 1) { edges { node { id } } } } } } }' },
+        req,
+      );
+      const node = (result.body.data as any)?.providers?.edges?.[0]?.node;
+      const found = { providerCode: node?.creditCode as string | undefined, datasetId: node?.datasets?.edges?.[0]?.node?.id as string | undefined };
+      if (found.providerCode && found.datasetId) examples = found;
+      return found;
+    } catch {
+      return {};
+    }
+  };
+
+  const sendConfig = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let info: Pick<ConsoleConfig, 'enums' | 'inputs'> = { enums: {}, inputs: {} };
+    try {
+      info = schemaInfo(services.apiSchema());
+    } catch {
+      // schema not loaded yet: the form falls back to text fields
+    }
+    const body: ConsoleConfig = {
+      graphqlPath: '/graphql',
+      savedQueriesPath: '/saved-queries',
+      introspection: config.introspection,
+      ...info,
+      examples: await exampleIds(req),
+    };
+    const text = JSON.stringify(body);
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(text),
+      'cache-control': 'no-cache',
+    });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  };
+
+  const sendAsset = async (req: IncomingMessage, res: ServerResponse, name: string): Promise<void> => {
+    let m: ConsoleManifest | undefined;
+    try {
+      m = await manifest();
+    } catch {
+      m = undefined;
+    }
+    // Only files the build listed: no path ever reaches the file system from the URL.
+    if (!m || !m.files.includes(name)) return notFound(res);
+    const gzip = m.gzipped.includes(name) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const path = join(assetsDir, gzip ? `${name}.gz` : name);
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch {
+      return notFound(res);
+    }
+    const hashed = /-[A-Z0-9]{8}\.[a-z0-9]+$/i.test(name);
+    const headers: Record<string, string | number> = {
+      ...SECURITY_HEADERS,
+      'content-type': CONTENT_TYPES[extname(name)] ?? 'application/octet-stream',
+      'content-length': size,
+      'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+      vary: 'Accept-Encoding',
+    };
+    if (gzip) headers['content-encoding'] = 'gzip';
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const stream = createReadStream(path);
+      stream.on('error', reject);
+      res.on('close', () => {
+        stream.destroy();
+        resolve();
+      });
+      stream.pipe(res);
+    });
+  };
+
+  return {
+    matches(req, pathname) {
+      const method = req.method ?? 'GET';
+      if (method !== 'GET' && method !== 'HEAD') return false;
+      if (pathname === '/' || pathname === '/console' || pathname.startsWith('/console/')) return true;
+      return pathname === '/graphql' && wantsHtml(req);
+    },
+    async handle(req, res, url) {
+      const path = url.pathname;
+      if (path === '/' || path === '/graphql' || path === '/console' || path === '/console/') return sendPage(req, res);
+      if (path === '/console/config.json') return sendConfig(req, res);
+      if (path.startsWith(ASSET_PREFIX)) return sendAsset(req, res, decodeURIComponent(path.slice(ASSET_PREFIX.length)));
+      notFound(res);
+    },
+  };
+}
+
+function notFound(res: ServerResponse): void {
+  const text = JSON.stringify({ errors: [{ message: 'not found', extensions: { code: 'NOT_FOUND' } }] });
+  res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

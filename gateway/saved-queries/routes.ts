@@ -1,9 +1,362 @@
-// Saved queries HTTP API (issue: saved queries for analysts). Placeholder until it lands:
-// matches nothing.
+// Saved queries HTTP API on the gateway:
+//
+//   GET    /saved-queries                 list (shipped and stored)                    200
+//   GET    /saved-queries/:name           one query                                    200, 404
+//   PUT    /saved-queries/:name           create or replace; JSON body                 201 created, 200 updated,
+//                                          {document, description?, defaultVariables?}  400 invalid, 401/403, 409 shipped
+//   DELETE /saved-queries/:name           delete                                       204, 404, 401/403, 409 shipped
+//   GET    /saved-queries/:name/run       run; variables as query parameters           200, 400, 404, 502…
+//   POST   /saved-queries/:name/run       run; JSON body {variables?, format?, all?}
+//
+// Run options: format=json|csv|ndjson (or Accept: text/csv / application/x-ndjson), all=true
+// (every page of the main connection). Every other query parameter is a variable (`var.<name>`
+// also works, for variables named like an option); see variables.ts for how text is typed.
+// Saving and deleting need the analyst or admin role (permissions.ts); running applies the
+// caller's own permissions and masking. Error bodies: {message, errors: [{message, extensions: {code}}]}.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { GraphQLFormattedError } from 'graphql';
 import type { DataexConfig } from '../../lib/config.ts';
+import { HttpError, parseJsonBody, readBody, sendJson } from '../../lib/http.ts';
+import { connectRedis } from '../../lib/redis.ts';
 import type { GatewayServices, RouteModule } from '../routes.ts';
+import { SavedQueryCatalog } from './catalog.ts';
+import { EXPORT_FORMATS, runAndWrite, type ExportFormat } from './export.ts';
+import { FileSavedQueryStore } from './file-store.ts';
+import { planMainList } from './main-list.ts';
+import { isSlug, MAX_DESCRIPTION_CHARS, MAX_DOCUMENT_BYTES, SLUG_RULE, type SavedQuery, type StoredQuery } from './model.ts';
+import { roleBasedAccess, type SavedQueryAccess } from './permissions.ts';
+import { RedisSavedQueryStore } from './redis-store.ts';
+import { loadShippedQueries } from './shipped.ts';
+import { StoreUnavailableError, type SavedQueryStore } from './store.ts';
+import { describeVariables, validateSavedDocument } from './validate.ts';
+import { checkVariables, runVariables, typeVariables, VariableError } from './variables.ts';
 
-export function savedQueryRoutes(_config: DataexConfig, _services: GatewayServices): RouteModule {
-  return { matches: () => false, handle: async () => undefined };
+export const SAVED_QUERIES_PATH = '/saved-queries';
+
+/** Route module with a way to release its store (Redis connection). */
+export interface SavedQueryRouteModule extends RouteModule {
+  catalog: SavedQueryCatalog;
+  close(): Promise<void>;
+}
+
+export function savedQueryRoutes(config: DataexConfig, services: GatewayServices): SavedQueryRouteModule {
+  return createSavedQueryRoutes({ services, store: storeFor(config), bodyLimitBytes: config.bodyLimitBytes });
+}
+
+/** The store the configuration asks for: Redis when DATAEX_REDIS_URL is set, else the data directory. */
+export function storeFor(config: Pick<DataexConfig, 'redisUrl' | 'redisPrefix' | 'dataDir'>): SavedQueryStore {
+  if (!config.redisUrl) return new FileSavedQueryStore(config.dataDir);
+  const redis = connectRedis({ url: config.redisUrl, keyPrefix: config.redisPrefix, commandTimeoutMs: 2_000 });
+  // The gateway has no shutdown hook for route modules: do not let this socket keep a process alive.
+  const unref = () => (redis as unknown as { stream?: { unref?: () => void } }).stream?.unref?.();
+  redis.on('connect', unref);
+  unref();
+  return new RedisSavedQueryStore(redis, { closeConnection: true });
+}
+
+export interface SavedQueryRouteOptions {
+  services: GatewayServices;
+  store: SavedQueryStore;
+  /** Read-only queries; default: queries/*.graphql. */
+  shipped?: StoredQuery[];
+  access?: SavedQueryAccess;
+  bodyLimitBytes: number;
+}
+
+class ApiError extends HttpError {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    readonly details?: readonly GraphQLFormattedError[],
+  ) {
+    super(status, code, message);
+  }
+}
+
+export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQueryRouteModule {
+  const { services, store, bodyLimitBytes } = options;
+  let shipped = options.shipped;
+  if (!shipped) {
+    const loaded = loadShippedQueries();
+    for (const p of loaded.problems) console.warn(`[saved-queries] skipped ${p.file}: ${p.message}`);
+    shipped = loaded.queries;
+  }
+  const catalog = new SavedQueryCatalog(store, shipped);
+  const access = options.access ?? roleBasedAccess(services);
+
+  const view = (q: SavedQuery) => {
+    let variables: ReturnType<typeof describeVariables> = [];
+    let valid = false;
+    let errors: GraphQLFormattedError[] | undefined;
+    try {
+      const schema = services.apiSchema();
+      const checked = validateSavedDocument(schema, q.document);
+      if (checked.ok) {
+        valid = true;
+        variables = describeVariables(checked.operation, q.defaultVariables, schema);
+      } else {
+        errors = checked.errors.map((e) => e.toJSON());
+      }
+    } catch {
+      /* schema not loaded yet */
+    }
+    return {
+      name: q.name,
+      description: q.description,
+      document: q.document,
+      defaultVariables: q.defaultVariables,
+      variables,
+      owner: q.owner,
+      updatedBy: q.updatedBy,
+      createdAt: q.createdAt,
+      updatedAt: q.updatedAt,
+      source: q.source,
+      readOnly: q.readOnly,
+      valid,
+      ...(errors ? { validationErrors: errors } : {}),
+      links: { self: `${SAVED_QUERIES_PATH}/${q.name}`, run: `${SAVED_QUERIES_PATH}/${q.name}/run` },
+    };
+  };
+
+  const mustExist = async (name: string): Promise<SavedQuery> => {
+    const q = isSlug(name) ? await catalog.get(name) : undefined;
+    if (!q) throw new ApiError(404, 'NOT_FOUND', `no saved query named "${name}"`);
+    return q;
+  };
+
+  const readOnly = (q: SavedQuery) =>
+    new ApiError(409, 'READ_ONLY', `saved query "${q.name}" is shipped with dataex (queries/${q.name}.graphql) and read-only; save a copy under another name`);
+
+  async function list(req: IncomingMessage, res: ServerResponse) {
+    await access.reader(req);
+    sendJson(res, 200, { savedQueries: (await catalog.list()).map(view) }, { 'cache-control': 'no-store' });
+  }
+
+  async function show(req: IncomingMessage, res: ServerResponse, name: string) {
+    await access.reader(req);
+    sendJson(res, 200, view(await mustExist(name)), { 'cache-control': 'no-store' });
+  }
+
+  async function put(req: IncomingMessage, res: ServerResponse, name: string) {
+    if (!isSlug(name)) throw new ApiError(400, 'BAD_USER_INPUT', `invalid saved-query name "${name}": ${SLUG_RULE}`);
+    const existing = await catalog.get(name);
+    const principal = await access.writer(req, name, existing);
+    if (existing?.readOnly) throw readOnly(existing);
+    const body = parseJsonBody(await readBody(req, bodyLimitBytes));
+    const input = saveInput(body);
+    const schema = services.apiSchema();
+    const checked = validateSavedDocument(schema, input.document);
+    if (!checked.ok) {
+      throw new ApiError(400, 'GRAPHQL_VALIDATION_FAILED', `the document is not a valid query for this gateway's schema; "${name}" was not saved`, checked.errors.map((e) => e.toJSON()));
+    }
+    let defaults: Record<string, unknown>;
+    try {
+      defaults = typeVariables(schema, checked.operation, input.defaultVariables);
+      checkVariables(schema, checked.operation, defaults, Object.keys(defaults));
+    } catch (e) {
+      if (e instanceof VariableError) {
+        throw new ApiError(400, 'BAD_USER_INPUT', `invalid default variables; "${name}" was not saved`, e.errors.map((x) => x.toJSON()));
+      }
+      throw e;
+    }
+    const now = new Date().toISOString();
+    const { created, query } = await store.put(name, (current) => ({
+      name,
+      document: input.document,
+      description: input.description ?? current?.description ?? '',
+      defaultVariables: defaults,
+      owner: current?.owner ?? principal.id,
+      updatedBy: principal.id,
+      createdAt: current?.createdAt ?? now,
+      updatedAt: now,
+    }));
+    sendJson(res, created ? 201 : 200, view({ ...query, source: store.kind, readOnly: false }), {
+      location: `${SAVED_QUERIES_PATH}/${name}`,
+      'cache-control': 'no-store',
+    });
+  }
+
+  async function remove(req: IncomingMessage, res: ServerResponse, name: string) {
+    const existing = isSlug(name) ? await catalog.get(name) : undefined;
+    await access.deleter(req, existing);
+    if (!existing) throw new ApiError(404, 'NOT_FOUND', `no saved query named "${name}"`);
+    if (existing.readOnly) throw readOnly(existing);
+    if (!(await store.delete(name))) throw new ApiError(404, 'NOT_FOUND', `no saved query named "${name}"`);
+    res.writeHead(204, { 'cache-control': 'no-store' }).end();
+  }
+
+  async function run(req: IncomingMessage, res: ServerResponse, name: string, url: URL) {
+    await access.reader(req);
+    const query = await mustExist(name);
+    const params = runParams(url, req);
+    if (req.method === 'POST') mergeRunBody(params, parseJsonBody(await readBody(req, bodyLimitBytes)));
+    const schema = services.apiSchema();
+    const checked = validateSavedDocument(schema, query.document);
+    if (!checked.ok) {
+      throw new ApiError(
+        400,
+        'GRAPHQL_VALIDATION_FAILED',
+        `saved query "${name}" does not validate against the schema this gateway serves now`,
+        checked.errors.map((e) => e.toJSON()),
+      );
+    }
+    let variables: Record<string, unknown>;
+    try {
+      variables = runVariables(schema, checked.operation, query.defaultVariables, params.variables);
+    } catch (e) {
+      if (e instanceof VariableError) {
+        throw new ApiError(400, 'BAD_USER_INPUT', `invalid variables for saved query "${name}": ${e.message}`, e.errors.map((x) => x.toJSON()));
+      }
+      throw e;
+    }
+    await runAndWrite(
+      services,
+      {
+        name,
+        document: query.document,
+        parsed: checked.document,
+        operation: checked.operation,
+        variables,
+        format: params.format,
+        all: params.all,
+        plan: planMainList(schema, checked.document, checked.operation),
+      },
+      req,
+      res,
+    );
+  }
+
+  const notAllowed = (allow: string) => new ApiError(405, 'METHOD_NOT_ALLOWED', `allowed methods: ${allow}`);
+
+  async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      const rest = url.pathname.slice(SAVED_QUERIES_PATH.length).replace(/^\/+|\/+$/g, '');
+      const parts = rest === '' ? [] : rest.split('/').map((p) => decodeURIComponent(p));
+      const method = req.method ?? 'GET';
+      if (parts.length === 0) {
+        if (method === 'GET' || method === 'HEAD') return await list(req, res);
+        throw notAllowed('GET');
+      }
+      const name = parts[0];
+      if (parts.length === 1) {
+        if (method === 'GET' || method === 'HEAD') return await show(req, res, name);
+        if (method === 'PUT') return await put(req, res, name);
+        if (method === 'DELETE') return await remove(req, res, name);
+        throw notAllowed('GET, PUT, DELETE');
+      }
+      if (parts.length === 2 && parts[1] === 'run') {
+        if (method === 'GET' || method === 'POST') return await run(req, res, name, url);
+        throw notAllowed('GET, POST');
+      }
+      throw new ApiError(404, 'NOT_FOUND', `no route ${method} ${url.pathname}`);
+    } catch (e) {
+      if (res.headersSent) {
+        console.error('[saved-queries] failed while streaming', e);
+        res.destroy();
+        return;
+      }
+      if (e instanceof StoreUnavailableError) {
+        sendJson(res, 503, { message: e.message, errors: [{ message: e.message, extensions: { code: 'SERVICE_UNAVAILABLE' } }] }, { 'retry-after': '1' });
+        return;
+      }
+      if (e instanceof HttpError) {
+        const details = e instanceof ApiError && e.details ? e.details : [{ message: e.message, extensions: { code: e.code } }];
+        sendJson(res, e.status, { message: e.message, errors: details }, { ...e.headers, ...(e.status === 405 ? { allow: e.message.replace('allowed methods: ', '') } : {}) });
+        return;
+      }
+      if (e instanceof URIError) {
+        sendJson(res, 400, { message: 'malformed path', errors: [{ message: 'malformed path', extensions: { code: 'BAD_USER_INPUT' } }] });
+        return;
+      }
+      throw e;
+    }
+  }
+
+  return {
+    catalog,
+    matches: (_req, pathname) => pathname === SAVED_QUERIES_PATH || pathname.startsWith(`${SAVED_QUERIES_PATH}/`),
+    handle,
+    close: () => store.close(),
+  };
+}
+
+interface SaveInput {
+  document: string;
+  description?: string;
+  defaultVariables: Record<string, unknown>;
+}
+
+function saveInput(body: unknown): SaveInput {
+  const bad = (message: string) => new ApiError(400, 'BAD_USER_INPUT', message);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw bad('the body must be a JSON object {document, description?, defaultVariables?}');
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !['document', 'description', 'defaultVariables'].includes(k));
+  if (unknown.length > 0) throw bad(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; the body takes document, description, defaultVariables`);
+  if (typeof b.document !== 'string' || b.document.trim() === '') throw bad('"document" must be a non-empty string holding a GraphQL query');
+  if (Buffer.byteLength(b.document) > MAX_DOCUMENT_BYTES) throw bad(`"document" is larger than ${MAX_DOCUMENT_BYTES} bytes`);
+  if (b.description !== undefined && b.description !== null && typeof b.description !== 'string') throw bad('"description" must be a string');
+  if (typeof b.description === 'string' && b.description.length > MAX_DESCRIPTION_CHARS) throw bad(`"description" is longer than ${MAX_DESCRIPTION_CHARS} characters`);
+  const dv = b.defaultVariables ?? {};
+  if (typeof dv !== 'object' || dv === null || Array.isArray(dv)) throw bad('"defaultVariables" must be a JSON object');
+  return {
+    document: b.document,
+    description: typeof b.description === 'string' ? b.description : undefined,
+    defaultVariables: dv as Record<string, unknown>,
+  };
+}
+
+interface RunParams {
+  format: ExportFormat;
+  all: boolean;
+  variables: Record<string, unknown>;
+}
+
+function parseFormat(value: unknown): ExportFormat {
+  const f = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (typeof f === 'string' && (EXPORT_FORMATS as readonly string[]).includes(f)) return f as ExportFormat;
+  throw new ApiError(400, 'BAD_USER_INPUT', `format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(value)})`);
+}
+
+function parseAll(value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    if (/^(true|1|yes|on|)$/i.test(value.trim())) return true;
+    if (/^(false|0|no|off)$/i.test(value.trim())) return false;
+  }
+  throw new ApiError(400, 'BAD_USER_INPUT', `all must be true or false (got ${JSON.stringify(value)})`);
+}
+
+function runParams(url: URL, req: IncomingMessage): RunParams {
+  const params: RunParams = { format: 'json', all: false, variables: {} };
+  const accept = String(req.headers.accept ?? '');
+  if (/\btext\/csv\b/.test(accept)) params.format = 'csv';
+  else if (/\bapplication\/(x-)?ndjson\b/.test(accept)) params.format = 'ndjson';
+  for (const key of new Set(url.searchParams.keys())) {
+    const values = url.searchParams.getAll(key);
+    const last = values[values.length - 1];
+    if (key === 'format') params.format = parseFormat(last);
+    else if (key === 'all') params.all = parseAll(last);
+    else {
+      const name = key.startsWith('var.') ? key.slice(4) : key;
+      params.variables[name] = values.length === 1 ? values[0] : values;
+    }
+  }
+  return params;
+}
+
+function mergeRunBody(params: RunParams, body: unknown): void {
+  if (body === undefined) return;
+  const bad = (message: string) => new ApiError(400, 'BAD_USER_INPUT', message);
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw bad('the body must be a JSON object {variables?, format?, all?}');
+  const b = body as Record<string, unknown>;
+  const unknown = Object.keys(b).filter((k) => !['variables', 'format', 'all'].includes(k));
+  if (unknown.length > 0) throw bad(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; the body takes variables, format, all`);
+  if (b.format !== undefined) params.format = parseFormat(b.format);
+  if (b.all !== undefined) params.all = parseAll(b.all);
+  if (b.variables !== undefined && b.variables !== null) {
+    if (typeof b.variables !== 'object' || Array.isArray(b.variables)) throw bad('"variables" must be a JSON object');
+    Object.assign(params.variables, b.variables);
+  }
 }

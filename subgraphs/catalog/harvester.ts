@@ -1,9 +1,16 @@
 // Harvests every exchange's list endpoint into the index: all exchanges at start (readiness
 // waits for the first attempt), then a full harvest on an interval and a cheap probe between
 // harvests. An exchange that fails keeps its last harvest, marked stale.
+//
+// Status: OFFLINE until a harvest succeeds; ONLINE after one; DEGRADED when the last attempt
+// failed (stale) or while the exchange's circuit breaker is open or probing, even if the last
+// harvest succeeded. The breaker is the one of this process's own clients of that exchange
+// (subgraphs/common/resilience/registry.ts): in production the catalog's harvest and probe
+// calls; in a one-process stack, shared with the exchange subgraph's detail calls.
 
 import type { ExchangeAdapter } from '../common/adapter.ts';
 import type { DatasetRecord, ExchangeInfo } from '../common/model.ts';
+import { upstreamHealth, type BreakerState, type UpstreamHealth } from '../common/resilience/index.ts';
 import { toChinaIso } from '../common/scalars.ts';
 
 export type ExchangeStatus = 'ONLINE' | 'DEGRADED' | 'OFFLINE';
@@ -31,6 +38,8 @@ export interface ExchangeState {
   /** Items of the last harvest that failed validation and were left out of the index. */
   skipped: number;
   harvestDurationMs: number | null;
+  /** Circuit breaker of this process's calls to the exchange; null when it has no client here. */
+  breaker: BreakerState | null;
 }
 
 export interface HarvesterOptions {
@@ -41,6 +50,8 @@ export interface HarvesterOptions {
   /** Told what changed after each successful harvest (cache invalidation hooks in here). */
   onHarvest?: (exchange: string, diff: HarvestDiff) => void;
   log?: (message: string) => void;
+  /** Breaker health of an exchange's upstream (default: the process-wide `upstreamHealth`). */
+  upstreamHealth?: (exchange: string) => UpstreamHealth | undefined;
 }
 
 export class Harvester {
@@ -62,6 +73,7 @@ export class Harvester {
         providerCount: 0,
         skipped: 0,
         harvestDurationMs: null,
+        breaker: null,
       });
     }
   }
@@ -92,12 +104,26 @@ export class Harvester {
     return this.firstRoundDone;
   }
 
+  /** A snapshot of the exchange's state, status including the breaker. */
   state(exchange: string): ExchangeState | undefined {
-    return this.states.get(exchange);
+    const state = this.states.get(exchange);
+    return state && this.view(state);
   }
 
   allStates(): ExchangeState[] {
-    return [...this.states.values()];
+    return [...this.states.values()].map((s) => this.view(s));
+  }
+
+  /** Breaker health of one exchange's upstream in this process. */
+  breakerHealth(exchange: string): UpstreamHealth | undefined {
+    return (this.options.upstreamHealth ?? ((id: string) => upstreamHealth.health(id)))(exchange);
+  }
+
+  private view(state: ExchangeState): ExchangeState {
+    const breaker = this.breakerHealth(state.info.id)?.breaker ?? null;
+    // An open (or probing) breaker means calls fail fast: not ONLINE, whatever the last harvest said.
+    const status = state.status === 'ONLINE' && (breaker === 'open' || breaker === 'half-open') ? 'DEGRADED' : state.status;
+    return { ...state, status, breaker };
   }
 
   /** Full harvest of one exchange; concurrent calls share the one under way. */

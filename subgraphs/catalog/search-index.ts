@@ -1,12 +1,13 @@
 // The catalog's in-memory search index: pure, synchronous, no I/O.
 //
-// Layout: one immutable Segment per exchange (inverted index, per-doc attributes, that
-// exchange's records pre-sorted for every key order) and one immutable Snapshot that
-// concatenates the segments into global doc numbers and merges their sort orders.
-// replaceExchange rebuilds only the harvested exchange's segment, builds a new Snapshot and
-// swaps one reference, so a reader that captured the old snapshot keeps a consistent view.
+// Layout: one immutable Segment per exchange (segment.ts: inverted index, per-doc attributes,
+// docs pre-sorted for every key order) and one immutable Snapshot that lays the segments out
+// under global doc numbers. replaceExchange builds (or, for a small diff, patches) only the
+// harvested exchange's segment, builds a new Snapshot with linear copies and swaps one
+// reference: a query captures the snapshot once, so it never sees a half-built index.
 // Per-query work is postings intersection (or one pass over the docs without text), filter,
-// facet counts and picking one page from precomputed ranks; nothing is re-sorted per query.
+// facet counts, and one page picked from the segments' precomputed orders; nothing is
+// re-sorted per query.
 
 import { DATA_LEVELS } from '../common/model.ts';
 import type { DataLevel, DatasetRecord, ProductType } from '../common/model.ts';

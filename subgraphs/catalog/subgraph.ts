@@ -3,6 +3,7 @@
 
 import type { ExchangeAdapter } from '../common/adapter.ts';
 import { ANONYMOUS } from '../common/principal.ts';
+import type { UpstreamHealth } from '../common/resilience/index.ts';
 import { loadSubgraphTypeDefs, startSubgraphServer, type RunningServer } from '../common/server.ts';
 import { Harvester, type HarvestDiff } from './harvester.ts';
 import { DatasetIndex } from './search-index.ts';
@@ -24,6 +25,20 @@ export interface RunningCatalog extends RunningServer {
   firstHarvest: Promise<void>;
 }
 
+function breakerDetail(h: UpstreamHealth | undefined) {
+  if (!h) return null;
+  return {
+    state: h.breaker,
+    openedAt: h.openedAt,
+    nextProbeAt: h.nextProbeAt,
+    openReason: h.openReason,
+    window: h.window,
+    inFlight: h.inFlight,
+    queued: h.queued,
+    counters: h.counters,
+  };
+}
+
 export async function startCatalogSubgraph(options: CatalogOptions): Promise<RunningCatalog> {
   const index = new DatasetIndex();
   const harvester = new Harvester({
@@ -43,7 +58,17 @@ export async function startCatalogSubgraph(options: CatalogOptions): Promise<Run
     host: options.host,
     readiness: () => ({
       ready: harvester.ready,
-      detail: { exchanges: harvester.allStates().map((s) => ({ id: s.info.id, status: s.status, stale: s.stale, datasets: s.datasetCount, lastHarvestAt: s.lastHarvestAt })) },
+      detail: {
+        exchanges: harvester.allStates().map((s) => ({
+          id: s.info.id,
+          status: s.status,
+          stale: s.stale,
+          datasets: s.datasetCount,
+          lastHarvestAt: s.lastHarvestAt,
+          // This process's circuit breaker for the exchange (null: no client of it here).
+          breaker: breakerDetail(harvester.breakerHealth(s.info.id)),
+        })),
+      },
     }),
     onClose: async () => {
       harvester.stop();

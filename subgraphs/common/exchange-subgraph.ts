@@ -1,19 +1,20 @@
 // The resolvers every exchange subgraph shares: its own dataset type's live fields, from the
-// exchange's detail call, batched and de-duplicated per request by DataLoader.
+// exchange's detail call: batched and de-duplicated per request by DataLoader, cached across
+// requests (single-flight, stale-if-error) by the upstream cache.
 
 import DataLoader from 'dataloader';
 import { GraphQLError } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
-import type { ExchangeAdapter } from './adapter.ts';
+import type { CachedLookup } from '../../lib/cache/cached-lookup.ts';
 import type { DatasetDetail } from './model.ts';
 import { DateTimeScalar, LongScalar } from './scalars.ts';
 import { toPricePlanShape } from './money.ts';
 import { maskSample } from './masking.ts';
 import { ANONYMOUS, type Principal } from './principal.ts';
-import { UpstreamError } from './errors.ts';
+import type { StaleAware } from './stale.ts';
 
-export interface ExchangeContext {
+export interface ExchangeContext extends StaleAware {
   principal: Principal;
   details: DataLoader<string, DatasetDetail | null>;
 }
@@ -31,22 +32,21 @@ interface DatasetEntity {
 
 export const MAX_SAMPLE_ROWS = 20;
 
-/** One DataLoader per request: ids → one adapter batch call, errors kept per id. */
-export function detailLoader(adapter: ExchangeAdapter, exchange: string): DataLoader<string, DatasetDetail | null> {
+/** One DataLoader per request over the shared upstream cache; stale answers are reported in `stale`. */
+export function detailLoader(details: CachedLookup<DatasetDetail>, exchange: string, stale: Set<string>): DataLoader<string, DatasetDetail | null> {
   const prefix = `${exchange}:`;
   return new DataLoader<string, DatasetDetail | null>(
     async (ids) => {
       const nativeIds = ids.map((id) => id.slice(prefix.length));
-      let results: Map<string, DatasetDetail | null | Error>;
-      try {
-        results = await adapter.details(nativeIds);
-      } catch (e) {
-        const err = e instanceof Error ? e : new UpstreamError('UPSTREAM_ERROR', exchange, String(e));
-        return ids.map(() => err);
-      }
-      return nativeIds.map((nativeId) => results.get(nativeId) ?? null);
+      const results = await details.getMany(nativeIds);
+      return nativeIds.map((nativeId) => {
+        const result = results.get(nativeId);
+        if (!result) return null;
+        if (result.stale) stale.add(exchange);
+        return result.value;
+      });
     },
-    { maxBatchSize: 200 },
+    { maxBatchSize: 500 },
   );
 }
 
@@ -80,9 +80,9 @@ export function exchangeResolvers(exchange: string, typeName: string): GraphQLRe
   } as GraphQLResolverMap<ExchangeContext>;
 }
 
-export function exchangeContextFactory(adapter: ExchangeAdapter, exchange: string) {
-  return async (_req: IncomingMessage): Promise<ExchangeContext> => ({
-    principal: ANONYMOUS,
-    details: detailLoader(adapter, exchange),
-  });
+export function exchangeContextFactory(details: CachedLookup<DatasetDetail>, exchange: string) {
+  return async (_req: IncomingMessage): Promise<ExchangeContext> => {
+    const stale = new Set<string>();
+    return { principal: ANONYMOUS, stale, details: detailLoader(details, exchange, stale) };
+  };
 }

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, GraphQLError, type DocumentNode } from 'graphql';
-import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -32,6 +32,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   port: number;
   host: string;
   readiness?: () => Readiness;
+  /** Extra Apollo Server plugins (e.g. the stale-data header). */
+  plugins?: ApolloServerPlugin<C>[];
   /** Called on close, after the HTTP server stopped (adapters, timers). */
   onClose?: () => Promise<void>;
   bodyLimitBytes?: number;
@@ -70,7 +72,7 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
   const apollo = new ApolloServer<C>({
     schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
     // Inline tracing (ftv1) is for Apollo Studio, which we do not use: skip its per-field cost.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
     includeStacktraceInErrorResponses: false,
     formatError: formatSubgraphError as never,
   });

@@ -1,5 +1,5 @@
 // The registry subgraph: Provider.registration from the enterprise registry, one batched
-// look-up per request.
+// look-up per request, cached across requests (single-flight, stale-if-error).
 
 import DataLoader from 'dataloader';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
@@ -8,16 +8,23 @@ import type { Registration } from '../common/model.ts';
 import { LongScalar } from '../common/scalars.ts';
 import { toMoney } from '../common/money.ts';
 import { loadSubgraphTypeDefs, startSubgraphServer, type RunningServer } from '../common/server.ts';
+import { staleHeaderPlugin, type StaleAware } from '../common/stale.ts';
+import { CachedLookup } from '../../lib/cache/cached-lookup.ts';
+import type { UpstreamCacheOptions } from '../common/exchange-server.ts';
 
-interface RegistryContext {
+interface RegistryContext extends StaleAware {
   registrations: DataLoader<string, Registration | null>;
 }
 
-function registrationLoader(adapter: RegistryAdapter): DataLoader<string, Registration | null> {
+function registrationLoader(lookup: CachedLookup<Registration>, stale: Set<string>): DataLoader<string, Registration | null> {
   return new DataLoader(
     async (codes) => {
-      const found = await adapter.lookup(codes);
-      return codes.map((c) => found.get(c) ?? null);
+      const found = await lookup.getMany(codes);
+      return codes.map((code) => {
+        const result = found.get(code);
+        if (result?.stale) stale.add('registry');
+        return result?.value ?? null;
+      });
     },
     // The registry takes at most 100 codes a call; the adapter chunks, the loader keeps one batch.
     { maxBatchSize: 1_000 },
@@ -35,14 +42,35 @@ export const registryResolvers: GraphQLResolverMap<RegistryContext> = {
   },
 } as GraphQLResolverMap<RegistryContext>;
 
-export function startRegistrySubgraph(options: { adapter: RegistryAdapter; port: number; host: string }): Promise<RunningServer> {
+export function startRegistrySubgraph(options: { adapter: RegistryAdapter; cache: UpstreamCacheOptions; port: number; host: string }): Promise<RunningServer> {
+  const { adapter, cache } = options;
+  const lookup = new CachedLookup<Registration>({
+    store: cache.store,
+    namespace: 'registration:',
+    ttlMs: cache.ttlMs,
+    staleMs: cache.staleMs,
+    fetch: async (codes) => {
+      const found = await adapter.lookup(codes);
+      return new Map(codes.map((c) => [c, found.get(c) ?? null]));
+    },
+  });
+  const unsubscribe = cache.bus.subscribe((message) => {
+    if (message.kind === 'all') void cache.store.clear();
+  });
   return startSubgraphServer<RegistryContext>({
     name: 'registry',
     typeDefs: loadSubgraphTypeDefs('registry'),
     resolvers: registryResolvers,
-    context: async () => ({ registrations: registrationLoader(options.adapter) }),
+    context: async () => {
+      const stale = new Set<string>();
+      return { stale, registrations: registrationLoader(lookup, stale) };
+    },
+    plugins: [staleHeaderPlugin<RegistryContext>()],
     port: options.port,
     host: options.host,
-    onClose: () => options.adapter.close(),
+    onClose: async () => {
+      unsubscribe();
+      await adapter.close();
+    },
   });
 }

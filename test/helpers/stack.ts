@@ -12,6 +12,7 @@ export interface GraphQLResult<T = any> {
   headers: Record<string, string | string[] | undefined>;
   data?: T;
   errors?: Array<{ message: string; path?: (string | number)[]; extensions?: Record<string, any> }>;
+  extensions?: Record<string, any>;
 }
 
 export interface TestStack extends RunningStack {
@@ -43,7 +44,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       headers: { 'content-type': 'application/json', ...headers },
     });
     const body = JSON.parse(res.text);
-    return { status: res.status, headers: res.headers, data: body.data, errors: body.errors };
+    return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, extensions: body.extensions };
   };
   return { ...stack, config, gql, http, baseUrl };
 }
@@ -57,4 +58,26 @@ export async function simCall(baseUrl: string, method: string, path: string, bod
   });
   const text = await res.body.text();
   return text ? JSON.parse(text) : undefined;
+}
+
+/** Creates an API key in the stack's key file and returns the Authorization header for it. */
+export async function apiKey(stack: { config: DataexConfig }, role: 'public' | 'analyst' | 'admin', principalId = `${role}-${Math.random().toString(36).slice(2, 8)}`): Promise<Record<string, string>> {
+  const { FileKeyStore } = await import('../../gateway/auth/keys.ts');
+  const { key } = await new FileKeyStore(stack.config.dataDir).create({ principalId, role });
+  return { authorization: `Bearer ${key}` };
+}
+
+/** Request counts per simulator route, for before/after comparisons. */
+export async function simStats(stack: RunningStack): Promise<Record<string, Record<string, number>>> {
+  const entries = await Promise.all(
+    Object.entries(stack.simulators).map(async ([name, s]) => [name, (await simCall(s!.url, 'GET', '/__sim/stats')).routes as Record<string, number>] as const),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Calls made between two stats snapshots to routes matching `pattern` of one simulator. */
+export function callsBetween(before: Record<string, Record<string, number>>, after: Record<string, Record<string, number>>, sim: string, pattern: RegExp): number {
+  return Object.keys(after[sim] ?? {})
+    .filter((k) => pattern.test(k))
+    .reduce((n, k) => n + after[sim][k] - (before[sim]?.[k] ?? 0), 0);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { indexTokens, queryTokens, stemWord } from '../../../subgraphs/catalog/tokenize.ts';
+import { forEachIndexTokenKey, indexTokens, queryTokens, stemWord, tokenKeyToString } from '../../../subgraphs/catalog/tokenize.ts';
 
 describe('tokenize', () => {
   it('indexes CJK runs as characters plus overlapping bigrams', () => {
@@ -31,5 +31,13 @@ describe('tokenize', () => {
 
   it('returns no tokens for punctuation-only text', () => {
     expect(queryTokens('  ！？ -- ')).toEqual([]);
+  });
+
+  it('emits the same tokens through the allocation-free key API', () => {
+    for (const text of ['北京市行政处罚记录（2023年）', 'ＡＰＩ接口 for Tax-records 𠀀𠀁 かな', '', '  ', 'a the of']) {
+      const keys: string[] = [];
+      forEachIndexTokenKey(text, (k) => keys.push(tokenKeyToString(k)));
+      expect(keys.sort()).toEqual(indexTokens(text).sort());
+    }
   });
 });

@@ -1,0 +1,173 @@
+// The console's calls to its own gateway (same origin only; the CSP allows nothing else):
+// /console/config.json, /graphql and the saved-queries API.
+
+import type { SchemaHints, VariableDefinition } from './variables.ts';
+
+export interface ConsoleConfig extends SchemaHints {
+  graphqlPath: string;
+  savedQueriesPath: string;
+  introspection: boolean;
+  examples: { datasetId?: string; providerCode?: string };
+}
+
+export interface SavedQuery {
+  name: string;
+  description: string | null;
+  document: string;
+  defaultVariables: Record<string, unknown> | null;
+  owner: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  readOnly: boolean;
+  variables: VariableDefinition[];
+}
+
+export async function loadConfig(): Promise<ConsoleConfig> {
+  const res = await fetch('/console/config.json', { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`/console/config.json answered ${res.status}`);
+  return (await res.json()) as ConsoleConfig;
+}
+
+/** Strips // and /* comments and trailing commas (outside strings) so JSON.parse can read JSONC. */
+export function parseJsonc(text: string): unknown {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '/' && text[i + 1] === '*') {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 2;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  const cleaned = out.replace(/,(\s*[}\]])/g, '$1').trim();
+  return cleaned === '' ? undefined : JSON.parse(cleaned);
+}
+
+/** The API key in a headers-editor text (`Authorization: Bearer …` or `x-api-key`), if any. */
+export function keyFromHeadersText(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  let headers: unknown;
+  try {
+    headers = parseJsonc(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  for (const [name, value] of Object.entries(headers as Record<string, unknown>)) {
+    if (typeof value !== 'string') continue;
+    if (name.toLowerCase() === 'authorization') {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(value);
+      if (m) return m[1];
+    }
+    if (name.toLowerCase() === 'x-api-key' && value.trim()) return value.trim();
+  }
+  return undefined;
+}
+
+export function authHeaders(key: string | undefined): Record<string, string> {
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+async function readJson(res: Response): Promise<unknown> {
+  const text = await res.text();
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return { errors: [{ message: `${res.status} ${res.statusText}: ${text.slice(0, 300)}` }] };
+  }
+}
+
+export function errorMessages(body: unknown, status: number): string[] {
+  const errors = (body as { errors?: Array<{ message?: string }> } | undefined)?.errors;
+  if (Array.isArray(errors) && errors.length) return errors.map((e) => e.message ?? JSON.stringify(e));
+  const message = (body as { message?: string; error?: string } | undefined)?.message ?? (body as { error?: string } | undefined)?.error;
+  return [message ? String(message) : `the server answered ${status}`];
+}
+
+function normalise(raw: Record<string, unknown>): SavedQuery {
+  return {
+    name: String(raw.name),
+    description: (raw.description as string | null | undefined) ?? null,
+    document: String(raw.document ?? raw.query ?? ''),
+    defaultVariables: (raw.defaultVariables as Record<string, unknown> | null | undefined) ?? null,
+    owner: (raw.owner as string | null | undefined) ?? null,
+    createdAt: (raw.createdAt as string | null | undefined) ?? null,
+    updatedAt: (raw.updatedAt as string | null | undefined) ?? null,
+    readOnly: Boolean(raw.readOnly),
+    variables: Array.isArray(raw.variables) ? (raw.variables as VariableDefinition[]) : [],
+  };
+}
+
+/** GET /saved-queries, whatever its envelope (a list, or { queries | items | savedQueries: [...] }). */
+export async function listSavedQueries(base: string, key?: string): Promise<SavedQuery[]> {
+  const res = await fetch(base, { headers: { accept: 'application/json', ...authHeaders(key) } });
+  const body = await readJson(res);
+  if (!res.ok) throw new Error(errorMessages(body, res.status).join('; '));
+  const list = Array.isArray(body)
+    ? body
+    : ((body as Record<string, unknown>).queries ?? (body as Record<string, unknown>).items ?? (body as Record<string, unknown>).savedQueries ?? (body as Record<string, unknown>).data);
+  if (!Array.isArray(list)) throw new Error('unexpected answer from the saved-queries API');
+  return (list as Array<Record<string, unknown>>).map(normalise).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function saveQuery(
+  base: string,
+  name: string,
+  body: { document: string; description?: string; defaultVariables?: Record<string, unknown> },
+  key?: string,
+): Promise<{ ok: boolean; status: number; errors: string[]; created: boolean }> {
+  const res = await fetch(`${base}/${encodeURIComponent(name)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders(key) },
+    body: JSON.stringify(body),
+  });
+  const answer = await readJson(res);
+  return { ok: res.ok, status: res.status, errors: res.ok ? [] : errorMessages(answer, res.status), created: res.status === 201 };
+}
+
+export async function deleteQuery(base: string, name: string, key?: string): Promise<{ ok: boolean; errors: string[] }> {
+  const res = await fetch(`${base}/${encodeURIComponent(name)}`, { method: 'DELETE', headers: { accept: 'application/json', ...authHeaders(key) } });
+  return { ok: res.ok, errors: res.ok ? [] : errorMessages(await readJson(res), res.status) };
+}
+
+/** The run URL with the variables in the query string (each a parameter, JSON for non-strings). */
+export function runUrl(base: string, name: string, variables: Record<string, unknown>, format: 'json' | 'csv' | 'ndjson', all = false): string {
+  const params = new URLSearchParams({ format });
+  if (all) params.set('all', 'true');
+  for (const [k, v] of Object.entries(variables)) params.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+  return `${base}/${encodeURIComponent(name)}/run?${params.toString()}`;
+}
+
+export async function runSavedQuery(base: string, name: string, variables: Record<string, unknown>, key?: string): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${base}/${encodeURIComponent(name)}/run?format=json`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders(key) },
+    body: JSON.stringify({ variables }),
+  });
+  return { status: res.status, body: await readJson(res) };
+}
+
+/** The file name a Content-Disposition header gives, if any. */
+export function dispositionFilename(header: string | null): string | undefined {
+  if (!header) return undefined;
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (star) {
+    try {
+      return decodeURIComponent(star[1].trim());
+    } catch {
+      // fall through to the plain parameter
+    }
+  }
+  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(header);
+  return plain ? plain[1].trim() : undefined;
+}

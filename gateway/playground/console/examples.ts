@@ -1,0 +1,137 @@
+// Operations the playground opens with (one tab each) the first time a browser loads it.
+
+export interface ExampleTab {
+  query: string;
+  variables?: string;
+  headers?: string;
+}
+
+/** The headers editor starts with a commented-out API key line (GraphiQL reads JSONC). */
+export const DEFAULT_HEADERS = `{
+  // Your API key. Without one you are a public caller: fewer datasets, masked samples.
+  // "Authorization": "Bearer dx_…"
+}`;
+
+const SEARCH = `# dataex: one GraphQL endpoint over China's regional data exchanges.
+# Run with Ctrl-Enter (⌘-Enter). Docs and history are in the sidebar; put your
+# API key in the Headers tab below. Saved queries are in the top bar.
+#
+# Search every exchange at once. Catalog fields come from the harvested index;
+# \`pricing\` is live, from each exchange's own API.
+query SearchAcrossExchanges($text: String, $first: Int = 10) {
+  search(text: $text, first: $first) {
+    totalCount
+    facets {
+      exchanges { value label count }
+    }
+    edges {
+      node {
+        id
+        title
+        titleEn
+        exchange { id name }
+        provider { name creditCode }
+        classification { level containsPersonalInfo }
+        headlinePrice { text }
+        pricing { model text unit price { yuan } }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`;
+
+const DETAIL = `# One listing with its live detail: every price plan, delivery, certificates
+# and sample rows (masked unless your key is cleared for personal information).
+query DatasetDetail($id: ID!) {
+  dataset(id: $id) {
+    id
+    nativeId
+    title
+    titleEn
+    description
+    productType
+    status
+    updatedAt
+    exchange { id name }
+    provider {
+      name
+      creditCode
+      registration { name status legalRepresentative }
+    }
+    sectors { code name }
+    classification { level grade containsPersonalInfo openness }
+    pricing { model text unit negotiable price { amountFen yuan } }
+    delivery { method format }
+    certificates { number issuer kind issuedAt }
+    updateFrequency
+    sample(rows: 5) { columns rows masked }
+  }
+}
+`;
+
+const PROVIDERS = `# Providers listed on several exchanges, with their enterprise registration
+# (from the registry) and a few listings from each exchange.
+query ProvidersOnSeveralExchanges($minExchanges: Int = 2, $first: Int = 10) {
+  providers(minExchanges: $minExchanges, first: $first) {
+    totalCount
+    edges {
+      node {
+        creditCode
+        creditCodeValid
+        name
+        exchanges { id name }
+        registration { status establishedOn registeredCapital { yuan } }
+        datasets(first: 3) {
+          totalCount
+          edges { node { id title exchange { id } } }
+        }
+      }
+    }
+  }
+}
+`;
+
+const PROVIDER = (code: string) => `# One provider, identified by its Unified Social Credit Code, across every
+# exchange that lists it.
+query ProviderAcrossExchanges($creditCode: ID! = "${code}") {
+  provider(creditCode: $creditCode) {
+    name
+    creditCodeValid
+    exchanges { id name }
+    registration { name legalRepresentative status address }
+    datasets(first: 10) {
+      totalCount
+      edges { node { id title exchange { id } headlinePrice { text } } }
+    }
+  }
+}
+`;
+
+const STATUS = `# How each exchange is doing as dataex sees it: harvest time, staleness and
+# the last error when an exchange is degraded.
+query ExchangeStatus {
+  exchanges {
+    id
+    name
+    city
+    status
+    stale
+    lastHarvestAt
+    lastError
+    datasetCount
+    providerCount
+  }
+}
+`;
+
+export function exampleTabs(ids: { datasetId?: string; providerCode?: string }, headers = DEFAULT_HEADERS): ExampleTab[] {
+  const tabs: ExampleTab[] = [
+    { query: SEARCH, variables: JSON.stringify({ text: '交通', first: 10 }, null, 2), headers },
+    { query: DETAIL, variables: JSON.stringify({ id: ids.datasetId ?? 'beijing:<paste an id from a search result>' }, null, 2), headers },
+    { query: PROVIDERS, headers },
+  ];
+  if (ids.providerCode) tabs.push({ query: PROVIDER(ids.providerCode), headers });
+  tabs.push({ query: STATUS, headers });
+  return tabs;
+}

@@ -1,0 +1,17 @@
+// Entry of the console bundle (built by gateway/playground/build.ts). Order matters: the
+// worker setup runs before Monaco loads.
+import './workers.js';
+import 'graphiql/style.css';
+import '@graphiql/plugin-explorer/style.css';
+import './console.css';
+import { createRoot } from 'react-dom/client';
+import { App } from './app.jsx';
+import { loadConfig } from './api.ts';
+
+const root = document.getElementById('root');
+loadConfig()
+  .then((config) => createRoot(root).render(<App config={config} />))
+  .catch((e) => {
+    root.textContent = `The console could not start: ${e instanceof Error ? e.message : String(e)}`;
+    root.className = 'dx-fatal';
+  });

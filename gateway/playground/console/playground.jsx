@@ -1,0 +1,193 @@
+// The GraphiQL playground: same-origin fetcher, docs explorer, history, the query explorer
+// plugin, a headers editor for the API key, example tabs, and a "save as saved query" button.
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { GraphiQL, HISTORY_PLUGIN } from 'graphiql';
+import { explorerPlugin } from '@graphiql/plugin-explorer';
+import { StarIcon, ToolbarButton, useGraphiQL } from '@graphiql/react';
+import { DEFAULT_HEADERS, exampleTabs } from './examples.ts';
+import { keyFromHeadersText, parseJsonc, saveQuery } from './api.ts';
+
+const explorer = explorerPlugin({ showAttribution: false });
+
+function createFetcher(path) {
+  return async (params, options) => {
+    const res = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(options?.headers ?? {}) },
+      body: JSON.stringify(params),
+    });
+    const text = await res.text();
+    try {
+      return JSON.parse(text);
+    } catch {
+      return { errors: [{ message: `${res.status} ${res.statusText}: ${text.slice(0, 500)}` }] };
+    }
+  };
+}
+
+/** Reports the headers editor's text (current tab) to the frame, so the runner shares the key. */
+function HeadersWatcher({ onChange }) {
+  const headerEditor = useGraphiQL((s) => s.headerEditor);
+  useEffect(() => {
+    if (!headerEditor) return undefined;
+    onChange(headerEditor.getValue());
+    const sub = headerEditor.onDidChangeModelContent(() => onChange(headerEditor.getValue()));
+    return () => sub.dispose();
+  }, [headerEditor, onChange]);
+  return null;
+}
+
+function suggestName(operationName) {
+  const base = (operationName || 'my-query')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .toLowerCase();
+  return base.replace(/^-+|-+$/g, '') || 'my-query';
+}
+
+function SaveOperation({ config, onSaved }) {
+  const queryEditor = useGraphiQL((s) => s.queryEditor);
+  const variableEditor = useGraphiQL((s) => s.variableEditor);
+  const headerEditor = useGraphiQL((s) => s.headerEditor);
+  const operationName = useGraphiQL((s) => s.operationName);
+  const [form, setForm] = useState(null);
+  const [status, setStatus] = useState({ busy: false, errors: [], done: null });
+  const nameRef = useRef(null);
+
+  const open = () => {
+    setForm({
+      name: suggestName(operationName),
+      description: '',
+      key: keyFromHeadersText(headerEditor?.getValue()) ?? '',
+      document: queryEditor?.getValue() ?? '',
+      variables: variableEditor?.getValue() ?? '',
+    });
+    setStatus({ busy: false, errors: [], done: null });
+  };
+  useEffect(() => {
+    if (form && nameRef.current) nameRef.current.focus();
+  }, [form !== null]);
+
+  const submit = async (event) => {
+    event.preventDefault();
+    let defaultVariables;
+    try {
+      const parsed = form.variables.trim() ? parseJsonc(form.variables) : undefined;
+      if (parsed !== undefined && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))) throw new Error('must be a JSON object');
+      defaultVariables = parsed;
+    } catch (e) {
+      setStatus({ busy: false, errors: [`Variables ${e.message}`], done: null });
+      return;
+    }
+    setStatus({ busy: true, errors: [], done: null });
+    try {
+      const result = await saveQuery(
+        config.savedQueriesPath,
+        form.name.trim(),
+        { document: form.document, ...(form.description.trim() ? { description: form.description.trim() } : {}), ...(defaultVariables ? { defaultVariables } : {}) },
+        form.key.trim() || undefined,
+      );
+      if (!result.ok) {
+        setStatus({ busy: false, errors: result.errors, done: null });
+        return;
+      }
+      setStatus({ busy: false, errors: [], done: result.created ? 'created' : 'updated' });
+      onSaved(form.name.trim());
+    } catch (e) {
+      setStatus({ busy: false, errors: [e instanceof Error ? e.message : String(e)], done: null });
+    }
+  };
+
+  return (
+    <>
+      <ToolbarButton label="Save as a saved query" className="dx-save-operation" onClick={open}>
+        <StarIcon className="graphiql-toolbar-icon" aria-hidden="true" />
+      </ToolbarButton>
+      {form && (
+        <div className="dx-modal-backdrop" role="presentation" onClick={(e) => e.target === e.currentTarget && setForm(null)}>
+          <form className="dx-modal" role="dialog" aria-modal="true" aria-labelledby="dx-save-title" onSubmit={submit}>
+            <h2 id="dx-save-title">Save current operation</h2>
+            <p className="dx-muted">Saved queries run from the “Saved queries” view and from <code>/saved-queries/&lt;name&gt;/run</code> (JSON, CSV, NDJSON). Saving needs an analyst or admin API key.</p>
+            <label>
+              Name
+              <input ref={nameRef} name="name" required maxLength={100} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+            </label>
+            <label>
+              Description
+              <input name="description" value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
+            </label>
+            <label>
+              API key
+              <input name="key" type="password" autoComplete="off" placeholder="dx_… (taken from the Headers tab when set there)" value={form.key} onChange={(e) => setForm({ ...form, key: e.target.value })} />
+            </label>
+            <details>
+              <summary>Operation and default variables</summary>
+              <pre className="dx-code">{form.document}</pre>
+              {form.variables.trim() && <pre className="dx-code">{form.variables}</pre>}
+            </details>
+            {status.errors.length > 0 && (
+              <div className="dx-error" role="alert">
+                {status.errors.map((m, i) => (
+                  <div key={i}>{m}</div>
+                ))}
+              </div>
+            )}
+            {status.done && (
+              <div className="dx-ok" role="status">
+                Saved query “{form.name}” {status.done}.
+              </div>
+            )}
+            <div className="dx-actions">
+              <button type="button" className="dx-button dx-secondary" onClick={() => setForm(null)}>
+                {status.done ? 'Close' : 'Cancel'}
+              </button>
+              <button type="submit" className="dx-button" disabled={status.busy}>
+                {status.busy ? 'Saving…' : 'Save'}
+              </button>
+            </div>
+          </form>
+        </div>
+      )}
+    </>
+  );
+}
+
+function urlParams() {
+  const params = new URLSearchParams(window.location.search);
+  return { query: params.get('query') ?? undefined, variables: params.get('variables') ?? undefined };
+}
+
+export function Playground({ config, onHeadersChange, onSaved }) {
+  const fetcher = useMemo(() => createFetcher(config.graphqlPath), [config.graphqlPath]);
+  const tabs = useMemo(() => exampleTabs(config.examples ?? {}), [config.examples]);
+  const fromUrl = useMemo(urlParams, []);
+  return (
+    <GraphiQL
+      fetcher={fetcher}
+      defaultTabs={tabs}
+      defaultHeaders={DEFAULT_HEADERS}
+      initialQuery={fromUrl.query}
+      initialVariables={fromUrl.variables}
+      isHeadersEditorEnabled
+      defaultEditorToolsVisibility
+      shouldPersistHeaders={false}
+      plugins={[HISTORY_PLUGIN, explorer]}
+      {...(config.introspection ? {} : { schema: null })}
+    >
+      <GraphiQL.Logo>
+        <span className="dx-logo">dataex</span>
+      </GraphiQL.Logo>
+      <GraphiQL.Toolbar>
+        {({ prettify, copy, merge }) => (
+          <>
+            {prettify}
+            {merge}
+            {copy}
+            <SaveOperation config={config} onSaved={onSaved} />
+            <HeadersWatcher onChange={onHeadersChange} />
+          </>
+        )}
+      </GraphiQL.Toolbar>
+    </GraphiQL>
+  );
+}

@@ -1,0 +1,416 @@
+// The saved-query runner: the list of saved queries, a form typed from the selected query's
+// variable definitions, results as a paged table, and CSV download.
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { collectVariables, formFields } from './variables.ts';
+import { tableFromRunResponse } from './table.ts';
+import { authHeaders, deleteQuery, dispositionFilename, errorMessages, listSavedQueries, runSavedQuery, runUrl } from './api.ts';
+
+const PAGE_SIZE = 25;
+
+function VariableInput({ field, value, error, onChange }) {
+  const id = `dx-var-${field.name}`;
+  const label = (
+    <span className="dx-var-label">
+      <code>${field.name}</code> <span className="dx-type">{field.type}</span>
+      {field.required && <span className="dx-required" title="required"> *</span>}
+    </span>
+  );
+  let control;
+  switch (field.kind) {
+    case 'boolean':
+      control = (
+        <select id={id} name={field.name} value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">{field.required ? '— choose —' : '(not set)'}</option>
+          <option value="true">true</option>
+          <option value="false">false</option>
+        </select>
+      );
+      break;
+    case 'enum':
+      control = (
+        <select id={id} name={field.name} value={value} onChange={(e) => onChange(e.target.value)}>
+          <option value="">{field.required ? '— choose —' : '(not set)'}</option>
+          {(field.enumValues ?? []).map((v) => (
+            <option key={v} value={v}>
+              {v}
+            </option>
+          ))}
+        </select>
+      );
+      break;
+    case 'enum-list':
+      control = (
+        <div id={id} className="dx-checks" role="group" aria-label={field.name}>
+          {(field.enumValues ?? []).map((v) => (
+            <label key={v} className="dx-check">
+              <input type="checkbox" name={field.name} value={v} checked={value.includes(v)} onChange={(e) => onChange(e.target.checked ? [...value, v] : value.filter((x) => x !== v))} />
+              {v}
+            </label>
+          ))}
+        </div>
+      );
+      break;
+    case 'json':
+      control = <textarea id={id} name={field.name} rows={3} spellCheck={false} placeholder={field.placeholder} value={value} onChange={(e) => onChange(e.target.value)} />;
+      break;
+    case 'int':
+    case 'float':
+      control = <input id={id} name={field.name} type="number" step={field.kind === 'int' ? 1 : 'any'} placeholder={field.placeholder} value={value} onChange={(e) => onChange(e.target.value)} />;
+      break;
+    default:
+      control = (
+        <input
+          id={id}
+          name={field.name}
+          type="text"
+          inputMode={field.kind === 'long' ? 'numeric' : undefined}
+          placeholder={field.placeholder}
+          value={value}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
+  }
+  return (
+    <div className={error ? 'dx-var dx-invalid' : 'dx-var'}>
+      <label htmlFor={id}>{label}</label>
+      {control}
+      {error && <div className="dx-field-error">{error}</div>}
+    </div>
+  );
+}
+
+function ResultView({ result, page, setPage, serverPaging, onNext, onPrev, hasPrev, busy }) {
+  if (!result) return <p className="dx-muted dx-placeholder">Fill in the variables and press Run. Results appear here as a table.</p>;
+  const { table, errors } = result;
+  const rows = table?.rows ?? [];
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+  const shown = rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  return (
+    <div className="dx-result" aria-busy={busy}>
+      {errors.length > 0 && (
+        <div className="dx-error" role="alert">
+          {errors.map((m, i) => (
+            <div key={i}>{m}</div>
+          ))}
+        </div>
+      )}
+      {table && (
+        <>
+          <div className="dx-result-bar">
+            <span className="dx-result-count" data-testid="result-count">
+              {rows.length} row{rows.length === 1 ? '' : 's'}
+              {table.totalCount !== undefined && ` of ${table.totalCount}`}
+              {table.source && <span className="dx-muted"> · {table.source}</span>}
+            </span>
+            <span className="dx-pager">
+              {serverPaging && (
+                <>
+                  <button type="button" className="dx-button dx-secondary" disabled={!hasPrev || busy} onClick={onPrev}>
+                    ◀ Previous page
+                  </button>
+                  <button type="button" className="dx-button dx-secondary" disabled={!table.pageInfo?.hasNextPage || busy} onClick={onNext}>
+                    Next page ▶
+                  </button>
+                </>
+              )}
+              {pages > 1 && (
+                <>
+                  <button type="button" className="dx-button dx-secondary" disabled={page === 0} onClick={() => setPage(page - 1)} aria-label="Previous rows">
+                    ‹
+                  </button>
+                  <span className="dx-page-no">
+                    rows {page * PAGE_SIZE + 1}–{Math.min(rows.length, (page + 1) * PAGE_SIZE)}
+                  </span>
+                  <button type="button" className="dx-button dx-secondary" disabled={page >= pages - 1} onClick={() => setPage(page + 1)} aria-label="Next rows">
+                    ›
+                  </button>
+                </>
+              )}
+            </span>
+          </div>
+          <div className="dx-table-wrap">
+            <table className="dx-table">
+              <thead>
+                <tr>
+                  <th scope="col">#</th>
+                  {table.columns.map((c) => (
+                    <th key={c} scope="col">
+                      {c}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody>
+                {shown.map((row, i) => (
+                  <tr key={page * PAGE_SIZE + i}>
+                    <td className="dx-rownum">{page * PAGE_SIZE + i + 1}</td>
+                    {row.map((cell, j) => (
+                      <td key={j} title={cell ?? ''} className={cell === null ? 'dx-null' : undefined}>
+                        {cell ?? '—'}
+                      </td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
+
+function formatTime(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+export function SavedQueries({ config, headerKey, version, selectName, visible }) {
+  const base = config.savedQueriesPath;
+  const [keyInput, setKeyInput] = useState(null); // null: follow the playground's headers
+  const key = (keyInput ?? headerKey ?? '').trim() || undefined;
+  const [list, setList] = useState({ items: null, error: null, loading: false });
+  const [filter, setFilter] = useState('');
+  const [selected, setSelected] = useState(null);
+  const [values, setValues] = useState({});
+  const [fieldErrors, setFieldErrors] = useState({});
+  const [result, setResult] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [page, setPage] = useState(0);
+  const [cursors, setCursors] = useState([]); // `after` of each earlier page
+  const [currentAfter, setCurrentAfter] = useState(undefined);
+  const [allPages, setAllPages] = useState(false);
+  const [downloadError, setDownloadError] = useState(null);
+  const [loaded, setLoaded] = useState(false);
+
+  const reload = useCallback(async () => {
+    setList((l) => ({ ...l, loading: true }));
+    try {
+      const items = await listSavedQueries(base, key);
+      setList({ items, error: null, loading: false });
+    } catch (e) {
+      setList({ items: null, error: e instanceof Error ? e.message : String(e), loading: false });
+    }
+  }, [base, key]);
+
+  useEffect(() => {
+    if (visible || loaded) {
+      setLoaded(true);
+      reload();
+    }
+  }, [visible, version, reload]);
+
+  const query = useMemo(() => list.items?.find((q) => q.name === selected) ?? null, [list.items, selected]);
+  const fields = useMemo(() => (query ? formFields(query.variables, config, query.defaultVariables ?? {}) : []), [query, config]);
+
+  const select = useCallback((name) => {
+    setSelected(name);
+    setResult(null);
+    setPage(0);
+    setCursors([]);
+    setCurrentAfter(undefined);
+    setFieldErrors({});
+    setDownloadError(null);
+  }, []);
+
+  useEffect(() => {
+    if (selectName) select(selectName);
+  }, [selectName, version, select]);
+
+  useEffect(() => {
+    setValues(Object.fromEntries(fields.map((f) => [f.name, f.initial])));
+  }, [fields]);
+
+  const collected = useMemo(() => collectVariables(fields, values), [fields, values]);
+  const afterField = fields.find((f) => f.name === 'after' && (f.kind === 'string' || f.kind === 'id'));
+
+  const run = async (after, nextCursors) => {
+    if (!query) return;
+    setFieldErrors(collected.errors);
+    if (Object.keys(collected.errors).length) return;
+    const variables = { ...collected.variables };
+    if (afterField) {
+      if (after) variables.after = after;
+      else if (nextCursors !== undefined) delete variables.after;
+    }
+    setBusy(true);
+    try {
+      const { status, body } = await runSavedQuery(base, query.name, variables, key);
+      const parsed = tableFromRunResponse(body);
+      const errors = status >= 400 && parsed.errors.length === 0 ? errorMessages(body, status) : parsed.errors;
+      setResult({ table: parsed.table, errors, status });
+      setPage(0);
+      if (nextCursors !== undefined) setCursors(nextCursors);
+      setCurrentAfter(after);
+    } catch (e) {
+      setResult({ table: undefined, errors: [e instanceof Error ? e.message : String(e)], status: 0 });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const onSubmit = (event) => {
+    event.preventDefault();
+    run(afterField ? collected.variables.after : undefined, []);
+  };
+
+  const csvHref = query ? runUrl(base, query.name, collected.variables, 'csv', allPages) : '#';
+
+  // Without a key the link downloads natively (Content-Disposition from the server). With a key
+  // the request needs an Authorization header, which a link cannot carry: fetch, then save.
+  const onDownload = async (event) => {
+    setDownloadError(null);
+    if (Object.keys(collected.errors).length) {
+      event.preventDefault();
+      setFieldErrors(collected.errors);
+      return;
+    }
+    if (!key) return;
+    event.preventDefault();
+    try {
+      const res = await fetch(csvHref, { headers: { accept: 'text/csv', ...authHeaders(key) } });
+      if (!res.ok) {
+        const text = await res.text();
+        let body;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = { message: text.slice(0, 300) };
+        }
+        setDownloadError(errorMessages(body, res.status).join('; '));
+        return;
+      }
+      const blob = await res.blob();
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = dispositionFilename(res.headers.get('content-disposition')) ?? `${query.name}.csv`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setDownloadError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  const onDelete = async () => {
+    if (!query || !window.confirm(`Delete the saved query “${query.name}”?`)) return;
+    const r = await deleteQuery(base, query.name, key);
+    if (!r.ok) {
+      setResult({ table: undefined, errors: r.errors, status: 0 });
+      return;
+    }
+    select(null);
+    reload();
+  };
+
+  const needle = filter.trim().toLowerCase();
+  const items = (list.items ?? []).filter((q) => !needle || q.name.toLowerCase().includes(needle) || (q.description ?? '').toLowerCase().includes(needle));
+
+  return (
+    <div className="dx-saved">
+      <aside className="dx-saved-list" aria-label="Saved queries">
+        <div className="dx-saved-tools">
+          <input type="search" placeholder="Filter saved queries" aria-label="Filter saved queries" value={filter} onChange={(e) => setFilter(e.target.value)} />
+          <button type="button" className="dx-button dx-secondary" onClick={reload} disabled={list.loading} title="Reload the list">
+            ↻
+          </button>
+        </div>
+        <label className="dx-key">
+          API key
+          <input
+            type="password"
+            name="api-key"
+            autoComplete="off"
+            placeholder={headerKey ? 'from the playground headers' : 'dx_… (optional)'}
+            value={keyInput ?? headerKey ?? ''}
+            onChange={(e) => setKeyInput(e.target.value)}
+          />
+        </label>
+        {list.error && (
+          <div className="dx-error" role="alert">
+            {list.error}
+          </div>
+        )}
+        {list.items && items.length === 0 && <p className="dx-muted">{list.items.length ? 'No saved query matches.' : 'No saved queries yet. Save one from the playground (★ in its toolbar).'}</p>}
+        <ul className="dx-query-list">
+          {items.map((q) => (
+            <li key={q.name}>
+              <button type="button" className={q.name === selected ? 'dx-query dx-selected' : 'dx-query'} aria-pressed={q.name === selected} onClick={() => select(q.name)}>
+                <span className="dx-query-name">{q.name}</span>
+                {q.readOnly && <span className="dx-badge">shipped</span>}
+                {q.description && <span className="dx-query-desc">{q.description}</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </aside>
+      <div className="dx-saved-main">
+        {!query ? (
+          <p className="dx-muted dx-placeholder">Choose a saved query on the left.</p>
+        ) : (
+          <>
+            <div className="dx-query-head">
+              <h2>{query.name}</h2>
+              {query.description && <p>{query.description}</p>}
+              <p className="dx-muted">
+                {query.owner && <>by {query.owner} · </>}
+                {query.updatedAt && <>updated {formatTime(query.updatedAt)} · </>}
+                {query.variables.length} variable{query.variables.length === 1 ? '' : 's'}
+                {query.readOnly && <> · read-only</>}
+              </p>
+              <details>
+                <summary>Operation</summary>
+                <pre className="dx-code">{query.document}</pre>
+              </details>
+            </div>
+            <form className="dx-run-form" onSubmit={onSubmit} noValidate>
+              {fields.length > 0 && (
+                <fieldset className="dx-vars">
+                  <legend>Variables</legend>
+                  {fields.map((f) => (
+                    <VariableInput key={f.name} field={f} value={values[f.name] ?? f.initial} error={fieldErrors[f.name]} onChange={(v) => setValues((old) => ({ ...old, [f.name]: v }))} />
+                  ))}
+                </fieldset>
+              )}
+              <div className="dx-actions dx-run-actions">
+                <button type="submit" className="dx-button" disabled={busy}>
+                  {busy ? 'Running…' : 'Run'}
+                </button>
+                <a className="dx-button dx-secondary" href={csvHref} download={`${query.name}.csv`} onClick={onDownload} data-testid="download-csv">
+                  Download CSV
+                </a>
+                <label className="dx-check" title="Follow pageInfo.endCursor through every page (CSV only)">
+                  <input type="checkbox" checked={allPages} onChange={(e) => setAllPages(e.target.checked)} />
+                  all pages
+                </label>
+                {!query.readOnly && key && (
+                  <button type="button" className="dx-button dx-danger" onClick={onDelete}>
+                    Delete
+                  </button>
+                )}
+              </div>
+              {downloadError && (
+                <div className="dx-error" role="alert">
+                  CSV download failed: {downloadError}
+                </div>
+              )}
+            </form>
+            <ResultView
+              result={result}
+              page={page}
+              setPage={setPage}
+              busy={busy}
+              serverPaging={Boolean(afterField && result?.table?.pageInfo)}
+              hasPrev={cursors.length > 0}
+              onNext={() => run(result.table.pageInfo.endCursor, [...cursors, currentAfter])}
+              onPrev={() => run(cursors[cursors.length - 1], cursors.slice(0, -1))}
+            />
+          </>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,127 @@
+// The gateway's response cache: whole responses, keyed by the request bytes and the caller's
+// scope. PUBLIC answers are shared by callers of the same access class (same role and
+// clearance), PRIVATE answers belong to one principal. A hit is served from stored bytes:
+// no parsing, validation, planning or execution.
+
+import { createHash } from 'node:crypto';
+import type { TieredStore } from '../../lib/cache/store.ts';
+import type { Invalidation } from '../../lib/cache/bus.ts';
+import type { Principal } from '../../subgraphs/common/principal.ts';
+
+export type CacheScope = 'PUBLIC' | 'PRIVATE';
+
+export interface CachedResponse {
+  status: number;
+  contentType: string;
+  storedAt: number;
+  maxAgeS: number;
+  scope: CacheScope;
+  body: Buffer;
+}
+
+export interface CacheKeys {
+  /** Shared by callers of the same access class. */
+  shared: string;
+  /** This principal only. */
+  private: string;
+}
+
+/** Callers with the same access class see exactly the same data, so they may share answers. */
+export function accessClass(p: Principal): string {
+  return `${p.role}|${p.clearance.maxLevel}|${p.clearance.maxGrade ?? '*'}|${p.personalInfo ? 'pi' : '-'}`;
+}
+
+export function cacheKeys(requestBytes: Buffer | string, principal: Principal): CacheKeys {
+  const digest = createHash('sha256').update(requestBytes).digest('base64url');
+  return { shared: `${digest}:c:${accessClass(principal)}`, private: `${digest}:p:${principal.id}` };
+}
+
+function encode(entry: CachedResponse): Buffer {
+  const { body, ...head } = entry;
+  return Buffer.concat([Buffer.from(JSON.stringify(head) + '\n'), body]);
+}
+
+function decode(raw: Buffer | undefined): CachedResponse | undefined {
+  if (!raw) return undefined;
+  const newline = raw.indexOf(10);
+  if (newline < 0) return undefined;
+  try {
+    const head = JSON.parse(raw.subarray(0, newline).toString('utf8')) as Omit<CachedResponse, 'body'>;
+    return { ...head, body: raw.subarray(newline + 1) };
+  } catch {
+    return undefined;
+  }
+}
+
+const DATASET_ID = /"id":"((beijing|shanghai|guiyang|[a-z]+):[^"\\]{1,200})"/g;
+
+/** Tags for purging: every dataset id in the answer and the exchanges they belong to. */
+export function tagsOf(body: string): string[] {
+  const tags = new Set<string>();
+  for (const m of body.matchAll(DATASET_ID)) {
+    tags.add(`ds:${m[1]}`);
+    tags.add(`ex:${m[2]}`);
+  }
+  return [...tags];
+}
+
+export class ResponseCache {
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly store: TieredStore,
+    private readonly maxTtlS: number,
+  ) {}
+
+  /** Memory-only lookup: the fast path, no promise. */
+  lookupLocal(keys: CacheKeys): CachedResponse | undefined {
+    return decode(this.store.memory.getSync(keys.shared)) ?? decode(this.store.memory.getSync(keys.private));
+  }
+
+  /** Memory, then Redis (one round trip for both keys). */
+  async lookup(keys: CacheKeys): Promise<CachedResponse | undefined> {
+    const local = this.lookupLocal(keys);
+    if (local || !this.store.redis) return local;
+    const [shared, own] = await this.store.getMany([keys.shared, keys.private]);
+    return decode(shared) ?? decode(own);
+  }
+
+  async save(keys: CacheKeys, entry: Omit<CachedResponse, 'storedAt' | 'maxAgeS'> & { maxAgeS: number }): Promise<void> {
+    const maxAgeS = Math.min(entry.maxAgeS, this.maxTtlS);
+    if (maxAgeS <= 0) return;
+    const key = entry.scope === 'PUBLIC' ? keys.shared : keys.private;
+    const ttlMs = maxAgeS * 1000;
+    await this.store.set(key, encode({ ...entry, maxAgeS, storedAt: Date.now() }), ttlMs);
+    await this.store.tag(key, tagsOf(entry.body.toString('utf8')), ttlMs);
+  }
+
+  /** Drops what an invalidation names; returns how many entries went (-1: everything). */
+  async purge(message: Invalidation): Promise<number> {
+    // Copies promoted from Redis into memory carry no tags: with a Redis tier, memory is only
+    // a front, so drop it whole and purge Redis precisely.
+    if (this.store.redis && message.kind !== 'all') await this.store.memory.clear();
+    return this.purgeTags(message);
+  }
+
+  private async purgeTags(message: Invalidation): Promise<number> {
+    switch (message.kind) {
+      case 'all':
+        await this.store.clear();
+        return -1;
+      case 'exchange':
+        return this.store.purgeTag(`ex:${message.exchange}`);
+      case 'datasets': {
+        let n = 0;
+        for (const id of message.ids) n += await this.store.purgeTag(`ds:${id}`);
+        return n;
+      }
+    }
+  }
+}
+
+/** Seconds an entry has been stored (the Age header) and seconds it has left. */
+export function ageOf(entry: CachedResponse, now = Date.now()): { age: number; left: number } {
+  const age = Math.max(0, Math.floor((now - entry.storedAt) / 1000));
+  return { age, left: Math.max(0, entry.maxAgeS - age) };
+}

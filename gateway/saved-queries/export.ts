@@ -1,0 +1,225 @@
+// Runs a saved query and writes its result as JSON (the GraphQL response), CSV or NDJSON, one
+// page or every page (all=true), streaming each page as it arrives.
+//
+// Errors:
+//   - before anything is written (the first page has no data, a non-2xx status, or the main list
+//     is null): a JSON error reply with the GraphQL errors, status = the GraphQL status when it
+//     is 4xx/5xx, else 502;
+//   - after streaming started (a later page fails, or pages carry partial errors such as one
+//     exchange's live fields being null): the rows that arrived stay, and the export ends with
+//     error records: CSV records whose first field is an unquoted `#ERROR` (data fields starting
+//     with `#` are always quoted, so this cannot be data), an NDJSON line `{"errors":[…]}`, or
+//     an `"errors"` member in the streamed JSON. The CLI turns these into exit code 7.
+// Paging stops after MAX_EXPORT_PAGES pages with an error record saying so.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DocumentNode, OperationDefinitionNode } from 'graphql';
+import { HttpError, sendJson } from '../../lib/http.ts';
+import type { ExecuteResult, GatewayServices } from '../routes.ts';
+import { BOM, columnsOfValue, csvErrorRecord, csvRecord, flattenItem } from './csv.ts';
+import { connectionOf, itemsOf, type MainListPlan } from './main-list.ts';
+import { cstDateStamp } from './variables.ts';
+
+export type ExportFormat = 'json' | 'csv' | 'ndjson';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'csv', 'ndjson'];
+
+/** Most pages one all=true export fetches (100 000 rows at 100 per page). */
+export const MAX_EXPORT_PAGES = 1_000;
+/** Most distinct error messages reported at the end of an export. */
+const MAX_ERROR_RECORDS = 20;
+
+export interface RunSpec {
+  name: string;
+  document: string;
+  parsed: DocumentNode;
+  operation: OperationDefinitionNode;
+  variables: Record<string, unknown>;
+  format: ExportFormat;
+  all: boolean;
+  plan: MainListPlan;
+}
+
+type GraphQLErrorJson = NonNullable<ExecuteResult['body']['errors']>[number];
+
+/** `req` as GraphQL sees it: the caller's credentials, but asking for JSON (not text/csv). */
+function asJsonRequest(req: IncomingMessage): IncomingMessage {
+  const headers = { ...req.headers, accept: 'application/json' };
+  return Object.create(req, { headers: { value: headers, enumerable: true } }) as IncomingMessage;
+}
+
+export function exportFileName(name: string, format: ExportFormat, now = new Date()): string {
+  return `${name}-${cstDateStamp(now)}.${format}`;
+}
+
+export async function runAndWrite(services: GatewayServices, spec: RunSpec, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const execReq = asJsonRequest(req);
+  const operationName = spec.operation.name?.value;
+  const execute = (variables: Record<string, unknown>) =>
+    services.execute({ query: spec.document, variables, ...(operationName ? { operationName } : {}) }, execReq, { savedQuery: spec.name });
+
+  const paging = spec.plan.connection?.paging;
+  if (spec.all && !paging) {
+    throw new HttpError(
+      400,
+      'BAD_USER_INPUT',
+      spec.plan.connection?.pagingProblem ??
+        `all=true needs the query's main list to be a connection with \`pageInfo { endCursor hasNextPage }\` and an \`after\` variable; "${spec.name}" has none`,
+    );
+  }
+
+  let variables = { ...spec.variables };
+  const first = await execute(variables);
+  if (spec.format === 'json' && !spec.all) {
+    sendJson(res, first.status, first.body, { 'cache-control': 'no-store', 'x-dataex-saved-query': spec.name });
+    return;
+  }
+  const data = first.body.data;
+  const items = first.status < 400 ? itemsOf(spec.plan, data) : undefined;
+  if (!items) {
+    const status = first.status >= 400 ? first.status : 502;
+    const errors = first.body.errors ?? [];
+    const where = spec.plan.path.join('.') || 'data';
+    sendJson(
+      res,
+      status,
+      {
+        message: `saved query "${spec.name}" failed${first.status < 400 ? `: its main list (${where}) is missing from the result` : ''}`,
+        errors: errors.length > 0 ? errors : [{ message: `no data at ${where}`, extensions: { code: 'UPSTREAM_ERROR' } }],
+      },
+      { 'cache-control': 'no-store' },
+    );
+    return;
+  }
+
+  const connection = connectionOf(spec.plan, data);
+  const totalKey = spec.plan.connection?.totalCountKey;
+  const total = connection && totalKey && typeof connection[totalKey] === 'number' ? (connection[totalKey] as number) : undefined;
+  const columns = spec.plan.columns.length > 0 ? spec.plan.columns : columnsOfValue(items.find((i) => i !== null) ?? {});
+  const writer = formatWriter(spec, columns);
+  res.writeHead(200, {
+    'content-type': writer.contentType,
+    'content-disposition': `attachment; filename="${exportFileName(spec.name, spec.format)}"`,
+    'cache-control': 'no-store',
+    'x-dataex-saved-query': spec.name,
+    ...(total !== undefined ? { 'x-dataex-total-count': String(total) } : {}),
+  });
+
+  const errors = new ErrorLog();
+  let closed = false;
+  res.on('close', () => {
+    closed = true;
+  });
+  let pages = 1;
+  let rows = 0;
+  let result: ExecuteResult = first;
+  let pageItems = items;
+  await write(res, writer.start());
+  for (;;) {
+    errors.add(result.body.errors);
+    await write(res, pageItems.map((item) => writer.item(item, rows++)).join(''));
+    if (closed || !spec.all || !paging) break;
+    const info = connectionOf(spec.plan, result.body.data)?.[paging.pageInfoKey] as Record<string, unknown> | null | undefined;
+    if (!info || info[paging.hasNextPageKey] !== true) break;
+    const cursor = info[paging.endCursorKey];
+    if (typeof cursor !== 'string' || cursor === '' || cursor === variables[paging.afterVariable]) {
+      errors.add([{ message: `export stopped after page ${pages}: the connection reports more pages but gives no new endCursor`, extensions: { code: 'UPSTREAM_ERROR' } }]);
+      break;
+    }
+    if (pages >= MAX_EXPORT_PAGES) {
+      errors.add([{ message: `export stopped after ${MAX_EXPORT_PAGES} pages (${rows} rows), the most one export fetches; narrow the query or raise its page size`, extensions: { code: 'QUERY_TOO_COMPLEX' } }]);
+      break;
+    }
+    variables = { ...variables, [paging.afterVariable]: cursor };
+    result = await execute(variables);
+    pages++;
+    const next = result.status < 400 ? itemsOf(spec.plan, result.body.data) : undefined;
+    if (!next) {
+      errors.add(result.body.errors?.length ? result.body.errors : [{ message: `page ${pages} had no data (status ${result.status})`, extensions: { code: 'UPSTREAM_ERROR' } }]);
+      errors.add([{ message: `export incomplete: stopped at page ${pages} after ${rows} rows`, extensions: { code: 'UPSTREAM_ERROR' } }]);
+      break;
+    }
+    pageItems = next;
+  }
+  if (closed) return;
+  await write(res, writer.end(errors.list(), { pages, rows, total }));
+  res.end();
+}
+
+interface FormatWriter {
+  contentType: string;
+  start(): string;
+  item(item: unknown, index: number): string;
+  end(errors: GraphQLErrorJson[], summary: { pages: number; rows: number; total: number | undefined }): string;
+}
+
+function formatWriter(spec: RunSpec, columns: string[]): FormatWriter {
+  switch (spec.format) {
+    case 'csv':
+      return {
+        contentType: 'text/csv; charset=utf-8; header=present',
+        start: () => BOM + csvRecord(columns),
+        item: (item) => csvRecord(flattenItem(item, columns)),
+        end: (errors) => errors.map((e) => csvErrorRecord(describeError(e), columns.length)).join(''),
+      };
+    case 'ndjson':
+      return {
+        contentType: 'application/x-ndjson; charset=utf-8',
+        start: () => '',
+        item: (item) => JSON.stringify(item) + '\n',
+        end: (errors) => (errors.length > 0 ? JSON.stringify({ errors }) + '\n' : ''),
+      };
+    case 'json':
+      return {
+        contentType: 'application/json; charset=utf-8',
+        start: () => `{"savedQuery":${JSON.stringify(spec.name)},"items":[`,
+        item: (item, index) => (index > 0 ? ',' : '') + JSON.stringify(item),
+        end: (errors, { pages, rows, total }) =>
+          `],"count":${rows},"pages":${pages}${total !== undefined ? `,"totalCount":${total}` : ''}${errors.length > 0 ? `,"errors":${JSON.stringify(errors)}` : ''}}\n`,
+      };
+  }
+}
+
+function describeError(e: GraphQLErrorJson): string {
+  const code = typeof e.extensions?.code === 'string' ? `${e.extensions.code}: ` : '';
+  const path = e.path?.length ? ` (at ${e.path.join('.')})` : '';
+  return `${code}${e.message}${path}`;
+}
+
+/** Distinct errors of an export, by message and code. */
+class ErrorLog {
+  private readonly seen = new Map<string, GraphQLErrorJson>();
+  private dropped = 0;
+
+  add(errors: readonly GraphQLErrorJson[] | undefined): void {
+    for (const e of errors ?? []) {
+      const key = `${String(e.extensions?.code)}|${e.message}`;
+      if (this.seen.has(key)) continue;
+      if (this.seen.size >= MAX_ERROR_RECORDS) {
+        this.dropped++;
+        continue;
+      }
+      this.seen.set(key, e);
+    }
+  }
+
+  list(): GraphQLErrorJson[] {
+    const out = [...this.seen.values()];
+    if (this.dropped > 0) out.push({ message: `…and ${this.dropped} more distinct errors`, extensions: { code: 'UPSTREAM_ERROR' } });
+    return out;
+  }
+}
+
+/** Writes a chunk, waiting while the client's buffer is full (or until it goes away). */
+function write(res: ServerResponse, chunk: string): Promise<void> {
+  if (chunk === '' || res.destroyed) return Promise.resolve();
+  if (res.write(chunk)) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,128 @@
+// Validation of a saved query's document: it must parse, validate against the schema the gateway
+// currently serves, hold exactly one query operation, and pass every registered document check
+// (the query limits of depth and cost join here: `registerSavedDocumentCheck`).
+
+import {
+  GraphQLError,
+  Kind,
+  parse,
+  print,
+  specifiedRules,
+  typeFromAST,
+  validate,
+  valueFromASTUntyped,
+  type DocumentNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+
+/** An extra check of a (schema-valid) document; returns the problems it finds. */
+export type SavedDocumentCheck = (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+
+const extraChecks: SavedDocumentCheck[] = [];
+
+/** Adds a check every saved document must pass from now on (e.g. depth and cost limits). */
+export function registerSavedDocumentCheck(check: SavedDocumentCheck): () => void {
+  extraChecks.push(check);
+  return () => {
+    const i = extraChecks.indexOf(check);
+    if (i >= 0) extraChecks.splice(i, 1);
+  };
+}
+
+export type DocumentValidation =
+  | { ok: true; document: DocumentNode; operation: OperationDefinitionNode }
+  | { ok: false; errors: GraphQLError[] };
+
+/**
+ * Checks a saved query's document. Error codes: GRAPHQL_PARSE_FAILED for syntax errors,
+ * GRAPHQL_VALIDATION_FAILED for everything else (schema, one operation, limits).
+ */
+export function validateSavedDocument(
+  schema: GraphQLSchema,
+  source: string,
+  checks: readonly SavedDocumentCheck[] = extraChecks,
+): DocumentValidation {
+  let document: DocumentNode;
+  try {
+    document = parse(source);
+  } catch (e) {
+    if (e instanceof GraphQLError) {
+      return { ok: false, errors: [withCode(e, 'GRAPHQL_PARSE_FAILED')] };
+    }
+    throw e;
+  }
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (operations.length !== 1) {
+    return {
+      ok: false,
+      errors: [
+        new GraphQLError(`a saved query holds exactly one operation; this document has ${operations.length}`, {
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        }),
+      ],
+    };
+  }
+  const operation = operations[0];
+  if (operation.operation !== 'query') {
+    return {
+      ok: false,
+      errors: [
+        new GraphQLError(`only queries can be saved; this document is a ${operation.operation}`, {
+          nodes: [operation],
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        }),
+      ],
+    };
+  }
+  const errors = [...validate(schema, document, specifiedRules)];
+  if (errors.length === 0) for (const check of checks) errors.push(...check(schema, document));
+  if (errors.length > 0) return { ok: false, errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) };
+  return { ok: true, document, operation };
+}
+
+function withCode(e: GraphQLError, code: string): GraphQLError {
+  if (typeof e.extensions?.code === 'string') return e;
+  return new GraphQLError(e.message, {
+    nodes: e.nodes,
+    source: e.source,
+    positions: e.positions,
+    path: e.path,
+    originalError: e.originalError,
+    extensions: { ...e.extensions, code },
+  });
+}
+
+export interface VariableDescription {
+  name: string;
+  /** GraphQL type as written, e.g. `Int`, `[ID!]`, `Long!`. */
+  type: string;
+  /** Must be given: non-null without a default in the document or the saved query. */
+  required: boolean;
+  /** Saved default, else the document's default, else null. */
+  defaultValue: unknown;
+}
+
+/** The operation's variables, for forms and help texts. */
+export function describeVariables(
+  operation: OperationDefinitionNode,
+  defaults: Record<string, unknown>,
+  schema?: GraphQLSchema,
+): VariableDescription[] {
+  return (operation.variableDefinitions ?? []).map((def) => {
+    const name = def.variable.name.value;
+    const documentDefault = def.defaultValue ? valueFromASTUntyped(def.defaultValue) : undefined;
+    const hasSaved = Object.prototype.hasOwnProperty.call(defaults, name);
+    const defaultValue = hasSaved ? defaults[name] : documentDefault;
+    const nonNull = def.type.kind === Kind.NON_NULL_TYPE;
+    const type = schema ? String(typeFromAST(schema, def.type) ?? print(def.type)) : print(def.type);
+    return { name, type, required: nonNull && defaultValue === undefined, defaultValue: defaultValue ?? null };
+  });
+}
+
+/** The one operation of a document already validated at save time. */
+export function operationOf(document: DocumentNode): OperationDefinitionNode {
+  const op = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!op) throw new Error('document has no operation');
+  return op;
+}

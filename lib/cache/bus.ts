@@ -1,0 +1,83 @@
+// Cache invalidation messages between processes: the catalog says what a harvest changed,
+// an admin purges; the gateway's response cache and the subgraphs' upstream caches listen.
+// Always delivered in-process; across processes through Redis pub/sub when configured.
+
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export type Invalidation =
+  /** These listings changed or vanished: drop answers and upstream details that hold them. */
+  | { kind: 'datasets'; ids: string[] }
+  /**
+   * The set of listings of an exchange changed (search results may differ): drop answers that
+   * hold its listings; `upstream` also drops its cached upstream details (admin purge).
+   */
+  | { kind: 'exchange'; exchange: string; upstream: boolean }
+  | { kind: 'all' };
+
+export interface InvalidationBus {
+  publish(message: Invalidation): Promise<void>;
+  subscribe(handler: (message: Invalidation) => void): () => void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'invalidate';
+
+export class LocalBus implements InvalidationBus {
+  protected readonly emitter = new EventEmitter().setMaxListeners(100);
+
+  async publish(message: Invalidation): Promise<void> {
+    this.emitter.emit('message', message);
+  }
+
+  subscribe(handler: (message: Invalidation) => void): () => void {
+    const safe = (m: Invalidation) => {
+      try {
+        handler(m);
+      } catch (e) {
+        console.error('invalidation handler failed:', e);
+      }
+    };
+    this.emitter.on('message', safe);
+    return () => this.emitter.off('message', safe);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+/** Local delivery plus Redis pub/sub; messages this process sent are not delivered twice. */
+export class RedisBus extends LocalBus {
+  private readonly origin = randomUUID();
+  private readonly subscriber: Redis;
+
+  constructor(private readonly publisher: Redis) {
+    super();
+    this.subscriber = publisher.duplicate();
+    this.subscriber.on('error', () => undefined);
+    const channel = (publisher.options.keyPrefix ?? '') + CHANNEL;
+    void this.subscriber.subscribe(channel).catch(() => undefined);
+    this.subscriber.on('message', (_channel: string, text: string) => {
+      try {
+        const { origin, message } = JSON.parse(text) as { origin: string; message: Invalidation };
+        if (origin !== this.origin) this.emitter.emit('message', message);
+      } catch {
+        // Not ours, or torn: ignore.
+      }
+    });
+  }
+
+  override async publish(message: Invalidation): Promise<void> {
+    await super.publish(message);
+    const channel = (this.publisher.options.keyPrefix ?? '') + CHANNEL;
+    // PUBLISH ignores keyPrefix; a failure only means other processes rely on TTLs.
+    await this.publisher.publish(channel, JSON.stringify({ origin: this.origin, message })).catch(() => undefined);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.subscriber.disconnect();
+  }
+}

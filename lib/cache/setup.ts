@@ -1,0 +1,44 @@
+// Builds the cache infrastructure of one process from configuration: a memory tier per
+// component, the Redis tier and invalidation over Redis when DATAEX_REDIS_URL is set.
+
+import type { Redis } from 'ioredis';
+import { connectRedis } from '../redis.ts';
+import { LocalBus, RedisBus, type InvalidationBus } from './bus.ts';
+import { MemoryStore, RedisStore, TieredStore } from './store.ts';
+
+export interface CacheSettings {
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  /** Memory budget of each component's memory tier. */
+  memoryBytes: number;
+}
+
+export interface CacheSetup {
+  redis: Redis | undefined;
+  bus: InvalidationBus;
+  /** A store for one component (its own memory tier; the shared Redis tier under `namespace`). */
+  store(namespace: string): TieredStore;
+  /** Every Redis tier made here, for health reporting. */
+  redisTiers(): RedisStore[];
+  close(): Promise<void>;
+}
+
+export function createCacheSetup(settings: CacheSettings): CacheSetup {
+  const redis = settings.redisUrl ? connectRedis({ url: settings.redisUrl, keyPrefix: settings.redisPrefix, commandTimeoutMs: 250 }) : undefined;
+  const bus: InvalidationBus = redis ? new RedisBus(redis) : new LocalBus();
+  const tiers: RedisStore[] = [];
+  return {
+    redis,
+    bus,
+    store(namespace: string) {
+      const tier = redis ? new RedisStore(redis, { namespace }) : undefined;
+      if (tier) tiers.push(tier);
+      return new TieredStore(new MemoryStore({ maxBytes: settings.memoryBytes }), tier);
+    },
+    redisTiers: () => tiers,
+    async close() {
+      await bus.close();
+      redis?.disconnect();
+    },
+  };
+}
