@@ -24,6 +24,8 @@ export const CONSOLE_DIR = join(root, 'dist', 'console');
 /** URL prefix of the console's static files. */
 export const ASSET_PREFIX = '/console/assets/';
 const SOURCE_DIR = join(here, 'console');
+/** index.html is a template: the gateway puts a fresh CSP style nonce here per response. */
+export const NONCE_PLACEHOLDER = '__DATAEX_STYLE_NONCE__';
 
 export interface ConsoleManifest {
   /** Hash of the sources and package versions the bundle was built from. */
@@ -91,7 +93,8 @@ const BROWSERS = ['chrome111', 'edge111', 'firefox115', 'safari16.4'];
 
 export function renderIndexHtml(m: Pick<ConsoleManifest, 'js' | 'css' | 'favicon'>): string {
   // No inline script and no inline style: CSP forbids both; configuration comes from
-  // /console/config.json.
+  // /console/config.json. The script carries the per-response style nonce (see
+  // console/csp-nonce.js); script-src itself is 'self' only.
   return `<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -101,7 +104,7 @@ export function renderIndexHtml(m: Pick<ConsoleManifest, 'js' | 'css' | 'favicon
 <title>dataex console</title>
 <link rel="icon" href="${ASSET_PREFIX}${m.favicon}" type="image/svg+xml">
 <link rel="stylesheet" href="${ASSET_PREFIX}${m.css}">
-<script defer src="${ASSET_PREFIX}${m.js}"></script>
+<script defer src="${ASSET_PREFIX}${m.js}" nonce="${NONCE_PLACEHOLDER}"></script>
 </head>
 <body>
 <div id="root"><noscript>The dataex console needs JavaScript. The GraphQL endpoint is POST /graphql.</noscript></div>

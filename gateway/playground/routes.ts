@@ -10,6 +10,7 @@
 // Every response carries a content security policy that allows nothing from another origin
 // and no inline script; see CONTENT_SECURITY_POLICY.
 
+import { randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,31 +18,39 @@ import { extname, join } from 'node:path';
 import { isEnumType, isInputObjectType, type GraphQLSchema } from 'graphql';
 import type { DataexConfig } from '../../lib/config.ts';
 import type { GatewayServices, RouteModule } from '../routes.ts';
-import { ASSET_PREFIX, CONSOLE_DIR, ensureConsoleBundle, type ConsoleManifest } from './build.ts';
+import { ASSET_PREFIX, CONSOLE_DIR, NONCE_PLACEHOLDER, ensureConsoleBundle, type ConsoleManifest } from './build.ts';
 
 /**
- * Nothing from other origins, no inline or eval'd script. Styles: Monaco (GraphiQL 5's editor)
- * positions every editor line with a `style="top:…"` attribute in generated markup and injects
- * its theme's token colours as <style> elements, neither of which can carry a nonce; without
- * 'unsafe-inline' for styles the editors render as an unreadable pile of lines. Scripts stay
- * strictly 'self'. Workers are served from the same origin (no blob: workers).
+ * The console's content security policy: nothing from another origin, no inline or eval'd
+ * script (scripts are 'self' only), workers from our own origin (no blob: workers).
+ *
+ * Styles are the one relaxation, forced by Monaco (GraphiQL 5's editor): it injects its
+ * theme's token colours and its decorations as <style> elements, and writes `style="…"`
+ * attributes into the markup it generates for indent guides, cursors and widgets. The page
+ * gets a fresh nonce per response; the bundle stamps it on every <style> element it creates
+ * (console/csp-nonce.js), so <style> elements still need the nonce, and only style
+ * *attributes* are allowed inline (`style-src-attr 'unsafe-inline'`). With a plain
+ * `style-src 'self'` the editors lose syntax colours and indent guides.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "worker-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(styleNonce?: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    styleNonce ? `style-src 'self' 'nonce-${styleNonce}'` : "style-src 'self'",
+    ...(styleNonce ? ["style-src-attr 'unsafe-inline'"] : []),
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'content-security-policy': contentSecurityPolicy(),
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
@@ -99,7 +108,7 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
   bundle.catch((e: unknown) => {
     console.error(`[console] the console bundle is missing and could not be built: ${e instanceof Error ? e.message : String(e)}. Run \`npm run build:console\`; the GraphQL API is unaffected.`);
   });
-  let indexHtml: { manifest: ConsoleManifest; html: Buffer } | undefined;
+  let indexHtml: { manifest: ConsoleManifest; template: string } | undefined;
   let examples: ConsoleConfig['examples'] | undefined;
 
   const manifest = async (): Promise<ConsoleManifest> => {
@@ -122,15 +131,18 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
-    if (!indexHtml || indexHtml.manifest !== m) indexHtml = { manifest: m, html: readFileSync(join(dir, 'index.html')) };
+    if (!indexHtml || indexHtml.manifest !== m) indexHtml = { manifest: m, template: readFileSync(join(dir, 'index.html'), 'utf8') };
+    const nonce = randomBytes(18).toString('base64');
+    const html = Buffer.from(indexHtml.template.replaceAll(NONCE_PLACEHOLDER, nonce));
     res.writeHead(200, {
       ...SECURITY_HEADERS,
+      'content-security-policy': contentSecurityPolicy(nonce),
       'content-type': 'text/html; charset=utf-8',
-      'content-length': indexHtml.html.length,
-      'cache-control': 'no-cache',
+      'content-length': html.length,
+      'cache-control': 'no-store',
       vary: 'Accept',
     });
-    res.end(req.method === 'HEAD' ? undefined : indexHtml.html);
+    res.end(req.method === 'HEAD' ? undefined : html);
   };
 
   const exampleIds = async (req: IncomingMessage): Promise<ConsoleConfig['examples']> => {
@@ -226,7 +238,7 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
       const path = url.pathname;
       if (path === '/' || path === '/graphql' || path === '/console' || path === '/console/') return sendPage(req, res);
       if (path === '/console/config.json') return sendConfig(req, res);
-      if (path.startsWith(ASSET_PREFIX)) return sendAsset(req, res, decodeURIComponent(path.slice(ASSET_PREFIX.length)));
+      if (path.startsWith(ASSET_PREFIX)) return sendAsset(req, res, path.slice(ASSET_PREFIX.length));
       notFound(res);
     },
   };

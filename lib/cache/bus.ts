@@ -55,7 +55,9 @@ export class RedisBus extends LocalBus {
 
   constructor(private readonly publisher: Redis) {
     super();
-    this.subscriber = publisher.duplicate();
+    // The subscription must survive start-up and reconnects: queue it until connected
+    // (ioredis re-subscribes by itself after a reconnect).
+    this.subscriber = publisher.duplicate({ enableOfflineQueue: true });
     this.subscriber.on('error', () => undefined);
     const channel = (publisher.options.keyPrefix ?? '') + CHANNEL;
     void this.subscriber.subscribe(channel).catch(() => undefined);

@@ -1,5 +1,6 @@
-// Entry of the console bundle (built by gateway/playground/build.ts). Order matters: the
-// worker setup runs before Monaco loads.
+// Entry of the console bundle (built by gateway/playground/build.ts). Order matters: the CSP
+// nonce shim and the worker setup run before anything creates styles or loads Monaco.
+import './csp-nonce.js';
 import './workers.js';
 import 'graphiql/style.css';
 import '@graphiql/plugin-explorer/style.css';

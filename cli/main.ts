@@ -1,0 +1,203 @@
+// `dataex` command line: run saved queries into files, manage saved queries and API keys.
+// bin/dataex.mjs registers tsx and calls main(); main returns the exit code (exit-codes.ts).
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Writable } from 'node:stream';
+import { CliError } from './client.ts';
+import { EXIT, EXIT_HELP, type ExitCode } from './exit-codes.ts';
+import { runQuery } from './query.ts';
+import { deleteQuery, listQueries, saveQuery, showQuery } from './queries.ts';
+import { createKey, listKeys, revokeKey } from './keys.ts';
+
+export const USAGE = `dataex — saved queries and API keys of a dataex gateway
+
+Usage:
+  dataex query <name> [--var k=v ...] [--format csv|json|ndjson] [--all] [--output file] [--quiet]
+      Run a saved query. --var sets a variable (repeat it; a repeated name makes a list,
+      lists also take a,b,c; input objects take JSON). --all exports every page of the
+      query's main connection, streaming; progress goes to stderr.
+  dataex queries list [--json]
+  dataex queries show <name> [--json]
+  dataex queries save <name> [file.graphql | -] [--document '{…}'] [--description text] [--var k=v ...]
+      Create or replace a saved query (analyst or admin key). A "# description:" and a
+      "# variables: {…}" header comment in the file are read too; --var sets default variables.
+  dataex queries delete <name>
+  dataex keys create --principal <id> [--role public|analyst|admin] [--label text]
+                     [--max-level GENERAL|IMPORTANT|CORE] [--max-grade 1-4] [--personal-info] [--json]
+      Prints the new key once on stdout.
+  dataex keys list [--json]
+  dataex keys revoke <keyId>
+
+Gateway commands take --url (default $DATAEX_URL or http://127.0.0.1:$DATAEX_PORT, port 4000)
+and --key (default $DATAEX_API_KEY). Key commands take --data-dir (default $DATAEX_DATA_DIR or ./data).
+
+${EXIT_HELP}
+`;
+
+export interface CliIo {
+  stdout: Writable;
+  stderr: Writable;
+  stderrIsTTY: boolean;
+  stdinIsTTY: boolean;
+  readStdin: () => Promise<string>;
+}
+
+const processIo = (): CliIo => ({
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
+});
+
+const GATEWAY_OPTIONS = {
+  url: { type: 'string', short: 'u' },
+  key: { type: 'string', short: 'k' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliError(EXIT.USAGE, (e as Error).message);
+  }
+}
+
+function one(positionals: string[], what: string, max = 1): string {
+  if (positionals.length === 0) throw new CliError(EXIT.USAGE, `missing ${what}`);
+  if (positionals.length > max) throw new CliError(EXIT.USAGE, `unexpected argument ${JSON.stringify(positionals[max])}`);
+  return positionals[0];
+}
+
+export async function main(argv: string[], io: CliIo = processIo()): Promise<ExitCode> {
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    if (e instanceof CliError) {
+      io.stderr.write(`dataex: ${e.message}\n`);
+      for (const d of e.details) io.stderr.write(`  ${d}\n`);
+      if (e.exitCode === EXIT.USAGE) io.stderr.write('run `dataex help` for usage\n');
+      return e.exitCode;
+    }
+    io.stderr.write(`dataex: ${(e as Error)?.stack ?? String(e)}\n`);
+    return EXIT.FAILURE;
+  }
+}
+
+async function dispatch(argv: string[], io: CliIo): Promise<ExitCode> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    (command === undefined ? io.stderr : io.stdout).write(USAGE);
+    return command === undefined ? EXIT.USAGE : EXIT.OK;
+  }
+  switch (command) {
+    case 'query':
+    case 'run': {
+      const { values, positionals } = parse(rest, {
+        ...GATEWAY_OPTIONS,
+        var: { type: 'string', multiple: true, short: 'v' },
+        format: { type: 'string', short: 'f' },
+        all: { type: 'boolean', short: 'a', default: false },
+        output: { type: 'string', short: 'o' },
+        quiet: { type: 'boolean', short: 'q', default: false },
+      });
+      if (values.help) return help(io);
+      return runQuery(
+        {
+          name: one(positionals, 'saved-query name'),
+          vars: values.var ?? [],
+          format: values.format,
+          all: values.all,
+          output: values.output,
+          quiet: values.quiet,
+          url: values.url,
+          key: values.key,
+        },
+        io,
+      );
+    }
+    case 'queries': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parse(args, {
+        ...GATEWAY_OPTIONS,
+        var: { type: 'string', multiple: true, short: 'v' },
+        description: { type: 'string', short: 'd' },
+        document: { type: 'string' },
+      });
+      if (values.help) return help(io);
+      const common = { url: values.url, key: values.key, json: values.json };
+      switch (sub) {
+        case 'list':
+        case 'ls':
+          if (positionals.length > 0) throw new CliError(EXIT.USAGE, `unexpected argument ${JSON.stringify(positionals[0])}`);
+          return listQueries(common, io);
+        case 'show':
+        case 'get':
+          return showQuery({ ...common, name: one(positionals, 'saved-query name') }, io);
+        case 'save':
+        case 'put': {
+          const name = one(positionals, 'saved-query name', 2);
+          return saveQuery({ ...common, name, file: positionals[1], document: values.document, description: values.description, vars: values.var ?? [] }, io);
+        }
+        case 'delete':
+        case 'rm':
+          return deleteQuery({ ...common, name: one(positionals, 'saved-query name') }, io);
+        default:
+          throw new CliError(EXIT.USAGE, sub ? `unknown command "queries ${sub}"` : 'queries needs a command: list, show, save, delete');
+      }
+    }
+    case 'keys': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parse(args, {
+        'data-dir': { type: 'string' },
+        principal: { type: 'string', short: 'p' },
+        role: { type: 'string', short: 'r' },
+        label: { type: 'string', short: 'l' },
+        'max-level': { type: 'string' },
+        'max-grade': { type: 'string' },
+        'personal-info': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      });
+      if (values.help) return help(io);
+      const dataDir = values['data-dir'];
+      switch (sub) {
+        case 'create':
+          if (positionals.length > 0) throw new CliError(EXIT.USAGE, `unexpected argument ${JSON.stringify(positionals[0])}`);
+          return createKey(
+            {
+              dataDir,
+              principal: values.principal,
+              role: values.role,
+              label: values.label,
+              maxLevel: values['max-level'],
+              maxGrade: values['max-grade'],
+              personalInfo: values['personal-info'],
+              json: values.json,
+            },
+            io,
+          );
+        case 'list':
+        case 'ls':
+          return listKeys({ dataDir, json: values.json }, io);
+        case 'revoke':
+          return revokeKey({ dataDir, keyId: one(positionals, 'key id') }, io);
+        default:
+          throw new CliError(EXIT.USAGE, sub ? `unknown command "keys ${sub}"` : 'keys needs a command: create, list, revoke');
+      }
+    }
+    default:
+      throw new CliError(EXIT.USAGE, `unknown command "${command}"`);
+  }
+}
+
+function help(io: CliIo): ExitCode {
+  io.stdout.write(USAGE);
+  return EXIT.OK;
+}
