@@ -56,21 +56,22 @@ function writeShared(res: ServerResponse, answer: SharedAnswer): void {
 export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
   const inFlight = new Map<string, Promise<SharedAnswer | undefined>>();
 
-  async function execute(req: IncomingMessage, raw: Buffer, url: URL, principal: Principal): Promise<{ response: HTTPGraphQLResponse; context: GatewayContext }> {
+  async function execute(req: IncomingMessage, raw: Buffer, search: string, principal: Principal): Promise<{ response: HTTPGraphQLResponse; context: GatewayContext }> {
     const body = req.method === 'POST' ? parseJsonBody(raw) : undefined;
     const context: GatewayContext = { principal, stale: new Set(), outcome: {} };
     const response = await deps.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMapOf(req), search: url.search, body },
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMapOf(req), search, body },
       context: async () => context,
     });
     return { response, context };
   }
 
-  return async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const raw = req.method === 'POST' ? await readBody(req, deps.bodyLimitBytes) : Buffer.from(url.search);
+  /** `search` is the query string including "?", or "". */
+  return async function handle(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
+    const raw = req.method === 'POST' ? await readBody(req, deps.bodyLimitBytes) : Buffer.from(search);
     const principal = await deps.principalOf(req);
     const cache = deps.cache && mayUseCache(req) ? deps.cache : undefined;
-    const keys = cache ? cacheKeys(Buffer.concat([Buffer.from(`${req.method}\n`), raw]), principal) : undefined;
+    const keys = cache ? cacheKeys(req.method ?? 'GET', raw, principal) : undefined;
 
     if (cache && keys && !/no-cache/i.test(req.headers['cache-control'] ?? '')) {
       const hit = cache.lookupLocal(keys) ?? (await cache.lookup(keys));
@@ -94,7 +95,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       inFlight.set(flightKey, new Promise((resolve) => (settle = resolve)));
     }
     try {
-      const { response, context } = await execute(req, raw, url, principal);
+      const { response, context } = await execute(req, raw, search, principal);
       const headers: Array<[string, string]> = [...response.headers];
       const decision = context.outcome.cacheDecision;
       if (cache) headers.push(['x-dataex-cache', decision?.cacheable ? 'MISS' : 'BYPASS']);

@@ -156,14 +156,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       res.writeHead(204).end();
       return;
     }
-    const url = requestUrl(req);
-    const path = url.pathname;
+    // The hot path needs only the path and the query string; a URL object is built on demand.
+    const rawUrl = req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const method = req.method ?? 'GET';
     const module = modules.find((m) => m.matches(req, path));
-    if (module) return module.handle(req, res, url);
+    if (module) return module.handle(req, res, requestUrl(req));
     if (path === '/graphql') {
       if (method !== 'GET' && method !== 'POST') throw new HttpError(405, 'BAD_REQUEST', '/graphql takes GET or POST');
-      return graphqlEndpoint(req, res, url);
+      return graphqlEndpoint(req, res, q < 0 ? '' : rawUrl.slice(q));
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {

@@ -113,103 +113,129 @@ export function renderIndexHtml(m: Pick<ConsoleManifest, 'js' | 'css' | 'favicon
 `;
 }
 
-/** Builds the console into `outDir` (replaced atomically). Returns the manifest. */
+/** Writes a file so that readers see the old content or the new, never a partial file. */
+function writeAtomic(path: string, contents: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, path);
+}
+
+/** Unreferenced assets of earlier builds are kept this long (pages still open may load them). */
+const KEEP_OLD_ASSETS_MS = 60 * 60_000;
+
+/**
+ * Builds the console into `outDir`. Assets are content-hashed and added next to those of
+ * earlier builds; index.html and then manifest.json are replaced last, each atomically, so a
+ * gateway serving the directory (or a second build running at the same time) never sees a
+ * half-written bundle. Returns the manifest.
+ */
 export async function buildConsole(options: { outDir?: string; log?: (line: string) => void } = {}): Promise<ConsoleManifest> {
   const outDir = options.outDir ?? CONSOLE_DIR;
   const log = options.log ?? (() => undefined);
   const esbuild = await import('esbuild');
   const started = Date.now();
   const sourceHash = consoleSourceHash();
-  const staging = `${outDir}.tmp-${process.pid}-${Date.now()}`;
-  const assets = join(staging, 'assets');
+  const assets = join(outDir, 'assets');
   mkdirSync(assets, { recursive: true });
-  try {
-    const common = {
-      bundle: true,
-      minify: true,
-      legalComments: 'linked' as const,
-      target: BROWSERS,
-      platform: 'browser' as const,
-      outdir: assets,
-      entryNames: '[name]-[hash]',
-      assetNames: '[name]-[hash]',
-      publicPath: ASSET_PREFIX.replace(/\/$/, ''),
-      metafile: true,
-      logLevel: 'warning' as const,
-      absWorkingDir: root,
-      define: { 'process.env.NODE_ENV': '"production"' },
-    };
+  const written = new Map<string, Uint8Array>();
+  const keep = (files: Array<{ path: string; contents: Uint8Array }>) => {
+    for (const f of files) written.set(basename(f.path), f.contents);
+  };
 
-    // 1. Monaco's workers, as classic scripts served from our own origin.
-    const workerEntries = {
-      'editor.worker': require.resolve('monaco-editor/esm/vs/editor/editor.worker.js', { paths: [root] }),
-      'json.worker': require.resolve('monaco-editor/esm/vs/language/json/json.worker.js', { paths: [root] }),
-      'graphql.worker': require.resolve('monaco-graphql/esm/graphql.worker.js', { paths: [root] }),
-    };
-    const workerBuild = await esbuild.build({ ...common, entryPoints: workerEntries, format: 'iife', plugins: [dropMonacoCss] });
-    const workers = { editor: '', json: '', graphql: '' };
-    for (const [file, output] of Object.entries(workerBuild.metafile.outputs)) {
-      const entry = output.entryPoint ? basename(output.entryPoint) : '';
-      if (entry === 'editor.worker.js') workers.editor = basename(file);
-      else if (entry === 'json.worker.js') workers.json = basename(file);
-      else if (entry === 'graphql.worker.js') workers.graphql = basename(file);
-    }
-    if (!workers.editor || !workers.json || !workers.graphql) throw new Error(`worker build produced ${Object.keys(workerBuild.metafile.outputs).join(', ')}`);
+  const common = {
+    bundle: true,
+    minify: true,
+    write: false,
+    legalComments: 'linked' as const,
+    target: BROWSERS,
+    platform: 'browser' as const,
+    outdir: assets,
+    entryNames: '[name]-[hash]',
+    assetNames: '[name]-[hash]',
+    publicPath: ASSET_PREFIX.replace(/\/$/, ''),
+    metafile: true,
+    logLevel: 'warning' as const,
+    absWorkingDir: root,
+    define: { 'process.env.NODE_ENV': '"production"' },
+  };
 
-    // 2. The page: React + GraphiQL + the console, JS and CSS; worker URLs compiled in.
-    const pageBuild = await esbuild.build({
-      ...common,
-      entryPoints: { console: join(SOURCE_DIR, 'main.jsx') },
-      format: 'iife',
-      jsx: 'automatic',
-      loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file', '.png': 'file' },
-      plugins: [dropMonacoCss],
-      define: {
-        ...common.define,
-        __DATAEX_WORKERS__: JSON.stringify(Object.fromEntries(Object.entries(workers).map(([k, v]) => [k, ASSET_PREFIX + v]))),
-      },
-    });
-    let js = '';
-    let css = '';
-    for (const [file, output] of Object.entries(pageBuild.metafile.outputs)) {
-      if (output.entryPoint && file.endsWith('.js')) js = basename(file);
-      if (output.entryPoint && file.endsWith('.css')) css = basename(file);
-      if (!output.entryPoint && file.endsWith('.css') && !css) css = basename(file);
-    }
-    if (!js || !css) throw new Error(`page build produced ${Object.keys(pageBuild.metafile.outputs).join(', ')}`);
-
-    // 3. Favicon (content-hashed like the rest).
-    const icon = readFileSync(join(SOURCE_DIR, 'favicon.svg'));
-    const favicon = `favicon-${createHash('sha256').update(icon).digest('hex').slice(0, 8)}.svg`;
-    writeFileSync(join(assets, favicon), icon);
-
-    // 4. Pre-compress what is worth it; list every servable file.
-    const files = readdirSync(assets).sort();
-    const gzipped: string[] = [];
-    for (const file of files) {
-      const path = join(assets, file);
-      if (/\.(js|css|svg|txt|ttf)$/.test(file) && statSync(path).size > 1024) {
-        writeFileSync(`${path}.gz`, gzipSync(readFileSync(path), { level: 9 }));
-        gzipped.push(file);
-      }
-    }
-
-    const manifest: ConsoleManifest = { sourceHash, builtAt: new Date().toISOString(), js, css, favicon, workers, files, gzipped };
-    writeFileSync(join(staging, 'index.html'), renderIndexHtml(manifest));
-    writeFileSync(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-
-    // 5. Swap in atomically: readers see the old bundle or the new one, never half of one.
-    const old = `${outDir}.old-${process.pid}-${Date.now()}`;
-    mkdirSync(dirname(outDir), { recursive: true });
-    if (existsSync(outDir)) renameSync(outDir, old);
-    renameSync(staging, outDir);
-    rmSync(old, { recursive: true, force: true });
-    log(`console bundle built in ${Date.now() - started} ms → ${relative(root, outDir)} (${js}, ${css})`);
-    return manifest;
-  } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
-    throw e;
+  // 1. Monaco's workers, as classic scripts served from our own origin.
+  const workerEntries = {
+    'editor.worker': require.resolve('monaco-editor/esm/vs/editor/editor.worker.js', { paths: [root] }),
+    'json.worker': require.resolve('monaco-editor/esm/vs/language/json/json.worker.js', { paths: [root] }),
+    'graphql.worker': require.resolve('monaco-graphql/esm/graphql.worker.js', { paths: [root] }),
+  };
+  const workerBuild = await esbuild.build({ ...common, entryPoints: workerEntries, format: 'iife', plugins: [dropMonacoCss] });
+  keep(workerBuild.outputFiles ?? []);
+  const workers = { editor: '', json: '', graphql: '' };
+  const workerOutputs = workerBuild.metafile?.outputs ?? {};
+  for (const [file, output] of Object.entries(workerOutputs)) {
+    const entry = output.entryPoint ? basename(output.entryPoint) : '';
+    if (entry === 'editor.worker.js') workers.editor = basename(file);
+    else if (entry === 'json.worker.js') workers.json = basename(file);
+    else if (entry === 'graphql.worker.js') workers.graphql = basename(file);
   }
+  if (!workers.editor || !workers.json || !workers.graphql) throw new Error(`worker build produced ${Object.keys(workerOutputs).join(', ')}`);
+
+  // 2. The page: React + GraphiQL + the console, JS and CSS; worker URLs compiled in.
+  const pageBuild = await esbuild.build({
+    ...common,
+    entryPoints: { console: join(SOURCE_DIR, 'main.jsx') },
+    format: 'iife',
+    jsx: 'automatic',
+    loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file', '.svg': 'file', '.png': 'file' },
+    plugins: [dropMonacoCss],
+    define: {
+      ...common.define,
+      __DATAEX_WORKERS__: JSON.stringify(Object.fromEntries(Object.entries(workers).map(([k, v]) => [k, ASSET_PREFIX + v]))),
+    },
+  });
+  keep(pageBuild.outputFiles ?? []);
+  let js = '';
+  let css = '';
+  const pageOutputs = pageBuild.metafile?.outputs ?? {};
+  for (const [file, output] of Object.entries(pageOutputs)) {
+    if (output.entryPoint && file.endsWith('.js')) js = basename(file);
+    if (output.entryPoint && file.endsWith('.css')) css = basename(file);
+    if (!output.entryPoint && file.endsWith('.css') && !css) css = basename(file);
+  }
+  if (!js || !css) throw new Error(`page build produced ${Object.keys(pageOutputs).join(', ')}`);
+
+  // 3. Favicon (content-hashed like the rest).
+  const icon = readFileSync(join(SOURCE_DIR, 'favicon.svg'));
+  const favicon = `favicon-${createHash('sha256').update(icon).digest('hex').slice(0, 8)}.svg`;
+  written.set(favicon, icon);
+
+  // 4. Write what is new (same name = same content), pre-compressing what is worth it.
+  const files = [...written.keys()].sort();
+  const gzipped: string[] = [];
+  for (const file of files) {
+    const contents = written.get(file)!;
+    const path = join(assets, file);
+    if (!existsSync(path) || statSync(path).size !== contents.length) writeAtomic(path, contents);
+    if (/\.(js|css|svg|txt|ttf)$/.test(file) && contents.length > 1024) {
+      if (!existsSync(`${path}.gz`)) writeAtomic(`${path}.gz`, gzipSync(contents, { level: 9 }));
+      gzipped.push(file);
+    }
+  }
+
+  // 5. The page and the manifest last: until then the previous bundle stays whole.
+  const manifest: ConsoleManifest = { sourceHash, builtAt: new Date().toISOString(), js, css, favicon, workers, files, gzipped };
+  writeAtomic(join(outDir, 'index.html'), renderIndexHtml(manifest));
+  writeAtomic(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+
+  // 6. Drop assets no build has referenced for a while.
+  const referenced = new Set(files.flatMap((f) => [f, `${f}.gz`]));
+  for (const file of readdirSync(assets)) {
+    const path = join(assets, file);
+    try {
+      if (!referenced.has(file) && Date.now() - statSync(path).mtimeMs > KEEP_OLD_ASSETS_MS) rmSync(path, { force: true });
+    } catch {
+      // raced with another build's cleanup
+    }
+  }
+  log(`console bundle built in ${Date.now() - started} ms → ${relative(root, outDir)} (${js}, ${css})`);
+  return manifest;
 }
 
 let pending: Promise<ConsoleManifest> | undefined;

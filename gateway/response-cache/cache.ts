@@ -31,8 +31,8 @@ export function accessClass(p: Principal): string {
   return `${p.role}|${p.clearance.maxLevel}|${p.clearance.maxGrade ?? '*'}|${p.personalInfo ? 'pi' : '-'}`;
 }
 
-export function cacheKeys(requestBytes: Buffer | string, principal: Principal): CacheKeys {
-  const digest = createHash('sha256').update(requestBytes).digest('base64url');
+export function cacheKeys(method: string, requestBytes: Buffer | string, principal: Principal): CacheKeys {
+  const digest = createHash('sha256').update(method).update('\n').update(requestBytes).digest('base64url');
   return { shared: `${digest}:c:${accessClass(principal)}`, private: `${digest}:p:${principal.id}` };
 }
 
@@ -41,13 +41,20 @@ function encode(entry: CachedResponse): Buffer {
   return Buffer.concat([Buffer.from(JSON.stringify(head) + '\n'), body]);
 }
 
+// Memory hits return the same Buffer each time: decode it once.
+const decoded = new WeakMap<Buffer, CachedResponse>();
+
 function decode(raw: Buffer | undefined): CachedResponse | undefined {
   if (!raw) return undefined;
+  const known = decoded.get(raw);
+  if (known) return known;
   const newline = raw.indexOf(10);
   if (newline < 0) return undefined;
   try {
     const head = JSON.parse(raw.subarray(0, newline).toString('utf8')) as Omit<CachedResponse, 'body'>;
-    return { ...head, body: raw.subarray(newline + 1) };
+    const entry = { ...head, body: raw.subarray(newline + 1) };
+    decoded.set(raw, entry);
+    return entry;
   } catch {
     return undefined;
   }

@@ -69,7 +69,7 @@ export class MemoryStore implements CacheStore {
     for (const k of keys) this.lru.delete(k);
   }
 
-  async tag(key: string, tags: readonly string[]): Promise<void> {
+  async tag(key: string, tags: readonly string[], _ttlMs?: number): Promise<void> {
     for (const t of tags) {
       let set = this.tags.get(t);
       if (!set) this.tags.set(t, (set = new Set()));

@@ -26,6 +26,7 @@ import {
   uniqueStrings,
 } from '../common/normalize.ts';
 import { sectorByIndex } from '../common/sectors.ts';
+import { looksLikeUscc } from '../common/identifiers.ts';
 
 export const EXCHANGE = 'beijing';
 
@@ -125,6 +126,10 @@ export function mapListItem(raw: unknown): DatasetRecord {
   const openness = parseOpenness(it.openType) ?? reject(`openType: unknown value "${clip(it.openType, 40)}"`);
   const pi = parseYesNo(it.hasPersonalInfo) ?? reject(`hasPersonalInfo: ${it.hasPersonalInfo} is not 0/1`);
   const spi = parseYesNo(it.hasSensitiveInfo) ?? reject(`hasSensitiveInfo: ${it.hasSensitiveInfo} is not 0/1`);
+  // The provider's key everywhere (index, Provider entity, registry look-ups): it must at least
+  // have the USCC shape. A failing check digit is fine (legacy pilot codes are legal).
+  const providerCode = it.supplierCreditCode.trim().toUpperCase();
+  if (!looksLikeUscc(providerCode)) reject(`supplierCreditCode: "${clip(it.supplierCreditCode, 40)}" is not a Unified Social Credit Code`);
   const updatedAt = chinaLocalToIso(it.updateTime) ?? reject(`updateTime: "${clip(it.updateTime, 40)}" is not yyyy-MM-dd HH:mm:ss`);
   const price = String(it.price);
   const headlinePrice = price.trim() === '' ? null : (planFromYuan(price, it.priceUnit ?? null) ?? reject(`price: "${clip(price, 40)}" is not a yuan amount`));
@@ -138,7 +143,7 @@ export function mapListItem(raw: unknown): DatasetRecord {
     description: blankToNull(it.goodsDesc),
     productType,
     status,
-    providerCode: it.supplierCreditCode.trim().toUpperCase(),
+    providerCode,
     providerName: it.supplierName.trim(),
     sectors: [sector.code],
     scenarios: uniqueStrings(it.sceneNames ?? []),
@@ -184,10 +189,10 @@ export function mapDetailResponse(text: string, uuid: string): DatasetDetail | n
     description: blankToNull(m.remark),
   }));
   const certificates: Certificate[] = d.certificates.map((c, i) => ({
-    number: c.certNo,
-    issuer: c.issueOrg,
+    number: blankToNull(c.certNo) ?? bad(`certificates[${i}].certNo: blank`),
+    issuer: c.issueOrg.trim(),
     issuedAt: chinaLocalToIso(c.issueDate) ?? bad(`certificates[${i}].issueDate: "${clip(c.issueDate, 40)}" is not yyyy-MM-dd`),
-    kind: c.certType,
+    kind: c.certType.trim(),
   }));
   const updateFrequency = d.updateFrequency == null ? null : (parseFrequency(d.updateFrequency) ?? bad(`updateFrequency: unknown value "${clip(d.updateFrequency, 40)}"`));
   const sample = d.sample

@@ -28,6 +28,7 @@ import {
   uniqueStrings,
 } from '../common/normalize.ts';
 import { sectorByIndex } from '../common/sectors.ts';
+import { looksLikeUscc } from '../common/identifiers.ts';
 
 export const EXCHANGE = 'guiyang';
 
@@ -143,6 +144,10 @@ export function mapListItem(raw: unknown): DatasetRecord {
   const openness = parseOpenness(it.openLevel) ?? reject(`openLevel: unknown value "${clip(it.openLevel, 40)}"`);
   const pi = parseYesNo(it.personalInfo.trim()) ?? reject(`personalInfo: "${clip(it.personalInfo, 20)}" is not 是/否`);
   const spi = parseYesNo(it.sensitiveInfo.trim()) ?? reject(`sensitiveInfo: "${clip(it.sensitiveInfo, 20)}" is not 是/否`);
+  // The provider's key everywhere (index, Provider entity, registry look-ups): it must at least
+  // have the USCC shape. A failing check digit is fine (legacy pilot codes are legal).
+  const providerCode = it.ProviderUSCC.trim().toUpperCase();
+  if (!looksLikeUscc(providerCode)) reject(`ProviderUSCC: "${clip(it.ProviderUSCC, 40)}" is not a Unified Social Credit Code`);
   const updatedAt = chineseDateToIso(it.updateDate) ?? reject(`updateDate: "${clip(it.updateDate, 40)}" is not yyyy年MM月dd日`);
   const nativeId = String(it.serviceId);
 
@@ -155,7 +160,7 @@ export function mapListItem(raw: unknown): DatasetRecord {
     description: blankToNull(it.serviceDesc),
     productType,
     status,
-    providerCode: it.ProviderUSCC.trim().toUpperCase(),
+    providerCode,
     providerName: it.providerName.trim(),
     sectors,
     scenarios: splitList(it.scenes),

@@ -29,6 +29,7 @@ import {
   sectorCodeFromName,
   uniqueStrings,
 } from '../common/normalize.ts';
+import { looksLikeUscc } from '../common/identifiers.ts';
 
 export const EXCHANGE = 'shanghai';
 
@@ -64,6 +65,13 @@ const snowflake = z
   .pipe(z.string().regex(/^\d{1,20}$/, 'expected an unsigned integer id'));
 
 const serviceType = z.union([z.literal(1), z.literal(2)]);
+
+/**
+ * Epoch milliseconds that still give a four-digit year in China time (up to 9999-12-31 23:59:59
+ * +08:00): beyond that the ISO text would need a five-digit year, which is no DateTime.
+ */
+const MAX_EPOCH_MS = Date.UTC(9999, 11, 31, 15, 59, 59, 999);
+const epochMs = z.number().int().nonnegative().max(MAX_EPOCH_MS);
 const flag = z.union([z.boolean(), z.number().int()]);
 
 const envelopeSchema = z.object({ code: z.number().int(), message: z.string().nullish(), data: z.unknown().optional() });
@@ -96,7 +104,7 @@ const listItemSchema = z.object({
   spiFlag: flag,
   accessRights: z.string(),
   status: z.string(),
-  updateTime: z.number().int().nonnegative(),
+  updateTime: epochMs,
 });
 
 const detailKeySchema = z.object({ id: snowflake, serviceType });
@@ -108,7 +116,7 @@ const detailSchema = z.object({
     z.object({ chargeMode: z.string(), priceFen: z.number().int().nonnegative().nullable(), unit: z.string().nullish(), remark: z.string().nullish() }),
   ),
   deliveries: z.array(z.object({ type: z.string(), format: z.string().nullish(), remark: z.string().nullish() })),
-  certs: z.array(z.object({ certNo: z.string(), issuer: z.string(), issuedAt: z.number().int().nonnegative(), kind: z.string() })),
+  certs: z.array(z.object({ certNo: z.string(), issuer: z.string(), issuedAt: epochMs, kind: z.string() })),
   updateCycle: z.string().nullish(),
   sampleData: z
     .object({ columns: z.array(z.string()), data: z.array(z.array(z.union([z.string(), z.number()]).nullable())) })
@@ -165,6 +173,10 @@ export function mapListItem(raw: unknown, expectedType?: ServiceType): DatasetRe
   const pi = parseYesNo(it.piFlag) ?? reject(`piFlag: ${it.piFlag} is not a flag`);
   const spi = parseYesNo(it.spiFlag) ?? reject(`spiFlag: ${it.spiFlag} is not a flag`);
   const model = modelFromChargeMode(it.chargeMode) ?? reject(`chargeMode: unknown value "${clip(it.chargeMode, 40)}"`);
+  // The provider's key everywhere (index, Provider entity, registry look-ups): it must at least
+  // have the USCC shape. A failing check digit is fine (legacy pilot codes are legal).
+  const providerCode = it.creditCode.trim().toUpperCase();
+  if (!looksLikeUscc(providerCode)) reject(`creditCode: "${clip(it.creditCode, 40)}" is not a Unified Social Credit Code`);
   const updatedAt = epochMsToIso(it.updateTime) ?? reject(`updateTime: ${it.updateTime} is not epoch milliseconds`);
   const nativeId = nativeKey(it.serviceType, it.id);
 
@@ -177,7 +189,7 @@ export function mapListItem(raw: unknown, expectedType?: ServiceType): DatasetRe
     description: blankToNull(it.intro),
     productType,
     status,
-    providerCode: it.creditCode.trim().toUpperCase(),
+    providerCode,
     providerName: it.companyName.trim(),
     sectors,
     scenarios: uniqueStrings(it.sceneTags ?? []),
@@ -242,10 +254,10 @@ export function mapDetail(raw: unknown): DatasetDetail {
     description: blankToNull(x.remark),
   }));
   const certificates: Certificate[] = d.certs.map((c, i) => ({
-    number: c.certNo,
-    issuer: c.issuer,
+    number: blankToNull(c.certNo) ?? bad(`certs[${i}].certNo: blank`),
+    issuer: c.issuer.trim(),
     issuedAt: epochMsToIso(c.issuedAt) ?? bad(`certs[${i}].issuedAt: ${c.issuedAt} is not epoch milliseconds`),
-    kind: c.kind,
+    kind: c.kind.trim(),
   }));
   const updateFrequency = d.updateCycle == null ? null : (parseFrequency(d.updateCycle) ?? bad(`updateCycle: unknown value "${clip(d.updateCycle, 40)}"`));
   const sample = d.sampleData

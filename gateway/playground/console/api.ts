@@ -20,6 +20,9 @@ export interface SavedQuery {
   updatedAt: string | null;
   readOnly: boolean;
   variables: VariableDefinition[];
+  /** False when the document no longer validates against the served schema. */
+  valid: boolean;
+  validationErrors: string[];
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {
@@ -105,17 +108,19 @@ function normalise(raw: Record<string, unknown>): SavedQuery {
     updatedAt: (raw.updatedAt as string | null | undefined) ?? null,
     readOnly: Boolean(raw.readOnly),
     variables: Array.isArray(raw.variables) ? (raw.variables as VariableDefinition[]) : [],
+    valid: raw.valid !== false,
+    validationErrors: Array.isArray(raw.validationErrors) ? raw.validationErrors.map((e) => String((e as { message?: unknown }).message ?? e)) : [],
   };
 }
 
-/** GET /saved-queries, whatever its envelope (a list, or { queries | items | savedQueries: [...] }). */
+/** GET /saved-queries: `{ savedQueries: [...] }` (a bare list or `queries`/`items` are read too). */
 export async function listSavedQueries(base: string, key?: string): Promise<SavedQuery[]> {
   const res = await fetch(base, { headers: { accept: 'application/json', ...authHeaders(key) } });
   const body = await readJson(res);
   if (!res.ok) throw new Error(errorMessages(body, res.status).join('; '));
   const list = Array.isArray(body)
     ? body
-    : ((body as Record<string, unknown>).queries ?? (body as Record<string, unknown>).items ?? (body as Record<string, unknown>).savedQueries ?? (body as Record<string, unknown>).data);
+    : ((body as Record<string, unknown>).savedQueries ?? (body as Record<string, unknown>).queries ?? (body as Record<string, unknown>).items);
   if (!Array.isArray(list)) throw new Error('unexpected answer from the saved-queries API');
   return (list as Array<Record<string, unknown>>).map(normalise).sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -140,11 +145,18 @@ export async function deleteQuery(base: string, name: string, key?: string): Pro
   return { ok: res.ok, errors: res.ok ? [] : errorMessages(await readJson(res), res.status) };
 }
 
-/** The run URL with the variables in the query string (each a parameter, JSON for non-strings). */
+/**
+ * The run URL with the variables in the query string: one parameter each, strings as they are,
+ * anything else as JSON (lists as JSON arrays, input objects as JSON objects); a variable named
+ * like a run option (`format`, `all`) goes as `var.<name>`.
+ */
 export function runUrl(base: string, name: string, variables: Record<string, unknown>, format: 'json' | 'csv' | 'ndjson', all = false): string {
   const params = new URLSearchParams({ format });
   if (all) params.set('all', 'true');
-  for (const [k, v] of Object.entries(variables)) params.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+  for (const [k, v] of Object.entries(variables)) {
+    const key = k === 'format' || k === 'all' || k.startsWith('var.') ? `var.${k}` : k;
+    params.set(key, typeof v === 'string' ? v : JSON.stringify(v));
+  }
   return `${base}/${encodeURIComponent(name)}/run?${params.toString()}`;
 }
 

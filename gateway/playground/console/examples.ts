@@ -8,16 +8,17 @@ export interface ExampleTab {
 
 /** The headers editor starts with a commented-out API key line (GraphiQL reads JSONC). */
 export const DEFAULT_HEADERS = `{
-  // Your API key. Without one you are a public caller: fewer datasets, masked samples.
+  // Your API key (without one: public caller).
   // "Authorization": "Bearer dx_…"
 }`;
 
-const SEARCH = `# dataex: one GraphQL endpoint over China's regional data exchanges.
-# Run with Ctrl-Enter (⌘-Enter). Docs and history are in the sidebar; put your
-# API key in the Headers tab below. Saved queries are in the top bar.
+const SEARCH = `# dataex: one GraphQL endpoint over China's data exchanges.
+# Run: Ctrl-Enter. Docs, history and explorer: sidebar.
+# API key: Headers tab below. Saved queries: top bar.
 #
-# Search every exchange at once. Catalog fields come from the harvested index;
-# \`pricing\` is live, from each exchange's own API.
+# Search every exchange at once. Catalog fields come
+# from the harvested index; \`pricing\` is live, from
+# each exchange's own API.
 query SearchAcrossExchanges($text: String, $first: Int = 10) {
   search(text: $text, first: $first) {
     totalCount
@@ -41,8 +42,9 @@ query SearchAcrossExchanges($text: String, $first: Int = 10) {
 }
 `;
 
-const DETAIL = `# One listing with its live detail: every price plan, delivery, certificates
-# and sample rows (masked unless your key is cleared for personal information).
+const DETAIL = `# One listing with its live detail: every price plan,
+# delivery, certificates and sample rows (masked unless
+# your key is cleared for personal information).
 query DatasetDetail($id: ID!) {
   dataset(id: $id) {
     id
@@ -70,8 +72,9 @@ query DatasetDetail($id: ID!) {
 }
 `;
 
-const PROVIDERS = `# Providers listed on several exchanges, with their enterprise registration
-# (from the registry) and a few listings from each exchange.
+const PROVIDERS = `# Providers listed on several exchanges, with their
+# enterprise registration (from the registry) and a few
+# of their listings.
 query ProvidersOnSeveralExchanges($minExchanges: Int = 2, $first: Int = 10) {
   providers(minExchanges: $minExchanges, first: $first) {
     totalCount
@@ -92,8 +95,8 @@ query ProvidersOnSeveralExchanges($minExchanges: Int = 2, $first: Int = 10) {
 }
 `;
 
-const PROVIDER = (code: string) => `# One provider, identified by its Unified Social Credit Code, across every
-# exchange that lists it.
+const PROVIDER = (code: string) => `# One provider, by its Unified Social Credit Code,
+# across every exchange that lists it.
 query ProviderAcrossExchanges($creditCode: ID! = "${code}") {
   provider(creditCode: $creditCode) {
     name
@@ -108,8 +111,8 @@ query ProviderAcrossExchanges($creditCode: ID! = "${code}") {
 }
 `;
 
-const STATUS = `# How each exchange is doing as dataex sees it: harvest time, staleness and
-# the last error when an exchange is degraded.
+const STATUS = `# Each exchange as dataex sees it: last harvest,
+# staleness, and the last error when it is degraded.
 query ExchangeStatus {
   exchanges {
     id

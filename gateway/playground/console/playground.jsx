@@ -37,12 +37,14 @@ function HeadersWatcher({ onChange }) {
   return null;
 }
 
+/** A saved-query name (lower-case letters, digits, dashes) from the operation name. */
 function suggestName(operationName) {
   const base = (operationName || 'my-query')
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
-    .replace(/[^A-Za-z0-9_-]+/g, '-')
-    .toLowerCase();
-  return base.replace(/^-+|-+$/g, '') || 'my-query';
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-+/g, '-');
+  return base.replace(/^-+|-+$/g, '').slice(0, 64) || 'my-query';
 }
 
 function SaveOperation({ config, onSaved }) {
@@ -110,7 +112,8 @@ function SaveOperation({ config, onSaved }) {
             <p className="dx-muted">Saved queries run from the “Saved queries” view and from <code>/saved-queries/&lt;name&gt;/run</code> (JSON, CSV, NDJSON). Saving needs an analyst or admin API key.</p>
             <label>
               Name
-              <input ref={nameRef} name="name" required maxLength={100} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+              <input ref={nameRef} name="name" required maxLength={64} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />
+              <span className="dx-hint">lower-case letters, digits and dashes; saving under an existing name replaces it</span>
             </label>
             <label>
               Description
@@ -169,7 +172,7 @@ export function Playground({ config, onHeadersChange, onSaved }) {
       initialQuery={fromUrl.query}
       initialVariables={fromUrl.variables}
       isHeadersEditorEnabled
-      defaultEditorToolsVisibility
+      defaultEditorToolsVisibility="variables"
       shouldPersistHeaders={false}
       plugins={[HISTORY_PLUGIN, explorer]}
       {...(config.introspection ? {} : { schema: null })}

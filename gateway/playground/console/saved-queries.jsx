@@ -255,7 +255,7 @@ export function SavedQueries({ config, headerKey, version, selectName, visible }
     run(afterField ? collected.variables.after : undefined, []);
   };
 
-  const csvHref = query ? runUrl(base, query.name, collected.variables, 'csv', allPages) : '#';
+  const csvHref = query ? runUrl(base, query.name, collected.variables, 'csv', Boolean(afterField) && allPages) : '#';
 
   // Without a key the link downloads natively (Content-Disposition from the server). With a key
   // the request needs an Authorization header, which a link cannot carry: fetch, then save.
@@ -318,17 +318,19 @@ export function SavedQueries({ config, headerKey, version, selectName, visible }
             ↻
           </button>
         </div>
-        <label className="dx-key">
-          API key
-          <input
-            type="password"
-            name="api-key"
-            autoComplete="off"
-            placeholder={headerKey ? 'from the playground headers' : 'dx_… (optional)'}
-            value={keyInput ?? headerKey ?? ''}
-            onChange={(e) => setKeyInput(e.target.value)}
-          />
-        </label>
+        <form className="dx-key-form" onSubmit={(e) => e.preventDefault()}>
+          <label className="dx-key">
+            API key
+            <input
+              type="password"
+              name="api-key"
+              autoComplete="off"
+              placeholder={headerKey ? 'from the playground headers' : 'dx_… (optional)'}
+              value={keyInput ?? headerKey ?? ''}
+              onChange={(e) => setKeyInput(e.target.value)}
+            />
+          </label>
+        </form>
         {list.error && (
           <div className="dx-error" role="alert">
             {list.error}
@@ -361,6 +363,14 @@ export function SavedQueries({ config, headerKey, version, selectName, visible }
                 {query.variables.length} variable{query.variables.length === 1 ? '' : 's'}
                 {query.readOnly && <> · read-only</>}
               </p>
+              {!query.valid && (
+                <div className="dx-error" role="alert">
+                  This saved query no longer validates against the schema the gateway serves:
+                  {query.validationErrors.map((m, i) => (
+                    <div key={i}>{m}</div>
+                  ))}
+                </div>
+              )}
               <details>
                 <summary>Operation</summary>
                 <pre className="dx-code">{query.document}</pre>
@@ -382,10 +392,12 @@ export function SavedQueries({ config, headerKey, version, selectName, visible }
                 <a className="dx-button dx-secondary" href={csvHref} download={`${query.name}.csv`} onClick={onDownload} data-testid="download-csv">
                   Download CSV
                 </a>
-                <label className="dx-check" title="Follow pageInfo.endCursor through every page (CSV only)">
-                  <input type="checkbox" checked={allPages} onChange={(e) => setAllPages(e.target.checked)} />
-                  all pages
-                </label>
+                {afterField && (
+                  <label className="dx-check" title="The CSV follows pageInfo.endCursor through every page">
+                    <input type="checkbox" checked={allPages} onChange={(e) => setAllPages(e.target.checked)} />
+                    all pages
+                  </label>
+                )}
                 {!query.readOnly && key && (
                   <button type="button" className="dx-button dx-danger" onClick={onDelete}>
                     Delete

@@ -34,11 +34,11 @@ describe('response cache keys', () => {
 
   it('shares the PUBLIC key within an access class and never the PRIVATE key', () => {
     const body = Buffer.from('{"query":"{ exchanges { id } }"}');
-    expect(cacheKeys(body, analyst).shared).toBe(cacheKeys(body, analyst2).shared);
-    expect(cacheKeys(body, analyst).private).not.toBe(cacheKeys(body, analyst2).private);
-    expect(cacheKeys(body, analyst).shared).not.toBe(cacheKeys(body, pi).shared);
-    expect(cacheKeys(body, analyst).shared).not.toBe(cacheKeys(body, ANONYMOUS).shared);
-    expect(cacheKeys(Buffer.from('{"query":"{ exchanges { name } }"}'), analyst).shared).not.toBe(cacheKeys(body, analyst).shared);
+    expect(cacheKeys('POST', body, analyst).shared).toBe(cacheKeys('POST', body, analyst2).shared);
+    expect(cacheKeys('POST', body, analyst).private).not.toBe(cacheKeys('POST', body, analyst2).private);
+    expect(cacheKeys('POST', body, analyst).shared).not.toBe(cacheKeys('POST', body, pi).shared);
+    expect(cacheKeys('POST', body, analyst).shared).not.toBe(cacheKeys('POST', body, ANONYMOUS).shared);
+    expect(cacheKeys('POST', Buffer.from('{"query":"{ exchanges { name } }"}'), analyst).shared).not.toBe(cacheKeys('POST', body, analyst).shared);
     expect(accessClass(analyst)).not.toBe(accessClass(pi));
   });
 
