@@ -4,27 +4,20 @@
 
 import type { DataexConfig } from './config.ts';
 import { EXCHANGES, REGISTRY } from '../subgraphs/exchanges.ts';
-import { createExchangeAdapter, createRegistryAdapterFromConfig } from '../subgraphs/adapters.ts';
-import { startCatalogSubgraph, type RunningCatalog } from '../subgraphs/catalog/subgraph.ts';
-import { startExchangeSubgraph } from '../subgraphs/common/exchange-server.ts';
-import { startRegistrySubgraph } from '../subgraphs/registry/subgraph.ts';
+import type { RunningCatalog } from '../subgraphs/catalog/subgraph.ts';
 import type { RunningServer } from '../subgraphs/common/server.ts';
+import { startCatalog, startDataSubgraph } from '../subgraphs/launch.ts';
 import { startSimulator } from '../simulators/index.ts';
-import { startGateway, type RunningGateway } from '../gateway/server.ts';
-import { readSupergraph } from '../gateway/supergraph.ts';
-import { FileKeyStore } from '../gateway/auth/keys.ts';
-import { gatewayRoutes } from '../gateway/route-list.ts';
-import { gatewayPlugins } from '../gateway/plugin-list.ts';
-import { gatewayCaching } from '../gateway/caching.ts';
+import type { RunningGateway } from '../gateway/server.ts';
+import { launchGateway } from '../gateway/launch.ts';
 import { createCacheSetup, type CacheSetup } from './cache/setup.ts';
-import type { UpstreamCacheOptions } from '../subgraphs/common/exchange-server.ts';
 
 type SimulatorName = 'beijing' | 'shanghai' | 'guiyang' | 'registry';
 type RunningSimulator = Awaited<ReturnType<typeof startSimulator>>;
 
 export interface StackOptions {
   config: DataexConfig;
-  /** Use free ports for every server (tests). */
+  /** Use free ports for every server (tests, benchmarks). */
   freePorts?: boolean;
   /** Simulator token lifetime etc. for tests. */
   simulatorOptions?: { tokenTtlSeconds?: number };
@@ -41,8 +34,8 @@ export interface RunningStack {
   close(): Promise<void>;
 }
 
-const SIMULATOR_PORTS: Record<SimulatorName, number> = {
-  ...(Object.fromEntries(EXCHANGES.map((e) => [e.id, e.simulatorPort])) as Record<string, number>),
+const SIMULATOR_PORTS = {
+  ...Object.fromEntries(EXCHANGES.map((e) => [e.id, e.simulatorPort])),
   registry: REGISTRY.simulatorPort,
 } as Record<SimulatorName, number>;
 
@@ -82,68 +75,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     // 2. Caches: one memory tier per component, Redis shared when configured.
     const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
     closers.push(() => cache.close());
-    const upstreamCache = (upstream: string, ttlFactor = 1): UpstreamCacheOptions => ({
-      store: cache.store(`up:${upstream}:`),
-      bus: cache.bus,
-      ttlMs: config.upstreamTtlS * 1000 * ttlFactor,
-      staleMs: config.staleLimitS * 1000 * ttlFactor,
-    });
 
-    // 3. Subgraphs. Each gets its own adapters, as it would in its own process.
-    const adapterFor = (id: string) => createExchangeAdapter(id, upstreamUrls[id], config);
-    const catalog = await startCatalogSubgraph({
-      adapters: EXCHANGES.map((e) => adapterFor(e.id)),
-      port: port(config.subgraphPorts.catalog),
-      host: config.host,
-      harvestIntervalMs: config.harvestIntervalMs,
-      probeIntervalMs: config.probeIntervalMs,
-      onHarvest: (exchange, diff) => {
-        // Changed or vanished listings: drop them everywhere. New or vanished ones change search results.
-        const gone = [...diff.changed, ...diff.removed];
-        if (gone.length > 0) void cache.bus.publish({ kind: 'datasets', ids: gone });
-        if (diff.added.length + diff.removed.length > 0) void cache.bus.publish({ kind: 'exchange', exchange, upstream: false });
-      },
-    });
+    // 3. Subgraphs, each with its own adapters, as it would have in its own process.
+    const launch = (name: string) => ({ config, upstreamUrls, cache, port: port(config.subgraphPorts[name]) });
+    const catalog = await startCatalog(launch('catalog'));
     closers.push(() => catalog.close());
     const subgraphs: Record<string, RunningServer> = { catalog };
-    for (const definition of EXCHANGES) {
-      const server = await startExchangeSubgraph({
-        definition,
-        adapter: adapterFor(definition.id),
-        cache: upstreamCache(definition.id),
-        port: port(config.subgraphPorts[definition.id]),
-        host: config.host,
-      });
-      subgraphs[definition.id] = server;
+    for (const name of [...EXCHANGES.map((e) => e.id), 'registry']) {
+      const server = await startDataSubgraph(name, launch(name));
+      subgraphs[name] = server;
       closers.push(() => server.close());
     }
-    const registry = await startRegistrySubgraph({
-      adapter: createRegistryAdapterFromConfig(upstreamUrls.registry, config),
-      // Registrations change rarely: keep them 60 times longer than exchange details.
-      cache: upstreamCache('registry', 60),
-      port: port(config.subgraphPorts.registry),
-      host: config.host,
-    });
-    subgraphs.registry = registry;
-    closers.push(() => registry.close());
 
     // 4. Gateway, pointed at the subgraphs' actual URLs.
-    const caching = gatewayCaching(config, cache);
-    closers.push(async () => caching.close());
-    const gateway = await startGateway({
-      supergraphSdl: readSupergraph(config.supergraphPath),
-      subgraphUrls: { ...Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])), ...config.subgraphUrls },
+    const gateway = await launchGateway(config, cache, {
       port: port(config.port),
-      host: config.host,
-      subgraphTimeoutMs: config.subgraphTimeoutMs,
-      bodyLimitBytes: config.bodyLimitBytes,
-      corsOrigins: config.corsOrigins,
-      keyStore: new FileKeyStore(config.dataDir),
-      routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus }),
-      responseCache: caching.responseCache,
-      apqCache: caching.apqCache,
-      plugins: gatewayPlugins(config),
-      introspection: config.introspection,
+      subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])),
     });
     closers.push(() => gateway.close());
 

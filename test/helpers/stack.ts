@@ -84,29 +84,13 @@ export function callsBetween(before: Record<string, Record<string, number>>, aft
 
 /** A further gateway instance over the same subgraphs (and, through the config, the same Redis). */
 export async function startExtraGateway(stack: TestStack, env: Record<string, string> = {}) {
-  const { startGateway } = await import('../../gateway/server.ts');
-  const { readSupergraph } = await import('../../gateway/supergraph.ts');
-  const { gatewayCaching } = await import('../../gateway/caching.ts');
-  const { gatewayRoutes } = await import('../../gateway/route-list.ts');
-  const { gatewayPlugins } = await import('../../gateway/plugin-list.ts');
+  const { launchGateway } = await import('../../gateway/launch.ts');
   const { createCacheSetup } = await import('../../lib/cache/setup.ts');
-  const { FileKeyStore } = await import('../../gateway/auth/keys.ts');
   const config = loadConfig({ DATAEX_DATA_DIR: stack.config.dataDir, ...env });
   const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
-  const caching = gatewayCaching(config, cache);
-  const gateway = await startGateway({
-    supergraphSdl: readSupergraph(config.supergraphPath),
-    subgraphUrls: Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.url])),
+  const gateway = await launchGateway(config, cache, {
     port: 0,
-    host: '127.0.0.1',
-    subgraphTimeoutMs: config.subgraphTimeoutMs,
-    bodyLimitBytes: config.bodyLimitBytes,
-    corsOrigins: [],
-    keyStore: new FileKeyStore(config.dataDir),
-    routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus }),
-    plugins: gatewayPlugins(config),
-    responseCache: caching.responseCache,
-    apqCache: caching.apqCache,
+    subgraphUrls: Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.url])),
   });
   const gql = async (query: string, headers: Record<string, string> = {}) => {
     const res = await request(gateway.url, { method: 'POST', body: JSON.stringify({ query }), headers: { 'content-type': 'application/json', ...headers } });
@@ -118,7 +102,6 @@ export async function startExtraGateway(stack: TestStack, env: Record<string, st
     gql,
     async close() {
       await gateway.close();
-      caching.close();
       await cache.close();
     },
   };

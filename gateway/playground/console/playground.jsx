@@ -9,8 +9,19 @@ import { keyFromHeadersText, parseJsonc, saveQuery } from './api.ts';
 
 const explorer = explorerPlugin({ showAttribution: false });
 
+/** The names of the operations a document defines. */
+function operationNames(document) {
+  return [...document.matchAll(/\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g)].map((m) => m[1]);
+}
+
 function createFetcher(path) {
   return async (params, options) => {
+    // GraphiQL learns the operation name a moment after an edit; a run right after pasting a
+    // new document would otherwise name the previous document's operation.
+    if (params.operationName && !operationNames(params.query ?? '').includes(params.operationName)) {
+      const { operationName: _stale, ...rest } = params;
+      params = rest;
+    }
     const res = await fetch(path, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(options?.headers ?? {}) },
@@ -57,11 +68,12 @@ function SaveOperation({ config, onSaved }) {
   const nameRef = useRef(null);
 
   const open = () => {
+    const document = queryEditor?.getValue() ?? '';
     setForm({
-      name: suggestName(operationName),
+      name: suggestName(operationNames(document)[0] ?? operationName),
       description: '',
       key: keyFromHeadersText(headerEditor?.getValue()) ?? '',
-      document: queryEditor?.getValue() ?? '',
+      document,
       variables: variableEditor?.getValue() ?? '',
     });
     setStatus({ busy: false, errors: [], done: null });

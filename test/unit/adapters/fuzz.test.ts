@@ -596,3 +596,34 @@ describe('fuzzing the mappings with mutated recorded payloads', () => {
     });
   }
 });
+
+describe('regressions found by fuzzing', () => {
+  const beijingPage = (patch: Record<string, unknown>) => {
+    const page = JSON.parse(fixture('beijing/recorded-list.json'));
+    Object.assign(page.data.records[0], patch);
+    return bjList(JSON.stringify(page));
+  };
+
+  it('skips a listing whose provider code is not USCC-shaped (a failing check digit is still fine)', () => {
+    for (const bad of ['X', '5000.00', '1330127MA28NJBQ8X', '91110105M0009TEEJR91110105M0009TEEJR']) {
+      const page = beijingPage({ supplierCreditCode: bad });
+      expect(page.skipped).toEqual([{ nativeId: expect.any(String), reason: expect.stringMatching(/^supplierCreditCode: .* is not a Unified Social Credit Code$/) }]);
+    }
+    const legacy = beijingPage({ supplierCreditCode: ' 91350100m0001tgqxm ' });
+    expect(legacy.skipped).toEqual([]);
+    expect(legacy.records[0].providerCode).toBe('91350100M0001TGQXM');
+  });
+
+  it('rejects Shanghai epoch times that would need a five-digit year', () => {
+    const text = fixture('shanghai/recorded-detail-batch.json').replace(/"issuedAt":\d+/, '"issuedAt":1795000000000000');
+    const entry = [...mapDetailBatchResponse(text).details.values()].find((d) => d instanceof Error);
+    expect(entry).toBeInstanceOf(UpstreamError);
+    expect((entry as Error).message).toMatch(/certs\[0\]\.issuedAt/);
+  });
+
+  it('rejects blank certificate numbers and trims the rest', () => {
+    const text = fixture('shanghai/recorded-detail-batch.json').replace(/"certNo":"[^"]*"/, '"certNo":"  "');
+    const entry = [...mapDetailBatchResponse(text).details.values()].find((d) => d instanceof Error);
+    expect((entry as Error).message).toMatch(/certs\[0\]\.certNo: blank/);
+  });
+});

@@ -1,0 +1,46 @@
+// Starts the gateway from configuration with everything plugged in (keys, caches, routes,
+// plugins): used by `npm start`, `npm run start:gateway`, the tests and the benchmarks.
+
+import type { DataexConfig } from '../lib/config.ts';
+import type { CacheSetup } from '../lib/cache/setup.ts';
+import { startGateway, type RunningGateway } from './server.ts';
+import { readSupergraph } from './supergraph.ts';
+import { FileKeyStore } from './auth/keys.ts';
+import { gatewayRoutes } from './route-list.ts';
+import { gatewayPlugins } from './plugin-list.ts';
+import { gatewayCaching } from './caching.ts';
+
+export async function launchGateway(
+  config: DataexConfig,
+  cache: CacheSetup,
+  overrides: { port?: number; subgraphUrls?: Record<string, string> } = {},
+): Promise<RunningGateway> {
+  const caching = gatewayCaching(config, cache);
+  try {
+    const gateway = await startGateway({
+      supergraphSdl: readSupergraph(config.supergraphPath),
+      subgraphUrls: { ...overrides.subgraphUrls, ...config.subgraphUrls },
+      port: overrides.port ?? config.port,
+      host: config.host,
+      subgraphTimeoutMs: config.subgraphTimeoutMs,
+      bodyLimitBytes: config.bodyLimitBytes,
+      corsOrigins: config.corsOrigins,
+      introspection: config.introspection,
+      keyStore: new FileKeyStore(config.dataDir),
+      routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus }),
+      plugins: gatewayPlugins(config),
+      responseCache: caching.responseCache,
+      apqCache: caching.apqCache,
+    });
+    return {
+      ...gateway,
+      async close() {
+        await gateway.close();
+        caching.close();
+      },
+    };
+  } catch (e) {
+    caching.close();
+    throw e;
+  }
+}
