@@ -41,6 +41,7 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
     analystKey = (await new FileKeyStore(stack.config.dataDir).create({ principalId: 'ana', role: 'analyst' })).key;
     chrome = await launchChromium();
     page = chrome.page;
+    page.setDefaultTimeout(10_000);
     // The context sees the page's requests and its workers'.
     chrome.context.on('request', (r) => requests.push(r.url()));
     page.on('console', (m) => {

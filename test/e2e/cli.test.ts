@@ -74,14 +74,17 @@ describe('dataex keys', () => {
 
 describe('dataex queries', () => {
   it('lists the shipped queries and shows one', async () => {
-    const list = await dataex(['queries', 'list']);
+    const [list, show, missing] = await Promise.all([
+      dataex(['queries', 'list']),
+      dataex(['queries', 'show', 'multi-exchange-providers']),
+      dataex(['queries', 'show', 'nope']),
+    ]);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^NAME\s+SOURCE\s+VARIABLES\s+DESCRIPTION/);
     expect(list.stdout).toMatch(/judicial-penalty-under-1000-yuan\s+shipped/);
-    const show = await dataex(['queries', 'show', 'multi-exchange-providers']);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/\$minExchanges: Int = 2/);
-    expect((await dataex(['queries', 'show', 'nope'])).code).toBe(4);
+    expect(missing.code).toBe(4);
   });
 
   it('saves from a file with a header comment, updates, and refuses what it must', async () => {
@@ -107,10 +110,14 @@ query($text: String!, $maxPriceFen: Long, $first: Int = 40, $after: String) {
     const shown = JSON.parse((await dataex(['queries', 'show', 'penalties', '--json'])).stdout);
     expect(shown).toMatchObject({ description: '行政处罚 datasets under 1,000 yuan', defaultVariables: { text: '行政处罚', maxPriceFen: '100000', first: 50 } });
 
-    const invalid = await dataex(['queries', 'save', 'broken', '-', '--key', analystKey], {}, '{ search { nope } }');
+    const [invalid, readOnly] = await Promise.all([
+      dataex(['queries', 'save', 'broken', '-', '--key', analystKey], {}, '{ search { nope } }'),
+      dataex(['queries', 'save', 'exchange-status', '--document', '{ exchanges { id } }', '--key', analystKey]),
+    ]);
     expect(invalid.code).toBe(5);
     expect(invalid.stderr).toMatch(/Cannot query field "nope"/);
-    expect((await dataex(['queries', 'save', 'exchange-status', '--document', '{ exchanges { id } }', '--key', analystKey])).code).toBe(5);
+    expect(readOnly.code).toBe(5);
+    expect(readOnly.stderr).toMatch(/read-only/);
   });
 
   it('exports every page as CSV with progress on stderr', async () => {
@@ -136,25 +143,35 @@ query($text: String!, $maxPriceFen: Long, $first: Int = 40, $after: String) {
   });
 
   it('exit codes: bad variable 5, unknown query 4, GraphQL errors 7, unreachable 3, usage 2', async () => {
-    const wrongType = await dataex(['query', 'penalties', '--var', 'first=lots']);
+    // Independent invocations, run side by side to keep the suite quick.
+    const [wrongType, unknownVar, unknownQuery, errors, errorsCsv, down, badFormat, noName, badCommand, badFlag, noKey] = await Promise.all([
+      dataex(['query', 'penalties', '--var', 'first=lots']),
+      dataex(['query', 'penalties', '--var', 'price=1']),
+      dataex(['query', 'no-such-query']),
+      dataex(['query', 'provider-listings', '--var', 'creditCode=123']),
+      dataex(['query', 'provider-listings', '--format', 'csv', '--var', 'creditCode=123']),
+      dataex(['query', 'penalties', '--url', 'http://127.0.0.1:1']),
+      dataex(['query', 'penalties', '--format', 'xlsx']),
+      dataex(['query']),
+      dataex(['frobnicate']),
+      dataex(['queries', 'list', '--bogus']),
+      dataex(['queries', 'delete', 'penalties']),
+    ]);
     expect(wrongType.code).toBe(5);
     expect(wrongType.stderr).toMatch(/"\$first" got invalid value "lots"/);
-    const unknownVar = await dataex(['query', 'penalties', '--var', 'price=1']);
     expect(unknownVar.code).toBe(5);
     expect(unknownVar.stderr).toMatch(/unknown variable "price"/);
-    expect((await dataex(['query', 'no-such-query'])).code).toBe(4);
-    const errors = await dataex(['query', 'provider-listings', '--var', 'creditCode=123']);
+    expect(unknownQuery.code).toBe(4);
     expect(errors.code).toBe(7);
     expect(errors.stderr).toMatch(/BAD_USER_INPUT/);
-    expect((await dataex(['query', 'provider-listings', '--format', 'csv', '--var', 'creditCode=123'])).code).toBe(7);
-    const down = await dataex(['query', 'penalties', '--url', 'http://127.0.0.1:1']);
+    expect(errorsCsv.code).toBe(7);
     expect(down.code).toBe(3);
     expect(down.stderr).toMatch(/cannot reach the gateway/);
-    expect((await dataex(['query', 'penalties', '--format', 'xlsx'])).code).toBe(2);
-    expect((await dataex(['query'])).code).toBe(2);
-    expect((await dataex(['frobnicate'])).code).toBe(2);
-    expect((await dataex(['queries', 'list', '--bogus'])).code).toBe(2);
-    expect((await dataex(['queries', 'delete', 'penalties'])).code).toBe(6);
+    expect(badFormat.code).toBe(2);
+    expect(noName.code).toBe(2);
+    expect(badCommand.code).toBe(2);
+    expect(badFlag.code).toBe(2);
+    expect(noKey.code).toBe(6);
     expect((await dataex(['queries', 'delete', 'penalties', '--key', analystKey])).code).toBe(0);
     expect((await dataex(['queries', 'delete', 'penalties', '--key', analystKey])).code).toBe(4);
     const help = await dataex(['help']);

@@ -1,0 +1,28 @@
+# dataex: one image for every process (gateway, subgraphs, simulators); the command picks one.
+# Multi-stage: build TypeScript and the console bundle, then ship production dependencies only.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npx tsc -p tsconfig.build.json \
+ && cp schema/*.graphql dist/schema/ \
+ && npm run build:console
+
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production \
+    DATAEX_HOST=0.0.0.0 \
+    DATAEX_DATA_DIR=/data
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/queries ./queries
+RUN mkdir -p /data && chown node:node /data
+USER node
+EXPOSE 4000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.HEALTH_PORT||process.env.DATAEX_PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Default: the whole stack in one process (like `npm start`). Compose runs one process per service.
+CMD ["node", "dist/start.js"]
