@@ -47,6 +47,11 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_GUIYANG_APP_SECRET', 'string', undefined, 'Guiyang gateway signing secret (simulator default).'),
   v('DATAEX_REGISTRY_API_KEY', 'string', undefined, 'Enterprise registry API key (simulator default).'),
   v('DATAEX_UPSTREAM_TIMEOUT_MS', 'int', '8000', 'Timeout of one upstream (exchange or registry) call.'),
+  v('DATAEX_UPSTREAM_MAX_ATTEMPTS', 'int', '3', 'Attempts per idempotent upstream call, the first included (retries back off with jitter, within a retry budget).'),
+  v('DATAEX_UPSTREAM_BREAKER_FAILURE_RATE', 'number', '0.5', 'Share of failed upstream calls (over 10 s, at least 10 calls) that opens an upstream\'s circuit breaker.'),
+  v('DATAEX_UPSTREAM_BREAKER_COOLDOWN_MS', 'int', '5000', 'How long an open breaker fails fast before it lets one probe call through.'),
+  v('DATAEX_UPSTREAM_CONCURRENCY', 'int', '64', 'Upstream calls in flight per upstream and process (bulkhead).'),
+  v('DATAEX_UPSTREAM_QUEUE', 'int', '2000', 'Upstream calls waiting for a slot; beyond that they fail fast.'),
   v('DATAEX_HARVEST_INTERVAL_MS', 'int', '300000', 'Full re-harvest of every exchange, in ms.'),
   v('DATAEX_PROBE_INTERVAL_MS', 'int', '15000', 'Liveness probe of every exchange (marks it stale, triggers a harvest when its total changes).'),
   v('DATAEX_SEED', 'int', '20240506', 'Seed of the simulators\' generated data.'),
@@ -144,6 +149,7 @@ export interface DataexConfig {
   upstreamUrls: Record<string, string | undefined>;
   credentials: Record<string, string | undefined>;
   upstreamTimeoutMs: number;
+  resilience: { maxAttempts: number; breakerFailureRate: number; breakerHalfOpenAfterMs: number; bulkheadConcurrency: number; bulkheadQueue: number };
   harvestIntervalMs: number;
   probeIntervalMs: number;
   seed: number;
@@ -215,6 +221,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
       registryApiKey: r.DATAEX_REGISTRY_API_KEY as string | undefined,
     },
     upstreamTimeoutMs: r.DATAEX_UPSTREAM_TIMEOUT_MS as number,
+    resilience: {
+      maxAttempts: Math.max(1, r.DATAEX_UPSTREAM_MAX_ATTEMPTS as number),
+      breakerFailureRate: r.DATAEX_UPSTREAM_BREAKER_FAILURE_RATE as number,
+      breakerHalfOpenAfterMs: r.DATAEX_UPSTREAM_BREAKER_COOLDOWN_MS as number,
+      bulkheadConcurrency: Math.max(1, r.DATAEX_UPSTREAM_CONCURRENCY as number),
+      bulkheadQueue: r.DATAEX_UPSTREAM_QUEUE as number,
+    },
     harvestIntervalMs: r.DATAEX_HARVEST_INTERVAL_MS as number,
     probeIntervalMs: r.DATAEX_PROBE_INTERVAL_MS as number,
     seed: r.DATAEX_SEED as number,

@@ -49,7 +49,7 @@ class GuardedUpstreamClient extends UpstreamClient {
 
 function upstreamClient(upstream: string, baseUrl: string, config: DataexConfig, options: AdapterBuildOptions): UpstreamClient {
   const t = config.upstreamTimeoutMs;
-  const lease = (options.registry ?? upstreamHealth).acquire(upstream, { ...ADAPTER_RESILIENCE, ...options.resilience });
+  const lease = (options.registry ?? upstreamHealth).acquire(upstream, { ...ADAPTER_RESILIENCE, ...config.resilience, ...options.resilience });
   try {
     return new GuardedUpstreamClient({ upstream, baseUrl, timeouts: { headersMs: t, bodyMs: t, totalMs: t * 2 } }, lease);
   } catch (e) {

@@ -12,7 +12,10 @@
 // (every page of the main connection). Every other query parameter is a variable (`var.<name>`
 // also works, for variables named like an option); see variables.ts for how text is typed.
 // Saving and deleting need the analyst or admin role (permissions.ts); running applies the
-// caller's own permissions and masking. Error bodies: {message, errors: [{message, extensions: {code}}]}.
+// caller's own permissions and masking. Error bodies: {message, errors: [{message, extensions: {code}}]};
+// also 405 for other methods and 503 when the store (Redis, the file lock) is unavailable.
+// The store is Redis when DATAEX_REDIS_URL is set (shared by every gateway instance), else
+// saved-queries.json under DATAEX_DATA_DIR; queries/*.graphql are layered on top, read-only.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
