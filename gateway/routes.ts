@@ -35,4 +35,6 @@ export interface RouteModule {
   /** True when this module serves the request (checked before /graphql, so a module may take GET /graphql from browsers). */
   matches(req: IncomingMessage, pathname: string): boolean;
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+  /** Releases what the module holds (store connections); called when the gateway closes. */
+  close?(): Promise<void>;
 }

@@ -121,7 +121,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const services: GatewayServices = {
     async execute(op: OperationRequest, req: IncomingMessage, executeOptions?: { savedQuery?: string }): Promise<ExecuteResult> {
       const headers = headerMapOf(req);
+      // The operation travels as JSON and the caller of `execute` wants JSON back, whatever
+      // the original request asked for (e.g. Accept: text/csv on an export).
       headers.set('content-type', 'application/json');
+      headers.set('accept', 'application/json');
       headers.delete('content-length');
       const response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: 'POST', headers, search: '', body: op },
@@ -198,6 +201,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await closeServer(server);
       await apollo.stop();
       await undici.close();
+      await Promise.all(modules.map((m) => m.close?.()));
     },
   };
 }

@@ -112,6 +112,7 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
     await expect.poll(() => dialog.getByRole('alert').innerText()).toMatch(/analyst or admin/);
     await dialog.locator('input[name=key]').fill(analystKey);
     await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.waitForTimeout(500); console.log('DIALOG', await dialog.locator('pre').first().textContent());
     await expect.poll(() => dialog.getByRole('status').innerText()).toMatch(/traffic-listings.*created/);
     await dialog.getByRole('button', { name: 'Close' }).click();
     const saved = await stack.http('/saved-queries/traffic-listings');

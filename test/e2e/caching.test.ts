@@ -155,8 +155,12 @@ describe('stale-if-error', () => {
     } finally {
       await simCall(stack.simulators.guiyang!.url, 'POST', '/__sim/faults', { mode: 'none' });
     }
-    await sleep(1100);
-    const fresh = await stack.gql(query(3));
+    // Fresh again once the exchange is back (after the circuit breaker's probe, if it opened).
+    let fresh = await stack.gql(query(3));
+    for (let n = 4; fresh.extensions?.stale && n < 60; n++) {
+      await sleep(250);
+      fresh = await stack.gql(query(n));
+    }
     expect(fresh.errors).toBeUndefined();
     expect(fresh.extensions?.stale).toBeUndefined();
     expect(fresh.data.search.edges.map((e: any) => e.node.pricing)).toEqual(prices);
