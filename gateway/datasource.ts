@@ -1,12 +1,25 @@
 // The gateway's subgraph data source: RemoteGraphQLDataSource plus what crosses the
-// gateway–subgraph boundary besides GraphQL: stale-data reports coming back.
+// gateway–subgraph boundary besides GraphQL: the caller going out (signed by the fetcher),
+// stale-data reports coming back.
 
-import { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { STALE_HEADER } from '../subgraphs/common/stale.ts';
+import { PRINCIPAL_HEADER, encodeClaims } from '../lib/principal-token.ts';
 import type { GatewayContext } from './server.ts';
 
+// One encoding per principal object (they live as long as the key store's cache entry).
+const claimsOf = new WeakMap<object, string>();
+
 export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const principal = (context as Partial<GatewayContext>).principal;
+    if (!principal || !request.http) return;
+    let claims = claimsOf.get(principal);
+    if (!claims) claimsOf.set(principal, (claims = encodeClaims(principal)));
+    request.http.headers.set(PRINCIPAL_HEADER, claims);
+  }
+
   override didReceiveResponse({
     response,
     context,

@@ -4,9 +4,7 @@
 
 import { Agent, type Dispatcher } from 'undici';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-
-/** The header carrying the caller to subgraphs (part of the sharing key: answers depend on it). */
-export const PRINCIPAL_HEADER = 'x-dataex-principal';
+import { PRINCIPAL_HEADER, SIGNATURE_HEADER, signRequest } from '../lib/principal-token.ts';
 
 // Subgraph operations are printed by the query planner: a mutation starts with "mutation".
 function isMutation(body: string): boolean {
@@ -18,6 +16,8 @@ export interface UndiciFetcherOptions {
   connections?: number;
   /** Headers + body timeout of one subgraph call. */
   timeoutMs: number;
+  /** Signs the principal header of each call (HMAC over claims, expiry, nonce and body). */
+  signingSecret: string;
 }
 
 class ResponseHeaders implements FetcherHeaders {
@@ -116,11 +116,14 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
   });
   const send = async (url: string, init?: FetcherRequestInit): Promise<BufferedResponse> => {
     const target = parsedUrl(url);
+    const headers = { ...init?.headers };
+    const claims = headers[PRINCIPAL_HEADER];
+    if (claims) headers[SIGNATURE_HEADER] = signRequest(options.signingSecret, claims, init?.body ?? '');
     const response = await agent.request({
       origin: target.origin,
       path: target.path,
       method: (init?.method ?? 'GET') as Dispatcher.HttpMethod,
-      headers: init?.headers,
+      headers,
       body: init?.body,
       signal: init?.signal,
     });

@@ -9,11 +9,12 @@ import { FileKeyStore } from './auth/keys.ts';
 import { gatewayRoutes } from './route-list.ts';
 import { gatewayPlugins } from './plugin-list.ts';
 import { gatewayCaching } from './caching.ts';
+import { signingSecretOf } from '../lib/principal-token.ts';
 
 export async function launchGateway(
   config: DataexConfig,
   cache: CacheSetup,
-  overrides: { port?: number; subgraphUrls?: Record<string, string> } = {},
+  overrides: { port?: number; subgraphUrls?: Record<string, string>; signingSecret?: string } = {},
 ): Promise<RunningGateway> {
   const caching = gatewayCaching(config, cache);
   try {
@@ -23,6 +24,7 @@ export async function launchGateway(
       port: overrides.port ?? config.port,
       host: config.host,
       subgraphTimeoutMs: config.subgraphTimeoutMs,
+      signingSecret: overrides.signingSecret ?? signingSecretOf(config.signingSecret, 'gateway'),
       bodyLimitBytes: config.bodyLimitBytes,
       corsOrigins: config.corsOrigins,
       introspection: config.introspection,

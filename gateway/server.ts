@@ -44,6 +44,8 @@ export interface GatewayOptions {
   port: number;
   host: string;
   subgraphTimeoutMs: number;
+  /** Secret the caller is signed with for the subgraphs. */
+  signingSecret: string;
   bodyLimitBytes: number;
   corsOrigins: string[];
   /** Whole-response cache; undefined = off. */
@@ -71,7 +73,7 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const subgraphs = subgraphsOf(options.supergraphSdl, options.subgraphUrls ?? {});
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
-  const undici = createUndiciFetcher({ timeoutMs: options.subgraphTimeoutMs });
+  const undici = createUndiciFetcher({ timeoutMs: options.subgraphTimeoutMs, signingSecret: options.signingSecret });
 
   let apiSchema: GraphQLSchema | undefined;
   const gateway = new ApolloGateway({

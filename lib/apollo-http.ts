@@ -27,7 +27,8 @@ export async function writeApolloResponse(res: ServerResponse, response: HTTPGra
 
 export interface GraphQLHandlerOptions<C extends BaseContext> {
   server: ApolloServer<C>;
-  context: (req: IncomingMessage) => Promise<C>;
+  /** Builds the context from the request and its raw body (e.g. to verify a body-bound signature); may throw HttpError. */
+  context: (req: IncomingMessage, rawBody: Buffer) => Promise<C>;
   bodyLimitBytes: number;
 }
 
@@ -38,10 +39,11 @@ export async function handleGraphQL<C extends BaseContext>(
   { server, context, bodyLimitBytes }: GraphQLHandlerOptions<C>,
 ): Promise<void> {
   try {
-    const body = req.method === 'POST' ? parseJsonBody(await readBody(req, bodyLimitBytes)) : undefined;
+    const raw = req.method === 'POST' ? await readBody(req, bodyLimitBytes) : Buffer.alloc(0);
+    const contextValue = await context(req, raw);
     const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMapOf(req), search: requestUrl(req).search, body },
-      context: () => context(req),
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMapOf(req), search: requestUrl(req).search, body: parseJsonBody(raw) },
+      context: async () => contextValue,
     });
     await writeApolloResponse(res, response);
   } catch (e) {

@@ -62,6 +62,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_PLAYGROUND', 'bool', 'true', 'Serve the console (GraphiQL playground and saved-query runner) at `/`.'),
   v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection; unset = follows DATAEX_PLAYGROUND.'),
   v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
+  v('DATAEX_SIGNING_SECRET', 'string', undefined, 'Secret the gateway signs the caller with for the subgraphs (HMAC); all processes of a deployment share it. Unset: random per `npm start`, a development default for separate processes (with a warning).'),
   v('DATAEX_REDIS_PREFIX', 'string', 'dataex:', 'Prefix of every Redis key dataex writes.'),
   v('DATAEX_RESPONSE_CACHE', 'bool', 'true', 'Gateway response cache (whole responses, TTL from the subgraphs\' cache hints).'),
   v('DATAEX_CACHE_MEMORY_MB', 'int', '256', 'Byte budget of each in-process cache tier, in MiB.'),
@@ -161,6 +162,7 @@ export interface DataexConfig {
   introspection: boolean;
   onlySaved: boolean;
   redisPrefix: string;
+  signingSecret: string | undefined;
   responseCache: boolean;
   cacheMemoryBytes: number;
   cacheMaxTtlS: number;
@@ -239,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     introspection: (r.DATAEX_INTROSPECTION as boolean | undefined) ?? (r.DATAEX_PLAYGROUND as boolean),
     onlySaved: r.DATAEX_ONLY_SAVED as boolean,
     redisPrefix: r.DATAEX_REDIS_PREFIX as string,
+    signingSecret: r.DATAEX_SIGNING_SECRET as string | undefined,
     responseCache: r.DATAEX_RESPONSE_CACHE as boolean,
     cacheMemoryBytes: (r.DATAEX_CACHE_MEMORY_MB as number) * 1024 * 1024,
     cacheMaxTtlS: r.DATAEX_CACHE_MAX_TTL_S as number,

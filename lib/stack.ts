@@ -11,6 +11,7 @@ import { startSimulator } from '../simulators/index.ts';
 import type { RunningGateway } from '../gateway/server.ts';
 import { launchGateway } from '../gateway/launch.ts';
 import { createCacheSetup, type CacheSetup } from './cache/setup.ts';
+import { randomBytes } from 'node:crypto';
 
 type SimulatorName = 'beijing' | 'shanghai' | 'guiyang' | 'registry';
 type RunningSimulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -25,6 +26,8 @@ export interface StackOptions {
 
 export interface RunningStack {
   gateway: RunningGateway;
+  /** The secret callers are signed with (tests forge headers with and without it). */
+  signingSecret: string;
   cache: CacheSetup;
   catalog: RunningCatalog;
   subgraphs: Record<string, RunningServer>;
@@ -76,8 +79,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
     closers.push(() => cache.close());
 
-    // 3. Subgraphs, each with its own adapters, as it would have in its own process.
-    const launch = (name: string) => ({ config, upstreamUrls, cache, port: port(config.subgraphPorts[name]) });
+    // 3. Subgraphs, each with its own adapters, as it would have in its own process. In one
+    // process, a fresh random secret signs the caller unless one is configured.
+    const signingSecret = config.signingSecret ?? randomBytes(32).toString('base64url');
+    const launch = (name: string) => ({ config, upstreamUrls, cache, signingSecret, port: port(config.subgraphPorts[name]) });
     const catalog = await startCatalog(launch('catalog'));
     closers.push(() => catalog.close());
     const subgraphs: Record<string, RunningServer> = { catalog };
@@ -89,12 +94,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     // 4. Gateway, pointed at the subgraphs' actual URLs.
     const gateway = await launchGateway(config, cache, {
+      signingSecret,
       port: port(config.port),
       subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])),
     });
     closers.push(() => gateway.close());
 
-    return { gateway, cache, catalog, subgraphs, simulators, upstreamUrls, close: closeAll };
+    return { gateway, signingSecret, cache, catalog, subgraphs, simulators, upstreamUrls, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

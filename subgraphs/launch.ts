@@ -9,6 +9,7 @@ import { startCatalogSubgraph } from './catalog/subgraph.ts';
 import { startExchangeSubgraph, type UpstreamCacheOptions } from './common/exchange-server.ts';
 import { startRegistrySubgraph } from './registry/subgraph.ts';
 import type { RunningServer } from './common/server.ts';
+import { PrincipalVerifier } from '../lib/principal-token.ts';
 
 export const SUBGRAPH_NAMES = ['catalog', ...EXCHANGES.map((e) => e.id), 'registry'] as const;
 
@@ -18,6 +19,8 @@ export interface LaunchOptions {
   upstreamUrls: Record<string, string>;
   cache: CacheSetup;
   port: number;
+  /** Secret the gateway signs callers with. */
+  signingSecret: string;
 }
 
 function upstreamCache(cache: CacheSetup, config: DataexConfig, upstream: string, ttlFactor = 1): UpstreamCacheOptions {
@@ -41,6 +44,7 @@ export function startCatalog(options: LaunchOptions) {
     adapters: EXCHANGES.map((e) => createExchangeAdapter(e.id, upstreamUrl(options.upstreamUrls, e.id), config)),
     port: options.port,
     host: config.host,
+    verifier: new PrincipalVerifier(options.signingSecret),
     harvestIntervalMs: config.harvestIntervalMs,
     probeIntervalMs: config.probeIntervalMs,
     onHarvest: (exchange, diff) => {
@@ -60,6 +64,7 @@ export function startDataSubgraph(name: string, options: LaunchOptions): Promise
       adapter: createRegistryAdapterFromConfig(upstreamUrl(options.upstreamUrls, 'registry'), config),
       // Registrations change rarely: keep them 60 times longer than exchange details.
       cache: upstreamCache(cache, config, 'registry', 60),
+      verifier: new PrincipalVerifier(options.signingSecret),
       port: options.port,
       host: config.host,
     });
@@ -70,6 +75,7 @@ export function startDataSubgraph(name: string, options: LaunchOptions): Promise
     definition,
     adapter: createExchangeAdapter(name, upstreamUrl(options.upstreamUrls, name), config),
     cache: upstreamCache(cache, config, name),
+    verifier: new PrincipalVerifier(options.signingSecret),
     port: options.port,
     host: config.host,
   });

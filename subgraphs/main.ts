@@ -7,6 +7,7 @@ import { createCacheSetup } from '../lib/cache/setup.ts';
 import { failStartup, runUntilSignal } from '../lib/process.ts';
 import { EXCHANGES, REGISTRY } from './exchanges.ts';
 import { SUBGRAPH_NAMES, startCatalog, startDataSubgraph } from './launch.ts';
+import { signingSecretOf } from '../lib/principal-token.ts';
 
 const name = process.argv[2] ?? '';
 if (!(SUBGRAPH_NAMES as readonly string[]).includes(name)) failStartup(new Error(`usage: subgraphs/main.ts <${SUBGRAPH_NAMES.join('|')}>`));
@@ -24,7 +25,7 @@ const defaults: Record<string, string> = {
 };
 const upstreamUrls = Object.fromEntries(Object.keys(defaults).map((k) => [k, config.upstreamUrls[k] ?? defaults[k]]));
 const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
-const options = { config, upstreamUrls, cache, port: config.subgraphPorts[name] };
+const options = { config, upstreamUrls, cache, port: config.subgraphPorts[name], signingSecret: signingSecretOf(config.signingSecret, `subgraph ${name}`) };
 try {
   const server = name === 'catalog' ? await startCatalog(options) : await startDataSubgraph(name, options);
   console.log(`dataex subgraph ${name} on ${server.url}`);

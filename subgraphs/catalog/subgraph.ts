@@ -2,7 +2,7 @@
 // and serves search, datasets, providers and exchange status.
 
 import type { ExchangeAdapter } from '../common/adapter.ts';
-import { ANONYMOUS } from '../common/principal.ts';
+import type { PrincipalVerifier } from '../../lib/principal-token.ts';
 import type { UpstreamHealth } from '../common/resilience/index.ts';
 import { loadSubgraphTypeDefs, startSubgraphServer, type RunningServer } from '../common/server.ts';
 import { Harvester, type HarvestDiff } from './harvester.ts';
@@ -13,6 +13,7 @@ export interface CatalogOptions {
   adapters: readonly ExchangeAdapter[];
   port: number;
   host: string;
+  verifier?: PrincipalVerifier;
   harvestIntervalMs: number;
   probeIntervalMs: number;
   onHarvest?: (exchange: string, diff: HarvestDiff) => void;
@@ -53,7 +54,8 @@ export async function startCatalogSubgraph(options: CatalogOptions): Promise<Run
     name: 'catalog',
     typeDefs: loadSubgraphTypeDefs('catalog'),
     resolvers: catalogResolvers({ index, harvester }),
-    context: async () => ({ principal: ANONYMOUS }),
+    context: async (_req, principal) => ({ principal }),
+    verifier: options.verifier,
     port: options.port,
     host: options.host,
     readiness: () => ({

@@ -9,6 +9,7 @@ import { CachedLookup } from '../../lib/cache/cached-lookup.ts';
 import { exchangeContextFactory, exchangeResolvers, type ExchangeContext } from './exchange-subgraph.ts';
 import { loadSubgraphTypeDefs, startSubgraphServer, type RunningServer } from './server.ts';
 import { staleHeaderPlugin } from './stale.ts';
+import type { PrincipalVerifier } from '../../lib/principal-token.ts';
 
 export interface UpstreamCacheOptions {
   store: CacheStore;
@@ -21,6 +22,7 @@ export function startExchangeSubgraph(options: {
   definition: ExchangeDefinition;
   adapter: ExchangeAdapter;
   cache: UpstreamCacheOptions;
+  verifier?: PrincipalVerifier;
   port: number;
   host: string;
 }): Promise<RunningServer> {
@@ -49,6 +51,7 @@ export function startExchangeSubgraph(options: {
     resolvers: exchangeResolvers(exchange, definition.typeName),
     context: exchangeContextFactory(details, exchange),
     plugins: [staleHeaderPlugin<ExchangeContext>()],
+    verifier: options.verifier,
     port: options.port,
     host: options.host,
     onClose: async () => {

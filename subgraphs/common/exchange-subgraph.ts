@@ -11,7 +11,7 @@ import type { DatasetDetail } from './model.ts';
 import { DateTimeScalar, LongScalar } from './scalars.ts';
 import { toPricePlanShape } from './money.ts';
 import { maskSample } from './masking.ts';
-import { ANONYMOUS, type Principal } from './principal.ts';
+import type { Principal } from './principal.ts';
 import type { StaleAware } from './stale.ts';
 
 export interface ExchangeContext extends StaleAware {
@@ -81,8 +81,8 @@ export function exchangeResolvers(exchange: string, typeName: string): GraphQLRe
 }
 
 export function exchangeContextFactory(details: CachedLookup<DatasetDetail>, exchange: string) {
-  return async (_req: IncomingMessage): Promise<ExchangeContext> => {
+  return async (_req: IncomingMessage, principal: Principal): Promise<ExchangeContext> => {
     const stale = new Set<string>();
-    return { principal: ANONYMOUS, stale, details: detailLoader(details, exchange, stale) };
+    return { principal, stale, details: detailLoader(details, exchange, stale) };
   };
 }

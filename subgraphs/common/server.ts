@@ -10,7 +10,9 @@ import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDis
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { closeServer, listen, requestUrl, sendJson } from '../../lib/http.ts';
+import { HttpError, closeServer, listen, requestUrl, sendJson } from '../../lib/http.ts';
+import { PRINCIPAL_HEADER, PrincipalRejected, SIGNATURE_HEADER, type PrincipalVerifier } from '../../lib/principal-token.ts';
+import { ANONYMOUS, type Principal } from './principal.ts';
 import { handleGraphQL } from '../../lib/apollo-http.ts';
 import { isUpstreamError } from './errors.ts';
 import { SCHEMA_DIR } from '../../schema/paths.ts';
@@ -28,7 +30,10 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   name: string;
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<C>;
-  context: (req: IncomingMessage) => Promise<C>;
+  /** Builds the request context for the verified caller. */
+  context: (req: IncomingMessage, principal: Principal) => Promise<C>;
+  /** Verifies the gateway's signed principal headers; without one every caller is anonymous (tests of foreign supergraphs). */
+  verifier?: PrincipalVerifier;
   port: number;
   host: string;
   readiness?: () => Readiness;
@@ -79,10 +84,23 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
   await apollo.start();
 
   const bodyLimitBytes = options.bodyLimitBytes ?? 2 * 1024 * 1024;
+  const header = (req: IncomingMessage, name: string) => {
+    const v = req.headers[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const context = async (req: IncomingMessage, raw: Buffer): Promise<C> => {
+    if (!options.verifier) return options.context(req, ANONYMOUS);
+    try {
+      return await options.context(req, options.verifier.verify(header(req, PRINCIPAL_HEADER), header(req, SIGNATURE_HEADER), raw));
+    } catch (e) {
+      if (e instanceof PrincipalRejected) throw new HttpError(401, 'UNAUTHENTICATED', `${options.name}: ${e.message}`);
+      throw e;
+    }
+  };
   const server = createServer((req, res) => {
     const path = requestUrl(req).pathname;
     if (path === '/graphql') {
-      void handleGraphQL(req, res, { server: apollo, context: options.context, bodyLimitBytes });
+      void handleGraphQL(req, res, { server: apollo, context, bodyLimitBytes });
     } else if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok', subgraph: options.name });
     } else if (path === '/readyz') {

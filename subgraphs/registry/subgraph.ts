@@ -11,6 +11,7 @@ import { loadSubgraphTypeDefs, startSubgraphServer, type RunningServer } from '.
 import { staleHeaderPlugin, type StaleAware } from '../common/stale.ts';
 import { CachedLookup } from '../../lib/cache/cached-lookup.ts';
 import type { UpstreamCacheOptions } from '../common/exchange-server.ts';
+import type { PrincipalVerifier } from '../../lib/principal-token.ts';
 
 interface RegistryContext extends StaleAware {
   registrations: DataLoader<string, Registration | null>;
@@ -42,7 +43,13 @@ export const registryResolvers: GraphQLResolverMap<RegistryContext> = {
   },
 } as GraphQLResolverMap<RegistryContext>;
 
-export function startRegistrySubgraph(options: { adapter: RegistryAdapter; cache: UpstreamCacheOptions; port: number; host: string }): Promise<RunningServer> {
+export function startRegistrySubgraph(options: {
+  adapter: RegistryAdapter;
+  cache: UpstreamCacheOptions;
+  verifier?: PrincipalVerifier;
+  port: number;
+  host: string;
+}): Promise<RunningServer> {
   const { adapter, cache } = options;
   const lookup = new CachedLookup<Registration>({
     store: cache.store,
@@ -66,6 +73,7 @@ export function startRegistrySubgraph(options: { adapter: RegistryAdapter; cache
       return { stale, registrations: registrationLoader(lookup, stale) };
     },
     plugins: [staleHeaderPlugin<RegistryContext>()],
+    verifier: options.verifier,
     port: options.port,
     host: options.host,
     onClose: async () => {

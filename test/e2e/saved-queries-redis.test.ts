@@ -5,11 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { request } from 'undici';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
-import { startGateway, type RunningGateway } from '../../gateway/server.ts';
-import { readSupergraph } from '../../gateway/supergraph.ts';
-import { FileKeyStore } from '../../gateway/auth/keys.ts';
-import { savedQueryRoutes } from '../../gateway/saved-queries/routes.ts';
+import { startExtraGateway, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { SAVED_QUERIES_KEY } from '../../gateway/saved-queries/redis-store.ts';
 import { createKeys, jsonHeaders, lifecycle, type Keys } from '../unit/saved-queries/lifecycle.ts';
 import { deletePrefix, REDIS_URL, skipRedisTests, uniquePrefix } from '../unit/saved-queries/redis-helper.ts';
@@ -18,11 +14,12 @@ const skip = await skipRedisTests();
 const prefix = uniquePrefix();
 let stack: TestStack;
 let keys: Keys;
-let second: RunningGateway | undefined;
+let second: Awaited<ReturnType<typeof startExtraGateway>> | undefined;
+const env = () => ({ DATAEX_PLAYGROUND: 'false', DATAEX_REDIS_URL: REDIS_URL, DATAEX_REDIS_PREFIX: prefix });
 
 describe.skipIf(skip)('saved queries, Redis store', () => {
   beforeAll(async () => {
-    stack = await startTestStack({ DATAEX_PLAYGROUND: 'false', DATAEX_REDIS_URL: REDIS_URL, DATAEX_REDIS_PREFIX: prefix });
+    stack = await startTestStack(env());
     keys = await createKeys(stack);
   });
 
@@ -51,18 +48,8 @@ describe.skipIf(skip)('saved queries, Redis store', () => {
     }
 
     // A second gateway with the same configuration (same Redis, its own data directory is irrelevant).
-    second = await startGateway({
-      supergraphSdl: readSupergraph(stack.config.supergraphPath),
-      subgraphUrls: Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.url])),
-      port: 0,
-      host: '127.0.0.1',
-      subgraphTimeoutMs: stack.config.subgraphTimeoutMs,
-      bodyLimitBytes: stack.config.bodyLimitBytes,
-      corsOrigins: [],
-      keyStore: new FileKeyStore(stack.config.dataDir),
-      routes: [(s) => savedQueryRoutes(stack.config, s)],
-    });
-    const base = second.url.replace(/\/graphql$/, '');
+    second = await startExtraGateway(stack, env());
+    const base = second.gateway.url.replace(/\/graphql$/, '');
     const shown = await request(`${base}/saved-queries/shared-status`);
     expect(shown.statusCode).toBe(200);
     expect(((await shown.body.json()) as { description: string }).description).toBe('共享');

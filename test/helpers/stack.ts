@@ -89,6 +89,7 @@ export async function startExtraGateway(stack: TestStack, env: Record<string, st
   const config = loadConfig({ DATAEX_DATA_DIR: stack.config.dataDir, ...env });
   const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
   const gateway = await launchGateway(config, cache, {
+    signingSecret: stack.signingSecret,
     port: 0,
     subgraphUrls: Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.url])),
   });
