@@ -5,7 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-file.ts';
-import type { Clearance, Principal, Role } from '../../subgraphs/common/principal.ts';
+import { DEFAULT_CLEARANCE, type Clearance, type Principal, type Role } from '../../subgraphs/common/principal.ts';
+export { DEFAULT_CLEARANCE };
 
 export interface ApiKeyRecord {
   /** Short public id of the key (for listing and revoking), not the secret. */
@@ -33,12 +34,6 @@ export interface KeyStore {
   revoke(keyId: string): Promise<boolean>;
 }
 
-/** What each role sees unless a key says otherwise. */
-export const DEFAULT_CLEARANCE: Record<Role, { clearance: Clearance; personalInfo: boolean }> = {
-  public: { clearance: { maxLevel: 'GENERAL', maxGrade: 2 }, personalInfo: false },
-  analyst: { clearance: { maxLevel: 'IMPORTANT', maxGrade: null }, personalInfo: false },
-  admin: { clearance: { maxLevel: 'CORE', maxGrade: null }, personalInfo: true },
-};
 
 export const ROLES: readonly Role[] = ['public', 'analyst', 'admin'];
 

@@ -34,12 +34,15 @@ export function formatGatewayError(formatted: GraphQLFormattedError): GraphQLFor
   const ext = (formatted.extensions ?? {}) as Record<string, unknown>;
   const code = typeof ext.code === 'string' ? ext.code : undefined;
   const serviceName = typeof ext.serviceName === 'string' ? ext.serviceName : undefined;
-  const exchange =
-    typeof ext.exchange === 'string' ? ext.exchange : serviceName && EXCHANGE_IDS.has(serviceName) ? serviceName : undefined;
-
   const extensions: Record<string, unknown> = {};
   let message = scrubMessage(formatted.message);
-  if (code && PASS_THROUGH.has(code)) {
+  const passThrough = code !== undefined && PASS_THROUGH.has(code);
+  // The exchange is named where one is at fault: as the subgraph said, or the exchange's own
+  // subgraph failing. A refusal (FORBIDDEN, BAD_USER_INPUT) is nobody's fault.
+  const upstreamFault = !passThrough || code!.startsWith('UPSTREAM_');
+  const exchange =
+    typeof ext.exchange === 'string' ? ext.exchange : upstreamFault && serviceName && EXCHANGE_IDS.has(serviceName) ? serviceName : undefined;
+  if (passThrough) {
     extensions.code = code;
   } else if (serviceName) {
     // A subgraph could not be reached or failed unexpectedly.

@@ -10,7 +10,7 @@ import { sectorByCode, SECTORS } from '../common/sectors.ts';
 import { isValidUscc, looksLikeUscc } from '../common/identifiers.ts';
 import { EXCHANGES, exchangeById } from '../exchanges.ts';
 import type { Harvester, ExchangeState } from './harvester.ts';
-import { SearchInputError, type DatasetIndex, type DatasetFilter, type ProviderSummary, type SearchResult } from './search-index.ts';
+import { SearchInputError, isVisible, type DatasetIndex, type DatasetFilter, type ProviderSummary, type SearchResult } from './search-index.ts';
 
 export interface CatalogContext {
   principal: Principal;
@@ -27,6 +27,10 @@ function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
+function forbidden(id: string): GraphQLError {
+  return new GraphQLError(`dataset ${id} is above your clearance`, { extensions: { code: 'FORBIDDEN' } });
+}
+
 /** Index input errors (bad cursor, bad `first`) are the caller's fault. */
 function asUserError<T>(run: () => T): T {
   try {
@@ -41,13 +45,19 @@ const typeNameOf = new Map(EXCHANGES.map((e) => [e.id, e.typeName]));
 const exchangeName = new Map(EXCHANGES.map((e) => [e.id, e.name]));
 const sectorName = new Map(SECTORS.map((s) => [s.code, s.name]));
 
-function exchangeShape(state: ExchangeState) {
+/** Counts are of what the caller may see: hidden listings never show through them. */
+interface VisibleCounts {
+  datasets: Record<string, number>;
+  providers: Record<string, number>;
+}
+
+function exchangeShape(state: ExchangeState, counts: VisibleCounts) {
   return {
     id: state.info.id,
     name: state.info.name,
     city: state.info.city,
-    datasetCount: state.datasetCount,
-    providerCount: state.providerCount,
+    datasetCount: counts.datasets[state.info.id] ?? 0,
+    providerCount: counts.providers[state.info.id] ?? 0,
     status: state.status,
     lastHarvestAt: state.lastHarvestAt,
     stale: state.stale,
@@ -92,22 +102,41 @@ function cleanFilter(filter: SearchArgs['filter']): DatasetFilter | undefined {
   return out as DatasetFilter;
 }
 
+/** A listing the caller may see; FORBIDDEN for one above their clearance, null for an unknown id. */
+function visibleDataset(deps: CatalogDeps, id: string, principal: Principal): DatasetRecord | null {
+  const record = deps.index.get(id);
+  if (!record) return null;
+  if (!isVisible(record, principal.clearance)) throw forbidden(id);
+  return record;
+}
+
 function datasetReference(deps: CatalogDeps) {
-  return (ref: { id: string }) => deps.index.get(ref.id) ?? null;
+  return (ref: { id: string }, ctx: CatalogContext) => visibleDataset(deps, ref.id, ctx.principal);
 }
 
 export function catalogResolvers(deps: CatalogDeps): GraphQLResolverMap<CatalogContext> {
   const { index, harvester } = deps;
-  const exchangeOf = (id: string) => {
-    const state = harvester.state(id);
-    return state ? exchangeShape(state) : null;
+  // Counts depend only on the clearance and the index version: computed once for each.
+  const counts = new Map<string, { version: number; counts: VisibleCounts }>();
+  const countsFor = (principal: Principal): VisibleCounts => {
+    const key = `${principal.clearance.maxLevel}|${principal.clearance.maxGrade}`;
+    const known = counts.get(key);
+    if (known && known.version === index.version) return known.counts;
+    const fresh = { datasets: index.countByExchange(principal.clearance), providers: index.providerCountByExchange(principal.clearance) };
+    counts.set(key, { version: index.version, counts: fresh });
+    return fresh;
   };
-  const providerByCode = (code: string): ProviderSummary | null => index.provider(code) ?? null;
+  const exchangeOf = (id: string, principal: Principal) => {
+    const state = harvester.state(id);
+    return state ? exchangeShape(state, countsFor(principal)) : null;
+  };
+  const providerByCode = (code: string, principal: Principal): ProviderSummary | null => index.provider(code, principal.clearance) ?? null;
 
   const datasetFields = {
     __resolveReference: datasetReference(deps),
-    exchange: (r: DatasetRecord) => exchangeOf(r.exchange),
-    provider: (r: DatasetRecord) => providerByCode(r.providerCode) ?? { creditCode: r.providerCode, name: r.providerName, exchanges: [r.exchange], datasetCount: 1 },
+    exchange: (r: DatasetRecord, _: unknown, ctx: CatalogContext) => exchangeOf(r.exchange, ctx.principal),
+    provider: (r: DatasetRecord, _: unknown, ctx: CatalogContext) =>
+      providerByCode(r.providerCode, ctx.principal) ?? { creditCode: r.providerCode, name: r.providerName, exchanges: [r.exchange], datasetCount: 1 },
     sectors: (r: DatasetRecord) => r.sectors.map(sectorByCode).filter((s) => s !== undefined),
     headlinePrice: (r: DatasetRecord) => (r.headlinePrice ? toPricePlanShape(r.headlinePrice) : null),
   };
@@ -131,19 +160,26 @@ export function catalogResolvers(deps: CatalogDeps): GraphQLResolverMap<CatalogC
             }),
           ),
         ),
-      dataset: (_: unknown, args: { id: string }) => index.get(args.id) ?? null,
-      datasets: (_: unknown, args: { ids: string[] }) => {
+      dataset: (_: unknown, args: { id: string }, ctx: CatalogContext) => visibleDataset(deps, args.id, ctx.principal),
+      datasets: (_: unknown, args: { ids: string[] }, ctx: CatalogContext) => {
         if (args.ids.length > MAX_IDS) throw badInput(`datasets(ids:) takes at most ${MAX_IDS} ids, got ${args.ids.length}`);
-        return args.ids.map((id) => index.get(id) ?? null);
+        // An Error in a list position nulls that item only, with an error at its path.
+        return args.ids.map((id) => {
+          try {
+            return visibleDataset(deps, id, ctx.principal);
+          } catch (e) {
+            return e;
+          }
+        });
       },
-      provider: (_: unknown, args: { creditCode: string }) => {
+      provider: (_: unknown, args: { creditCode: string }, ctx: CatalogContext) => {
         const code = args.creditCode.trim().toUpperCase();
         if (!looksLikeUscc(code)) {
           throw badInput(`creditCode ${JSON.stringify(args.creditCode)} is not a Unified Social Credit Code (18 characters of 0-9 and A-Y without I, O, S, V, Z)`);
         }
-        const found = providerByCode(code);
+        const found = providerByCode(code, ctx.principal);
         // Legacy pilot codes fail the check but are legal: only an unknown failing code is refused.
-        if (!found && !isValidUscc(code)) throw badInput(`creditCode ${code} fails the GB 32100 check digit and no exchange lists it`);
+        if (!found && !isValidUscc(code) && !index.provider(code)) throw badInput(`creditCode ${code} fails the GB 32100 check digit and no exchange lists it`);
         return found;
       },
       providers: (
@@ -166,8 +202,11 @@ export function catalogResolvers(deps: CatalogDeps): GraphQLResolverMap<CatalogC
             pageInfo: result.pageInfo,
           };
         }),
-      exchanges: () => harvester.allStates().map(exchangeShape),
-      exchange: (_: unknown, args: { id: string }) => (exchangeById(args.id) ? exchangeOf(args.id) : null),
+      exchanges: (_: unknown, __: unknown, ctx: CatalogContext) => {
+        const counts = countsFor(ctx.principal);
+        return harvester.allStates().map((s) => exchangeShape(s, counts));
+      },
+      exchange: (_: unknown, args: { id: string }, ctx: CatalogContext) => (exchangeById(args.id) ? exchangeOf(args.id, ctx.principal) : null),
     },
     Dataset: {
       __resolveReference: datasetReference(deps),
@@ -175,9 +214,9 @@ export function catalogResolvers(deps: CatalogDeps): GraphQLResolverMap<CatalogC
     },
     ...concreteTypes,
     Provider: {
-      __resolveReference: (ref: { creditCode: string }) => providerByCode(ref.creditCode),
+      __resolveReference: (ref: { creditCode: string }, ctx: CatalogContext) => providerByCode(ref.creditCode, ctx.principal),
       creditCodeValid: (p: ProviderSummary) => isValidUscc(p.creditCode),
-      exchanges: (p: ProviderSummary) => p.exchanges.map(exchangeOf).filter((e) => e !== null),
+      exchanges: (p: ProviderSummary, _: unknown, ctx: CatalogContext) => p.exchanges.map((id) => exchangeOf(id, ctx.principal)).filter((e) => e !== null),
       datasets: (p: ProviderSummary, args: { first?: number | null; after?: string | null; exchange?: string | null }, ctx: CatalogContext) =>
         asUserError(() =>
           connectionShape(

@@ -11,7 +11,7 @@ import type { DatasetDetail } from './model.ts';
 import { DateTimeScalar, LongScalar } from './scalars.ts';
 import { toPricePlanShape } from './money.ts';
 import { maskSample } from './masking.ts';
-import type { Principal } from './principal.ts';
+import { hasRole, type Principal } from './principal.ts';
 import type { StaleAware } from './stale.ts';
 
 export interface ExchangeContext extends StaleAware {
@@ -60,7 +60,12 @@ export function exchangeResolvers(exchange: string, typeName: string): GraphQLRe
         if (typeof ref.id !== 'string' || !ref.id.startsWith(prefix)) return null;
         return { id: ref.id, detail: await ctx.details.load(ref.id) };
       },
-      pricing: (e: DatasetEntity) => e.detail?.pricing.map(toPricePlanShape) ?? null,
+      pricing: (e: DatasetEntity, _: unknown, ctx: ExchangeContext) => {
+        if (!hasRole(ctx.principal, 'analyst')) {
+          throw new GraphQLError('price plans need the analyst or admin role (headlinePrice is public)', { extensions: { code: 'FORBIDDEN' } });
+        }
+        return e.detail?.pricing.map(toPricePlanShape) ?? null;
+      },
       delivery: (e: DatasetEntity) => e.detail?.delivery ?? null,
       certificates: (e: DatasetEntity) => e.detail?.certificates ?? null,
       updateFrequency: (e: DatasetEntity) => e.detail?.updateFrequency ?? null,

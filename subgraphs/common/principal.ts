@@ -20,10 +20,26 @@ export interface Principal {
   personalInfo: boolean;
 }
 
-/** The caller without credentials. Sees every listing, never unmasked personal information. */
-export const ANONYMOUS: Principal = {
+/**
+ * What each role sees unless its key says otherwise: the public sees general data up to grade 2
+ * (no or little harm if leaked, GB/T 43697-2024); analysts all general and important data;
+ * admins everything, personal information unmasked.
+ */
+export const DEFAULT_CLEARANCE: Record<Role, { clearance: Clearance; personalInfo: boolean }> = {
+  public: { clearance: { maxLevel: 'GENERAL', maxGrade: 2 }, personalInfo: false },
+  analyst: { clearance: { maxLevel: 'IMPORTANT', maxGrade: null }, personalInfo: false },
+  admin: { clearance: { maxLevel: 'CORE', maxGrade: null }, personalInfo: true },
+};
+
+/** The caller without credentials: the public role with its default clearance. */
+export const ANONYMOUS: Principal = Object.freeze({
   id: 'anonymous',
   role: 'public',
-  clearance: { maxLevel: 'CORE', maxGrade: null },
-  personalInfo: false,
-};
+  ...DEFAULT_CLEARANCE.public,
+}) as Principal;
+
+/** At least this role (public < analyst < admin). */
+export function hasRole(principal: Principal, least: Role): boolean {
+  const rank: Record<Role, number> = { public: 0, analyst: 1, admin: 2 };
+  return rank[principal.role] >= rank[least];
+}

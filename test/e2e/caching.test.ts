@@ -8,7 +8,7 @@ import { apiKey, callsBetween, simCall, simStats, startTestStack, type TestStack
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ DATAEX_UPSTREAM_TTL_S: '1' });
+  stack = await startTestStack({ DATAEX_UPSTREAM_TTL_S: '1' }, { as: 'admin' });
 }, 120_000);
 
 afterAll(async () => {
@@ -54,7 +54,7 @@ describe('response cache', () => {
     expect((await stack.gql(publicQuery, undefined, alice)).headers['x-dataex-cache']).toBe('MISS');
     expect((await stack.gql(publicQuery, undefined, bob)).headers['x-dataex-cache']).toBe('HIT');
     // Anonymous callers are another access class.
-    expect((await stack.gql(publicQuery)).headers['x-dataex-cache']).toBe('MISS');
+    expect((await stack.gql(publicQuery, undefined, { authorization: '' })).headers['x-dataex-cache']).toBe('MISS');
 
     const privateQuery = '{ search(first: 3, filter: { sectors: ["R"] }) { edges { node { id sample(rows: 2) { rows masked } } } } }';
     const a1 = await stack.gql(privateQuery, undefined, alice);

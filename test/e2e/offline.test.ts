@@ -7,7 +7,7 @@ import { simCall, startTestStack, type TestStack } from '../helpers/stack.ts';
 let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startTestStack({ DATAEX_PROBE_INTERVAL_MS: '200', DATAEX_UPSTREAM_TIMEOUT_MS: '1500' });
+  stack = await startTestStack({ DATAEX_PROBE_INTERVAL_MS: '200', DATAEX_UPSTREAM_TIMEOUT_MS: '1500' }, { as: 'admin' });
 }, 120_000);
 
 afterAll(async () => {

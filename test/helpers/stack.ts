@@ -22,12 +22,20 @@ export interface TestStack extends RunningStack {
   baseUrl: string;
 }
 
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+export interface TestStackOptions {
+  /** Send every gql() call with a key of this role unless the call passes its own headers
+   * (`{ authorization: '' }` = anonymous). */
+  as?: 'public' | 'analyst' | 'admin';
+}
+
+export async function startTestStack(env: Record<string, string> = {}, options: TestStackOptions = {}): Promise<TestStack> {
   const config = loadConfig({
     DATAEX_DATA_DIR: mkdtempSync(join(tmpdir(), 'dataex-test-')),
     DATAEX_PROBE_INTERVAL_MS: '0',
     DATAEX_HARVEST_INTERVAL_MS: '0',
     DATAEX_UPSTREAM_TIMEOUT_MS: '3000',
+    // Suites fire bursts from one address; the rate-limit suite turns limits on itself.
+    DATAEX_RATE_LIMITS: 'off',
     ...env,
   });
   const stack = await startStack({ config, freePorts: true });
@@ -37,11 +45,14 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     const res = await request(baseUrl + path, { method: (init.method ?? 'GET') as any, body: init.body, headers: init.headers });
     return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
   };
+  const defaults: Record<string, string> = options.as ? await apiKey({ config }, options.as, `test-${options.as}`) : {};
   const gql: TestStack['gql'] = async (query, variables, headers = {}) => {
+    const merged: Record<string, string> = { 'content-type': 'application/json', ...defaults, ...headers };
+    if (merged.authorization === '') delete merged.authorization;
     const res = await http('/graphql', {
       method: 'POST',
       body: JSON.stringify({ query, variables }),
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: merged,
     });
     const body = JSON.parse(res.text);
     return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, extensions: body.extensions };

@@ -12,7 +12,7 @@ export const DEFAULT_HEADERS = `{
   // "Authorization": "Bearer dx_…"
 }`;
 
-const SEARCH = `# dataex: one GraphQL endpoint over China's data exchanges.
+const SEARCH = `# dataex: one GraphQL API over China's data exchanges.
 # Run: Ctrl-Enter. Docs, history and explorer: sidebar.
 # API key: Headers tab below. Saved queries: top bar.
 #

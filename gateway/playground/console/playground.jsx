@@ -49,6 +49,18 @@ function HeadersWatcher({ onChange }) {
 }
 
 /** A saved-query name (lower-case letters, digits, dashes) from the operation name. */
+/**
+ * Monaco flags full-width punctuation (（，）) as "ambiguous" look-alikes of ASCII: in Chinese
+ * titles that is noise, so the highlight is off in every editor.
+ */
+function EditorTuning() {
+  const editors = [useGraphiQL((s) => s.queryEditor), useGraphiQL((s) => s.variableEditor), useGraphiQL((s) => s.headerEditor), useGraphiQL((s) => s.responseEditor)];
+  useEffect(() => {
+    for (const editor of editors) editor?.updateOptions({ unicodeHighlight: { ambiguousCharacters: false } });
+  }, editors);
+  return null;
+}
+
 function suggestName(operationName) {
   const base = (operationName || 'my-query')
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
@@ -167,22 +179,34 @@ function SaveOperation({ config, onSaved }) {
   );
 }
 
-function urlParams() {
+/**
+ * What the editors start with: `?query=…&variables=…` from the URL (opened as a new tab), else,
+ * on a first visit, the first example tab (GraphiQL would otherwise show its query without
+ * its variables), else nothing (GraphiQL restores the stored tabs).
+ */
+function initialEditors(tabs) {
   const params = new URLSearchParams(window.location.search);
-  return { query: params.get('query') ?? undefined, variables: params.get('variables') ?? undefined };
+  if (params.get('query')) return { query: params.get('query'), variables: params.get('variables') ?? undefined };
+  let stored = null;
+  try {
+    stored = window.localStorage.getItem('graphiql:tabState');
+  } catch {
+    // storage disabled: GraphiQL falls back to the default tabs
+  }
+  return stored ? {} : { query: tabs[0]?.query, variables: tabs[0]?.variables };
 }
 
 export function Playground({ config, onHeadersChange, onSaved }) {
   const fetcher = useMemo(() => createFetcher(config.graphqlPath), [config.graphqlPath]);
   const tabs = useMemo(() => exampleTabs(config.examples ?? {}), [config.examples]);
-  const fromUrl = useMemo(urlParams, []);
+  const initial = useMemo(() => initialEditors(tabs), [tabs]);
   return (
     <GraphiQL
       fetcher={fetcher}
       defaultTabs={tabs}
       defaultHeaders={DEFAULT_HEADERS}
-      initialQuery={fromUrl.query}
-      initialVariables={fromUrl.variables}
+      initialQuery={initial.query}
+      initialVariables={initial.variables}
       isHeadersEditorEnabled
       defaultEditorToolsVisibility="variables"
       shouldPersistHeaders={false}
@@ -200,6 +224,7 @@ export function Playground({ config, onHeadersChange, onSaved }) {
             {copy}
             <SaveOperation config={config} onSaved={onSaved} />
             <HeadersWatcher onChange={onHeadersChange} />
+            <EditorTuning />
           </>
         )}
       </GraphiQL.Toolbar>

@@ -202,7 +202,10 @@ export function SavedQueries({ config, headerKey, version, selectName, visible }
   }, [visible, version, reload]);
 
   const query = useMemo(() => list.items?.find((q) => q.name === selected) ?? null, [list.items, selected]);
-  const fields = useMemo(() => (query ? formFields(query.variables, config, query.defaultVariables ?? {}) : []), [query, config]);
+  // The form is rebuilt (and its values reset) only when the query itself changes, not when the
+  // list is merely reloaded (after a save, or a new API key).
+  const formKey = query ? JSON.stringify([query.name, query.document, query.defaultVariables, query.variables]) : '';
+  const fields = useMemo(() => (query ? formFields(query.variables, config, query.defaultVariables ?? {}) : []), [formKey, config]);
 
   const select = useCallback((name) => {
     setSelected(name);
