@@ -2,7 +2,7 @@
 // share their event loop), load comes from autocannon in this process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -16,16 +16,36 @@ export interface Target {
   rss(): number;
 }
 
+export interface TargetOptions {
+  /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
+  nodeArgs?: string[];
+  /** Where the child's stdout goes once it is ready (default: dropped). */
+  quiet?: boolean;
+}
+
 /** Starts a TypeScript entry in a child process and waits for its `{"ready": true, ...}` line. */
-export function startTarget(entry: string, env: Record<string, string> = {}, timeoutMs = 120_000): Promise<Target> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+export function startTarget(entry: string, env: Record<string, string> = {}, timeoutMs = 120_000, options: TargetOptions = {}): Promise<Target> {
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`${entry} did not become ready`)), timeoutMs);
+    let ready = false;
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`${entry} did not become ready`));
+    }, timeoutMs);
     proc.stdout!.on('data', (chunk: Buffer) => {
+      if (ready) {
+        if (!options.quiet) process.stdout.write(chunk);
+        return;
+      }
       buffer += chunk.toString();
       for (const line of buffer.split('\n')) {
         if (!line.startsWith('{"ready"')) continue;
+        ready = true;
         clearTimeout(timer);
         const info = JSON.parse(line);
         resolve({
@@ -34,24 +54,61 @@ export function startTarget(entry: string, env: Record<string, string> = {}, tim
           rss: () => rssOf(proc.pid!),
           stop: () =>
             new Promise((done) => {
-              if (proc.exitCode !== null) return done();
+              if (proc.exitCode !== null || proc.signalCode !== null) return done();
               proc.once('exit', () => done());
               proc.kill('SIGTERM');
-              setTimeout(() => proc.kill('SIGKILL'), 5_000).unref();
+              // A profiled child writes its .cpuprofile on exit: give it time.
+              setTimeout(() => proc.kill('SIGKILL'), 20_000).unref();
             }),
         });
         return;
       }
     });
-    proc.once('exit', (code) => reject(new Error(`${entry} exited (${code}) before it was ready`)));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!ready) reject(new Error(`${entry} exited (${code}) before it was ready`));
+    });
   });
 }
 
-function rssOf(pid: number): number {
+function procStatus(pid: number, field: string): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
     return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident set size, bytes. */
+export function rssOf(pid: number): number {
+  return procStatus(pid, 'VmRSS');
+}
+
+/** Peak resident set size since start or since resetPeakRss, bytes. */
+export function peakRssOf(pid: number): number {
+  return procStatus(pid, 'VmHWM');
+}
+
+/** Resets the kernel's peak-RSS mark of a process (Linux ≥ 4.0); false when not allowed. */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CPU time (user + system) a process has used, seconds. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 here. Ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
@@ -68,13 +125,19 @@ export interface LoadResult {
   total: number;
 }
 
+export interface LoadRequest {
+  method?: string;
+  body?: string;
+  headers?: Record<string, string>;
+}
+
 export interface LoadOptions {
   url: string;
   connections: number;
   durationS: number;
   warmupS: number;
-  /** Requests cycled through, in order. */
-  requests: Array<{ method?: string; body?: string; headers?: Record<string, string> }>;
+  /** Requests cycled through, in order (each connection cycles on its own). */
+  requests: LoadRequest[];
 }
 
 function run(opts: LoadOptions, durationS: number): Promise<autocannon.Result> {
@@ -105,4 +168,89 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
     non2xx: r.non2xx,
     total: r.requests.total,
   };
+}
+
+// ---- detailed load: per-request bodies, own latency percentiles, GraphQL error counting ----
+
+export interface PhaseOptions {
+  url: string;
+  connections: number;
+  durationS: number;
+  /**
+   * The request sequence: either a fixed list (each connection cycles through it on its own) or
+   * a generator called once per request sent, in order, across all connections.
+   */
+  requests: LoadRequest[] | { next(): LoadRequest };
+}
+
+export interface PhaseResult {
+  durationS: number;
+  total: number;
+  requestsPerSec: number;
+  latencyMs: { avg: number; p50: number; p95: number; p99: number; max: number };
+  /** Connection errors and timeouts. */
+  errors: number;
+  non2xx: number;
+  /** 2xx responses whose body carries GraphQL `errors`. */
+  graphqlErrors: number;
+  bytesPerResponse: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const hasErrors = (body: string) => body.startsWith('{"errors"') || body.includes('"errors":[');
+
+/** One autocannon phase with latencies recorded per response (for p95, which autocannon lacks). */
+export function runPhase(opts: PhaseOptions): Promise<PhaseResult> {
+  let latencies = new Float64Array(1 << 16);
+  let n = 0;
+  let graphqlErrors = 0;
+  const onResponse = (_status: number, body: string) => {
+    if (hasErrors(body)) graphqlErrors++;
+  };
+  const base = { method: 'POST' as const, headers: { 'content-type': 'application/json' }, onResponse };
+  const requests = Array.isArray(opts.requests)
+    ? opts.requests.map((r) => ({ ...base, method: (r.method ?? 'POST') as any, body: r.body, headers: { ...base.headers, ...r.headers } }))
+    : [
+        {
+          ...base,
+          setupRequest: (req: any) => {
+            const r = (opts.requests as { next(): LoadRequest }).next();
+            return { ...req, method: r.method ?? 'POST', body: r.body, headers: { ...base.headers, ...r.headers } };
+          },
+        },
+      ];
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url: opts.url, connections: opts.connections, duration: opts.durationS, requests: requests as any },
+      (err, r) => {
+        if (err) return reject(err);
+        const sorted = latencies.subarray(0, n).sort();
+        let sum = 0;
+        for (let i = 0; i < n; i++) sum += sorted[i];
+        const durationS = r.duration || opts.durationS;
+        resolve({
+          durationS,
+          total: r.requests.total,
+          requestsPerSec: r.requests.total / durationS,
+          latencyMs: { avg: n ? sum / n : 0, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: n ? sorted[n - 1] : 0 },
+          errors: r.errors + r.timeouts,
+          non2xx: r.non2xx,
+          graphqlErrors,
+          bytesPerResponse: r.requests.total ? r.throughput.total / r.requests.total : 0,
+        });
+      },
+    );
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+      if (n === latencies.length) {
+        const bigger = new Float64Array(latencies.length * 2);
+        bigger.set(latencies);
+        latencies = bigger;
+      }
+      latencies[n++] = responseTime;
+    });
+  });
 }

@@ -1,11 +1,12 @@
-// `dataex keys create|list|revoke`: API keys in the gateway's data directory (keys.json under
-// --data-dir or DATAEX_DATA_DIR, default ./data). The gateway re-reads the file when it changes,
-// so keys work at once. `create` prints the key once, on stdout alone (scripts capture it);
-// only its hash is stored.
+// `dataex keys create|list|revoke`: API keys where the gateway keeps them — in Redis when
+// DATAEX_REDIS_URL is set (shared by every instance), else keys.json under --data-dir or
+// DATAEX_DATA_DIR (default ./data), which the gateway re-reads when it changes. Keys work at
+// once. `create` prints the key once, on stdout alone (scripts capture it); only its hash is stored.
 
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { FileKeyStore, ROLES } from '../gateway/auth/keys.ts';
+import { FileKeyStore, RedisKeyStore, ROLES, type KeyStore } from '../gateway/auth/keys.ts';
+import { connectRedis } from '../lib/redis.ts';
 import type { Clearance, Role } from '../subgraphs/common/principal.ts';
 import { CliError } from './client.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -19,6 +20,21 @@ const LEVELS = ['GENERAL', 'IMPORTANT', 'CORE'] as const;
 
 export function dataDirOf(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return resolve(flag ?? (env.DATAEX_DATA_DIR || './data'));
+}
+
+/** Runs `use` with the deployment's key store, closing a Redis connection afterwards. */
+async function withStore<T>(dataDir: string | undefined, use: (store: KeyStore) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
+  if (!env.DATAEX_REDIS_URL) return use(new FileKeyStore(dataDirOf(dataDir, env)));
+  const redis = connectRedis({ url: env.DATAEX_REDIS_URL, keyPrefix: env.DATAEX_REDIS_PREFIX || 'dataex:', commandTimeoutMs: 3_000 });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      redis.once('ready', () => resolve());
+      setTimeout(() => reject(new CliError(EXIT.UNREACHABLE, `Redis at ${env.DATAEX_REDIS_URL} is not reachable`)), 3_000).unref();
+    });
+    return await use(new RedisKeyStore(redis));
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export async function createKey(
@@ -36,16 +52,16 @@ export async function createKey(
     if (maxGrade !== null && !(Number.isInteger(maxGrade) && maxGrade >= 1 && maxGrade <= 4)) throw new CliError(EXIT.USAGE, '--max-grade must be 1 to 4');
     clearance = { maxLevel: maxLevel as Clearance['maxLevel'], maxGrade };
   }
-  const store = new FileKeyStore(dataDirOf(opts.dataDir));
+  const principalId = opts.principal;
   let created;
   try {
-    created = await store.create({
-      principalId: opts.principal,
+    created = await withStore(opts.dataDir, (store) => store.create({
+      principalId,
       role,
       label: opts.label,
       ...(clearance ? { clearance } : {}),
       ...(opts.personalInfo ? { personalInfo: true } : {}),
-    });
+    }));
   } catch (e) {
     if (/principal id|role must/.test((e as Error).message)) throw new CliError(EXIT.USAGE, (e as Error).message);
     throw e;
@@ -63,7 +79,7 @@ export async function createKey(
 }
 
 export async function listKeys(opts: { dataDir?: string; json: boolean }, io: Io): Promise<ExitCode> {
-  const records = await new FileKeyStore(dataDirOf(opts.dataDir)).list();
+  const records = await withStore(opts.dataDir, (store) => store.list());
   if (opts.json) {
     io.stdout.write(JSON.stringify(records.map(({ hash: _hash, ...r }) => r), null, 2) + '\n');
     return EXIT.OK;
@@ -87,7 +103,7 @@ export async function listKeys(opts: { dataDir?: string; json: boolean }, io: Io
 }
 
 export async function revokeKey(opts: { dataDir?: string; keyId: string }, io: Io): Promise<ExitCode> {
-  const ok = await new FileKeyStore(dataDirOf(opts.dataDir)).revoke(opts.keyId);
+  const ok = await withStore(opts.dataDir, (store) => store.revoke(opts.keyId));
   if (!ok) throw new CliError(EXIT.NOT_FOUND, `no active key with id ${opts.keyId}`);
   io.stderr.write(`revoked key ${opts.keyId}\n`);
   return EXIT.OK;

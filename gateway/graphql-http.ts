@@ -1,13 +1,18 @@
-// POST/GET /graphql on the gateway: response-cache hits are written from stored bytes before
-// Apollo sees the request; identical concurrent requests from one caller share one execution;
-// everything else runs through Apollo Server, and cacheable answers are stored.
+// POST/GET /graphql on the gateway, in order: who is asking (API key), rate limit, response
+// cache (a hit is written from stored bytes before Apollo sees the request), identical
+// concurrent requests of one caller sharing one execution, static document limits, then
+// Apollo Server; cacheable answers are stored. Every answered request leaves one audit line.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer, HTTPGraphQLResponse } from '@apollo/server';
-import { parseJsonBody, readBody } from '../lib/http.ts';
+import { HttpError, parseJsonBody, readBody, sendError } from '../lib/http.ts';
 import { headerMapOf } from '../lib/apollo-http.ts';
-import type { Principal } from '../subgraphs/common/principal.ts';
-import { ageOf, cacheKeys, type CachedResponse, type ResponseCache } from './response-cache/cache.ts';
+import type { RateLimiter } from '../lib/rate-limit.ts';
+import type { DataexConfig } from '../lib/config.ts';
+import { ANONYMOUS, type Principal } from '../subgraphs/common/principal.ts';
+import { ageOf, cacheKeys, datasetIdsOf, type CachedResponse, type ResponseCache } from './response-cache/cache.ts';
+import type { DocumentChecker } from './limits/document-limits.ts';
+import { maskVariables, type AuditEntry, type AuditLog } from './audit/log.ts';
 import type { GatewayContext } from './server.ts';
 
 export interface GraphQLEndpointDeps {
@@ -16,6 +21,10 @@ export interface GraphQLEndpointDeps {
   /** Response cache; undefined = off. */
   cache: ResponseCache | undefined;
   bodyLimitBytes: number;
+  documents: DocumentChecker;
+  rateLimiter: RateLimiter | undefined;
+  rateLimits: DataexConfig['rateLimits'];
+  audit: AuditLog | undefined;
 }
 
 /** A finished answer that identical concurrent requests may share. */
@@ -26,6 +35,9 @@ interface SharedAnswer {
   isQuery: boolean;
 }
 
+/** What the audit line of this request will say; filled in as the request goes. */
+type AuditDraft = Omit<AuditEntry, 'durationMs' | 'principal' | 'role'>;
+
 // Apollo's CSRF rule: a request the browser could send without a preflight must not be
 // served. The cache path applies the same rule, since it answers before Apollo does.
 function mayUseCache(req: IncomingMessage): boolean {
@@ -34,14 +46,14 @@ function mayUseCache(req: IncomingMessage): boolean {
   return req.headers['apollo-require-preflight'] !== undefined || req.headers['x-apollo-operation-name'] !== undefined || type === 'application/json';
 }
 
-function writeHit(res: ServerResponse, entry: CachedResponse, how: 'HIT'): void {
+function writeHit(res: ServerResponse, entry: CachedResponse): void {
   const { age, left } = ageOf(entry);
   res.writeHead(entry.status, {
     'content-type': entry.contentType,
     'content-length': entry.body.length,
     'cache-control': `max-age=${left}, ${entry.scope === 'PRIVATE' ? 'private' : 'public'}`,
     age: String(age),
-    'x-dataex-cache': how,
+    'x-dataex-cache': 'HIT',
   });
   res.end(entry.body);
 }
@@ -53,11 +65,36 @@ function writeShared(res: ServerResponse, answer: SharedAnswer): void {
   res.end(answer.body);
 }
 
+/** The operation in a GET query string or a POST body; only what the gateway itself needs. */
+function operationOf(req: IncomingMessage, body: unknown, search: string): { query?: string; operationName?: string; variables?: unknown } {
+  if (req.method === 'POST') {
+    const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+    return { query: typeof b.query === 'string' ? b.query : undefined, operationName: typeof b.operationName === 'string' ? b.operationName : undefined, variables: b.variables };
+  }
+  const params = new URLSearchParams(search);
+  let variables: unknown;
+  try {
+    variables = params.has('variables') ? JSON.parse(params.get('variables')!) : undefined;
+  } catch {
+    variables = params.get('variables');
+  }
+  return { query: params.get('query') ?? undefined, operationName: params.get('operationName') ?? undefined, variables };
+}
+
 export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
   const inFlight = new Map<string, Promise<SharedAnswer | undefined>>();
 
-  async function execute(req: IncomingMessage, raw: Buffer, search: string, principal: Principal): Promise<{ response: HTTPGraphQLResponse; context: GatewayContext }> {
-    const body = req.method === 'POST' ? parseJsonBody(raw) : undefined;
+  function audit(principal: Principal, started: number, draft: AuditDraft): void {
+    if (!deps.audit) return;
+    deps.audit.record({ ...draft, principal: principal.id, role: principal.role, durationMs: Math.round(performance.now() - started) });
+  }
+
+  /** Anonymous callers share one principal; their rate limit is per address. */
+  function rateKey(req: IncomingMessage, principal: Principal): string {
+    return principal === ANONYMOUS ? `anon:${req.socket.remoteAddress ?? '?'}` : `p:${principal.id}`;
+  }
+
+  async function execute(req: IncomingMessage, body: unknown, search: string, principal: Principal): Promise<{ response: HTTPGraphQLResponse; context: GatewayContext }> {
     const context: GatewayContext = { principal, stale: new Set(), outcome: {} };
     const response = await deps.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMapOf(req), search, body },
@@ -68,62 +105,122 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
 
   /** `search` is the query string including "?", or "". */
   return async function handle(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
-    const raw = req.method === 'POST' ? await readBody(req, deps.bodyLimitBytes) : Buffer.from(search);
-    const principal = await deps.principalOf(req);
-    const cache = deps.cache && mayUseCache(req) ? deps.cache : undefined;
-    const keys = cache ? cacheKeys(req.method ?? 'GET', raw, principal) : undefined;
-
-    if (cache && keys && !/no-cache/i.test(req.headers['cache-control'] ?? '')) {
-      const hit = cache.lookupLocal(keys) ?? (await cache.lookup(keys));
-      if (hit) {
-        cache.hits++;
-        return writeHit(res, hit, 'HIT');
-      }
-      cache.misses++;
-    }
-
-    // The same caller sending the same bytes while an answer is on its way: wait for it.
-    const flightKey = keys?.private;
-    const pending = flightKey ? inFlight.get(flightKey) : undefined;
-    if (pending) {
-      const shared = await pending;
-      if (shared?.isQuery) return writeShared(res, shared);
-    }
-
-    let settle: (answer: SharedAnswer | undefined) => void = () => undefined;
-    if (flightKey && !pending) {
-      inFlight.set(flightKey, new Promise((resolve) => (settle = resolve)));
-    }
+    const started = performance.now();
+    const draft: AuditDraft = {
+      time: new Date().toISOString(),
+      operationName: null,
+      queryHash: null,
+      variables: undefined,
+      datasets: [],
+      outcome: 'refused',
+      errorCodes: [],
+      status: 0,
+      cache: null,
+    };
+    let principal: Principal = ANONYMOUS;
     try {
-      const { response, context } = await execute(req, raw, search, principal);
-      const headers: Array<[string, string]> = [...response.headers];
-      const decision = context.outcome.cacheDecision;
-      if (cache) headers.push(['x-dataex-cache', decision?.cacheable ? 'MISS' : 'BYPASS']);
-      for (const [k, v] of headers) res.setHeader(k, v);
-      res.statusCode = response.status ?? 200;
-      if (response.body.kind !== 'complete') {
-        for await (const chunk of response.body.asyncIterator) res.write(chunk);
-        res.end();
-        settle(undefined);
-        return;
+      const raw = req.method === 'POST' ? await readBody(req, deps.bodyLimitBytes) : Buffer.from(search);
+      principal = await deps.principalOf(req);
+
+      const limit = deps.rateLimits[principal.role];
+      if (limit && deps.rateLimiter) {
+        const taken = await deps.rateLimiter.take(rateKey(req, principal), limit);
+        if (!taken.allowed) {
+          throw new HttpError(429, 'RATE_LIMITED', `rate limit of ${limit.ratePerS}/s (burst ${limit.burst}) for ${principal.role} callers exceeded; retry in ${taken.retryAfterS} s`, {
+            'retry-after': String(taken.retryAfterS),
+          });
+        }
       }
-      const text = response.body.string;
-      res.end(text);
-      settle({ status: res.statusCode, headers, body: text, isQuery: decision?.isQuery ?? false });
-      if (cache && keys && decision?.cacheable && res.statusCode === 200) {
-        await cache.save(keys, {
-          status: 200,
-          contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8',
-          maxAgeS: decision.maxAgeS,
-          scope: decision.scope,
-          body: Buffer.from(text),
+
+      const cache = deps.cache && mayUseCache(req) ? deps.cache : undefined;
+      const keys = cache ? cacheKeys(req.method ?? 'GET', raw, principal) : undefined;
+      if (cache && keys && !/no-cache/i.test(req.headers['cache-control'] ?? '')) {
+        const hit = cache.lookupLocal(keys) ?? (await cache.lookup(keys));
+        if (hit) {
+          cache.hits++;
+          writeHit(res, hit);
+          return audit(principal, started, { ...draft, operationName: hit.operationName, queryHash: hit.queryHash, datasets: hit.datasets, outcome: 'ok', status: hit.status, cache: 'HIT' });
+        }
+        cache.misses++;
+      }
+
+      // The same caller sending the same bytes while an answer is on its way: wait for it.
+      const flightKey = keys?.private;
+      const pending = flightKey ? inFlight.get(flightKey) : undefined;
+      if (pending) {
+        const shared = await pending;
+        if (shared?.isQuery) {
+          writeShared(res, shared);
+          return audit(principal, started, { ...draft, outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' });
+        }
+      }
+
+      const body = req.method === 'POST' ? parseJsonBody(raw) : undefined;
+      const op = operationOf(req, body, search);
+      draft.operationName = op.operationName ?? null;
+      draft.variables = maskVariables(op.variables);
+      if (op.query !== undefined) {
+        const violation = deps.documents.check(op.query);
+        if (violation) throw new HttpError(400, 'QUERY_TOO_COMPLEX', violation.message);
+      }
+
+      let settle: (answer: SharedAnswer | undefined) => void = () => undefined;
+      if (flightKey && !pending) inFlight.set(flightKey, new Promise((resolve) => (settle = resolve)));
+      try {
+        const { response, context } = await execute(req, body, search, principal);
+        const headers: Array<[string, string]> = [...response.headers];
+        const decision = context.outcome.cacheDecision;
+        const facts = context.outcome.facts;
+        const cacheHeader = cache ? (decision?.cacheable ? 'MISS' : 'BYPASS') : null;
+        if (cacheHeader) headers.push(['x-dataex-cache', cacheHeader]);
+        for (const [k, v] of headers) res.setHeader(k, v);
+        res.statusCode = response.status ?? 200;
+        if (response.body.kind !== 'complete') {
+          for await (const chunk of response.body.asyncIterator) res.write(chunk);
+          res.end();
+          settle(undefined);
+          return;
+        }
+        const text = response.body.string;
+        res.end(text);
+        settle({ status: res.statusCode, headers, body: text, isQuery: decision?.isQuery ?? false });
+
+        const datasets = datasetIdsOf(text);
+        const errorCodes = facts?.errorCodes ?? [];
+        audit(principal, started, {
+          ...draft,
+          operationName: facts?.operationName ?? draft.operationName,
+          queryHash: facts?.queryHash ?? null,
+          datasets,
+          outcome: errorCodes.length === 0 ? 'ok' : facts?.hasData ? 'partial' : errorCodes.some((c) => c === 'QUERY_TOO_COMPLEX' || c === 'FORBIDDEN' || c === 'UNAUTHENTICATED') ? 'refused' : 'error',
+          errorCodes,
+          status: res.statusCode,
+          cache: cacheHeader,
+          ...(context.savedQuery ? { savedQuery: context.savedQuery } : {}),
         });
+        if (cache && keys && decision?.cacheable && res.statusCode === 200) {
+          await cache.save(keys, {
+            status: 200,
+            contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8',
+            maxAgeS: decision.maxAgeS,
+            scope: decision.scope,
+            operationName: facts?.operationName ?? null,
+            queryHash: facts?.queryHash ?? null,
+            datasets,
+            body: Buffer.from(text),
+          });
+        }
+      } finally {
+        settle(undefined);
+        if (flightKey && !pending) inFlight.delete(flightKey);
       }
     } catch (e) {
-      settle(undefined);
-      throw e;
-    } finally {
-      if (flightKey && !pending) inFlight.delete(flightKey);
+      if (!(e instanceof HttpError)) {
+        audit(principal, started, { ...draft, outcome: 'error', errorCodes: ['INTERNAL_SERVER_ERROR'], status: 500 });
+        throw e;
+      }
+      if (!res.headersSent) sendError(res, e);
+      audit(principal, started, { ...draft, outcome: e.status === 400 && e.code !== 'QUERY_TOO_COMPLEX' ? 'error' : 'refused', errorCodes: [e.code], status: e.status });
     }
   };
 }

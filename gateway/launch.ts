@@ -5,7 +5,10 @@ import type { DataexConfig } from '../lib/config.ts';
 import type { CacheSetup } from '../lib/cache/setup.ts';
 import { startGateway, type RunningGateway } from './server.ts';
 import { readSupergraph } from './supergraph.ts';
-import { FileKeyStore } from './auth/keys.ts';
+import { keyStoreFor } from './auth/keys.ts';
+import { DocumentChecker } from './limits/document-limits.ts';
+import { MemoryRateLimiter, RedisRateLimiter } from '../lib/rate-limit.ts';
+import { FileAuditLog, RedisAuditLog } from './audit/log.ts';
 import { gatewayRoutes } from './route-list.ts';
 import { gatewayPlugins } from './plugin-list.ts';
 import { gatewayCaching } from './caching.ts';
@@ -27,8 +30,13 @@ export async function launchGateway(
       signingSecret: overrides.signingSecret ?? signingSecretOf(config.signingSecret, 'gateway'),
       bodyLimitBytes: config.bodyLimitBytes,
       corsOrigins: config.corsOrigins,
-      introspection: config.introspection,
-      keyStore: new FileKeyStore(config.dataDir),
+      // Introspection stays on in Apollo; the introspection guard turns it off for public callers.
+      introspection: true,
+      keyStore: keyStoreFor(config.dataDir, cache.redis),
+      documents: new DocumentChecker(config.limits),
+      rateLimiter: cache.redis ? new RedisRateLimiter(cache.redis) : new MemoryRateLimiter(),
+      rateLimits: config.rateLimits,
+      audit: config.audit ? (cache.redis ? new RedisAuditLog(cache.redis, config.dataDir) : new FileAuditLog(config.dataDir)) : undefined,
       routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus }),
       plugins: gatewayPlugins(config),
       responseCache: caching.responseCache,

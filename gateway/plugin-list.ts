@@ -4,7 +4,13 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import type { DataexConfig } from '../lib/config.ts';
 import type { GatewayContext } from './server.ts';
 import { onlySavedPlugin } from './plugins/only-saved.ts';
+import { costLimitPlugin } from './plugins/cost-limit.ts';
+import { introspectionGuardPlugin } from './plugins/introspection-guard.ts';
 
-export function gatewayPlugins(_config: DataexConfig): ApolloServerPlugin<GatewayContext>[] {
-  return [onlySavedPlugin(_config)];
+export function gatewayPlugins(config: DataexConfig): ApolloServerPlugin<GatewayContext>[] {
+  return [
+    onlySavedPlugin(config),
+    costLimitPlugin(config.costBudgets),
+    ...(config.introspection ? [] : [introspectionGuardPlugin()]),
+  ];
 }

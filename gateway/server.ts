@@ -3,6 +3,7 @@
 // (saved queries, playground, admin).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -22,7 +23,13 @@ import { DataexDataSource } from './datasource.ts';
 import { createGraphQLEndpoint } from './graphql-http.ts';
 import { cacheDecisionPlugin, type CacheDecision } from './plugins/cache-decision.ts';
 import { staleReportPlugin } from './plugins/stale-report.ts';
+import { operationFactsPlugin, type OperationFacts } from './plugins/operation-facts.ts';
 import type { ResponseCache } from './response-cache/cache.ts';
+import type { DocumentChecker } from './limits/document-limits.ts';
+import type { RateLimiter } from '../lib/rate-limit.ts';
+import type { DataexConfig } from '../lib/config.ts';
+import { datasetIdsOf } from './response-cache/cache.ts';
+import { maskVariables, type AuditLog } from './audit/log.ts';
 
 export interface GatewayContext {
   principal: Principal;
@@ -34,7 +41,7 @@ export interface GatewayContext {
    * Filled in by plugins as the response is sent. An object, not fields, because Apollo Server
    * may shallow-copy the context: writes must land on something shared.
    */
-  outcome: { cacheDecision?: CacheDecision };
+  outcome: { cacheDecision?: CacheDecision; facts?: OperationFacts };
 }
 
 export interface GatewayOptions {
@@ -52,6 +59,13 @@ export interface GatewayOptions {
   responseCache?: ResponseCache;
   /** Store of automatic persisted queries; undefined = Apollo's in-memory default. */
   apqCache?: KeyValueCache<string>;
+  /** Static document limits (size, tokens, depth, aliases, root fields). */
+  documents: DocumentChecker;
+  /** Rate limiting; undefined = off. */
+  rateLimiter?: RateLimiter;
+  rateLimits?: DataexConfig['rateLimits'];
+  /** Audit log; undefined = off. */
+  audit?: AuditLog;
   /** API keys; without a store every caller is anonymous. */
   keyStore?: KeyStore;
   /** Schema introspection (off in production unless asked for). */
@@ -88,6 +102,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginLandingPageDisabled(),
       cacheDecisionPlugin(),
       staleReportPlugin(),
+      operationFactsPlugin(),
       ...(options.plugins ?? []),
       {
         async serverWillStart() {
@@ -122,6 +137,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const services: GatewayServices = {
     async execute(op: OperationRequest, req: IncomingMessage, executeOptions?: { savedQuery?: string }): Promise<ExecuteResult> {
+      const started = performance.now();
+      const time = new Date().toISOString();
+      const violation = options.documents.check(op.query);
+      if (violation) throw new HttpError(400, 'QUERY_TOO_COMPLEX', violation.message);
       const headers = headerMapOf(req);
       // The operation travels as JSON and the caller of `execute` wants JSON back, whatever
       // the original request asked for (e.g. Accept: text/csv on an export).
@@ -133,7 +152,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         context: () => context(req, executeOptions?.savedQuery),
       });
       if (response.body.kind !== 'complete') throw new Error('incremental delivery is not supported here');
-      return { status: response.status ?? 200, headers: Object.fromEntries(response.headers), body: JSON.parse(response.body.string) };
+      const body = JSON.parse(response.body.string) as ExecuteResult['body'];
+      const codes = [...new Set((body.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+      const caller = await principalOf(req);
+      options.audit?.record({
+        time,
+        principal: caller.id,
+        role: caller.role,
+        operationName: op.operationName ?? null,
+        queryHash: createHash('sha256').update(op.query).digest('hex'),
+        variables: maskVariables(op.variables),
+        datasets: datasetIdsOf(response.body.string),
+        outcome: codes.length === 0 ? 'ok' : body.data ? 'partial' : 'error',
+        errorCodes: codes,
+        status: response.status ?? 200,
+        durationMs: Math.round(performance.now() - started),
+        cache: null,
+        ...(executeOptions?.savedQuery ? { savedQuery: executeOptions.savedQuery } : {}),
+      });
+      return { status: response.status ?? 200, headers: Object.fromEntries(response.headers), body };
     },
     apiSchema() {
       if (!apiSchema) throw new Error('the gateway has not loaded its schema yet');
@@ -150,7 +187,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   };
 
-  const graphqlEndpoint = createGraphQLEndpoint({ apollo, principalOf, cache: options.responseCache, bodyLimitBytes: options.bodyLimitBytes });
+  const graphqlEndpoint = createGraphQLEndpoint({
+    apollo,
+    principalOf,
+    cache: options.responseCache,
+    bodyLimitBytes: options.bodyLimitBytes,
+    documents: options.documents,
+    rateLimiter: options.rateLimiter,
+    rateLimits: options.rateLimits ?? { public: null, analyst: null, admin: null },
+    audit: options.audit,
+  });
   const readiness = createReadiness(subgraphs);
   const modules = (options.routes ?? []).map((build) => build(services));
 
@@ -204,6 +250,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       await apollo.stop();
       await undici.close();
       await Promise.all(modules.map((m) => m.close?.()));
+      await options.audit?.close();
     },
   };
 }

@@ -63,6 +63,14 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection; unset = follows DATAEX_PLAYGROUND.'),
   v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
   v('DATAEX_SIGNING_SECRET', 'string', undefined, 'Secret the gateway signs the caller with for the subgraphs (HMAC); all processes of a deployment share it. Unset: random per `npm start`, a development default for separate processes (with a warning).'),
+  v('DATAEX_MAX_DEPTH', 'int', '12', 'Deepest selection nesting a query may have.'),
+  v('DATAEX_MAX_ALIASES', 'int', '30', 'Most aliases in one document.'),
+  v('DATAEX_MAX_ROOT_FIELDS', 'int', '10', 'Most root fields in one operation.'),
+  v('DATAEX_MAX_TOKENS', 'int', '5000', 'Most lexical tokens in one document (checked while parsing, so huge documents stop early).'),
+  v('DATAEX_MAX_DOCUMENT_BYTES', 'int', '32768', 'Largest query document.'),
+  v('DATAEX_MAX_COST', 'list', 'public=5000,analyst=25000,admin=100000', 'Cost budget per role: each field counts 1, times the sizes (`first`, `rows`, `ids`) of the lists above it.'),
+  v('DATAEX_RATE_LIMITS', 'list', 'public=20/40,analyst=100/200,admin=off', 'Token bucket per caller and role: requests per second / burst, or `off` (whole variable `off` = no limits). Anonymous callers are limited per address. Shared through Redis when configured.'),
+  v('DATAEX_AUDIT', 'bool', 'true', 'Append one JSON line per operation to the audit log (a file under DATAEX_DATA_DIR, or a Redis stream).'),
   v('DATAEX_REDIS_PREFIX', 'string', 'dataex:', 'Prefix of every Redis key dataex writes.'),
   v('DATAEX_RESPONSE_CACHE', 'bool', 'true', 'Gateway response cache (whole responses, TTL from the subgraphs\' cache hints).'),
   v('DATAEX_CACHE_MEMORY_MB', 'int', '256', 'Byte budget of each in-process cache tier, in MiB.'),
@@ -163,6 +171,11 @@ export interface DataexConfig {
   onlySaved: boolean;
   redisPrefix: string;
   signingSecret: string | undefined;
+  limits: { maxDepth: number; maxAliases: number; maxRootFields: number; maxTokens: number; maxBytes: number; maxDirectives: number };
+  costBudgets: Record<'public' | 'analyst' | 'admin', number>;
+  /** Per role: requests per second and burst; null = unlimited. */
+  rateLimits: Record<'public' | 'analyst' | 'admin', { ratePerS: number; burst: number } | null>;
+  audit: boolean;
   responseCache: boolean;
   cacheMemoryBytes: number;
   cacheMaxTtlS: number;
@@ -182,6 +195,34 @@ function parseUrlMap(entries: string[]): Record<string, string> {
     map[name] = url;
   }
   return map;
+}
+
+type RoleName = 'public' | 'analyst' | 'admin';
+const ROLE_NAMES: RoleName[] = ['public', 'analyst', 'admin'];
+
+/** `role=value,…` with a value for every role. */
+function parseRoleMap<T>(variable: string, entries: string[], parse: (v: string) => T | undefined): Record<RoleName, T> {
+  const out: Partial<Record<RoleName, T>> = {};
+  for (const entry of entries) {
+    const [role, value] = entry.split('=').map((x) => x.trim());
+    const parsed = value === undefined ? undefined : parse(value);
+    if (!ROLE_NAMES.includes(role as RoleName) || parsed === undefined) {
+      throw new ConfigError(variable, `entries must look like role=value with role public, analyst or admin (got ${JSON.stringify(entry)})`);
+    }
+    out[role as RoleName] = parsed;
+  }
+  const missing = ROLE_NAMES.filter((r) => out[r] === undefined);
+  if (missing.length > 0) throw new ConfigError(variable, `no value for ${missing.join(', ')}`);
+  return out as Record<RoleName, T>;
+}
+
+function parseRateLimits(entries: string[]): DataexConfig['rateLimits'] {
+  if (entries.length === 1 && entries[0] === 'off') return { public: null, analyst: null, admin: null };
+  return parseRoleMap('DATAEX_RATE_LIMITS', entries, (v) => {
+    if (v === 'off') return null;
+    const m = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(v);
+    return m && Number(m[1]) > 0 && Number(m[2]) >= 1 ? { ratePerS: Number(m[1]), burst: Number(m[2]) } : undefined;
+  });
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
@@ -242,6 +283,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     onlySaved: r.DATAEX_ONLY_SAVED as boolean,
     redisPrefix: r.DATAEX_REDIS_PREFIX as string,
     signingSecret: r.DATAEX_SIGNING_SECRET as string | undefined,
+    limits: {
+      maxDepth: r.DATAEX_MAX_DEPTH as number,
+      maxAliases: r.DATAEX_MAX_ALIASES as number,
+      maxRootFields: r.DATAEX_MAX_ROOT_FIELDS as number,
+      maxTokens: r.DATAEX_MAX_TOKENS as number,
+      maxBytes: r.DATAEX_MAX_DOCUMENT_BYTES as number,
+      maxDirectives: 50,
+    },
+    costBudgets: parseRoleMap('DATAEX_MAX_COST', r.DATAEX_MAX_COST as string[], (v) => (/^\d+$/.test(v) ? Number(v) : undefined)),
+    rateLimits: parseRateLimits(r.DATAEX_RATE_LIMITS as string[]),
+    audit: r.DATAEX_AUDIT as boolean,
     responseCache: r.DATAEX_RESPONSE_CACHE as boolean,
     cacheMemoryBytes: (r.DATAEX_CACHE_MEMORY_MB as number) * 1024 * 1024,
     cacheMaxTtlS: r.DATAEX_CACHE_MAX_TTL_S as number,

@@ -4,9 +4,11 @@
 //   {"ready": true, "subgraphs": {name: url}, "simulators": {name: url}, "control": url}
 // once the catalog's first harvest is done.
 //
-// The subgraphs are started without a principal verifier, so that peers which do not sign the
-// caller (vanilla Apollo Gateway, Hive Gateway) get the same answers as dataex, and every
-// gateway costs the subgraphs the same work (dataex still pays for signing on its side).
+// The caller: the subgraphs trust only the gateway's signed principal header, which peers
+// (vanilla Apollo Gateway, Hive Gateway) do not send. So that every gateway gets the same
+// answers and costs the subgraphs the same work, the subgraphs here take every request as one
+// fixed analyst (BENCH_PRINCIPAL: may see prices) without checking signatures; dataex still
+// pays for signing on its side.
 //
 // Control surface (for the harness, not for gateways):
 //   GET  /__bench/stats  {"subgraphs": {name: graphql requests}, "upstream": {name: calls}, "upstreamTotal": n}
@@ -22,6 +24,23 @@ import { startCatalogSubgraph } from '../../subgraphs/catalog/subgraph.ts';
 import { startExchangeSubgraph, type UpstreamCacheOptions } from '../../subgraphs/common/exchange-server.ts';
 import { startRegistrySubgraph } from '../../subgraphs/registry/subgraph.ts';
 import type { RunningServer } from '../../subgraphs/common/server.ts';
+import type { Principal } from '../../subgraphs/common/principal.ts';
+import { PrincipalVerifier } from '../../lib/principal-token.ts';
+
+const BENCH_PRINCIPAL: Principal = Object.freeze({
+  id: 'bench-analyst',
+  role: 'analyst',
+  clearance: { maxLevel: 'IMPORTANT', maxGrade: null },
+  personalInfo: false,
+}) as Principal;
+
+/** Every request is the bench's analyst, signed or not. */
+class BenchVerifier extends PrincipalVerifier {
+  override verify(): Principal {
+    return BENCH_PRINCIPAL;
+  }
+}
+const verifier = new BenchVerifier('unused');
 
 // Count GraphQL requests per subgraph server without a proxy hop: every node:http server in
 // this process emits 'request'; the ones listening on a subgraph port are counted.
@@ -69,6 +88,7 @@ const upstreamCache = (upstream: string, ttlFactor = 1): UpstreamCacheOptions =>
 
 const catalog = await startCatalogSubgraph({
   adapters: EXCHANGES.map((e) => createExchangeAdapter(e.id, upstreamUrls[e.id], config)),
+  verifier,
   port: 0,
   host: config.host,
   harvestIntervalMs: config.harvestIntervalMs,
@@ -80,6 +100,7 @@ for (const e of EXCHANGES) {
     definition: exchangeById(e.id)!,
     adapter: createExchangeAdapter(e.id, upstreamUrls[e.id], config),
     cache: upstreamCache(e.id),
+    verifier,
     port: 0,
     host: config.host,
   });
@@ -87,6 +108,7 @@ for (const e of EXCHANGES) {
 subgraphs.registry = await startRegistrySubgraph({
   adapter: createRegistryAdapterFromConfig(upstreamUrls.registry, config),
   cache: upstreamCache('registry', 60),
+  verifier,
   port: 0,
   host: config.host,
 });

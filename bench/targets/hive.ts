@@ -6,11 +6,14 @@
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { createGatewayRuntime, LocalForageCacheStorage } from '@graphql-hive/gateway';
+import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
 
 const supergraph = readFileSync(process.env.BENCH_SUPERGRAPH!, 'utf8');
 const withCache = process.env.BENCH_HIVE_CACHE === 'true';
+const routerRuntime = process.env.BENCH_HIVE_RUNTIME === 'router';
 const runtime = createGatewayRuntime({
   supergraph,
+  ...(routerRuntime ? { unifiedGraphHandler } : {}),
   logging: 'error',
   graphiql: false,
   landingPage: false,
@@ -25,7 +28,7 @@ const server = createServer(runtime);
 server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as { port: number };
-  console.log(JSON.stringify({ ready: true, url: `http://127.0.0.1:${port}/graphql`, cache: withCache }));
+  console.log(JSON.stringify({ ready: true, url: `http://127.0.0.1:${port}/graphql`, cache: withCache, runtime: routerRuntime ? 'router' : 'stitching' }));
 });
 process.on('SIGTERM', () => {
   server.close();

@@ -126,3 +126,53 @@ export function keyFromHeaders(headers: Record<string, string | string[] | undef
   const apiKey = headers['x-api-key'];
   return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
 }
+
+/**
+ * Keys in a Redis hash (field = key hash, value = record JSON), shared by every gateway
+ * instance. Looked-up records are remembered briefly so a hot key costs no round trip; a
+ * revocation takes effect everywhere within that time.
+ */
+export class RedisKeyStore implements KeyStore {
+  private readonly memo = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
+
+  constructor(
+    private readonly redis: import('ioredis').Redis,
+    private readonly key = 'keys',
+    private readonly memoMs = 5_000,
+  ) {}
+
+  async findByKey(key: string): Promise<ApiKeyRecord | undefined> {
+    const hash = hashKey(key);
+    const known = this.memo.get(hash);
+    if (known && known.until > Date.now()) return known.record;
+    const raw = await this.redis.hget(this.key, hash);
+    const parsed = raw ? (JSON.parse(raw) as ApiKeyRecord) : undefined;
+    const record = parsed && parsed.revokedAt === null ? parsed : undefined;
+    if (this.memo.size > 10_000) this.memo.clear();
+    this.memo.set(hash, { record, until: Date.now() + this.memoMs });
+    return record;
+  }
+
+  async create(spec: NewKey): Promise<{ key: string; record: ApiKeyRecord }> {
+    const created = newKeyRecord(spec);
+    await this.redis.hset(this.key, created.record.hash, JSON.stringify(created.record));
+    return created;
+  }
+
+  async list(): Promise<ApiKeyRecord[]> {
+    return Object.values(await this.redis.hgetall(this.key)).map((v) => JSON.parse(v) as ApiKeyRecord);
+  }
+
+  async revoke(keyId: string): Promise<boolean> {
+    const target = (await this.list()).find((r) => r.keyId === keyId && r.revokedAt === null);
+    if (!target) return false;
+    await this.redis.hset(this.key, target.hash, JSON.stringify({ ...target, revokedAt: new Date().toISOString() }));
+    this.memo.delete(target.hash);
+    return true;
+  }
+}
+
+/** The key store a deployment uses: Redis when configured (shared by every instance), else the file. */
+export function keyStoreFor(dataDir: string, redis: import('ioredis').Redis | undefined): KeyStore {
+  return redis ? new RedisKeyStore(redis) : new FileKeyStore(dataDir);
+}

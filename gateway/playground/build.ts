@@ -238,11 +238,11 @@ export async function buildConsole(options: { outDir?: string; log?: (line: stri
   return manifest;
 }
 
-let pending: Promise<ConsoleManifest> | undefined;
+const pending = new Map<string, Promise<ConsoleManifest>>();
 
 /**
  * The bundle the gateway serves: the one in `dir` when it was built from the current sources,
- * else a fresh build (once per process, shared by concurrent callers).
+ * else a fresh build (one per directory at a time, shared by concurrent callers).
  */
 export function ensureConsoleBundle(dir = CONSOLE_DIR, log: (line: string) => void = (l) => console.log(`[console] ${l}`)): Promise<ConsoleManifest> {
   const current = readManifest(dir);
@@ -255,15 +255,13 @@ export function ensureConsoleBundle(dir = CONSOLE_DIR, log: (line: string) => vo
     return Promise.reject(new Error(`console sources unreadable and no bundle in ${dir}: ${(e as Error).message}`));
   }
   if (current && current.sourceHash === wanted && existsSync(join(dir, 'assets', current.js))) return Promise.resolve(current);
-  pending ??= (async () => {
-    log(current ? 'console sources changed: rebuilding the bundle…' : `no console bundle in ${relative(root, dir)}: building it (npm run build:console)…`);
-    try {
-      return await buildConsole({ outDir: dir, log });
-    } finally {
-      pending = undefined;
-    }
-  })();
-  return pending;
+  let build = pending.get(dir);
+  if (!build) {
+    log(current ? 'console sources changed: rebuilding the bundle…' : `no console bundle in ${dir}: building it now (npm run build:console does this at install)…`);
+    build = buildConsole({ outDir: dir, log }).finally(() => pending.delete(dir));
+    pending.set(dir, build);
+  }
+  return build;
 }
 
 // CLI: `tsx gateway/playground/build.ts`

@@ -8,17 +8,17 @@
 //   GET /console/assets/<file>  the bundle: hashed, immutable, pre-gzipped where useful
 //
 // Every response carries a content security policy that allows nothing from another origin
-// and no inline script; see CONTENT_SECURITY_POLICY.
+// and no inline script; see contentSecurityPolicy().
 
 import { randomBytes } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
 import { isEnumType, isInputObjectType, type GraphQLSchema } from 'graphql';
 import type { DataexConfig } from '../../lib/config.ts';
 import type { GatewayServices, RouteModule } from '../routes.ts';
-import { ASSET_PREFIX, CONSOLE_DIR, NONCE_PLACEHOLDER, ensureConsoleBundle, type ConsoleManifest } from './build.ts';
+import { ASSET_PREFIX, CONSOLE_DIR, NONCE_PLACEHOLDER, ensureConsoleBundle, renderIndexHtml, type ConsoleManifest } from './build.ts';
 
 /**
  * The console's content security policy: nothing from another origin, no inline or eval'd
@@ -73,6 +73,8 @@ const CONTENT_TYPES: Record<string, string> = {
 export interface PlaygroundOptions {
   /** Directory of the built console (default dist/console). */
   dir?: string;
+  /** Where build progress and failures go (default: the console). */
+  log?: Pick<Console, 'log' | 'error'>;
 }
 
 /** True for a request a browser made to display a page (not a GraphQL client's GET). */
@@ -104,10 +106,15 @@ function schemaInfo(schema: GraphQLSchema): Pick<ConsoleConfig, 'enums' | 'input
 export function playgroundRoutes(config: DataexConfig, services: GatewayServices, options: PlaygroundOptions = {}): RouteModule {
   const dir = options.dir ?? CONSOLE_DIR;
   const assetsDir = join(dir, 'assets');
-  let bundle: Promise<ConsoleManifest> = ensureConsoleBundle(dir);
-  bundle.catch((e: unknown) => {
-    console.error(`[console] the console bundle is missing and could not be built: ${e instanceof Error ? e.message : String(e)}. Run \`npm run build:console\`; the GraphQL API is unaffected.`);
-  });
+  const log = options.log ?? console;
+  const ensure = () => {
+    const build = ensureConsoleBundle(dir, (line) => log.log(`[console] ${line}`));
+    build.catch((e: unknown) => {
+      log.error(`[console] the console bundle is missing and could not be built: ${e instanceof Error ? e.message : String(e)}. Run \`npm run build:console\`; the GraphQL API is unaffected.`);
+    });
+    return build;
+  };
+  let bundle: Promise<ConsoleManifest> = ensure();
   let indexHtml: { manifest: ConsoleManifest; template: string } | undefined;
   let examples: ConsoleConfig['examples'] | undefined;
 
@@ -115,8 +122,8 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
     try {
       return await bundle;
     } catch {
-      // Try again on the next request (someone may have run the build meanwhile).
-      bundle = ensureConsoleBundle(dir);
+      // Try again (someone may have run the build meanwhile).
+      bundle = ensure();
       return bundle;
     }
   };
@@ -131,7 +138,9 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
-    if (!indexHtml || indexHtml.manifest !== m) indexHtml = { manifest: m, template: readFileSync(join(dir, 'index.html'), 'utf8') };
+    // Rendered from the manifest this process serves (not read back from index.html, which a
+    // build in another process may have replaced), so the page never names files we refuse.
+    if (!indexHtml || indexHtml.manifest !== m) indexHtml = { manifest: m, template: renderIndexHtml(m) };
     const nonce = randomBytes(18).toString('base64');
     const html = Buffer.from(indexHtml.template.replaceAll(NONCE_PLACEHOLDER, nonce));
     res.writeHead(200, {

@@ -16,6 +16,10 @@ export interface CachedResponse {
   storedAt: number;
   maxAgeS: number;
   scope: CacheScope;
+  /** Kept for the audit log of hits. */
+  operationName: string | null;
+  queryHash: string | null;
+  datasets: string[];
   body: Buffer;
 }
 
@@ -60,14 +64,21 @@ function decode(raw: Buffer | undefined): CachedResponse | undefined {
   }
 }
 
-const DATASET_ID = /"id":"((beijing|shanghai|guiyang|[a-z]+):[^"\\]{1,200})"/g;
+const DATASET_ID = /"id":"([a-z]+:[^"\\]{1,200})"/g;
 
-/** Tags for purging: every dataset id in the answer and the exchanges they belong to. */
-export function tagsOf(body: string): string[] {
+/** Every dataex dataset id in an answer (`"id":"<exchange>:…"`), once each. */
+export function datasetIdsOf(body: string): string[] {
+  const ids = new Set<string>();
+  for (const m of body.matchAll(DATASET_ID)) ids.add(m[1]);
+  return [...ids];
+}
+
+/** Tags for purging: every dataset in the answer and the exchanges they belong to. */
+export function tagsOf(datasetIds: readonly string[]): string[] {
   const tags = new Set<string>();
-  for (const m of body.matchAll(DATASET_ID)) {
-    tags.add(`ds:${m[1]}`);
-    tags.add(`ex:${m[2]}`);
+  for (const id of datasetIds) {
+    tags.add(`ds:${id}`);
+    tags.add(`ex:${id.slice(0, id.indexOf(':'))}`);
   }
   return [...tags];
 }
@@ -100,7 +111,7 @@ export class ResponseCache {
     const key = entry.scope === 'PUBLIC' ? keys.shared : keys.private;
     const ttlMs = maxAgeS * 1000;
     await this.store.set(key, encode({ ...entry, maxAgeS, storedAt: Date.now() }), ttlMs);
-    await this.store.tag(key, tagsOf(entry.body.toString('utf8')), ttlMs);
+    await this.store.tag(key, tagsOf(entry.datasets), ttlMs);
   }
 
   /** Drops what an invalidation names; returns how many entries went (-1: everything). */

@@ -70,7 +70,7 @@ export async function readMonaco(page: Page, editor: Locator): Promise<string[]>
   await editor.hover();
   await collect();
   for (let i = 0, idle = 0; i < 200 && idle < 3; i++) {
-    await page.mouse.wheel(0, 300);
+    await page.mouse.wheel(0, 600);
     await page.waitForTimeout(30);
     idle = (await collect()) === 0 ? idle + 1 : 0;
   }

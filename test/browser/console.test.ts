@@ -2,18 +2,24 @@
 // stack: the playground renders, a search typed into the editor returns listings of all three
 // exchanges, "save current operation" saves, the saved-query runner runs from its form, pages,
 // and downloads CSV; every request goes to the gateway's own origin and the CSP is never
-// violated. Screenshots land in docs/screenshots for the README.
+// violated. Screenshots land in docs/screenshots (linked from the README) and test-output/.
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { FileKeyStore } from '../../gateway/auth/keys.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { launchChromium, readMonaco, skipBrowserTests, type LaunchedBrowser } from './chromium.ts';
 
-const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), '../../docs/screenshots');
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The README links these; the test output (gitignored) gets a copy of each run's too. */
+const SCREENSHOT_DIRS = [join(ROOT, 'docs/screenshots'), join(ROOT, 'test-output/screenshots')];
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  const png = await page.screenshot();
+  for (const dir of SCREENSHOT_DIRS) writeFileSync(join(dir, name), png);
+}
 
 const SEARCH = '{ search(text: "交通", first: 30) { totalCount edges { node { id title exchange { id } } } } }';
 
@@ -36,7 +42,7 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     origin = new URL(stack.baseUrl).origin;
-    analystKey = (await new FileKeyStore(stack.config.dataDir).create({ principalId: 'ana', role: 'analyst' })).key;
+    analystKey = (await stack.keys.create({ principalId: 'ana', role: 'analyst' })).key;
     chrome = await launchChromium();
     page = chrome.page;
     page.setDefaultTimeout(10_000);
@@ -46,7 +52,7 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
       if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
     });
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    mkdirSync(SCREENSHOTS, { recursive: true });
+    for (const dir of SCREENSHOT_DIRS) mkdirSync(dir, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
@@ -69,8 +75,9 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
   });
 
   it('runs a search typed into the editor and shows listings of all three exchanges', async () => {
+    const tabCount = await page.locator('.graphiql-tab').count();
     await page.locator('.graphiql-tab-add').click();
-    await expect.poll(() => page.locator('.graphiql-tab').count()).toBe(6);
+    await expect.poll(() => page.locator('.graphiql-tab').count()).toBe(tabCount + 1);
     const editor = page.locator('.graphiql-query-editor .monaco-editor');
     await editor.click();
     await page.keyboard.press('Control+A');
@@ -96,8 +103,8 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
     await pane.click();
     await page.keyboard.press('Control+Home');
     await page.waitForTimeout(200);
-    await page.screenshot({ path: join(SCREENSHOTS, 'playground.png') });
-  });
+    await screenshot(page, 'playground.png');
+  }, 45_000);
 
   it('saves the current operation from the playground', async () => {
     const editor = page.locator('.graphiql-query-editor .monaco-editor');
@@ -122,7 +129,7 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
     const saved = await stack.http('/saved-queries/traffic-listings');
     expect(saved.status).toBe(200);
     expect(JSON.parse(saved.text)).toMatchObject({ name: 'traffic-listings', owner: 'ana', description: '交通 listings on every exchange' });
-  });
+  }, 45_000);
 
   it('runs a saved query from its typed form, pages it, and downloads its CSV', async () => {
     await page.getByRole('tab', { name: 'Saved queries' }).click();
@@ -158,7 +165,7 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
     await expect(rows.count()).resolves.toBe(6);
     await page.getByRole('button', { name: '◀ Previous page' }).click();
     await expect.poll(async () => (await rows.allInnerTexts()).join('\n'), { timeout: 15_000 }).toBe(firstPage.join('\n'));
-    await page.screenshot({ path: join(SCREENSHOTS, 'saved-queries.png') });
+    await screenshot(page, 'saved-queries.png');
 
     // CSV: a plain link to /saved-queries/:name/run?format=csv&… (no key: a native download).
     const link = page.getByTestId('download-csv');
@@ -180,7 +187,7 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
     expect(keyed.suggestedFilename()).toMatch(/^traffic-listings.*\.csv$/);
     const keyedCsv = readFileSync((await keyed.path())!, 'utf8').replace(/^\uFEFF/, '');
     expect(keyedCsv.trim().split(/\r?\n/), keyedCsv).toHaveLength(7);
-  });
+  }, 45_000);
 
   it('made every request to the gateway’s own origin, without a CSP violation or page error', () => {
     expect(requests.length).toBeGreaterThan(5);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { loadConfig, type DataexConfig } from '../../lib/config.ts';
 import { startStack, type RunningStack } from '../../lib/stack.ts';
+import { keyStoreFor, type KeyStore } from '../../gateway/auth/keys.ts';
 
 export interface GraphQLResult<T = any> {
   status: number;
@@ -17,6 +18,8 @@ export interface GraphQLResult<T = any> {
 
 export interface TestStack extends RunningStack {
   config: DataexConfig;
+  /** The key store the gateway reads (Redis when the stack has it, else keys.json). */
+  keys: KeyStore;
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResult<T>>;
   http(path: string, init?: { method?: string; body?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: Record<string, any>; text: string }>;
   baseUrl: string;
@@ -45,7 +48,8 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     const res = await request(baseUrl + path, { method: (init.method ?? 'GET') as any, body: init.body, headers: init.headers });
     return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
   };
-  const defaults: Record<string, string> = options.as ? await apiKey({ config }, options.as, `test-${options.as}`) : {};
+  const keys = keyStoreFor(config.dataDir, stack.cache.redis);
+  const defaults: Record<string, string> = options.as ? await apiKey({ keys }, options.as, `test-${options.as}`) : {};
   const gql: TestStack['gql'] = async (query, variables, headers = {}) => {
     const merged: Record<string, string> = { 'content-type': 'application/json', ...defaults, ...headers };
     if (merged.authorization === '') delete merged.authorization;
@@ -57,7 +61,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     const body = JSON.parse(res.text);
     return { status: res.status, headers: res.headers, data: body.data, errors: body.errors, extensions: body.extensions };
   };
-  return { ...stack, config, gql, http, baseUrl };
+  return { ...stack, config, keys, gql, http, baseUrl };
 }
 
 /** JSON call to a simulator (control routes and raw upstream reads). */
@@ -72,9 +76,8 @@ export async function simCall(baseUrl: string, method: string, path: string, bod
 }
 
 /** Creates an API key in the stack's key file and returns the Authorization header for it. */
-export async function apiKey(stack: { config: DataexConfig }, role: 'public' | 'analyst' | 'admin', principalId = `${role}-${Math.random().toString(36).slice(2, 8)}`): Promise<Record<string, string>> {
-  const { FileKeyStore } = await import('../../gateway/auth/keys.ts');
-  const { key } = await new FileKeyStore(stack.config.dataDir).create({ principalId, role });
+export async function apiKey(stack: { keys: KeyStore }, role: 'public' | 'analyst' | 'admin', principalId = `${role}-${Math.random().toString(36).slice(2, 8)}`): Promise<Record<string, string>> {
+  const { key } = await stack.keys.create({ principalId, role });
   return { authorization: `Bearer ${key}` };
 }
 

@@ -16,11 +16,11 @@ const SEARCH = `# dataex: one GraphQL API over China's data exchanges.
 # Run: Ctrl-Enter. Docs, history and explorer: sidebar.
 # API key: Headers tab below. Saved queries: top bar.
 #
-# Search every exchange at once. Catalog fields come
-# from the harvested index; \`pricing\` is live, from
-# each exchange's own API.
+# Search every exchange at once, cheapest first. The
+# headline price comes from the harvested index; every
+# live price plan is in the DatasetDetail tab.
 query SearchAcrossExchanges($text: String, $first: Int = 10) {
-  search(text: $text, first: $first) {
+  search(text: $text, first: $first, orderBy: PRICE_ASC) {
     totalCount
     facets {
       exchanges { value label count }
@@ -33,8 +33,8 @@ query SearchAcrossExchanges($text: String, $first: Int = 10) {
         exchange { id name }
         provider { name creditCode }
         classification { level containsPersonalInfo }
-        headlinePrice { text }
-        pricing { model text unit price { yuan } }
+        headlinePrice { model text unit price { yuan } }
+        updatedAt
       }
     }
     pageInfo { hasNextPage endCursor }
@@ -42,7 +42,8 @@ query SearchAcrossExchanges($text: String, $first: Int = 10) {
 }
 `;
 
-const DETAIL = `# One listing with its live detail: every price plan,
+const DETAIL = `# One listing with its live detail from its exchange:
+# every price plan (needs an analyst or admin key),
 # delivery, certificates and sample rows (masked unless
 # your key is cleared for personal information).
 query DatasetDetail($id: ID!) {

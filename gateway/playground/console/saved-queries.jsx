@@ -184,22 +184,31 @@ export function SavedQueries({ config, headerKey, version, selectName, visible }
   const [downloadError, setDownloadError] = useState(null);
   const [loaded, setLoaded] = useState(false);
 
+  // The list is read with the key too (a bad key is a 401), but not on every keystroke.
+  const [listKey, setListKey] = useState(key);
+  useEffect(() => {
+    const timer = setTimeout(() => setListKey(key), 400);
+    return () => clearTimeout(timer);
+  }, [key]);
+
   const reload = useCallback(async () => {
     setList((l) => ({ ...l, loading: true }));
     try {
-      const items = await listSavedQueries(base, key);
+      const items = await listSavedQueries(base, listKey);
       setList({ items, error: null, loading: false });
     } catch (e) {
-      setList({ items: null, error: e instanceof Error ? e.message : String(e), loading: false });
+      // Keep what was listed: the form stays as it is while the key is being fixed.
+      setList((l) => ({ items: l.items, error: e instanceof Error ? e.message : String(e), loading: false }));
     }
-  }, [base, key]);
+  }, [base, listKey]);
 
+  // Loaded the first time the view is shown, then again after a save or with another key.
   useEffect(() => {
-    if (visible || loaded) {
-      setLoaded(true);
-      reload();
-    }
-  }, [visible, version, reload]);
+    if (visible) setLoaded(true);
+  }, [visible]);
+  useEffect(() => {
+    if (loaded) reload();
+  }, [loaded, version, reload]);
 
   const query = useMemo(() => list.items?.find((q) => q.name === selected) ?? null, [list.items, selected]);
   // The form is rebuilt (and its values reset) only when the query itself changes, not when the

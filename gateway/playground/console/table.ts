@@ -115,5 +115,6 @@ export function tableFromRunResponse(body: unknown): { table?: ResultTable; erro
     return { table, errors };
   }
   if ('data' in body) return { table: tableFromData(body.data) ?? undefined, errors };
+  if (errors.length) return { errors };
   return { table: tableFromData(body), errors };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../lib/cache/store.ts';
-import { accessClass, cacheKeys, tagsOf } from '../../../gateway/response-cache/cache.ts';
+import { accessClass, cacheKeys, datasetIdsOf, tagsOf } from '../../../gateway/response-cache/cache.ts';
 import { ANONYMOUS } from '../../../subgraphs/common/principal.ts';
 
 describe('MemoryStore', () => {
@@ -43,7 +43,9 @@ describe('response cache keys', () => {
   });
 
   it('tags an answer with the datasets and exchanges it holds', () => {
-    const tags = tagsOf('{"data":{"a":{"id":"beijing:3f2a"},"b":[{"id":"shanghai:tradable:1789"}],"c":{"id":"guiyang"}}}');
+    const ids = datasetIdsOf('{"data":{"a":{"id":"beijing:3f2a"},"b":[{"id":"shanghai:tradable:1789"}],"c":{"id":"guiyang"},"d":{"id":"beijing:3f2a"}}}');
+    expect(ids).toEqual(['beijing:3f2a', 'shanghai:tradable:1789']);
+    const tags = tagsOf(ids);
     expect(tags.sort()).toEqual(['ds:beijing:3f2a', 'ds:shanghai:tradable:1789', 'ex:beijing', 'ex:shanghai']);
   });
 });

@@ -4,7 +4,6 @@
 import { expect } from 'vitest';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { request } from 'undici';
-import { FileKeyStore } from '../../../gateway/auth/keys.ts';
 import type { TestStack } from '../../helpers/stack.ts';
 
 export const PENALTY_DOC = `# a note that is kept with the document
@@ -23,7 +22,7 @@ export interface Keys {
 }
 
 export async function createKeys(stack: TestStack): Promise<Keys> {
-  const store = new FileKeyStore(stack.config.dataDir);
+  const store = stack.keys;
   return {
     analyst: (await store.create({ principalId: 'ana', role: 'analyst' })).key,
     admin: (await store.create({ principalId: 'root', role: 'admin' })).key,

@@ -1,0 +1,393 @@
+// `npm run bench`: dataex side by side with vanilla Apollo Gateway, Hive Gateway and a bare
+// node:http ceiling, on the same supergraph, subgraphs and load, in one run. Not a test.
+//
+// Topology (2 cores: one process per role, gateways one at a time):
+//   this process ── autocannon (loopback, fixed connections and duration, warm-up discarded)
+//     │
+//     ├─ gateway under test (child): dataex | dataex-nocache | apollo | hive | hive-cache |
+//     │                              hive-stitching | ceiling
+//     └─ backend (child, started once per suite):
+//          dataex suite:     four upstream simulators (latency --latency ms) + the five subgraphs
+//          federation suite: the public gateway benchmark's four subgraphs (bench/federation-bench)
+//
+// Writes bench/results/<name>.json, .md and .svg (name: --name, default "latest").
+//
+//   --quick                 short run (2 s, 1 s warm-up): under two minutes
+//   --connections N         concurrent connections (32)
+//   --duration S            measured seconds per gateway and scenario (10; quick 2)
+//   --warmup S              discarded warm-up seconds before each measurement (3; quick 1)
+//   --scenarios a,b         search,detail,provider,cold,federation (all)
+//   --gateways a,b          dataex,dataex-nocache,apollo,hive,hive-cache,ceiling (default);
+//                           also hive-stitching (Hive's default query planner)
+//   --latency MS            upstream latency of the simulators (30)
+//   --upstream-ttl S        freshness of the subgraphs' upstream cache (60, dataex's default)
+//   --profile a,b           run these gateways under --cpu-prof, one child per scenario; writes
+//                           bench/results/profile-<gateway>-<scenario>.cpuprofile and a summary
+//   --name NAME             report file names (latest)
+
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir, cpus, totalmem, release, availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT, startTarget, runPhase, cpuSecondsOf, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
+import { SCENARIOS, loadFixtures, type Scenario, type ScenarioRequests, type SuiteName, type Fixtures } from './scenarios.ts';
+import { summarise, formatSummary } from './profile-summary.ts';
+import { writeReports, type BenchReport, type RunRecord } from './report.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    connections: { type: 'string', default: '32' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    scenarios: { type: 'string' },
+    gateways: { type: 'string' },
+    latency: { type: 'string', default: '30' },
+    'upstream-ttl': { type: 'string', default: '60' },
+    profile: { type: 'string', default: '' },
+    name: { type: 'string', default: 'latest' },
+  },
+});
+
+const GATEWAYS = ['dataex', 'dataex-nocache', 'apollo', 'hive', 'hive-cache', 'hive-stitching', 'ceiling'] as const;
+type GatewayName = (typeof GATEWAYS)[number];
+const DEFAULT_GATEWAYS: GatewayName[] = ['dataex', 'dataex-nocache', 'apollo', 'hive', 'hive-cache', 'ceiling'];
+
+const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+const connections = Number(values.connections);
+const durationS = Number(values.duration ?? (values.quick ? 2 : 10));
+const warmupS = Number(values.warmup ?? (values.quick ? 1 : 3));
+const latencyMs = Number(values.latency);
+const upstreamTtlS = Number(values['upstream-ttl']);
+const scenarioNames = list(values.scenarios) ?? SCENARIOS.map((s) => s.name);
+const gatewayNames = (list(values.gateways) ?? DEFAULT_GATEWAYS) as GatewayName[];
+const profiled = new Set(list(values.profile) ?? []);
+for (const s of scenarioNames) if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario ${s}; choose from ${SCENARIOS.map((x) => x.name).join(', ')}`);
+for (const g of [...gatewayNames, ...profiled]) if (!GATEWAYS.includes(g as GatewayName)) throw new Error(`unknown gateway ${g}; choose from ${GATEWAYS.join(', ')}`);
+// Run in a fixed order: the reference answer (and the ceiling's bytes) come from the first.
+const gateways = GATEWAYS.filter((g) => gatewayNames.includes(g));
+if (gateways.length === 1 && gateways[0] === 'ceiling') throw new Error('the ceiling serves a gateway\'s answer: add at least one gateway');
+
+const RESULTS = join(ROOT, 'bench/results');
+mkdirSync(RESULTS, { recursive: true });
+const work = mkdtempSync(join(tmpdir(), 'dataex-bench-'));
+const signingSecret = randomBytes(24).toString('base64url');
+
+const GATEWAY_LABELS: Record<GatewayName, string> = {
+  dataex: 'dataex (response cache on)',
+  'dataex-nocache': 'dataex (response cache off)',
+  apollo: 'Apollo Gateway (vanilla)',
+  hive: 'Hive Gateway',
+  'hive-cache': 'Hive Gateway + response cache',
+  'hive-stitching': 'Hive Gateway, default (stitching) planner',
+  ceiling: 'ceiling: bare node:http, same bytes',
+};
+
+function gatewayTarget(name: GatewayName, supergraph: string): { entry: string; env: Record<string, string> } {
+  const common = { NODE_ENV: 'production', BENCH_SUPERGRAPH: supergraph };
+  switch (name) {
+    case 'dataex':
+    case 'dataex-nocache':
+      return {
+        entry: 'bench/targets/dataex.ts',
+        env: {
+          ...common,
+          DATAEX_SUPERGRAPH: supergraph,
+          DATAEX_DATA_DIR: mkdtempSync(join(work, 'data-')),
+          DATAEX_LOG_LEVEL: 'warn',
+          DATAEX_RESPONSE_CACHE: name === 'dataex' ? 'true' : 'false',
+          DATAEX_SIGNING_SECRET: signingSecret,
+          // The load comes from one anonymous caller: limits that never bite, but are checked.
+          DATAEX_RATE_LIMITS: 'public=1000000/1000000,analyst=1000000/1000000,admin=off',
+        },
+      };
+    case 'apollo':
+      return { entry: 'bench/targets/apollo.ts', env: common };
+    case 'hive':
+      return { entry: 'bench/targets/hive.ts', env: { ...common, BENCH_HIVE_RUNTIME: 'router' } };
+    case 'hive-cache':
+      return { entry: 'bench/targets/hive.ts', env: { ...common, BENCH_HIVE_RUNTIME: 'router', BENCH_HIVE_CACHE: 'true' } };
+    case 'hive-stitching':
+      return { entry: 'bench/targets/hive.ts', env: common };
+    case 'ceiling':
+      throw new Error('the ceiling is started per scenario');
+  }
+}
+
+// ---- helpers --------------------------------------------------------------------------------
+
+async function post(url: string, req: LoadRequest): Promise<{ status: number; text: string }> {
+  const res = await fetch(url, { method: req.method ?? 'POST', headers: { 'content-type': 'application/json', ...req.headers }, body: req.body });
+  return { status: res.status, text: await res.text() };
+}
+
+async function stats(control: string): Promise<{ subgraphs: Record<string, number>; upstreamTotal: number; upstream: Record<string, number> }> {
+  return (await fetch(`${control}/__bench/stats`)).json() as never;
+}
+
+/** First path where two JSON values differ, or undefined. */
+function firstDifference(a: unknown, b: unknown, path = '$'): string | undefined {
+  if (a === b) return undefined;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return path;
+  if (Array.isArray(a) !== Array.isArray(b)) return path;
+  const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+  for (const k of keys) {
+    const d = firstDifference((a as any)[k], (b as any)[k], Array.isArray(a) ? `${path}[${k}]` : `${path}.${k}`);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+interface Reference {
+  gateway: string;
+  bytes: string;
+  data: unknown;
+}
+
+interface CheckResult {
+  sampled: number;
+  withErrors: number;
+  firstError?: string;
+  sameDataAs?: string;
+  differsAt?: string;
+}
+
+async function check(url: string, gateway: string, requests: ScenarioRequests, reference: Reference | undefined): Promise<{ check: CheckResult; first?: Reference }> {
+  const sample = requests.sample(5);
+  const result: CheckResult = { sampled: sample.length, withErrors: 0 };
+  let first: Reference | undefined;
+  for (const [i, req] of sample.entries()) {
+    const { status, text } = await post(url, req);
+    let json: { data?: unknown; errors?: Array<{ message: string }> } = {};
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = { errors: [{ message: `HTTP ${status}: ${text.slice(0, 120)}` }] };
+    }
+    if (status !== 200 || json.errors) {
+      result.withErrors++;
+      result.firstError ??= `HTTP ${status}: ${json.errors?.[0]?.message ?? text.slice(0, 120)}`;
+    }
+    if (i === 0) {
+      if (!json.errors && status === 200) first = { gateway, bytes: text, data: json.data };
+      if (reference && first) {
+        result.sameDataAs = reference.gateway;
+        result.differsAt = firstDifference(reference.data, json.data);
+      }
+    }
+  }
+  return { check: result, first };
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: availableParallelism(),
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  kernel: release(),
+};
+
+function versionOf(pkg: string): string {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return 'missing';
+  }
+}
+
+const report: BenchReport = {
+  date: new Date().toISOString(),
+  machine,
+  versions: Object.fromEntries(['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', '@graphql-hive/router-runtime', 'graphql', 'autocannon'].map((p) => [p, versionOf(p)])),
+  settings: { connections, durationS, warmupS, latencyMs, upstreamTtlS, scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
+  gatewayLabels: GATEWAY_LABELS,
+  scenarios: SCENARIOS.filter((s) => scenarioNames.includes(s.name)).map((s) => ({ name: s.name, suite: s.suite, description: s.description, cacheable: s.cacheable })),
+  runs: [],
+  notes: [],
+};
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
+
+// ---- one measurement ------------------------------------------------------------------------
+
+async function measure(gateway: GatewayName, scenario: Scenario, requests: ScenarioRequests, target: Target, backend: Target, refs: Map<string, Reference>): Promise<RunRecord> {
+  const url: string = target.info.url;
+  await fetch(`${backend.info.control}/__bench/flush`, { method: 'POST' });
+  const { check: checked, first } = await check(url, gateway, requests, gateway === 'ceiling' ? undefined : refs.get(scenario.name));
+  if (first && !refs.has(scenario.name)) refs.set(scenario.name, first);
+
+  const sequence = requests.load();
+  const warm = warmupS > 0 ? await runPhase({ url, connections, durationS: warmupS, requests: sequence }) : undefined;
+  await sleep(300); // let the warm-up's last subgraph calls land before counting
+
+  const pid = target.proc.pid!;
+  const before = await stats(backend.info.control);
+  const cpu0 = { gateway: cpuSecondsOf(pid), backend: cpuSecondsOf(backend.proc.pid!), load: process.cpuUsage() };
+  const peakReset = resetPeakRss(pid);
+  let sampledPeak = rssOf(pid);
+  const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, rssOf(pid))), 200);
+  const t0 = Date.now();
+  const phase = await runPhase({ url, connections, durationS, requests: sequence });
+  const wallS = (Date.now() - t0) / 1000;
+  clearInterval(sampler);
+  const peakRss = Math.max(sampledPeak, peakReset ? peakRssOf(pid) : 0);
+  const loadCpu = process.cpuUsage(cpu0.load);
+  const cpu = {
+    gateway: (cpuSecondsOf(pid) - cpu0.gateway) / wallS,
+    backend: (cpuSecondsOf(backend.proc.pid!) - cpu0.backend) / wallS,
+    loadGenerator: (loadCpu.user + loadCpu.system) / 1e6 / wallS,
+  };
+  await sleep(300);
+  const after = await stats(backend.info.control);
+  const subgraphDelta = Object.fromEntries(Object.keys(after.subgraphs).map((k) => [k, after.subgraphs[k] - (before.subgraphs[k] ?? 0)]));
+  const subgraphTotal = Object.values(subgraphDelta).reduce((a, b) => a + b, 0);
+  const ops = phase.total || 1;
+  const record: RunRecord = {
+    gateway,
+    scenario: scenario.name,
+    suite: scenario.suite,
+    requestsPerSec: phase.requestsPerSec,
+    total: phase.total,
+    latencyMs: phase.latencyMs,
+    errors: { transport: phase.errors, non2xx: phase.non2xx, graphql: phase.graphqlErrors, total: phase.errors + phase.non2xx + phase.graphqlErrors },
+    warmup: warm ? { total: warm.total, errors: warm.errors + warm.non2xx + warm.graphqlErrors } : undefined,
+    bytesPerResponse: phase.bytesPerResponse,
+    peakRssMiB: peakRss / 2 ** 20,
+    cpuCores: cpu,
+    perOperation: {
+      subgraphRequests: subgraphTotal / ops,
+      bySubgraph: Object.fromEntries(Object.entries(subgraphDelta).map(([k, v]) => [k, v / ops])),
+      upstreamRequests: (after.upstreamTotal - before.upstreamTotal) / ops,
+    },
+    check: checked,
+    profiled: profiled.has(gateway),
+  };
+  const errs = record.errors.total ? ` ERRORS ${record.errors.total}` : '';
+  const diff = checked.differsAt ? ` (answer differs from ${checked.sameDataAs} at ${checked.differsAt})` : '';
+  const bad = checked.withErrors ? ` [check: ${checked.withErrors}/${checked.sampled} with errors: ${checked.firstError}]` : '';
+  console.log(
+    `${elapsed().padStart(5)} ${gateway.padEnd(15)} ${scenario.name.padEnd(10)} ${phase.requestsPerSec.toFixed(0).padStart(6)} req/s  p50 ${phase.latencyMs.p50.toFixed(1)}  p95 ${phase.latencyMs.p95.toFixed(1)}  p99 ${phase.latencyMs.p99.toFixed(1)} ms  rss ${record.peakRssMiB.toFixed(0)} MiB  cpu gw ${cpu.gateway.toFixed(2)} be ${cpu.backend.toFixed(2)} lg ${cpu.loadGenerator.toFixed(2)}  sg/op ${record.perOperation.subgraphRequests.toFixed(2)} up/op ${record.perOperation.upstreamRequests.toFixed(2)}${errs}${bad}${diff}`,
+  );
+  return record;
+}
+
+async function startGateway(name: GatewayName, supergraph: string, scenario?: string): Promise<Target> {
+  const { entry, env } = gatewayTarget(name, supergraph);
+  const nodeArgs = profiled.has(name) && scenario ? ['--cpu-prof', '--cpu-prof-dir', RESULTS, '--cpu-prof-name', `profile-${name}-${scenario}.cpuprofile`] : [];
+  return startTarget(entry, env, 120_000, { nodeArgs });
+}
+
+// ---- suites ---------------------------------------------------------------------------------
+
+async function startBackend(suite: SuiteName): Promise<{ backend: Target; supergraph: string; fixtures?: Fixtures }> {
+  if (suite === 'federation') {
+    const supergraph = join(work, 'federation-supergraph.graphql');
+    const backend = await startTarget('bench/targets/federation-backend.ts', { BENCH_SUPERGRAPH_OUT: supergraph });
+    return { backend, supergraph };
+  }
+  const backend = await startTarget('bench/targets/backend.ts', {
+    DATAEX_SIM_LATENCY_MS: String(latencyMs),
+    DATAEX_HARVEST_INTERVAL_MS: '0',
+    DATAEX_PROBE_INTERVAL_MS: '0',
+    DATAEX_UPSTREAM_TTL_S: String(upstreamTtlS),
+    DATAEX_LOG_LEVEL: 'warn',
+    DATAEX_SIGNING_SECRET: signingSecret,
+  });
+  // The committed supergraph, with each subgraph's URL pointing at the bench's subgraphs.
+  const urls: Record<string, string> = backend.info.subgraphs;
+  const sdl = readFileSync(join(ROOT, 'schema/supergraph.graphql'), 'utf8').replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (m, name: string) => {
+    if (!urls[name]) throw new Error(`the bench backend has no subgraph ${name}`);
+    return `@join__graph(name: "${name}", url: "${urls[name]}")`;
+  });
+  const supergraph = join(work, 'dataex-supergraph.graphql');
+  writeFileSync(supergraph, sdl);
+  const fixtures = await loadFixtures(urls.catalog);
+  return { backend, supergraph, fixtures };
+}
+
+async function runSuite(suite: SuiteName): Promise<void> {
+  const scenarios = SCENARIOS.filter((s) => s.suite === suite && scenarioNames.includes(s.name));
+  if (scenarios.length === 0) return;
+  console.log(`${elapsed().padStart(5)} suite ${suite}: starting the backend`);
+  const { backend, supergraph, fixtures } = await startBackend(suite);
+  const built = new Map(scenarios.map((s) => [s.name, s.build(fixtures!)]));
+  const refs = new Map<string, Reference>();
+  try {
+    for (const gateway of gateways) {
+      if (gateway === 'ceiling') {
+        for (const scenario of scenarios) {
+          const ref = refs.get(scenario.name);
+          if (!ref) {
+            report.notes.push(`ceiling/${scenario.name}: no error-free answer from any gateway to serve`);
+            continue;
+          }
+          const file = join(work, `ceiling-${scenario.name}.json`);
+          writeFileSync(file, ref.bytes);
+          const ceiling = await startTarget('bench/targets/ceiling.ts', { CEILING_BODY_FILE: file });
+          try {
+            const record = await measure('ceiling', scenario, built.get(scenario.name)!, ceiling, backend, refs);
+            record.ceilingBytesFrom = ref.gateway;
+            report.runs.push(record);
+          } finally {
+            await ceiling.stop();
+          }
+        }
+        continue;
+      }
+      if (profiled.has(gateway)) {
+        // One child per scenario, so each profile covers one scenario.
+        for (const scenario of scenarios) {
+          const spawnedAt = Date.now();
+          const target = await startGateway(gateway, supergraph, scenario.name);
+          let window: { fromS: number; toS: number } | undefined;
+          try {
+            const from = (Date.now() - spawnedAt) / 1000;
+            const record = await measure(gateway, scenario, built.get(scenario.name)!, target, backend, refs);
+            const to = (Date.now() - spawnedAt) / 1000;
+            // The measured phase is the last durationS seconds before the final stats (0.3 s).
+            window = { fromS: Math.max(from, to - durationS - 0.5), toS: to - 0.2 };
+            report.runs.push(record);
+          } finally {
+            await target.stop();
+          }
+          summariseProfile(gateway, scenario.name, window);
+        }
+        continue;
+      }
+      const target = await startGateway(gateway, supergraph);
+      try {
+        for (const scenario of scenarios) report.runs.push(await measure(gateway, scenario, built.get(scenario.name)!, target, backend, refs));
+      } finally {
+        await target.stop();
+      }
+    }
+  } finally {
+    await backend.stop();
+  }
+}
+
+function summariseProfile(gateway: string, scenario: string, window: { fromS: number; toS: number } | undefined): void {
+  const file = join(RESULTS, `profile-${gateway}-${scenario}.cpuprofile`);
+  if (!existsSync(file)) {
+    report.notes.push(`profile ${file} was not written`);
+    return;
+  }
+  const summary = summarise(JSON.parse(readFileSync(file, 'utf8')), window);
+  const text = `# CPU profile: ${gateway}, scenario ${scenario} (measured phase only: ${window ? `${window.fromS.toFixed(1)}–${window.toS.toFixed(1)} s after start` : 'whole process'})\n# ${report.date}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n# ${connections} connections, ${durationS} s, upstream latency ${latencyMs} ms\n\n${formatSummary(summary, 30)}\n`;
+  writeFileSync(join(RESULTS, `profile-${gateway}-${scenario}.txt`), text);
+  report.profiles ??= [];
+  report.profiles.push({ gateway, scenario, cpuprofile: `bench/results/profile-${gateway}-${scenario}.cpuprofile`, summary: `bench/results/profile-${gateway}-${scenario}.txt` });
+  console.log(`\n${text}`);
+}
+
+console.log(
+  `bench: gateways ${gateways.join(', ')}; scenarios ${scenarioNames.join(', ')}; ${connections} connections, ${durationS} s measured after ${warmupS} s warm-up; upstream latency ${latencyMs} ms; ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`,
+);
+const suites: SuiteName[] = ['dataex', 'federation'];
+for (const suite of suites) await runSuite(suite);
+report.elapsedS = (Date.now() - started) / 1000;
+const written = writeReports(report, RESULTS, values.name!);
+console.log(`\n${elapsed()} done: ${written.join(', ')}`);

@@ -1,0 +1,167 @@
+// The audit log: one JSON line per operation the gateway answered (who, when, what, which
+// datasets it returned, how it ended). Append-only: a daily file under DATAEX_DATA_DIR/audit,
+// or a Redis stream. Recording never blocks a response: lines are queued and written in the
+// background; close() flushes.
+
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import { maskFreeText } from '../../subgraphs/common/masking.ts';
+
+export interface AuditEntry {
+  /** ISO-8601 time the request arrived. */
+  time: string;
+  principal: string;
+  role: string;
+  operationName: string | null;
+  /** SHA-256 hex of the document (equals its APQ hash); null when there was none. */
+  queryHash: string | null;
+  /** Variables with personal data (ID and mobile numbers) masked. */
+  variables: unknown;
+  /** dataex ids of the datasets in the answer. */
+  datasets: string[];
+  /** "ok", "partial" (data and errors), "error", or "refused" (auth, limits, rate). */
+  outcome: 'ok' | 'partial' | 'error' | 'refused';
+  errorCodes: string[];
+  status: number;
+  durationMs: number;
+  /** HIT, MISS, BYPASS, COALESCED, or null without a response cache. */
+  cache: string | null;
+  /** The saved query run, if it was one. */
+  savedQuery?: string;
+}
+
+export interface AuditQuery {
+  principal?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntry): void;
+  query(q: AuditQuery): Promise<AuditEntry[]>;
+  close(): Promise<void>;
+}
+
+/** Masks personal data inside variable values (strings, recursively). */
+export function maskVariables(value: unknown): unknown {
+  if (typeof value === 'string') return maskFreeText(value);
+  if (Array.isArray(value)) return value.map(maskVariables);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskVariables(v)]));
+  return value;
+}
+
+function matches(e: AuditEntry, q: AuditQuery): boolean {
+  if (q.principal && e.principal !== q.principal) return false;
+  if (q.since && e.time < new Date(q.since).toISOString()) return false;
+  if (q.until && e.time > new Date(q.until).toISOString()) return false;
+  return true;
+}
+
+/** Daily JSON-lines files: audit/audit-YYYY-MM-DD.jsonl (UTC day). */
+export class FileAuditLog implements AuditLog {
+  private readonly dir: string;
+  private stream: WriteStream | undefined;
+  private day = '';
+  private ready: Promise<void>;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'audit');
+    this.ready = mkdir(this.dir, { recursive: true }).then(() => undefined);
+  }
+
+  private streamFor(time: string): WriteStream {
+    const day = time.slice(0, 10);
+    if (!this.stream || day !== this.day) {
+      this.stream?.end();
+      this.day = day;
+      this.stream = createWriteStream(join(this.dir, `audit-${day}.jsonl`), { flags: 'a' });
+      this.stream.on('error', (e) => console.error('[audit] write failed:', e.message));
+    }
+    return this.stream;
+  }
+
+  record(entry: AuditEntry): void {
+    const line = JSON.stringify(entry) + '\n';
+    // The directory exists after the first await; writes queue inside the stream.
+    void this.ready.then(() => this.streamFor(entry.time).write(line));
+  }
+
+  async query(q: AuditQuery): Promise<AuditEntry[]> {
+    await this.ready;
+    await this.flush();
+    const files = (await readdir(this.dir)).filter((f) => /^audit-\d{4}-\d{2}-\d{2}\.jsonl$/.test(f)).sort();
+    const sinceDay = q.since ? new Date(q.since).toISOString().slice(0, 10) : '';
+    const untilDay = q.until ? new Date(q.until).toISOString().slice(0, 10) : '9999';
+    const out: AuditEntry[] = [];
+    for (const file of files) {
+      const day = file.slice(6, 16);
+      if (day < sinceDay || day > untilDay) continue;
+      for (const line of (await readFile(join(this.dir, file), 'utf8')).split('\n')) {
+        if (!line) continue;
+        try {
+          const entry = JSON.parse(line) as AuditEntry;
+          if (matches(entry, q)) out.push(entry);
+        } catch {
+          // A torn last line after a crash: skip it.
+        }
+      }
+    }
+    return q.limit ? out.slice(-q.limit) : out;
+  }
+
+  private flush(): Promise<void> {
+    const stream = this.stream;
+    if (!stream || stream.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => stream.write('', () => resolve()));
+  }
+
+  async close(): Promise<void> {
+    await this.ready;
+    const stream = this.stream;
+    this.stream = undefined;
+    if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
+  }
+}
+
+/** A Redis stream (XADD, capped near `maxLength` entries), shared by every gateway instance. */
+export class RedisAuditLog implements AuditLog {
+  private pending = new Set<Promise<unknown>>();
+  private readonly fallback: FileAuditLog;
+
+  constructor(
+    private readonly redis: Redis,
+    dataDir: string,
+    private readonly key = 'audit',
+    private readonly maxLength = 1_000_000,
+  ) {
+    // If Redis cannot take a line, the local file does: a line is never just dropped.
+    this.fallback = new FileAuditLog(dataDir);
+  }
+
+  record(entry: AuditEntry): void {
+    const p = this.redis
+      .xadd(this.key, 'MAXLEN', '~', String(this.maxLength), '*', 'e', JSON.stringify(entry))
+      .catch(() => this.fallback.record(entry))
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+
+  async query(q: AuditQuery): Promise<AuditEntry[]> {
+    await Promise.all(this.pending);
+    const start = q.since ? String(new Date(q.since).getTime()) : '-';
+    const end = q.until ? String(new Date(q.until).getTime()) : '+';
+    const rows = await this.redis.xrange(this.key, start, end);
+    const entries = rows.map(([, fields]) => JSON.parse(fields[1]) as AuditEntry).filter((e) => matches(e, q));
+    const local = await this.fallback.query(q);
+    const all = [...entries, ...local].sort((a, b) => a.time.localeCompare(b.time));
+    return q.limit ? all.slice(-q.limit) : all;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.pending);
+    await this.fallback.close();
+  }
+}

@@ -1,0 +1,115 @@
+// Token-bucket rate limiting per caller. In memory per process, or in Redis (one atomic Lua
+// script per request) so that a limit holds across every gateway instance. If Redis fails,
+// the limiter falls back to its in-memory buckets: limits then hold per instance.
+
+import type { Redis } from 'ioredis';
+
+export interface BucketSpec {
+  ratePerS: number;
+  burst: number;
+}
+
+export interface TakeResult {
+  allowed: boolean;
+  /** Tokens left after this request (rounded down). */
+  remaining: number;
+  /** When refused: seconds until a token is available. */
+  retryAfterS: number;
+}
+
+export interface RateLimiter {
+  take(key: string, spec: BucketSpec): Promise<TakeResult>;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+function refill(bucket: Bucket, spec: BucketSpec, now: number): void {
+  bucket.tokens = Math.min(spec.burst, bucket.tokens + ((now - bucket.at) / 1000) * spec.ratePerS);
+  bucket.at = now;
+}
+
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  takeSync(key: string, spec: BucketSpec): TakeResult {
+    const now = this.now();
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { tokens: spec.burst, at: now };
+      this.buckets.set(key, bucket);
+      if (this.buckets.size > 100_000) this.sweep(spec, now);
+    }
+    refill(bucket, spec, now);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true, remaining: Math.floor(bucket.tokens), retryAfterS: 0 };
+    }
+    return { allowed: false, remaining: 0, retryAfterS: Math.max(1, Math.ceil((1 - bucket.tokens) / spec.ratePerS)) };
+  }
+
+  async take(key: string, spec: BucketSpec): Promise<TakeResult> {
+    return this.takeSync(key, spec);
+  }
+
+  /** Full buckets carry no information: drop them so many one-off callers cannot grow the map. */
+  private sweep(spec: BucketSpec, now: number): void {
+    for (const [key, bucket] of this.buckets) {
+      refill(bucket, spec, now);
+      if (bucket.tokens >= spec.burst) this.buckets.delete(key);
+    }
+  }
+}
+
+// KEYS[1] bucket; ARGV rate, burst. Returns {allowed, tokens*1000, retryAfterMs}. Time is
+// Redis' own, so gateway instances with skewed clocks still agree on refills.
+const TAKE_SCRIPT = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 't', 'at')
+local tokens = tonumber(state[1]) or burst
+local at = tonumber(state[2]) or now
+tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
+local allowed = 0
+local retry = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  retry = math.ceil((1 - tokens) / rate * 1000)
+end
+redis.call('HSET', KEYS[1], 't', tokens, 'at', now)
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return {allowed, math.floor(tokens * 1000), retry}
+`;
+
+export class RedisRateLimiter implements RateLimiter {
+  private readonly fallback = new MemoryRateLimiter();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly namespace = 'rl:',
+  ) {
+    redis.defineCommand('dataexTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+  }
+
+  async take(key: string, spec: BucketSpec): Promise<TakeResult> {
+    if (this.redis.status !== 'ready') return this.fallback.take(key, spec);
+    try {
+      const [allowed, tokensMilli, retryMs] = (await (this.redis as any).dataexTakeToken(this.namespace + key, spec.ratePerS, spec.burst)) as [
+        number,
+        number,
+        number,
+      ];
+      return { allowed: allowed === 1, remaining: Math.floor(tokensMilli / 1000), retryAfterS: allowed === 1 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)) };
+    } catch {
+      return this.fallback.take(key, spec);
+    }
+  }
+}
