@@ -114,6 +114,19 @@ export function cpuSecondsOf(pid: number): number {
   }
 }
 
+/** Busy CPU time of the whole machine (all cores), seconds. */
+export function machineBusySeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal …
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
+    return (total - v[3] - v[4]) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 export interface LoadResult {
   requestsPerSec: number;
   p50: number;

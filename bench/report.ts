@@ -15,7 +15,9 @@ export interface RunRecord {
   warmup?: { total: number; errors: number };
   bytesPerResponse: number;
   peakRssMiB: number;
-  cpuCores: { gateway: number; backend: number; loadGenerator: number };
+  cpuCores: { gateway: number; backend: number; loadGenerator: number; other: number };
+  /** CPU time per answered operation, ms: what each costs whatever the machine's load. */
+  cpuMsPerOperation: { gateway: number; backend: number };
   perOperation: { subgraphRequests: number; bySubgraph: Record<string, number>; upstreamRequests: number };
   check: { sampled: number; withErrors: number; firstError?: string; sameDataAs?: string; differsAt?: string };
   profiled: boolean;
@@ -106,8 +108,8 @@ function markdown(report: BenchReport, svgName: string): string {
     if (runs.length === 0) continue;
     L.push(`## ${s.name}`, '', `${s.description}.`, '');
     L.push(
-      '| gateway | req/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB | CPU gateway / backend / load gen (cores) | subgraph req/op | upstream req/op | answer |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | --- |',
+      '| gateway | req/s | p50 ms | p95 ms | p99 ms | errors | peak RSS MiB | CPU ms/op gateway / backend | CPU cores gateway / backend / load gen / other | subgraph req/op | upstream req/op | answer |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | :---: | ---: | ---: | --- |',
     );
     for (const r of runs) {
       const answer = r.gateway === 'ceiling'
@@ -120,7 +122,7 @@ function markdown(report: BenchReport, svgName: string): string {
               ? `same data as ${r.check.sameDataAs}`
               : 'reference';
       L.push(
-        `| ${report.gatewayLabels[r.gateway] ?? r.gateway}${r.profiled ? ' (profiled)' : ''} | ${fmt(r.requestsPerSec)} | ${fmt(r.latencyMs.p50, 1)} | ${fmt(r.latencyMs.p95, 1)} | ${fmt(r.latencyMs.p99, 1)} | ${r.errors.total}${r.errors.total ? ` (${r.errors.graphql} GraphQL, ${r.errors.non2xx} non-2xx, ${r.errors.transport} transport)` : ''} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuCores.gateway, 2)} / ${fmt(r.cpuCores.backend, 2)} / ${fmt(r.cpuCores.loadGenerator, 2)} | ${fmt(r.perOperation.subgraphRequests, 2)} | ${fmt(r.perOperation.upstreamRequests, 2)} | ${answer} |`,
+        `| ${report.gatewayLabels[r.gateway] ?? r.gateway}${r.profiled ? ' (profiled)' : ''} | ${fmt(r.requestsPerSec)} | ${fmt(r.latencyMs.p50, 1)} | ${fmt(r.latencyMs.p95, 1)} | ${fmt(r.latencyMs.p99, 1)} | ${r.errors.total}${r.errors.total ? ` (${r.errors.graphql} GraphQL, ${r.errors.non2xx} non-2xx, ${r.errors.transport} transport)` : ''} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuMsPerOperation.gateway, 2)} / ${fmt(r.cpuMsPerOperation.backend, 2)} | ${fmt(r.cpuCores.gateway, 2)} / ${fmt(r.cpuCores.backend, 2)} / ${fmt(r.cpuCores.loadGenerator, 2)} / ${fmt(r.cpuCores.other, 2)} | ${fmt(r.perOperation.subgraphRequests, 2)} | ${fmt(r.perOperation.upstreamRequests, 2)} | ${answer} |`,
       );
     }
     const ratios = report.ratios?.[s.name];
@@ -140,7 +142,7 @@ function markdown(report: BenchReport, svgName: string): string {
     '- Requests/s counts every completed response in the measured window; latency percentiles are computed from every response\'s time. ' +
       'Errors are transport errors, non-2xx answers and 2xx answers carrying GraphQL `errors`. "answer" checks five requests per scenario before the load and compares the first one\'s `data` with the first gateway\'s.',
     '- Subgraph req/op counts GraphQL requests the subgraphs received; upstream req/op counts calls the simulators received (dataex suite), both divided by the operations completed in the window.',
-    '- CPU is the process CPU time over the window in cores (2 cores in all on this machine: gateway, backend and load generator share them).',
+    '- CPU is the process CPU time over the window in cores (gateway, backend and load generator share the machine\'s cores); "other" is whatever else ran on the machine meanwhile — above ~0.1 it means the figures are noisy.',
     '- Peers: vanilla Apollo Gateway is `@apollo/server` + `@apollo/gateway` with no plugins and the default fetcher (`startStandaloneServer`). Hive Gateway is `createGatewayRuntime` on node:http with its Rust query planner (`@graphql-hive/router-runtime`); `hive-cache` adds its response cache (`responseCaching`, shared, 60 s). `hive-stitching` is its default JavaScript planner. All gateways run with `NODE_ENV=production`.',
     '- The subgraphs take every request as one analyst caller (they cannot verify peers\' unsigned requests); dataex still signs its subgraph calls. dataex runs with rate limits that never bite.',
   );

@@ -31,7 +31,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, startTarget, runPhase, cpuSecondsOf, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
+import { ROOT, startTarget, runPhase, cpuSecondsOf, machineBusySeconds, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
 import { SCENARIOS, loadFixtures, type Scenario, type ScenarioRequests, type SuiteName, type Fixtures } from './scenarios.ts';
 import { summarise, formatSummary } from './profile-summary.ts';
 import { writeReports, type BenchReport, type RunRecord } from './report.ts';
@@ -123,8 +123,30 @@ async function post(url: string, req: LoadRequest): Promise<{ status: number; te
   return { status: res.status, text: await res.text() };
 }
 
-async function stats(control: string): Promise<{ subgraphs: Record<string, number>; upstreamTotal: number; upstream: Record<string, number> }> {
+interface BackendStats {
+  subgraphs: Record<string, number>;
+  upstreamTotal: number;
+  upstream: Record<string, number>;
+}
+
+async function stats(control: string): Promise<BackendStats> {
   return (await fetch(`${control}/__bench/stats`)).json() as never;
+}
+
+/**
+ * Backend counters once the gateway has finished what it still had in flight (requests the
+ * load generator gave up on at the end of a phase): no change for 300 ms, at most 10 s.
+ */
+async function settledStats(control: string): Promise<BackendStats> {
+  const sum = (s: BackendStats) => Object.values(s.subgraphs).reduce((a, b) => a + b, 0) + s.upstreamTotal;
+  let last = await stats(control);
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    await sleep(300);
+    const next = await stats(control);
+    if (sum(next) === sum(last)) return next;
+    last = next;
+  }
+  return last;
 }
 
 /** First path where two JSON values differ, or undefined. */
@@ -221,11 +243,11 @@ async function measure(gateway: GatewayName, scenario: Scenario, requests: Scena
 
   const sequence = requests.load();
   const warm = warmupS > 0 ? await runPhase({ url, connections, durationS: warmupS, requests: sequence }) : undefined;
-  await sleep(300); // let the warm-up's last subgraph calls land before counting
 
   const pid = target.proc.pid!;
-  const before = await stats(backend.info.control);
-  const cpu0 = { gateway: cpuSecondsOf(pid), backend: cpuSecondsOf(backend.proc.pid!), load: process.cpuUsage() };
+  // Let the warm-up's last requests finish in the gateway before counting.
+  const before = await settledStats(backend.info.control);
+  const cpu0 = { gateway: cpuSecondsOf(pid), backend: cpuSecondsOf(backend.proc.pid!), load: process.cpuUsage(), machine: machineBusySeconds() };
   const peakReset = resetPeakRss(pid);
   let sampledPeak = rssOf(pid);
   const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, rssOf(pid))), 200);
@@ -239,12 +261,16 @@ async function measure(gateway: GatewayName, scenario: Scenario, requests: Scena
     gateway: (cpuSecondsOf(pid) - cpu0.gateway) / wallS,
     backend: (cpuSecondsOf(backend.proc.pid!) - cpu0.backend) / wallS,
     loadGenerator: (loadCpu.user + loadCpu.system) / 1e6 / wallS,
+    other: 0,
   };
-  await sleep(300);
-  const after = await stats(backend.info.control);
+  // Whatever else ran on the machine meanwhile (it shares the cores: a sign of noise).
+  cpu.other = Math.max(0, (machineBusySeconds() - cpu0.machine) / wallS - cpu.gateway - cpu.backend - cpu.loadGenerator);
+  const after = await settledStats(backend.info.control);
   const subgraphDelta = Object.fromEntries(Object.keys(after.subgraphs).map((k) => [k, after.subgraphs[k] - (before.subgraphs[k] ?? 0)]));
   const subgraphTotal = Object.values(subgraphDelta).reduce((a, b) => a + b, 0);
-  const ops = phase.total || 1;
+  // Operations the gateway worked on: those answered in the window, plus one still in flight
+  // per connection when the load stopped (their subgraph calls are counted too).
+  const ops = phase.total + connections;
   const record: RunRecord = {
     gateway,
     scenario: scenario.name,
@@ -257,6 +283,7 @@ async function measure(gateway: GatewayName, scenario: Scenario, requests: Scena
     bytesPerResponse: phase.bytesPerResponse,
     peakRssMiB: peakRss / 2 ** 20,
     cpuCores: cpu,
+    cpuMsPerOperation: { gateway: (cpu.gateway * wallS * 1000) / (phase.total || 1), backend: (cpu.backend * wallS * 1000) / (phase.total || 1) },
     perOperation: {
       subgraphRequests: subgraphTotal / ops,
       bySubgraph: Object.fromEntries(Object.entries(subgraphDelta).map(([k, v]) => [k, v / ops])),
@@ -269,7 +296,7 @@ async function measure(gateway: GatewayName, scenario: Scenario, requests: Scena
   const diff = checked.differsAt ? ` (answer differs from ${checked.sameDataAs} at ${checked.differsAt})` : '';
   const bad = checked.withErrors ? ` [check: ${checked.withErrors}/${checked.sampled} with errors: ${checked.firstError}]` : '';
   console.log(
-    `${elapsed().padStart(5)} ${gateway.padEnd(15)} ${scenario.name.padEnd(10)} ${phase.requestsPerSec.toFixed(0).padStart(6)} req/s  p50 ${phase.latencyMs.p50.toFixed(1)}  p95 ${phase.latencyMs.p95.toFixed(1)}  p99 ${phase.latencyMs.p99.toFixed(1)} ms  rss ${record.peakRssMiB.toFixed(0)} MiB  cpu gw ${cpu.gateway.toFixed(2)} be ${cpu.backend.toFixed(2)} lg ${cpu.loadGenerator.toFixed(2)}  sg/op ${record.perOperation.subgraphRequests.toFixed(2)} up/op ${record.perOperation.upstreamRequests.toFixed(2)}${errs}${bad}${diff}`,
+    `${elapsed().padStart(5)} ${gateway.padEnd(15)} ${scenario.name.padEnd(10)} ${phase.requestsPerSec.toFixed(0).padStart(6)} req/s  p50 ${phase.latencyMs.p50.toFixed(1)}  p95 ${phase.latencyMs.p95.toFixed(1)}  p99 ${phase.latencyMs.p99.toFixed(1)} ms  rss ${record.peakRssMiB.toFixed(0)} MiB  cpu ms/op gw ${record.cpuMsPerOperation.gateway.toFixed(2)} be ${record.cpuMsPerOperation.backend.toFixed(2)}  cores gw ${cpu.gateway.toFixed(2)} be ${cpu.backend.toFixed(2)} lg ${cpu.loadGenerator.toFixed(2)} other ${cpu.other.toFixed(2)}  sg/op ${record.perOperation.subgraphRequests.toFixed(2)} up/op ${record.perOperation.upstreamRequests.toFixed(2)}${errs}${bad}${diff}`,
   );
   return record;
 }

@@ -20,6 +20,7 @@ export async function launchGateway(
   overrides: { port?: number; subgraphUrls?: Record<string, string>; signingSecret?: string } = {},
 ): Promise<RunningGateway> {
   const caching = gatewayCaching(config, cache);
+  const audit = config.audit ? (cache.redis ? new RedisAuditLog(cache.redis, config.dataDir) : new FileAuditLog(config.dataDir)) : undefined;
   try {
     const gateway = await startGateway({
       supergraphSdl: readSupergraph(config.supergraphPath),
@@ -36,8 +37,8 @@ export async function launchGateway(
       documents: new DocumentChecker(config.limits),
       rateLimiter: cache.redis ? new RedisRateLimiter(cache.redis) : new MemoryRateLimiter(),
       rateLimits: config.rateLimits,
-      audit: config.audit ? (cache.redis ? new RedisAuditLog(cache.redis, config.dataDir) : new FileAuditLog(config.dataDir)) : undefined,
-      routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus }),
+      audit,
+      routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus, audit }),
       plugins: gatewayPlugins(config),
       responseCache: caching.responseCache,
       apqCache: caching.apqCache,

@@ -7,16 +7,20 @@ import { playgroundRoutes } from './playground/routes.ts';
 import { cacheAdminRoutes } from './admin/cache-routes.ts';
 import type { ResponseCache } from './response-cache/cache.ts';
 import type { InvalidationBus } from '../lib/cache/bus.ts';
+import type { AuditLog } from './audit/log.ts';
+import { auditRoutes } from './admin/audit-routes.ts';
 
 export interface RouteDeps {
   responseCache: ResponseCache | undefined;
   bus: InvalidationBus;
+  audit?: AuditLog;
 }
 
 export function gatewayRoutes(config: DataexConfig, deps: RouteDeps): Array<(services: GatewayServices) => RouteModule> {
   return [
     (s) => savedQueryRoutes(config, s),
     (s) => cacheAdminRoutes({ services: s, cache: deps.responseCache, bus: deps.bus }),
+    (s) => auditRoutes({ services: s, audit: deps.audit }),
     ...(config.playground ? [(s: GatewayServices) => playgroundRoutes(config, s)] : []),
   ];
 }

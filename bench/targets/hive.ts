@@ -4,9 +4,13 @@
 // its CLI uses (LocalForage, in memory).
 
 import { createServer } from 'node:http';
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createGatewayRuntime, LocalForageCacheStorage } from '@graphql-hive/gateway';
 import { unifiedGraphHandler } from '@graphql-hive/router-runtime';
+
+// Its subgraph fetches add abort listeners to shared signals: not a leak, only a noisy warning.
+setMaxListeners(0);
 
 const supergraph = readFileSync(process.env.BENCH_SUPERGRAPH!, 'utf8');
 const withCache = process.env.BENCH_HIVE_CACHE === 'true';

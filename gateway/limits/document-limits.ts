@@ -121,7 +121,8 @@ export class DocumentChecker {
     try {
       doc = parse(query, { maxTokens: this.limits.maxTokens, noLocation: true });
     } catch (e) {
-      const m = /more than (\d+) tokens/.exec((e as Error).message);
+      // graphql 16 says "more that N tokens" (sic); accept the corrected wording too.
+      const m = /more th[ae][nt] (\d+) tokens/.exec((e as Error).message);
       if (m) return violation('tokens', Number(m[1]) + 1, this.limits.maxTokens);
       return undefined;
     }

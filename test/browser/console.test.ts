@@ -72,6 +72,10 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
     for (const label of ['Show Documentation Explorer', 'Show History', 'Show GraphiQL Explorer']) {
       await expect(page.getByRole('button', { name: label }).count()).resolves.toBe(1);
     }
+    // The query explorer plugin renders the schema's root fields (introspection is on).
+    await page.getByRole('button', { name: 'Show GraphiQL Explorer' }).click();
+    await expect.poll(() => page.locator('.graphiql-plugin').innerText(), { timeout: 10_000 }).toMatch(/search[\s\S]*providers/);
+    await page.getByRole('button', { name: 'Hide GraphiQL Explorer' }).click();
   });
 
   it('runs a search typed into the editor and shows listings of all three exchanges', async () => {

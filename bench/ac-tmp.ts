@@ -1,8 +1,0 @@
-import { runPhase } from './lib.ts';
-import { FEDERATION_QUERY } from './federation-bench/subgraphs.ts';
-import { readFileSync } from 'node:fs';
-const url = JSON.parse(readFileSync(`/tmp/${process.argv[2]}.out`, 'utf8').trim().split('\n').pop()!).url;
-for (const c of [1, 4, 16, 32]) {
-  const r = await runPhase({ url, connections: c, durationS: 3, requests: [{ body: JSON.stringify({ query: FEDERATION_QUERY }) }] });
-  console.log(c, r.requestsPerSec.toFixed(0), r.latencyMs.p50.toFixed(1), r.latencyMs.p99.toFixed(1));
-}
