@@ -25,7 +25,7 @@
 //                           bench/results/profile-<gateway>-<scenario>.cpuprofile and a summary
 //   --name NAME             report file names (latest)
 
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -303,7 +303,9 @@ async function measure(gateway: GatewayName, scenario: Scenario, requests: Scena
 
 async function startGateway(name: GatewayName, supergraph: string, scenario?: string): Promise<Target> {
   const { entry, env } = gatewayTarget(name, supergraph);
-  const nodeArgs = profiled.has(name) && scenario ? ['--cpu-prof', '--cpu-prof-dir', RESULTS, '--cpu-prof-name', `profile-${name}-${scenario}.cpuprofile`] : [];
+  // Each thread writes its own profile (tsx's module hooks run on one of their own): into a
+  // directory of their own, the main thread's is picked afterwards.
+  const nodeArgs = profiled.has(name) && scenario ? ['--cpu-prof', '--cpu-prof-dir', profileDir(name, scenario)] : [];
   return startTarget(entry, env, 120_000, { nodeArgs });
 }
 
@@ -396,12 +398,20 @@ async function runSuite(suite: SuiteName): Promise<void> {
   }
 }
 
+const profileDir = (gateway: string, scenario: string) => join(work, `profiles-${gateway}-${scenario}`);
+
 function summariseProfile(gateway: string, scenario: string, window: { fromS: number; toS: number } | undefined): void {
   const file = join(RESULTS, `profile-${gateway}-${scenario}.cpuprofile`);
-  if (!existsSync(file)) {
-    report.notes.push(`profile ${file} was not written`);
+  const dir = profileDir(gateway, scenario);
+  // The main thread's profile is the largest (the others mostly idle).
+  const written = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)) : [];
+  if (written.length === 0) {
+    report.notes.push(`profile of ${gateway}/${scenario} was not written`);
     return;
   }
+  written.sort((a, b) => statSync(b).size - statSync(a).size);
+  renameSync(written[0], file);
+  rmSync(dir, { recursive: true, force: true });
   const summary = summarise(JSON.parse(readFileSync(file, 'utf8')), window);
   const text = `# CPU profile: ${gateway}, scenario ${scenario} (measured phase only: ${window ? `${window.fromS.toFixed(1)}–${window.toS.toFixed(1)} s after start` : 'whole process'})\n# ${report.date}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n# ${connections} connections, ${durationS} s, upstream latency ${latencyMs} ms\n\n${formatSummary(summary, 30)}\n`;
   writeFileSync(join(RESULTS, `profile-${gateway}-${scenario}.txt`), text);
