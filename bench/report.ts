@@ -28,7 +28,7 @@ export interface BenchReport {
   date: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; kernel: string };
   versions: Record<string, string>;
-  settings: { connections: number; durationS: number; warmupS: number; latencyMs: number; upstreamTtlS: number; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
+  settings: { connections: number; durationS: number; warmupS: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
   gatewayLabels: Record<string, string>;
   scenarios: Array<{ name: string; suite: string; description: string; cacheable: boolean }>;
   runs: RunRecord[];

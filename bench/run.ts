@@ -24,6 +24,8 @@
 //   --profile a,b           run these gateways under --cpu-prof, one child per scenario; writes
 //                           bench/results/profile-<gateway>-<scenario>.cpuprofile and a summary
 //   --name NAME             report file names (latest)
+//   --wait-quiet S          before each measurement, wait up to S seconds for other processes
+//                           on the machine to use less than a quarter of a core (0: don't wait)
 
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, availableParallelism } from 'node:os';
@@ -48,6 +50,7 @@ const { values } = parseArgs({
     'upstream-ttl': { type: 'string', default: '60' },
     profile: { type: 'string', default: '' },
     name: { type: 'string', default: 'latest' },
+    'wait-quiet': { type: 'string', default: '0' },
   },
 });
 
@@ -64,6 +67,7 @@ const upstreamTtlS = Number(values['upstream-ttl']);
 const scenarioNames = list(values.scenarios) ?? SCENARIOS.map((s) => s.name);
 const gatewayNames = (list(values.gateways) ?? DEFAULT_GATEWAYS) as GatewayName[];
 const profiled = new Set(list(values.profile) ?? []);
+const waitQuietS = Number(values['wait-quiet']);
 for (const s of scenarioNames) if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario ${s}; choose from ${SCENARIOS.map((x) => x.name).join(', ')}`);
 for (const g of [...gatewayNames, ...profiled]) if (!GATEWAYS.includes(g as GatewayName)) throw new Error(`unknown gateway ${g}; choose from ${GATEWAYS.join(', ')}`);
 // Run in a fixed order: the reference answer (and the ceiling's bytes) come from the first.
@@ -223,7 +227,7 @@ const report: BenchReport = {
   date: new Date().toISOString(),
   machine,
   versions: Object.fromEntries(['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', '@graphql-hive/router-runtime', 'graphql', 'autocannon'].map((p) => [p, versionOf(p)])),
-  settings: { connections, durationS, warmupS, latencyMs, upstreamTtlS, scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
+  settings: { connections, durationS, warmupS, latencyMs, upstreamTtlS, waitQuietS, scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
   gatewayLabels: GATEWAY_LABELS,
   scenarios: SCENARIOS.filter((s) => scenarioNames.includes(s.name)).map((s) => ({ name: s.name, suite: s.suite, description: s.description, cacheable: s.cacheable })),
   runs: [],
@@ -247,6 +251,7 @@ async function measure(gateway: GatewayName, scenario: Scenario, requests: Scena
   const pid = target.proc.pid!;
   // Let the warm-up's last requests finish in the gateway before counting.
   const before = await settledStats(backend.info.control);
+  if (waitQuietS > 0) await waitForQuiet([pid, backend.proc.pid!], waitQuietS);
   const cpu0 = { gateway: cpuSecondsOf(pid), backend: cpuSecondsOf(backend.proc.pid!), load: process.cpuUsage(), machine: machineBusySeconds() };
   const peakReset = resetPeakRss(pid);
   let sampledPeak = rssOf(pid);
@@ -299,6 +304,26 @@ async function measure(gateway: GatewayName, scenario: Scenario, requests: Scena
     `${elapsed().padStart(5)} ${gateway.padEnd(15)} ${scenario.name.padEnd(10)} ${phase.requestsPerSec.toFixed(0).padStart(6)} req/s  p50 ${phase.latencyMs.p50.toFixed(1)}  p95 ${phase.latencyMs.p95.toFixed(1)}  p99 ${phase.latencyMs.p99.toFixed(1)} ms  rss ${record.peakRssMiB.toFixed(0)} MiB  cpu ms/op gw ${record.cpuMsPerOperation.gateway.toFixed(2)} be ${record.cpuMsPerOperation.backend.toFixed(2)}  cores gw ${cpu.gateway.toFixed(2)} be ${cpu.backend.toFixed(2)} lg ${cpu.loadGenerator.toFixed(2)} other ${cpu.other.toFixed(2)}  sg/op ${record.perOperation.subgraphRequests.toFixed(2)} up/op ${record.perOperation.upstreamRequests.toFixed(2)}${errs}${bad}${diff}`,
   );
   return record;
+}
+
+/** Waits (at most maxS) until processes other than ours use under 0.25 cores, over 1 s. */
+async function waitForQuiet(pids: number[], maxS: number): Promise<void> {
+  const deadline = Date.now() + maxS * 1000;
+  for (;;) {
+    const ours0 = pids.reduce((a, p) => a + cpuSecondsOf(p), 0);
+    const self0 = process.cpuUsage();
+    const busy0 = machineBusySeconds();
+    const t0 = Date.now();
+    await sleep(1000);
+    const wall = (Date.now() - t0) / 1000;
+    const self = process.cpuUsage(self0);
+    const other = (machineBusySeconds() - busy0 - (pids.reduce((a, p) => a + cpuSecondsOf(p), 0) - ours0) - (self.user + self.system) / 1e6) / wall;
+    if (other < 0.25) return;
+    if (Date.now() > deadline) {
+      console.log(`${elapsed().padStart(5)} other processes use ${other.toFixed(2)} cores; measuring anyway`);
+      return;
+    }
+  }
 }
 
 async function startGateway(name: GatewayName, supergraph: string, scenario?: string): Promise<Target> {

@@ -6,6 +6,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { STALE_HEADER } from '../subgraphs/common/stale.ts';
 import { PRINCIPAL_HEADER, encodeClaims } from '../lib/principal-token.ts';
+import { DEADLINE_HEADER } from './fetcher.ts';
 import type { GatewayContext } from './server.ts';
 
 // One encoding per principal object (they live as long as the key store's cache entry).
@@ -13,8 +14,10 @@ const claimsOf = new WeakMap<object, string>();
 
 export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const principal = (context as Partial<GatewayContext>).principal;
-    if (!principal || !request.http) return;
+    const { principal, deadline } = context as Partial<GatewayContext>;
+    if (!request.http) return;
+    if (deadline) request.http.headers.set(DEADLINE_HEADER, String(deadline));
+    if (!principal) return;
     let claims = claimsOf.get(principal);
     if (!claims) claimsOf.set(principal, (claims = encodeClaims(principal)));
     request.http.headers.set(PRINCIPAL_HEADER, claims);

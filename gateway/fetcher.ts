@@ -6,6 +6,9 @@ import { Agent, type Dispatcher } from 'undici';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { PRINCIPAL_HEADER, SIGNATURE_HEADER, signRequest } from '../lib/principal-token.ts';
 
+/** Absolute epoch-ms deadline of the client request a subgraph call belongs to (gateway-internal). */
+export const DEADLINE_HEADER = 'x-dataex-deadline';
+
 // Subgraph operations are printed by the query planner: a mutation starts with "mutation".
 function isMutation(body: string): boolean {
   return body.startsWith('{"query":"mutation');
@@ -117,6 +120,9 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
   const send = async (url: string, init?: FetcherRequestInit): Promise<BufferedResponse> => {
     const target = parsedUrl(url);
     const headers = { ...init?.headers };
+    // The call may take what is left of the request's deadline, at most the subgraph timeout.
+    const deadline = Number(headers[DEADLINE_HEADER]);
+    const timeout = Number.isFinite(deadline) ? Math.max(1, Math.min(options.timeoutMs, deadline - Date.now())) : options.timeoutMs;
     const claims = headers[PRINCIPAL_HEADER];
     if (claims) headers[SIGNATURE_HEADER] = signRequest(options.signingSecret, claims, init?.body ?? '');
     const response = await agent.request({
@@ -126,6 +132,8 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
       headers,
       body: init?.body,
       signal: init?.signal,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
     });
     const body = await response.body.text();
     return new BufferedResponse(url, response.statusCode, new ResponseHeaders(response.headers), body);

@@ -25,6 +25,8 @@ export interface GraphQLEndpointDeps {
   rateLimiter: RateLimiter | undefined;
   rateLimits: DataexConfig['rateLimits'];
   audit: AuditLog | undefined;
+  /** Answer within this long; subgraph calls are cut then. */
+  deadlineMs: number;
 }
 
 /** A finished answer that identical concurrent requests may share. */
@@ -95,7 +97,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
   }
 
   async function execute(req: IncomingMessage, body: unknown, search: string, principal: Principal): Promise<{ response: HTTPGraphQLResponse; context: GatewayContext }> {
-    const context: GatewayContext = { principal, stale: new Set(), outcome: {} };
+    const context: GatewayContext = { principal, stale: new Set(), outcome: {}, deadline: Date.now() + deps.deadlineMs };
     const response = await deps.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers: headerMapOf(req), search, body },
       context: async () => context,

@@ -37,6 +37,8 @@ export interface GatewayContext {
   savedQuery?: string;
   /** Upstreams whose data in this answer is stale (reported by subgraphs). */
   stale: Set<string>;
+  /** Epoch ms by which the answer must be sent; subgraph calls are cut then. */
+  deadline?: number;
   /**
    * Filled in by plugins as the response is sent. An object, not fields, because Apollo Server
    * may shallow-copy the context: writes must land on something shared.
@@ -51,6 +53,12 @@ export interface GatewayOptions {
   port: number;
   host: string;
   subgraphTimeoutMs: number;
+  /** Every request is answered within this long: subgraph calls still running then are cut, with errors naming them. */
+  requestDeadlineMs?: number;
+  /** Subgraphs without which nothing can be answered (readiness); default: any one reachable. */
+  essentialSubgraphs?: string[];
+  /** State of the Redis tier for /readyz ("off", "up", "down"). */
+  redisState?: () => string;
   /** Secret the caller is signed with for the subgraphs. */
   signingSecret: string;
   bodyLimitBytes: number;
@@ -119,6 +127,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   await apollo.start();
 
+  const deadlineMs = options.requestDeadlineMs ?? 15_000;
   const principalOf = async (req: IncomingMessage): Promise<Principal> => {
     const key = keyFromHeaders(req.headers);
     if (key === undefined) return ANONYMOUS;
@@ -128,7 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
   const context = async (req: IncomingMessage, savedQuery?: string): Promise<GatewayContext> => {
     try {
-      return { principal: await principalOf(req), stale: new Set(), outcome: {}, ...(savedQuery ? { savedQuery } : {}) };
+      return { principal: await principalOf(req), stale: new Set(), outcome: {}, deadline: Date.now() + deadlineMs, ...(savedQuery ? { savedQuery } : {}) };
     } catch (e) {
       if (e instanceof HttpError) throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: e.status } } });
       throw e;
@@ -196,8 +205,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     rateLimiter: options.rateLimiter,
     rateLimits: options.rateLimits ?? { public: null, analyst: null, admin: null },
     audit: options.audit,
+    deadlineMs,
   });
-  const readiness = createReadiness(subgraphs);
+  const readiness = createReadiness(subgraphs, { essential: options.essentialSubgraphs, redisState: options.redisState });
   const modules = (options.routes ?? []).map((build) => build(services));
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

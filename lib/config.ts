@@ -30,6 +30,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_CORS_ORIGINS', 'list', undefined, 'Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only.'),
   v('DATAEX_BODY_LIMIT_BYTES', 'int', '1048576', 'Largest request body the gateway accepts.'),
   v('DATAEX_SUBGRAPH_TIMEOUT_MS', 'int', '10000', 'Gateway timeout for one subgraph fetch.'),
+  v('DATAEX_REQUEST_DEADLINE_MS', 'int', '15000', 'Every request is answered within this long; subgraph calls still running are cut, with errors naming them.'),
   v('DATAEX_CATALOG_PORT', 'port', '4001', 'Catalog subgraph port.'),
   v('DATAEX_BEIJING_PORT', 'port', '4002', 'Beijing subgraph port.'),
   v('DATAEX_SHANGHAI_PORT', 'port', '4003', 'Shanghai subgraph port.'),
@@ -154,6 +155,7 @@ export interface DataexConfig {
   corsOrigins: string[];
   bodyLimitBytes: number;
   subgraphTimeoutMs: number;
+  requestDeadlineMs: number;
   subgraphPorts: Record<string, number>;
   upstreamUrls: Record<string, string | undefined>;
   credentials: Record<string, string | undefined>;
@@ -241,6 +243,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     corsOrigins: (r.DATAEX_CORS_ORIGINS as string[] | undefined) ?? [],
     bodyLimitBytes: r.DATAEX_BODY_LIMIT_BYTES as number,
     subgraphTimeoutMs: r.DATAEX_SUBGRAPH_TIMEOUT_MS as number,
+    requestDeadlineMs: r.DATAEX_REQUEST_DEADLINE_MS as number,
     subgraphPorts: {
       catalog: r.DATAEX_CATALOG_PORT as number,
       beijing: r.DATAEX_BEIJING_PORT as number,

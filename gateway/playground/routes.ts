@@ -5,17 +5,21 @@
 //   GET /                       the console page
 //   GET /graphql (from a browser, Accept: text/html)   the same page; other GETs are GraphQL
 //   GET /console/config.json    what the page needs to know (endpoints, enum values, examples)
+//   GET /console/schema.json    the served schema as an introspection result, when
+//                               introspection is allowed (GraphiQL gets it here rather than
+//                               by sending its introspection query through the query limits)
 //   GET /console/assets/<file>  the bundle: hashed, immutable, pre-gzipped where useful
 //
 // Every response carries a content security policy that allows nothing from another origin
 // and no inline script; see contentSecurityPolicy().
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
-import { isEnumType, isInputObjectType, type GraphQLSchema } from 'graphql';
+import { gzipSync } from 'node:zlib';
+import { introspectionFromSchema, isEnumType, isInputObjectType, type GraphQLSchema } from 'graphql';
 import type { DataexConfig } from '../../lib/config.ts';
 import type { GatewayServices, RouteModule } from '../routes.ts';
 import { ASSET_PREFIX, CONSOLE_DIR, NONCE_PLACEHOLDER, ensureConsoleBundle, renderIndexHtml, type ConsoleManifest } from './build.ts';
@@ -194,6 +198,39 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
     res.end(req.method === 'HEAD' ? undefined : text);
   };
 
+  let introspection: { schema: GraphQLSchema; body: Buffer; gzipped: Buffer; etag: string } | undefined;
+  const sendSchema = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!config.introspection) return notFound(res);
+    let schema: GraphQLSchema;
+    try {
+      schema = services.apiSchema();
+    } catch {
+      const text = JSON.stringify({ errors: [{ message: 'the gateway has not loaded its schema yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+      res.end(text);
+      return;
+    }
+    if (introspection?.schema !== schema) {
+      const body = Buffer.from(JSON.stringify({ data: introspectionFromSchema(schema, { inputValueDeprecation: true, schemaDescription: true }) }));
+      introspection = { schema, body, gzipped: gzipSync(body), etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+    }
+    const headers: Record<string, string | number> = {
+      ...SECURITY_HEADERS,
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-cache',
+      etag: introspection.etag,
+      vary: 'Accept-Encoding',
+    };
+    if (req.headers['if-none-match'] === introspection.etag) {
+      res.writeHead(304, headers).end();
+      return;
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = gzip ? introspection.gzipped : introspection.body;
+    res.writeHead(200, { ...headers, 'content-length': body.length, ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
   const sendAsset = async (req: IncomingMessage, res: ServerResponse, name: string): Promise<void> => {
     let m: ConsoleManifest | undefined;
     try {
@@ -247,6 +284,7 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
       const path = url.pathname;
       if (path === '/' || path === '/graphql' || path === '/console' || path === '/console/') return sendPage(req, res);
       if (path === '/console/config.json') return sendConfig(req, res);
+      if (path === '/console/schema.json') return sendSchema(req, res);
       if (path.startsWith(ASSET_PREFIX)) return sendAsset(req, res, path.slice(ASSET_PREFIX.length));
       notFound(res);
     },

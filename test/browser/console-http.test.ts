@@ -123,6 +123,17 @@ describe('console served by the gateway (DATAEX_PLAYGROUND=true, the default)', 
     expect(config.examples.providerCode).toHaveLength(18);
   });
 
+  it('hands GraphiQL the schema as an introspection result (no introspection query through the limits)', async () => {
+    const res = await raw(`${stack.baseUrl}/console/schema.json`, { 'accept-encoding': 'gzip' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe('gzip');
+    const body = JSON.parse(gunzipSync(res.body).toString());
+    expect(body.data.__schema.queryType.name).toBe('Query');
+    expect(body.data.__schema.types.map((t: { name: string }) => t.name)).toEqual(expect.arrayContaining(['Dataset', 'DatasetFilter', 'Long']));
+    const again = await raw(`${stack.baseUrl}/console/schema.json`, { 'if-none-match': res.headers.etag });
+    expect(again.status).toBe(304);
+  });
+
   it('serves the hashed bundle immutable, pre-gzipped, typed, and nothing else', async () => {
     // The page first: it waits for the bundle (built now if the sources changed).
     const page = (await raw(`${stack.baseUrl}/`, { accept: BROWSER_ACCEPT })).body.toString();
@@ -168,6 +179,7 @@ describe('DATAEX_PLAYGROUND=false (production)', () => {
   it('serves no console', async () => {
     expect((await raw(`${stack.baseUrl}/`, { accept: BROWSER_ACCEPT })).status).toBe(404);
     expect((await raw(`${stack.baseUrl}/console/config.json`)).status).toBe(404);
+    expect((await raw(`${stack.baseUrl}/console/schema.json`)).status).toBe(404);
     const graphql = await raw(`${stack.baseUrl}/graphql`, { accept: BROWSER_ACCEPT });
     expect(graphql.headers['content-type']).not.toMatch(/text\/html/);
   });
@@ -179,6 +191,24 @@ describe('DATAEX_PLAYGROUND=false (production)', () => {
     const ok = await stack.gql('{ exchanges { id } }');
     expect(ok.errors).toBeUndefined();
     expect(ok.data.exchanges).toHaveLength(3);
+  });
+});
+
+describe('DATAEX_PLAYGROUND=true with DATAEX_INTROSPECTION=false', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ DATAEX_PLAYGROUND: 'true', DATAEX_INTROSPECTION: 'false' });
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('serves the console without handing out the schema', async () => {
+    expect((await raw(`${stack.baseUrl}/`, { accept: BROWSER_ACCEPT })).status).toBe(200);
+    expect(JSON.parse((await raw(`${stack.baseUrl}/console/config.json`)).body.toString()).introspection).toBe(false);
+    expect((await raw(`${stack.baseUrl}/console/schema.json`)).status).toBe(404);
+    const res = await stack.gql(INTROSPECTION);
+    expect(res.data?.__schema).toBeUndefined();
   });
 });
 

@@ -74,7 +74,7 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
     }
     // The query explorer plugin renders the schema's root fields (introspection is on).
     await page.getByRole('button', { name: 'Show GraphiQL Explorer' }).click();
-    await expect.poll(() => page.locator('.graphiql-plugin').innerText(), { timeout: 10_000 }).toMatch(/search[\s\S]*providers/);
+    await expect.poll(() => page.locator('.graphiql-plugin').innerText(), { timeout: 10_000 }).toMatch(/datasets[\s\S]*providers[\s\S]*search/);
     await page.getByRole('button', { name: 'Hide GraphiQL Explorer' }).click();
   });
 

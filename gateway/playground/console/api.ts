@@ -31,6 +31,21 @@ export async function loadConfig(): Promise<ConsoleConfig> {
   return (await res.json()) as ConsoleConfig;
 }
 
+/**
+ * The served schema as an introspection result, from the console's own endpoint (present only
+ * when introspection is allowed); null when there is none.
+ */
+export async function loadSchema(): Promise<unknown | null> {
+  try {
+    const res = await fetch('/console/schema.json', { headers: { accept: 'application/json' } });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { data?: unknown };
+    return body.data ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** Strips // and /* comments and trailing commas (outside strings) so JSON.parse can read JSONC. */
 export function parseJsonc(text: string): unknown {
   let out = '';

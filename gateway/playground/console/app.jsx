@@ -15,7 +15,7 @@ function viewFromHash() {
   return window.location.hash === '#saved' ? 'saved' : 'playground';
 }
 
-export function App({ config }) {
+export function App({ config, schema }) {
   const [view, setView] = useState(viewFromHash);
   const [headersText, setHeadersText] = useState('');
   const [savedVersion, setSavedVersion] = useState(0);
@@ -70,7 +70,7 @@ export function App({ config }) {
       </header>
       <main className="dx-main">
         <section id="dx-view-playground" role="tabpanel" aria-labelledby="dx-tab-playground" className={view === 'playground' ? 'dx-view' : 'dx-view dx-hidden'}>
-          <Playground config={config} onHeadersChange={setHeadersText} onSaved={onSaved} />
+          <Playground config={config} schema={schema} onHeadersChange={setHeadersText} onSaved={onSaved} />
         </section>
         <section id="dx-view-saved" role="tabpanel" aria-labelledby="dx-tab-saved" className={view === 'saved' ? 'dx-view' : 'dx-view dx-hidden'}>
           <SavedQueries config={config} headerKey={headerKey} version={savedVersion} selectName={selectName} visible={view === 'saved'} />

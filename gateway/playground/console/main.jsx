@@ -7,11 +7,11 @@ import '@graphiql/plugin-explorer/style.css';
 import './console.css';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.jsx';
-import { loadConfig } from './api.ts';
+import { loadConfig, loadSchema } from './api.ts';
 
 const root = document.getElementById('root');
-loadConfig()
-  .then((config) => createRoot(root).render(<App config={config} />))
+Promise.all([loadConfig(), loadSchema()])
+  .then(([config, schema]) => createRoot(root).render(<App config={config} schema={schema} />))
   .catch((e) => {
     root.textContent = `The console could not start: ${e instanceof Error ? e.message : String(e)}`;
     root.className = 'dx-fatal';

@@ -196,7 +196,12 @@ function initialEditors(tabs) {
   return stored ? {} : { query: tabs[0]?.query, variables: tabs[0]?.variables };
 }
 
-export function Playground({ config, onHeadersChange, onSaved }) {
+/**
+ * `schema`: the introspection result from /console/schema.json when introspection is allowed;
+ * otherwise GraphiQL introspects through /graphql with the headers editor's key (analysts and
+ * admins may still get the schema where public callers may not).
+ */
+export function Playground({ config, schema, onHeadersChange, onSaved }) {
   const fetcher = useMemo(() => createFetcher(config.graphqlPath), [config.graphqlPath]);
   const tabs = useMemo(() => exampleTabs(config.examples ?? {}), [config.examples]);
   const initial = useMemo(() => initialEditors(tabs), [tabs]);
@@ -211,7 +216,7 @@ export function Playground({ config, onHeadersChange, onSaved }) {
       defaultEditorToolsVisibility="variables"
       shouldPersistHeaders={false}
       plugins={[HISTORY_PLUGIN, explorer]}
-      {...(config.introspection ? {} : { schema: null })}
+      {...(schema ? { schema } : {})}
     >
       <GraphiQL.Logo>
         <span className="dx-logo">dataex</span>
