@@ -24,6 +24,7 @@ export async function launchGateway(
   try {
     const gateway = await startGateway({
       supergraphSdl: readSupergraph(config.supergraphPath),
+      supergraphPath: config.supergraphPath,
       subgraphUrls: { ...overrides.subgraphUrls, ...config.subgraphUrls },
       port: overrides.port ?? config.port,
       host: config.host,

@@ -15,6 +15,7 @@ import { ANONYMOUS, type Principal, type Role } from '../subgraphs/common/princi
 import { createUndiciFetcher } from './fetcher.ts';
 import { formatGatewayError } from './plugins/error-shape.ts';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph.ts';
+import { watchedSupergraph } from './supergraph-watch.ts';
 import { createReadiness } from './readiness.ts';
 import { corsHeaders } from './cors.ts';
 import type { ExecuteResult, GatewayServices, OperationRequest, RouteModule } from './routes.ts';
@@ -48,6 +49,8 @@ export interface GatewayContext {
 
 export interface GatewayOptions {
   supergraphSdl: string;
+  /** The file the supergraph came from: watched, and reloaded without a restart when it changes. */
+  supergraphPath?: string;
   /** Replaces the URL the supergraph names for a subgraph (by subgraph name). */
   subgraphUrls?: Record<string, string>;
   port: number;
@@ -93,13 +96,21 @@ export interface RunningGateway {
 }
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const subgraphs = subgraphsOf(options.supergraphSdl, options.subgraphUrls ?? {});
+  let subgraphs = subgraphsOf(options.supergraphSdl, options.subgraphUrls ?? {});
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
   const undici = createUndiciFetcher({ timeoutMs: options.subgraphTimeoutMs, signingSecret: options.signingSecret });
 
   let apiSchema: GraphQLSchema | undefined;
+  let readiness: ReturnType<typeof createReadiness>;
+  const onSubgraphs = (next: SubgraphEndpoint[]) => {
+    subgraphs = next;
+    for (const s of next) urlOf.set(s.name, s.url);
+    readiness = createReadiness(next, { essential: options.essentialSubgraphs, redisState: options.redisState });
+  };
   const gateway = new ApolloGateway({
-    supergraphSdl: options.supergraphSdl,
+    supergraphSdl: options.supergraphPath
+      ? watchedSupergraph({ path: options.supergraphPath, initialSdl: options.supergraphSdl, overrides: options.subgraphUrls ?? {}, onSubgraphs })
+      : options.supergraphSdl,
     buildService: ({ name, url }) => new DataexDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher }),
   });
   const apollo = new ApolloServer<GatewayContext>({
@@ -207,7 +218,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     audit: options.audit,
     deadlineMs,
   });
-  const readiness = createReadiness(subgraphs, { essential: options.essentialSubgraphs, redisState: options.redisState });
+  readiness = createReadiness(subgraphs, { essential: options.essentialSubgraphs, redisState: options.redisState });
   const modules = (options.routes ?? []).map((build) => build(services));
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -253,7 +264,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   return {
     url: `http://${host}:${port}/graphql`,
     port,
-    subgraphs,
+    get subgraphs() {
+      return subgraphs;
+    },
     services,
     async close() {
       await closeServer(server);

@@ -1,0 +1,84 @@
+// Supergraph hot reload: replacing the supergraph file under load switches the schema without a
+// restart and without a failed request; a broken file is refused and the old schema stays.
+
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { parse } from 'graphql';
+import { composeServices } from '@apollo/composition';
+import { SUBGRAPHS } from '../../subgraphs/exchanges.ts';
+import { subgraphSdl } from '../../schema/compose.ts';
+import { DEFAULT_SUPERGRAPH } from '../../schema/paths.ts';
+import { startTestStack, type TestStack } from '../helpers/stack.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'dataex-reload-'));
+const file = join(dir, 'supergraph.graphql');
+let stack: TestStack;
+
+/** The real supergraph with one description changed, so a client can tell which one it got. */
+function changedSupergraph(marker: string): string {
+  const result = composeServices(
+    SUBGRAPHS.map(({ name, port }) => {
+      const sdl = subgraphSdl(name).replace('"Every exchange dataex federates, with harvest status."', `"Every exchange dataex federates (${marker})."`);
+      return { name, url: `http://127.0.0.1:${port}/graphql`, typeDefs: parse(sdl) };
+    }),
+  );
+  if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
+  return result.supergraphSdl;
+}
+
+async function exchangesDescription(): Promise<string> {
+  const res = await stack.gql('{ __schema { queryType { fields { name description } } } }');
+  return res.data.__schema.queryType.fields.find((f: any) => f.name === 'exchanges').description;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  writeFileSync(file, readFileSync(DEFAULT_SUPERGRAPH));
+  stack = await startTestStack({ DATAEX_SUPERGRAPH: file }, { as: 'admin' });
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+it('switches to a replaced supergraph under load with zero failed requests', async () => {
+  expect(await exchangesDescription()).toBe('Every exchange dataex federates, with harvest status.');
+  let failed = 0;
+  let answered = 0;
+  let running = true;
+  const worker = async (n: number) => {
+    for (let i = 0; running; i++) {
+      const res = await stack
+        .gql(`{ w${n}x${i}: search(first: 3, text: "数据") { totalCount edges { node { id title exchange { id } } } } exchanges { id status } }`)
+        .catch(() => undefined);
+      if (!res || res.status !== 200 || res.errors || res.data.exchanges.length !== 3) failed++;
+      else answered++;
+    }
+  };
+  const load = Promise.all(Array.from({ length: 8 }, (_, n) => worker(n)));
+
+  await sleep(300);
+  // Atomic replacement (write elsewhere, rename over).
+  writeFileSync(`${file}.tmp`, changedSupergraph('v2'));
+  renameSync(`${file}.tmp`, file);
+  for (let i = 0; i < 50 && !(await exchangesDescription()).includes('v2'); i++) await sleep(100);
+  expect(await exchangesDescription()).toBe('Every exchange dataex federates (v2).');
+
+  // In-place overwrite, the way an editor or `cp` does it.
+  writeFileSync(file, changedSupergraph('v3'));
+  for (let i = 0; i < 50 && !(await exchangesDescription()).includes('v3'); i++) await sleep(100);
+  expect(await exchangesDescription()).toBe('Every exchange dataex federates (v3).');
+
+  // A broken file is refused: the running schema stays.
+  writeFileSync(file, 'this is not a supergraph {');
+  await sleep(600);
+  expect(await exchangesDescription()).toBe('Every exchange dataex federates (v3).');
+
+  running = false;
+  await load;
+  expect(answered).toBeGreaterThan(50);
+  expect(failed).toBe(0);
+}, 60_000);
