@@ -1,28 +1,60 @@
-// `npm start`: the whole stack on embedded defaults (simulators, subgraphs, gateway).
+// `npm start`: the whole stack on embedded defaults (simulators, subgraphs, gateway). With
+// DATAEX_WORKERS=n the gateway runs as n worker processes sharing the port.
 
 import { loadConfig } from './lib/config.ts';
-import { startStack } from './lib/stack.ts';
+import { startBackends, startStack, subgraphUrlsOf, type RunningBackends } from './lib/stack.ts';
+import { forkGatewayWorkers } from './lib/workers.ts';
 import { failStartup, runUntilSignal } from './lib/process.ts';
 
 const started = Date.now();
-let stack;
+const config = (() => {
+  try {
+    return loadConfig();
+  } catch (e) {
+    return failStartup(e);
+  }
+})();
+
+let backends: RunningBackends;
+let gatewayUrl: string;
+let stop: () => Promise<void>;
 try {
-  stack = await startStack({ config: loadConfig() });
+  if (config.workers > 1) {
+    backends = await startBackends({ config });
+    const pool = forkGatewayWorkers(config.workers, {
+      DATAEX_SUBGRAPH_URLS: Object.entries(subgraphUrlsOf(backends))
+        .map(([name, url]) => `${name}=${url}`)
+        .join(','),
+      DATAEX_SIGNING_SECRET: backends.signingSecret,
+    });
+    await pool.ready;
+    gatewayUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/graphql`;
+    const b = backends;
+    stop = async () => {
+      await pool.close();
+      await b.close();
+    };
+  } else {
+    const stack = await startStack({ config });
+    backends = stack;
+    gatewayUrl = stack.gateway.url;
+    stop = () => stack.close();
+  }
 } catch (e) {
   failStartup(e);
 }
-const base = stack.gateway.url.replace(/\/graphql$/, '');
+
+const base = gatewayUrl.replace(/\/graphql$/, '');
 console.log('dataex is starting:');
-for (const [name, sim] of Object.entries(stack.simulators)) console.log(`  simulator ${name.padEnd(8)} ${sim?.url}`);
-for (const [name, s] of Object.entries(stack.subgraphs)) console.log(`  subgraph  ${name.padEnd(8)} ${s.url}`);
-await stack.catalog.firstHarvest;
-for (const s of stack.catalog.harvester.allStates()) {
+for (const [name, sim] of Object.entries(backends.simulators)) console.log(`  simulator ${name.padEnd(8)} ${sim?.url}`);
+for (const [name, s] of Object.entries(backends.subgraphs)) console.log(`  subgraph  ${name.padEnd(8)} ${s.url}`);
+await backends.catalog.firstHarvest;
+for (const s of backends.catalog.harvester.allStates()) {
   console.log(`  harvest   ${s.info.id.padEnd(8)} ${s.status} ${s.datasetCount} listings${s.lastError ? ` (${s.lastError})` : ''}`);
 }
-console.log(`\nready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`  GraphQL    ${stack.gateway.url}`);
+console.log(`\nready in ${((Date.now() - started) / 1000).toFixed(1)} s${config.workers > 1 ? ` (${config.workers} gateway workers)` : ''}`);
+console.log(`  GraphQL    ${gatewayUrl}`);
 console.log(`  playground ${base}/`);
 console.log(`  health     ${base}/healthz  ${base}/readyz`);
 console.log('Ctrl-C stops everything.');
-const running = stack;
-runUntilSignal(() => running.close());
+runUntilSignal(stop);

@@ -8,6 +8,8 @@ export interface RunRecord {
   gateway: string;
   scenario: string;
   suite: string;
+  /** Not timed, and why (e.g. the gateway answers this operation only with errors). */
+  skipped?: string;
   requestsPerSec: number;
   total: number;
   latencyMs: { avg: number; p50: number; p95: number; p99: number; max: number };
@@ -45,7 +47,7 @@ const fmt = (v: number, digits = 0) => (Number.isFinite(v) ? v.toFixed(digits) :
 const round = (v: number, digits = 3) => Number(v.toFixed(digits));
 
 function find(report: BenchReport, gateway: string, scenario: string): RunRecord | undefined {
-  return report.runs.find((r) => r.gateway === gateway && r.scenario === scenario);
+  return report.runs.find((r) => r.gateway === gateway && r.scenario === scenario && !r.skipped);
 }
 
 function computeRatios(report: BenchReport): void {
@@ -54,7 +56,7 @@ function computeRatios(report: BenchReport): void {
     for (const d of DATAEX) {
       const mine = find(report, d, s.name);
       if (!mine) continue;
-      for (const peer of report.runs.filter((r) => r.scenario === s.name && r.gateway !== d)) {
+      for (const peer of report.runs.filter((r) => r.scenario === s.name && r.gateway !== d && !r.skipped)) {
         ((ratios[s.name] ??= {})[d] ??= {})[peer.gateway] = {
           requestsPerSec: round(mine.requestsPerSec / peer.requestsPerSec),
           p99: round(mine.latencyMs.p99 / peer.latencyMs.p99),
@@ -112,6 +114,10 @@ function markdown(report: BenchReport, svgName: string): string {
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: | :---: | ---: | ---: | --- |',
     );
     for (const r of runs) {
+      if (r.skipped) {
+        L.push(`| ${report.gatewayLabels[r.gateway] ?? r.gateway} | not timed: ${r.skipped.replace(/\|/g, '/').slice(0, 160)} | | | | | | | | | | |`);
+        continue;
+      }
       const answer = r.gateway === 'ceiling'
         ? `bytes of ${r.ceilingBytesFrom}`
         : r.check.withErrors
@@ -127,7 +133,7 @@ function markdown(report: BenchReport, svgName: string): string {
     }
     const ratios = report.ratios?.[s.name];
     if (ratios && Object.keys(ratios).length) {
-      const peers = runs.map((r) => r.gateway);
+      const peers = runs.filter((r) => !r.skipped).map((r) => r.gateway);
       L.push('', 'dataex ÷ each peer (req/s; p99 latency and peak RSS in brackets, lower is better):', '');
       L.push(`| | ${peers.map((p) => report.gatewayLabels[p] ?? p).join(' | ')} |`, `| --- | ${peers.map(() => '---:').join(' | ')} |`);
       for (const d of DATAEX) {
@@ -170,7 +176,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 function svg(report: BenchReport): string {
   const width = 860;
   const labelW = 280;
-  const barMax = width - labelW - 90;
+  const barMax = width - labelW - 20;
   const barH = 16;
   const gap = 4;
   const parts: string[] = [];
@@ -180,16 +186,25 @@ function svg(report: BenchReport): string {
     const runs = report.runs.filter((r) => r.scenario === s.name);
     if (runs.length === 0) continue;
     const max = Math.max(...runs.map((r) => r.requestsPerSec), 1);
-    panels.push(`<text x="10" y="${y}" font-weight="bold" font-size="14">${esc(s.name)}</text><text x="${10 + 8 * s.name.length + 12}" y="${y}" font-size="11" fill="#555">${esc(s.description.slice(0, 100))}</text>`);
+    const descX = 10 + 8 * s.name.length + 12;
+    const maxChars = Math.floor((width - descX - 10) / 5.6);
+    const desc = s.description.length > maxChars ? `${s.description.slice(0, maxChars - 1)}…` : s.description;
+    panels.push(`<text x="10" y="${y}" font-weight="bold" font-size="14">${esc(s.name)}</text><text x="${descX}" y="${y}" font-size="11" fill="#555">${esc(desc)}</text>`);
     y += 10;
     for (const r of runs) {
       const w = Math.max(1, (r.requestsPerSec / max) * barMax);
       const label = report.gatewayLabels[r.gateway] ?? r.gateway;
-      const errs = r.errors.total > 0 ? ` · ${r.errors.total} errors` : '';
+      const errs = r.skipped ? 'not timed: answers only with errors' : r.errors.total > 0 ? ` · ${r.errors.total} errors` : '';
       panels.push(
         `<text x="${labelW - 8}" y="${y + barH - 4}" font-size="12" text-anchor="end">${esc(label)}</text>` +
           `<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${COLORS[r.gateway] ?? '#999'}"/>` +
-          `<text x="${labelW + w + 6}" y="${y + barH - 4}" font-size="12">${fmt(r.requestsPerSec)} req/s · p99 ${fmt(r.latencyMs.p99, 0)} ms${errs}</text>`,
+          (() => {
+            const value = r.skipped ? errs : `${fmt(r.requestsPerSec)} req/s · p99 ${fmt(r.latencyMs.p99, 0)} ms${errs}`;
+            // Long bars carry their value inside, short ones after them.
+            return w > barMax * 0.6
+              ? `<text x="${labelW + w - 6}" y="${y + barH - 4}" font-size="12" text-anchor="end" fill="#fff">${esc(value)}</text>`
+              : `<text x="${labelW + w + 6}" y="${y + barH - 4}" font-size="12">${esc(value)}</text>`;
+          })(),
       );
       y += barH + gap;
     }

@@ -1,8 +1,11 @@
-// `npm run start:gateway`: the gateway alone, on DATAEX_SUPERGRAPH (any valid supergraph).
+// `npm run start:gateway`: the gateway alone, on DATAEX_SUPERGRAPH (any valid supergraph);
+// with DATAEX_WORKERS=n, n worker processes sharing the port (this file is also their entry).
 
+import cluster from 'node:cluster';
 import { loadConfig } from '../lib/config.ts';
 import { createCacheSetup } from '../lib/cache/setup.ts';
 import { failStartup, runUntilSignal } from '../lib/process.ts';
+import { forkGatewayWorkers } from '../lib/workers.ts';
 import { launchGateway } from './launch.ts';
 import type { RunningGateway } from './server.ts';
 
@@ -13,17 +16,30 @@ const config = (() => {
     return failStartup(e);
   }
 })();
-const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
-let gateway: RunningGateway;
-try {
-  gateway = await launchGateway(config, cache);
-} catch (e) {
-  await cache.close();
-  failStartup(e);
+
+if (config.workers > 1 && cluster.isPrimary) {
+  const pool = forkGatewayWorkers(config.workers, {});
+  try {
+    await pool.ready;
+  } catch (e) {
+    await pool.close();
+    failStartup(e);
+  }
+  console.log(`dataex gateway: ${pool.size} workers on port ${config.port} serving ${config.supergraphPath}`);
+  runUntilSignal(() => pool.close());
+} else {
+  const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
+  let gateway: RunningGateway;
+  try {
+    gateway = await launchGateway(config, cache);
+  } catch (e) {
+    await cache.close();
+    failStartup(e);
+  }
+  console.log(`dataex gateway${cluster.isWorker ? ` worker ${process.pid}` : ''} on ${gateway.url} serving ${config.supergraphPath}`);
+  if (!cluster.isWorker) for (const s of gateway.subgraphs) console.log(`  subgraph ${s.name} → ${s.url}`);
+  runUntilSignal(async () => {
+    await gateway.close();
+    await cache.close();
+  });
 }
-console.log(`dataex gateway on ${gateway.url} serving ${config.supergraphPath}`);
-for (const s of gateway.subgraphs) console.log(`  subgraph ${s.name} → ${s.url}`);
-runUntilSignal(async () => {
-  await gateway.close();
-  await cache.close();
-});

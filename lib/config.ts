@@ -22,6 +22,7 @@ const v = (name: string, kind: Kind, def: string | undefined, description: strin
 
 export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_PORT', 'port', '4000', 'Gateway port.'),
+  v('DATAEX_WORKERS', 'int', '1', 'Gateway processes sharing the port (node:cluster); use Redis so they share caches and limits.'),
   v('DATAEX_HOST', 'string', '127.0.0.1', 'Address every server binds to (0.0.0.0 in containers).'),
   v('DATAEX_SUPERGRAPH', 'path', 'schema/supergraph.graphql', 'Supergraph file the gateway serves (any valid supergraph).'),
   v('DATAEX_SUBGRAPH_URLS', 'list', undefined, 'Overrides of subgraph URLs in the supergraph: `name=url,name=url`.'),
@@ -147,6 +148,7 @@ export function readVariables(env: NodeJS.ProcessEnv = process.env): RawConfig {
 
 export interface DataexConfig {
   port: number;
+  workers: number;
   host: string;
   supergraphPath: string;
   subgraphUrls: Record<string, string>;
@@ -235,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
   }
   return {
     port: r.DATAEX_PORT as number,
+    workers: Math.max(1, r.DATAEX_WORKERS as number),
     host: r.DATAEX_HOST as string,
     supergraphPath: r.DATAEX_SUPERGRAPH as string,
     subgraphUrls: parseUrlMap((r.DATAEX_SUBGRAPH_URLS as string[] | undefined) ?? []),

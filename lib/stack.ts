@@ -24,8 +24,8 @@ export interface StackOptions {
   simulatorOptions?: { tokenTtlSeconds?: number };
 }
 
-export interface RunningStack {
-  gateway: RunningGateway;
+/** Everything but the gateway: upstreams (simulators or configured), caches, subgraphs. */
+export interface RunningBackends {
   /** The secret callers are signed with (tests forge headers with and without it). */
   signingSecret: string;
   cache: CacheSetup;
@@ -37,12 +37,44 @@ export interface RunningStack {
   close(): Promise<void>;
 }
 
+export interface RunningStack extends RunningBackends {
+  gateway: RunningGateway;
+}
+
 const SIMULATOR_PORTS = {
   ...Object.fromEntries(EXCHANGES.map((e) => [e.id, e.simulatorPort])),
   registry: REGISTRY.simulatorPort,
 } as Record<SimulatorName, number>;
 
+/** The whole stack: backends, then the gateway in front of them. */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const backends = await startBackends(options);
+  try {
+    const gateway = await launchGateway(options.config, backends.cache, {
+      signingSecret: backends.signingSecret,
+      port: options.freePorts ? 0 : options.config.port,
+      subgraphUrls: subgraphUrlsOf(backends),
+    });
+    return {
+      ...backends,
+      gateway,
+      async close() {
+        await gateway.close();
+        await backends.close();
+      },
+    };
+  } catch (e) {
+    await backends.close();
+    throw e;
+  }
+}
+
+/** Where each subgraph of these backends listens (for the gateway's DATAEX_SUBGRAPH_URLS). */
+export function subgraphUrlsOf(backends: RunningBackends): Record<string, string> {
+  return Object.fromEntries(Object.entries(backends.subgraphs).map(([name, s]) => [name, s.url]));
+}
+
+export async function startBackends(options: StackOptions): Promise<RunningBackends> {
   const { config } = options;
   const port = (p: number) => (options.freePorts ? 0 : p);
   const closers: Array<() => Promise<void>> = [];
@@ -92,15 +124,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       closers.push(() => server.close());
     }
 
-    // 4. Gateway, pointed at the subgraphs' actual URLs.
-    const gateway = await launchGateway(config, cache, {
-      signingSecret,
-      port: port(config.port),
-      subgraphUrls: Object.fromEntries(Object.entries(subgraphs).map(([name, s]) => [name, s.url])),
-    });
-    closers.push(() => gateway.close());
-
-    return { gateway, signingSecret, cache, catalog, subgraphs, simulators, upstreamUrls, close: closeAll };
+    return { signingSecret, cache, catalog, subgraphs, simulators, upstreamUrls, close: closeAll };
   } catch (e) {
     await closeAll();
     throw e;

@@ -56,7 +56,9 @@ function measure(doc: DocumentNode, limits: DocumentLimits): LimitViolation | un
   const counts: Counts = { aliases: 0, directives: 0, depth: 0 };
   let found: LimitViolation | undefined;
 
-  const walk = (set: SelectionSetNode, depth: number, path: Set<string>): void => {
+  // Introspection is deep by nature (the standard query nests 13 levels of `ofType`): its
+  // subtree gets ten more levels than ordinary selections, still bounded.
+  const walk = (set: SelectionSetNode, depth: number, path: Set<string>, maxDepth = limits.maxDepth): void => {
     for (const sel of set.selections) {
       if (found) return;
       counts.directives += sel.directives?.length ?? 0;
@@ -69,21 +71,22 @@ function measure(doc: DocumentNode, limits: DocumentLimits): LimitViolation | un
         }
         if (sel.selectionSet) {
           const d = depth + 1;
-          if (d > limits.maxDepth) {
-            found = violation('depth', d, limits.maxDepth);
+          const max = sel.name.value === '__schema' || sel.name.value === '__type' ? limits.maxDepth + 10 : maxDepth;
+          if (d > max) {
+            found = violation('depth', d, max);
             return;
           }
           counts.depth = Math.max(counts.depth, d);
-          walk(sel.selectionSet, d, path);
+          walk(sel.selectionSet, d, path, max);
         }
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        walk(sel.selectionSet, depth, path);
+        walk(sel.selectionSet, depth, path, maxDepth);
       } else {
         const name = sel.name.value;
         const fragment = fragments.get(name);
         if (!fragment || path.has(name)) continue;
         path.add(name);
-        walk(fragment.selectionSet, depth, path);
+        walk(fragment.selectionSet, depth, path, maxDepth);
         path.delete(name);
       }
     }
