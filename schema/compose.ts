@@ -18,6 +18,26 @@ export function subgraphSdl(name: string): string {
 export interface ComposedSchemas {
   supergraph: string;
   api: string;
+  /** deploy/k8s/supergraph.yaml: the supergraph as a Kubernetes ConfigMap. */
+  k8sConfigMap: string;
+}
+
+export const K8S_SUPERGRAPH = join(SCHEMA_DIR, '..', 'deploy', 'k8s', 'supergraph.yaml');
+
+function configMapOf(supergraph: string): string {
+  const indented = supergraph
+    .split('\n')
+    .map((line) => (line ? `    ${line}` : ''))
+    .join('\n');
+  return `# The supergraph the gateway serves (written by \`npm run compose\` from schema/supergraph.graphql).
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: dataex-supergraph
+  namespace: dataex
+data:
+  supergraph.graphql: |
+${indented}`;
 }
 
 /** Composes the subgraph SDLs; the URLs are the default local ports (the gateway can override them). */
@@ -33,14 +53,16 @@ export function composeSupergraph(): ComposedSchemas {
     throw new Error(`composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);
   }
   const api = printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
-  return { supergraph: result.supergraphSdl + '\n', api: api + '\n' };
+  const supergraph = result.supergraphSdl + '\n';
+  return { supergraph, api: api + '\n', k8sConfigMap: configMapOf(supergraph) };
 }
 
 function main(): void {
-  const { supergraph, api } = composeSupergraph();
+  const { supergraph, api, k8sConfigMap } = composeSupergraph();
   writeFileSync(join(SCHEMA_DIR, 'supergraph.graphql'), supergraph);
   writeFileSync(join(SCHEMA_DIR, 'api.graphql'), api);
-  console.log(`wrote schema/supergraph.graphql (${supergraph.length} bytes) and schema/api.graphql (${api.length} bytes)`);
+  writeFileSync(K8S_SUPERGRAPH, k8sConfigMap);
+  console.log(`wrote schema/supergraph.graphql (${supergraph.length} bytes), schema/api.graphql (${api.length} bytes) and deploy/k8s/supergraph.yaml`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

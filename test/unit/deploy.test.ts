@@ -1,0 +1,117 @@
+// No Docker engine or Kubernetes runs here: the compose file and the manifests are checked for
+// structure (services, ports, environment wiring, health checks) against what the code
+// actually reads, so they cannot drift from it unnoticed.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments } from 'yaml';
+import { CONFIG_VARIABLES } from '../../lib/config.ts';
+import { EXCHANGES, REGISTRY, SUBGRAPHS } from '../../subgraphs/exchanges.ts';
+import { composeSupergraph, K8S_SUPERGRAPH } from '../../schema/compose.ts';
+
+const root = new URL('../../', import.meta.url);
+const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
+const KNOWN = new Set([...CONFIG_VARIABLES.map((v) => v.name), 'DATAEX_SIM_HOST', 'DATAEX_SIM_LATENCY_MS', 'HEALTH_PORT', 'NODE_ENV']);
+
+describe('docker-compose.yml', () => {
+  // Compose files use YAML merge keys (<<: *anchor), as docker compose resolves them.
+  const compose = parse(read('docker-compose.yml'), { merge: true });
+  const services = compose.services as Record<string, any>;
+
+  it('runs Redis, the four simulators, the five subgraphs, two gateway replicas and a load balancer', () => {
+    const names = Object.keys(services).sort();
+    expect(names).toEqual(
+      ['redis', 'lb', 'gateway-1', 'gateway-2', ...SUBGRAPHS.map((s) => s.name), ...[...EXCHANGES.map((e) => e.id), 'registry'].map((n) => `sim-${n}`)].sort(),
+    );
+    expect(services.lb.ports).toEqual(['4000:4000']);
+  });
+
+  it('gives every dataex service a command the image has, known variables and a health check', () => {
+    for (const [name, svc] of Object.entries(services)) {
+      if (name === 'redis' || name === 'lb') {
+        expect(svc.healthcheck?.test, name).toBeDefined();
+        continue;
+      }
+      expect(svc.command[0], name).toBe('node');
+      expect(svc.command[1], name).toMatch(/^dist\/(gateway|subgraphs|simulators)\/main\.js$/);
+      for (const key of Object.keys(svc.environment ?? {})) expect(KNOWN.has(key), `${name}: unknown variable ${key}`).toBe(true);
+      // The image's HEALTHCHECK probes HEALTH_PORT/healthz; simulators define their own.
+      if (name.startsWith('sim-')) expect(svc.healthcheck?.test?.join(' ')).toContain('/__sim/stats');
+      else expect(svc.environment.HEALTH_PORT, name).toBeDefined();
+    }
+  });
+
+  it('wires each subgraph to its upstream and the gateways to every subgraph and Redis', () => {
+    for (const sub of SUBGRAPHS) {
+      const env = services[sub.name].environment;
+      expect(env.DATAEX_REDIS_URL).toBe('redis://redis:6379');
+      expect(env.DATAEX_HOST).toBe('0.0.0.0');
+      expect(Number(env.HEALTH_PORT)).toBe(sub.port);
+    }
+    for (const ex of EXCHANGES) expect(services.catalog.environment[`DATAEX_${ex.id.toUpperCase()}_URL`]).toBe(`http://sim-${ex.id}:${ex.simulatorPort}`);
+    expect(services.registry.environment.DATAEX_REGISTRY_URL).toBe(`http://sim-registry:${REGISTRY.simulatorPort}`);
+    for (const gw of ['gateway-1', 'gateway-2']) {
+      const urls = Object.fromEntries(String(services[gw].environment.DATAEX_SUBGRAPH_URLS).split(',').map((e) => e.split('=')));
+      expect(urls).toEqual(Object.fromEntries(SUBGRAPHS.map((s) => [s.name, `http://${s.name}:${s.port}/graphql`])));
+      expect(services[gw].depends_on.catalog.condition).toBe('service_healthy');
+    }
+    const nginx = read('deploy/nginx.conf');
+    expect(nginx).toContain('server gateway-1:4000');
+    expect(nginx).toContain('server gateway-2:4000');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  it('is multi-stage, non-root, production dependencies only, built TypeScript, with a health check', () => {
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/tsc -p tsconfig\.build\.json/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+    expect(dockerfile).toMatch(/COPY --from=build \/app\/dist/);
+  });
+});
+
+describe('Kubernetes manifests', () => {
+  const docs = readdirSync(new URL('deploy/k8s/', root))
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(read(`deploy/k8s/${f}`)).map((d) => ({ file: f, doc: d.toJS() })));
+  const of = (kind: string) => docs.filter((d) => d.doc?.kind === kind).map((d) => d.doc);
+
+  it('parse, and every object sits in the dataex namespace', () => {
+    expect(docs.length).toBeGreaterThan(10);
+    for (const { file, doc } of docs) {
+      expect(doc.apiVersion, file).toBeDefined();
+      if (doc.kind !== 'Namespace') expect(doc.metadata.namespace, `${file} ${doc.kind}`).toBe('dataex');
+    }
+  });
+
+  it('has a Deployment and a Service for the gateway and each subgraph, with probes', () => {
+    const deployments = new Map(of('Deployment').map((d) => [d.metadata.name, d]));
+    const services = new Map(of('Service').map((s) => [s.metadata.name, s]));
+    for (const name of ['gateway', ...SUBGRAPHS.map((s) => s.name)]) {
+      const d = deployments.get(name);
+      expect(d, name).toBeDefined();
+      expect(services.get(name)?.spec.selector).toEqual(d.spec.selector.matchLabels);
+      const c = d.spec.template.spec.containers[0];
+      expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+      expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+      expect(d.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    }
+    const port = (n: string) => services.get(n).spec.ports[0].port;
+    for (const s of SUBGRAPHS) expect(port(s.name)).toBe(s.port);
+  });
+
+  it('scales the gateway with an HPA and serves the supergraph from a ConfigMap kept in step', () => {
+    const hpa = of('HorizontalPodAutoscaler')[0];
+    expect(hpa.spec.scaleTargetRef.name).toBe('gateway');
+    expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    const config = of('ConfigMap').find((c) => c.metadata.name === 'dataex-config').data;
+    for (const key of Object.keys(config)) expect(KNOWN.has(key), `configmap: unknown ${key}`).toBe(true);
+    expect(config.DATAEX_SUPERGRAPH).toBe('/etc/dataex/supergraph.graphql');
+    const gateway = of('Deployment').find((d) => d.metadata.name === 'gateway');
+    expect(gateway.spec.template.spec.containers[0].volumeMounts[0].mountPath).toBe('/etc/dataex');
+    expect(readFileSync(K8S_SUPERGRAPH, 'utf8')).toBe(composeSupergraph().k8sConfigMap);
+  });
+});
