@@ -17,11 +17,13 @@ const connections = Number(values.connections);
 const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
 
-const QUERY = `{ search(first: 20, text: "数据") { totalCount edges { node { id title exchange { id } headlinePrice { text } pricing { model price { yuan } } provider { name registration { status } } } } } }`;
+// Anonymous callers see list prices (headlinePrice) only: live price plans need an analyst key.
+const QUERY = `{ search(first: 20, text: "数据") { totalCount edges { node { id title exchange { id } headlinePrice { text price { yuan } } provider { name registration { status } } } } } }`;
 const body = JSON.stringify({ query: QUERY });
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dataex-bench-'));
-const stack = await startTarget('bench/targets/stack.ts', { DATAEX_DATA_DIR: dataDir, DATAEX_LOG_LEVEL: 'warn' });
+// One caller sends all the load: no rate limits.
+const stack = await startTarget('bench/targets/stack.ts', { DATAEX_DATA_DIR: dataDir, DATAEX_LOG_LEVEL: 'warn', DATAEX_RATE_LIMITS: 'off' });
 const gatewayUrl: string = stack.info.gateway;
 
 // Warm the cache and capture the exact bytes a hit serves.

@@ -23,6 +23,16 @@ export interface TargetOptions {
   quiet?: boolean;
 }
 
+// Children die with the harness, however it ends (a thrown error included): none is left
+// holding ports or the terminal.
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => process.exit(130));
+}
+
 /** Starts a TypeScript entry in a child process and waits for its `{"ready": true, ...}` line. */
 export function startTarget(entry: string, env: Record<string, string> = {}, timeoutMs = 120_000, options: TargetOptions = {}): Promise<Target> {
   const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
@@ -30,6 +40,8 @@ export function startTarget(entry: string, env: Record<string, string> = {}, tim
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
   return new Promise((resolve, reject) => {
     let buffer = '';
     let ready = false;

@@ -1,12 +1,12 @@
 // `dataex keys create|list|revoke`: API keys where the gateway keeps them — in Redis when
-// DATAEX_REDIS_URL is set (shared by every instance), else keys.json under --data-dir or
+// DATAEX_REDIS_URL or DATAEX_REDIS_CLUSTER is set (shared by every instance), else keys.json under --data-dir or
 // DATAEX_DATA_DIR (default ./data), which the gateway re-reads when it changes. Keys work at
 // once. `create` prints the key once, on stdout alone (scripts capture it); only its hash is stored.
 
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FileKeyStore, RedisKeyStore, ROLES, type KeyStore } from '../gateway/auth/keys.ts';
-import { connectRedis } from '../lib/redis.ts';
+import { connectRedis, describeRedis, parseClusterNodes, redisReady } from '../lib/redis.ts';
 import type { Clearance, Role } from '../subgraphs/common/principal.ts';
 import { CliError } from './client.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
@@ -24,13 +24,26 @@ export function dataDirOf(flag: string | undefined, env: NodeJS.ProcessEnv = pro
 
 /** Runs `use` with the deployment's key store, closing a Redis connection afterwards. */
 async function withStore<T>(dataDir: string | undefined, use: (store: KeyStore) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
-  if (!env.DATAEX_REDIS_URL) return use(new FileKeyStore(dataDirOf(dataDir, env)));
-  const redis = connectRedis({ url: env.DATAEX_REDIS_URL, keyPrefix: env.DATAEX_REDIS_PREFIX || 'dataex:', commandTimeoutMs: 3_000 });
+  const url = env.DATAEX_REDIS_URL || undefined;
+  const clusterList = env.DATAEX_REDIS_CLUSTER?.split(',').map((s) => s.trim()).filter(Boolean);
+  const cluster = clusterList && clusterList.length > 0 ? clusterList : undefined;
+  if (!url && !cluster) return use(new FileKeyStore(dataDirOf(dataDir, env)));
+  if (url && cluster) throw new CliError(EXIT.USAGE, 'DATAEX_REDIS_URL and DATAEX_REDIS_CLUSTER are both set; set one');
+  if (cluster) {
+    try {
+      parseClusterNodes(cluster);
+    } catch (e) {
+      throw new CliError(EXIT.USAGE, `DATAEX_REDIS_CLUSTER: ${(e as Error).message}`);
+    }
+  }
+  const target = { url, cluster };
+  const redis = connectRedis({ ...target, keyPrefix: env.DATAEX_REDIS_PREFIX || 'dataex:', commandTimeoutMs: 3_000 });
   try {
-    await new Promise<void>((resolve, reject) => {
-      redis.once('ready', () => resolve());
-      setTimeout(() => reject(new CliError(EXIT.UNREACHABLE, `Redis at ${env.DATAEX_REDIS_URL} is not reachable`)), 3_000).unref();
-    });
+    try {
+      await redisReady(redis, 3_000);
+    } catch {
+      throw new CliError(EXIT.UNREACHABLE, `${describeRedis(target)} is not reachable`);
+    }
     return await use(new RedisKeyStore(redis));
   } finally {
     redis.disconnect();

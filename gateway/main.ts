@@ -28,7 +28,7 @@ if (config.workers > 1 && cluster.isPrimary) {
   console.log(`dataex gateway: ${pool.size} workers on port ${config.port} serving ${config.supergraphPath}`);
   runUntilSignal(() => pool.close());
 } else {
-  const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
+  const cache = createCacheSetup({ redisUrl: config.redisUrl, redisCluster: config.redisCluster, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
   let gateway: RunningGateway;
   try {
     gateway = await launchGateway(config, cache);

@@ -3,6 +3,7 @@
 // (saved queries, playground, admin).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import cluster from 'node:cluster';
 import { createHash } from 'node:crypto';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
@@ -31,6 +32,8 @@ import type { RateLimiter } from '../lib/rate-limit.ts';
 import type { DataexConfig } from '../lib/config.ts';
 import { datasetIdsOf } from './response-cache/cache.ts';
 import { maskVariables, type AuditLog } from './audit/log.ts';
+
+const WORKER_ID = cluster.isWorker ? String(process.pid) : undefined;
 
 export interface GatewayContext {
   principal: Principal;
@@ -111,7 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     supergraphSdl: options.supergraphPath
       ? watchedSupergraph({ path: options.supergraphPath, initialSdl: options.supergraphSdl, overrides: options.subgraphUrls ?? {}, onSubgraphs })
       : options.supergraphSdl,
-    buildService: ({ name, url }) => new DataexDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher }),
+    buildService: ({ name, url }) => new DataexDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher, serviceName: name }),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -135,6 +138,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     ],
     includeStacktraceInErrorResponses: false,
     formatError: (formatted) => formatGatewayError(formatted),
+    // The process owns SIGINT/SIGTERM (lib/process.ts runUntilSignal drains and closes in
+    // order). Apollo's own handlers (on unless NODE_ENV=test) would stop it mid-request and
+    // re-send the signal, which runUntilSignal takes for a second one: exit 130, requests cut.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
@@ -224,6 +231,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const cors = corsHeaders(req, options.corsOrigins);
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+    // A gateway worker (DATAEX_WORKERS > 1) names itself, so clients can tell workers apart.
+    if (WORKER_ID) res.setHeader('x-dataex-worker', WORKER_ID);
     if (req.method === 'OPTIONS') {
       res.writeHead(204).end();
       return;

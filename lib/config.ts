@@ -28,6 +28,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_SUBGRAPH_URLS', 'list', undefined, 'Overrides of subgraph URLs in the supergraph: `name=url,name=url`.'),
   v('DATAEX_DATA_DIR', 'path', './data', 'Directory for file-backed state (saved queries, keys, audit log).'),
   v('DATAEX_REDIS_URL', 'url', undefined, 'Redis for the shared cache tier and shared state; unset = memory only.'),
+  v('DATAEX_REDIS_CLUSTER', 'list', undefined, 'Redis Cluster seed nodes `host:port,host:port` instead of DATAEX_REDIS_URL (not both): the same shared cache tier and state on a cluster.'),
   v('DATAEX_CORS_ORIGINS', 'list', undefined, 'Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only.'),
   v('DATAEX_BODY_LIMIT_BYTES', 'int', '1048576', 'Largest request body the gateway accepts.'),
   v('DATAEX_SUBGRAPH_TIMEOUT_MS', 'int', '10000', 'Gateway timeout for one subgraph fetch.'),
@@ -154,6 +155,8 @@ export interface DataexConfig {
   subgraphUrls: Record<string, string>;
   dataDir: string;
   redisUrl: string | undefined;
+  /** Redis Cluster seed nodes (`host:port`); exclusive with redisUrl. */
+  redisCluster: string[] | undefined;
   corsOrigins: string[];
   bodyLimitBytes: number;
   subgraphTimeoutMs: number;
@@ -229,6 +232,20 @@ function parseRateLimits(entries: string[]): DataexConfig['rateLimits'] {
   });
 }
 
+function parseRedisCluster(entries: string[] | undefined, redisUrl: string | undefined): string[] | undefined {
+  if (entries === undefined || entries.length === 0) return undefined;
+  if (redisUrl !== undefined) {
+    throw new ConfigError('DATAEX_REDIS_CLUSTER', 'DATAEX_REDIS_URL and DATAEX_REDIS_CLUSTER are both set; set DATAEX_REDIS_URL for a single Redis or DATAEX_REDIS_CLUSTER for a Redis Cluster');
+  }
+  for (const entry of entries) {
+    const m = /^\[?([^\s[\]]+?)\]?:(\d{1,5})$/.exec(entry);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+      throw new ConfigError('DATAEX_REDIS_CLUSTER', `seed nodes must look like host:port,host:port (got ${JSON.stringify(entry)})`);
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
   const r = readVariables(env);
   const level = String(r.DATAEX_LOG_LEVEL);
@@ -243,6 +260,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     subgraphUrls: parseUrlMap((r.DATAEX_SUBGRAPH_URLS as string[] | undefined) ?? []),
     dataDir: r.DATAEX_DATA_DIR as string,
     redisUrl: r.DATAEX_REDIS_URL as string | undefined,
+    redisCluster: parseRedisCluster(r.DATAEX_REDIS_CLUSTER as string[] | undefined, r.DATAEX_REDIS_URL as string | undefined),
     corsOrigins: (r.DATAEX_CORS_ORIGINS as string[] | undefined) ?? [],
     bodyLimitBytes: r.DATAEX_BODY_LIMIT_BYTES as number,
     subgraphTimeoutMs: r.DATAEX_SUBGRAPH_TIMEOUT_MS as number,

@@ -67,8 +67,19 @@ export function sendError(res: ServerResponse, err: HttpError): void {
   sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] }, err.headers);
 }
 
+/** Responses being written, per server listened to with listen(): closeServer drains them. */
+const unanswered = new WeakMap<Server, Set<ServerResponse>>();
+
 /** Listens and resolves with the bound port (port 0 picks a free one). */
 export function listen(server: Server, port: number, host: string): Promise<number> {
+  const open = new Set<ServerResponse>();
+  unanswered.set(server, open);
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    // Closing: a request still arriving on a kept-alive connection is the connection's last.
+    if (!server.listening) res.shouldKeepAlive = false;
+    open.add(res);
+    res.once('close', () => open.delete(res));
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -78,14 +89,23 @@ export function listen(server: Server, port: number, host: string): Promise<numb
   });
 }
 
-/** Stops accepting, lets in-flight requests finish up to `graceMs`, then drops what is left. */
+/**
+ * Stops accepting, lets in-flight requests finish up to `graceMs`, then drops what is left.
+ * Draining: answers still being written go out with `Connection: close` and each connection
+ * closes once idle, so a keep-alive client gets every answer it was promised and opens no new
+ * request on a closing server (which the grace timer would cut mid-way).
+ */
 export async function closeServer(server: Server, graceMs = 5_000): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  for (const res of unanswered.get(server) ?? []) if (!res.headersSent) res.shouldKeepAlive = false;
   server.closeIdleConnections();
+  // Connections whose answer had already started with keep-alive go idle later.
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   timer.unref();
   await closed;
+  clearInterval(sweep);
   clearTimeout(timer);
 }
 

@@ -2,7 +2,7 @@
 // script per request) so that a limit holds across every gateway instance. If Redis fails,
 // the limiter falls back to its in-memory buckets: limits then hold per instance.
 
-import type { Redis } from 'ioredis';
+import { withDeadline, type RedisClient } from './redis.ts';
 
 export interface BucketSpec {
   ratePerS: number;
@@ -65,7 +65,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 }
 
-// KEYS[1] bucket; ARGV rate, burst. Returns {allowed, tokens*1000, retryAfterMs}. Time is
+// KEYS[1] bucket (one key, so one slot on a Redis Cluster); ARGV rate, burst. Returns {allowed, tokens*1000, retryAfterMs}. Time is
 // Redis' own, so gateway instances with skewed clocks still agree on refills.
 const TAKE_SCRIPT = `
 local rate = tonumber(ARGV[1])
@@ -93,8 +93,10 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly fallback = new MemoryRateLimiter();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly namespace = 'rl:',
+    /** A bucket not answered within this long (e.g. its cluster master failing over) falls back. */
+    private readonly deadlineMs = 500,
   ) {
     redis.defineCommand('dataexTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
   }
@@ -102,7 +104,7 @@ export class RedisRateLimiter implements RateLimiter {
   async take(key: string, spec: BucketSpec): Promise<TakeResult> {
     if (this.redis.status !== 'ready') return this.fallback.take(key, spec);
     try {
-      const [allowed, tokensMilli, retryMs] = (await (this.redis as any).dataexTakeToken(this.namespace + key, spec.ratePerS, spec.burst)) as [
+      const [allowed, tokensMilli, retryMs] = (await withDeadline((this.redis as any).dataexTakeToken(this.namespace + key, spec.ratePerS, spec.burst), this.deadlineMs)) as [
         number,
         number,
         number,

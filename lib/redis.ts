@@ -1,21 +1,86 @@
 // One way to open Redis for every dataex use (cache tier, APQ, saved queries, keys, rate
-// limits, audit). Commands fail fast while Redis is down instead of queueing without bound:
-// callers decide whether to degrade (caches) or report an error (stores).
+// limits, audit): a single Redis (DATAEX_REDIS_URL) or a Redis Cluster (DATAEX_REDIS_CLUSTER).
+// Commands fail fast while Redis is down instead of queueing without bound: callers decide
+// whether to degrade (caches) or report an error (stores).
 
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+
+/** A connection to a single Redis or to a Redis Cluster; both take the same commands. */
+export type RedisClient = Redis | Cluster;
 
 export interface RedisConnectOptions {
-  url: string;
-  /** Prepended to every key (ioredis keyPrefix). */
+  /** A single Redis: redis:// or rediss:// URL. */
+  url?: string;
+  /** Redis Cluster seed nodes, `host:port` each (any reachable node finds the rest). */
+  cluster?: readonly string[];
+  /** Prepended to every key (ioredis keyPrefix). Must not contain `{`: hash tags follow it. */
   keyPrefix: string;
   /** Per-command timeout; a hung Redis must not hang requests. */
   commandTimeoutMs?: number;
 }
 
-export function connectRedis(options: RedisConnectOptions): Redis {
+export function isCluster(redis: RedisClient): redis is Cluster {
+  return redis instanceof Cluster;
+}
+
+/** `host:port` seed nodes; throws naming the bad entry. */
+export function parseClusterNodes(entries: readonly string[]): Array<{ host: string; port: number }> {
+  if (entries.length === 0) throw new Error('needs at least one host:port seed node');
+  return entries.map((entry) => {
+    const m = /^\[?([^\s[\]]+?)\]?:(\d{1,5})$/.exec(entry.trim());
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || port < 1 || port > 65535) throw new Error(`seed nodes must look like host:port (got ${JSON.stringify(entry)})`);
+    return { host: m[1], port };
+  });
+}
+
+/** Where a connection goes, for messages. */
+export function describeRedis(options: Pick<RedisConnectOptions, 'url' | 'cluster'>): string {
+  return options.cluster ? `Redis Cluster ${options.cluster.join(',')}` : `Redis at ${options.url}`;
+}
+
+export function connectRedis(options: RedisConnectOptions & { cluster?: undefined; url: string }): Redis;
+export function connectRedis(options: RedisConnectOptions): RedisClient;
+export function connectRedis(options: RedisConnectOptions): RedisClient {
+  const commandTimeout = options.commandTimeoutMs ?? 500;
+  if (options.cluster) {
+    if (options.keyPrefix.includes('{')) throw new Error('DATAEX_REDIS_PREFIX must not contain "{" with a Redis Cluster (hash tags follow the prefix)');
+    const clusterOptions: ClusterOptions = {
+      // The prefix is applied once, by the cluster client (node connections carry none), so
+      // the slot of a key is computed on the prefixed key, hash tags included.
+      keyPrefix: options.keyPrefix,
+      // Writes and reads go to the master of a slot: a replica may lag behind a fresh entry.
+      scaleReads: 'master',
+      // No offline queue: while a slot has no reachable master, commands reject (after the
+      // bounded redirections below) instead of piling up.
+      enableOfflineQueue: false,
+      enableReadyCheck: true,
+      // Keep trying to come back when no seed node answers, at most once a second.
+      clusterRetryStrategy: (times) => Math.min(times * 100, 1_000),
+      slotsRefreshTimeout: 1_000,
+      slotsRefreshInterval: 5_000,
+      // A command whose master just died is retried (slots refreshed in between) every
+      // 100 ms, at most maxRedirections times: a failover costs a bounded delay, not an error.
+      retryDelayOnFailover: 100,
+      retryDelayOnClusterDown: 100,
+      retryDelayOnTryAgain: 100,
+      maxRedirections: 16,
+      redisOptions: {
+        commandTimeout,
+        connectTimeout: 2_000,
+        maxRetriesPerRequest: 0,
+      },
+    };
+    const cluster = new Cluster(parseClusterNodes(options.cluster), clusterOptions);
+    // Failures surface through command rejections; unhandled 'error' events would crash.
+    cluster.on('error', () => undefined);
+    cluster.on('node error', () => undefined);
+    return cluster;
+  }
+  if (!options.url) throw new Error('connectRedis needs a url or cluster seed nodes');
   const redisOptions: RedisOptions = {
     keyPrefix: options.keyPrefix,
-    commandTimeout: options.commandTimeoutMs ?? 500,
+    commandTimeout,
     connectTimeout: 2_000,
     // No offline queue: while disconnected, commands reject at once.
     enableOfflineQueue: false,
@@ -31,8 +96,34 @@ export function connectRedis(options: RedisConnectOptions): Redis {
   return redis;
 }
 
-/** Resolves when connected, or rejects after `timeoutMs`. */
-export function redisReady(redis: Redis, timeoutMs = 3_000): Promise<void> {
+/**
+ * A second connection like `redis` that queues commands until it is connected (for
+ * subscriptions, which must survive start-up and reconnects).
+ */
+export function duplicateQueued(redis: RedisClient): RedisClient {
+  const copy = isCluster(redis) ? redis.duplicate([], { enableOfflineQueue: true }) : redis.duplicate({ enableOfflineQueue: true });
+  copy.on('error', () => undefined);
+  if (isCluster(copy)) copy.on('node error', () => undefined);
+  return copy;
+}
+
+/** Lets the process exit while this connection is open (its sockets do not hold the loop). */
+export function unrefRedis(redis: RedisClient): void {
+  const unrefOne = (r: Redis) => {
+    const unref = () => (r as unknown as { stream?: { unref?: () => void } }).stream?.unref?.();
+    r.on('connect', unref);
+    unref();
+  };
+  if (isCluster(redis)) {
+    redis.on('+node', (node: Redis) => unrefOne(node));
+    for (const node of redis.nodes()) unrefOne(node);
+  } else {
+    unrefOne(redis);
+  }
+}
+
+/** Resolves when connected (a cluster: slots known and cluster_state ok), or rejects after `timeoutMs`. */
+export function redisReady(redis: RedisClient, timeoutMs = 3_000): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -49,4 +140,14 @@ export function redisReady(redis: Redis, timeoutMs = 3_000): Promise<void> {
     };
     redis.on('ready', onReady);
   });
+}
+
+/** Rejects when `promise` has not settled after `ms` (the operation itself carries on). */
+export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -108,7 +108,7 @@ export async function startBackends(options: StackOptions): Promise<RunningBacke
     }
 
     // 2. Caches: one memory tier per component, Redis shared when configured.
-    const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
+    const cache = createCacheSetup({ redisUrl: config.redisUrl, redisCluster: config.redisCluster, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
     closers.push(() => cache.close());
 
     // 3. Subgraphs, each with its own adapters, as it would have in its own process. In one

@@ -24,7 +24,7 @@ const defaults: Record<string, string> = {
   registry: `http://127.0.0.1:${REGISTRY.simulatorPort}`,
 };
 const upstreamUrls = Object.fromEntries(Object.keys(defaults).map((k) => [k, config.upstreamUrls[k] ?? defaults[k]]));
-const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
+const cache = createCacheSetup({ redisUrl: config.redisUrl, redisCluster: config.redisCluster, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
 const options = { config, upstreamUrls, cache, port: config.subgraphPorts[name], signingSecret: signingSecretOf(config.signingSecret, `subgraph ${name}`) };
 try {
   const server = name === 'catalog' ? await startCatalog(options) : await startDataSubgraph(name, options);

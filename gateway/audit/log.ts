@@ -6,7 +6,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../lib/redis.ts';
 import { maskFreeText } from '../../subgraphs/common/masking.ts';
 
 export interface AuditEntry {
@@ -126,13 +126,13 @@ export class FileAuditLog implements AuditLog {
   }
 }
 
-/** A Redis stream (XADD, capped near `maxLength` entries), shared by every gateway instance. */
+/** A Redis stream (XADD, capped near `maxLength` entries; one key, so one slot on a cluster), shared by every gateway instance. */
 export class RedisAuditLog implements AuditLog {
   private pending = new Set<Promise<unknown>>();
   private readonly fallback: FileAuditLog;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     dataDir: string,
     private readonly key = 'audit',
     private readonly maxLength = 1_000_000,

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-file.ts';
+import type { RedisClient } from '../../lib/redis.ts';
 import { DEFAULT_CLEARANCE, type Clearance, type Principal, type Role } from '../../subgraphs/common/principal.ts';
 export { DEFAULT_CLEARANCE };
 
@@ -128,15 +129,17 @@ export function keyFromHeaders(headers: Record<string, string | string[] | undef
 }
 
 /**
- * Keys in a Redis hash (field = key hash, value = record JSON), shared by every gateway
- * instance. Looked-up records are remembered briefly so a hot key costs no round trip; a
- * revocation takes effect everywhere within that time.
+ * Keys in a Redis hash (field = key hash, value = record JSON; one key, so one slot on a
+ * Redis Cluster), shared by every gateway instance. Looked-up records are remembered briefly
+ * so a hot key costs no round trip; a revocation takes effect everywhere within that time.
+ * While Redis cannot answer (e.g. a cluster failover), a key seen before keeps its last
+ * known answer instead of failing the request.
  */
 export class RedisKeyStore implements KeyStore {
   private readonly memo = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
 
   constructor(
-    private readonly redis: import('ioredis').Redis,
+    private readonly redis: RedisClient,
     private readonly key = 'keys',
     private readonly memoMs = 5_000,
   ) {}
@@ -145,7 +148,13 @@ export class RedisKeyStore implements KeyStore {
     const hash = hashKey(key);
     const known = this.memo.get(hash);
     if (known && known.until > Date.now()) return known.record;
-    const raw = await this.redis.hget(this.key, hash);
+    let raw: string | null;
+    try {
+      raw = await this.redis.hget(this.key, hash);
+    } catch (e) {
+      if (known) return known.record;
+      throw e;
+    }
     const parsed = raw ? (JSON.parse(raw) as ApiKeyRecord) : undefined;
     const record = parsed && parsed.revokedAt === null ? parsed : undefined;
     if (this.memo.size > 10_000) this.memo.clear();
@@ -173,6 +182,6 @@ export class RedisKeyStore implements KeyStore {
 }
 
 /** The key store a deployment uses: Redis when configured (shared by every instance), else the file. */
-export function keyStoreFor(dataDir: string, redis: import('ioredis').Redis | undefined): KeyStore {
+export function keyStoreFor(dataDir: string, redis: RedisClient | undefined): KeyStore {
   return redis ? new RedisKeyStore(redis) : new FileKeyStore(dataDir);
 }

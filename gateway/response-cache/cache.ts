@@ -35,9 +35,13 @@ export function accessClass(p: Principal): string {
   return `${p.role}|${p.clearance.maxLevel}|${p.clearance.maxGrade ?? '*'}|${p.personalInfo ? 'pi' : '-'}`;
 }
 
+/**
+ * The two keys a request is looked up under. The request digest is their hash tag (`{…}`), so
+ * on a Redis Cluster both live in one slot and one round trip reads both.
+ */
 export function cacheKeys(method: string, requestBytes: Buffer | string, principal: Principal): CacheKeys {
   const digest = createHash('sha256').update(method).update('\n').update(requestBytes).digest('base64url');
-  return { shared: `${digest}:c:${accessClass(principal)}`, private: `${digest}:p:${principal.id}` };
+  return { shared: `{${digest}}:c:${accessClass(principal)}`, private: `{${digest}}:p:${principal.id}` };
 }
 
 function encode(entry: CachedResponse): Buffer {

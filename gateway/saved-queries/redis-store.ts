@@ -1,10 +1,9 @@
 // Saved queries in Redis, shared by every gateway instance: one hash `<prefix>saved-queries`,
 // field = query name, value = the query record as JSON (same record as the file store).
-// Updates go through a small Lua script so that created-at and owner survive concurrent writers.
+// One key, so a Redis Cluster keeps it in one slot. Updates go through a small Lua script so that created-at and owner survive concurrent writers.
 // Redis being down is reported (503), never hidden: a saved query must not silently vanish.
 
-import type { Redis } from 'ioredis';
-import { redisReady } from '../../lib/redis.ts';
+import { redisReady, type RedisClient } from '../../lib/redis.ts';
 import type { StoredQuery } from './model.ts';
 import { StoreUnavailableError, type SavedQueryStore } from './store.ts';
 
@@ -25,7 +24,7 @@ export class RedisSavedQueryStore implements SavedQueryStore {
   readonly kind = 'redis' as const;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: { closeConnection?: boolean } = {},
   ) {}
 

@@ -14,14 +14,14 @@
 // Saving and deleting need the analyst or admin role (permissions.ts); running applies the
 // caller's own permissions and masking. Error bodies: {message, errors: [{message, extensions: {code}}]};
 // also 405 for other methods and 503 when the store (Redis, the file lock) is unavailable.
-// The store is Redis when DATAEX_REDIS_URL is set (shared by every gateway instance), else
+// The store is Redis when DATAEX_REDIS_URL or DATAEX_REDIS_CLUSTER is set (shared by every gateway instance), else
 // saved-queries.json under DATAEX_DATA_DIR; queries/*.graphql are layered on top, read-only.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import type { DataexConfig } from '../../lib/config.ts';
 import { HttpError, parseJsonBody, readBody, sendJson } from '../../lib/http.ts';
-import { connectRedis } from '../../lib/redis.ts';
+import { connectRedis, unrefRedis } from '../../lib/redis.ts';
 import type { GatewayServices, RouteModule } from '../routes.ts';
 import { SavedQueryCatalog } from './catalog.ts';
 import { EXPORT_FORMATS, runAndWrite, type ExportFormat } from './export.ts';
@@ -47,14 +47,12 @@ export function savedQueryRoutes(config: DataexConfig, services: GatewayServices
   return createSavedQueryRoutes({ services, store: storeFor(config), bodyLimitBytes: config.bodyLimitBytes });
 }
 
-/** The store the configuration asks for: Redis when DATAEX_REDIS_URL is set, else the data directory. */
-export function storeFor(config: Pick<DataexConfig, 'redisUrl' | 'redisPrefix' | 'dataDir'>): SavedQueryStore {
-  if (!config.redisUrl) return new FileSavedQueryStore(config.dataDir);
-  const redis = connectRedis({ url: config.redisUrl, keyPrefix: config.redisPrefix, commandTimeoutMs: 2_000 });
+/** The store the configuration asks for: Redis (or a Redis Cluster) when configured, else the data directory. */
+export function storeFor(config: Pick<DataexConfig, 'redisUrl' | 'redisPrefix' | 'dataDir'> & { redisCluster?: readonly string[] | undefined }): SavedQueryStore {
+  if (!config.redisUrl && !config.redisCluster) return new FileSavedQueryStore(config.dataDir);
+  const redis = connectRedis({ url: config.redisUrl, cluster: config.redisCluster, keyPrefix: config.redisPrefix, commandTimeoutMs: 2_000 });
   // The gateway has no shutdown hook for route modules: do not let this socket keep a process alive.
-  const unref = () => (redis as unknown as { stream?: { unref?: () => void } }).stream?.unref?.();
-  redis.on('connect', unref);
-  unref();
+  unrefRedis(redis);
   return new RedisSavedQueryStore(redis, { closeConnection: true });
 }
 

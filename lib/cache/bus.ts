@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { duplicateQueued, type RedisClient } from '../redis.ts';
 
 export type Invalidation =
   /** These listings changed or vanished: drop answers and upstream details that hold them. */
@@ -51,14 +51,14 @@ export class LocalBus implements InvalidationBus {
 /** Local delivery plus Redis pub/sub; messages this process sent are not delivered twice. */
 export class RedisBus extends LocalBus {
   private readonly origin = randomUUID();
-  private readonly subscriber: Redis;
+  private readonly subscriber: RedisClient;
 
-  constructor(private readonly publisher: Redis) {
+  constructor(private readonly publisher: RedisClient) {
     super();
     // The subscription must survive start-up and reconnects: queue it until connected
-    // (ioredis re-subscribes by itself after a reconnect).
-    this.subscriber = publisher.duplicate({ enableOfflineQueue: true });
-    this.subscriber.on('error', () => undefined);
+    // (ioredis re-subscribes by itself after a reconnect; on a cluster, PUBLISH reaches every
+    // node and ioredis moves the subscription to another node when its node goes away).
+    this.subscriber = duplicateQueued(publisher);
     const channel = (publisher.options.keyPrefix ?? '') + CHANNEL;
     void this.subscriber.subscribe(channel).catch(() => undefined);
     this.subscriber.on('message', (_channel: string, text: string) => {

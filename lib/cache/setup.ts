@@ -1,20 +1,22 @@
 // Builds the cache infrastructure of one process from configuration: a memory tier per
-// component, the Redis tier and invalidation over Redis when DATAEX_REDIS_URL is set.
+// component, the Redis tier and invalidation over Redis when DATAEX_REDIS_URL (a single
+// Redis) or DATAEX_REDIS_CLUSTER (a Redis Cluster) is set. One connection per process.
 
-import type { Redis } from 'ioredis';
-import { connectRedis } from '../redis.ts';
+import { connectRedis, type RedisClient } from '../redis.ts';
 import { LocalBus, RedisBus, type InvalidationBus } from './bus.ts';
 import { MemoryStore, RedisStore, TieredStore } from './store.ts';
 
 export interface CacheSettings {
   redisUrl: string | undefined;
+  /** Redis Cluster seed nodes (host:port); exclusive with redisUrl. */
+  redisCluster?: readonly string[] | undefined;
   redisPrefix: string;
   /** Memory budget of each component's memory tier. */
   memoryBytes: number;
 }
 
 export interface CacheSetup {
-  redis: Redis | undefined;
+  redis: RedisClient | undefined;
   bus: InvalidationBus;
   /** A store for one component (its own memory tier; the shared Redis tier under `namespace`). */
   store(namespace: string): TieredStore;
@@ -24,7 +26,10 @@ export interface CacheSetup {
 }
 
 export function createCacheSetup(settings: CacheSettings): CacheSetup {
-  const redis = settings.redisUrl ? connectRedis({ url: settings.redisUrl, keyPrefix: settings.redisPrefix, commandTimeoutMs: 250 }) : undefined;
+  const redis =
+    settings.redisUrl || settings.redisCluster
+      ? connectRedis({ url: settings.redisUrl, cluster: settings.redisCluster, keyPrefix: settings.redisPrefix, commandTimeoutMs: 250 })
+      : undefined;
   const bus: InvalidationBus = redis ? new RedisBus(redis) : new LocalBus();
   const tiers: RedisStore[] = [];
   return {

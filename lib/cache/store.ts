@@ -4,7 +4,9 @@
 // dropped, and a short suspension stops a hung Redis from slowing every request.
 
 import { LRUCache } from 'lru-cache';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { isCluster, withDeadline, type RedisClient } from '../redis.ts';
+import { dataNodes, deleteMany, pipelinePerSlot, type PipelineReply } from './slots.ts';
 
 export interface CacheStore {
   get(key: string): Promise<Buffer | undefined>;
@@ -106,24 +108,36 @@ export interface RedisStoreOptions {
   /** After this many consecutive failures, skip Redis for `suspendMs`. */
   failureThreshold?: number;
   suspendMs?: number;
+  /**
+   * A lookup or write not done after this long counts as failed (default 500 ms). A single Redis
+   * bounds each command by its command timeout already; a cluster retries a command whose
+   * master just died for up to ~1.6 s, longer than a cache lookup is worth.
+   */
+  deadlineMs?: number;
 }
 
 export type RedisTierState = 'up' | 'suspended' | 'down';
 
-/** Redis tier. Every operation is best effort: failures are counted, never thrown. */
+/**
+ * Redis tier, on a single Redis or a Redis Cluster. Every operation is best effort: failures
+ * are counted, never thrown. On a cluster, multi-key operations go out per hash slot (see
+ * slots.ts); when one slot's master is unreachable (a failover), only its keys miss.
+ */
 export class RedisStore implements CacheStore {
   private failures = 0;
   private suspendedUntil = 0;
   private readonly threshold: number;
   private readonly suspendMs: number;
+  private readonly deadlineMs: number;
   errors = 0;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: RedisStoreOptions,
   ) {
     this.threshold = options.failureThreshold ?? 3;
     this.suspendMs = options.suspendMs ?? 1_000;
+    this.deadlineMs = options.deadlineMs ?? 500;
   }
 
   get state(): RedisTierState {
@@ -135,10 +149,11 @@ export class RedisStore implements CacheStore {
     return this.redis.status === 'ready' && Date.now() >= this.suspendedUntil;
   }
 
-  private async attempt<T>(op: () => Promise<T>, fallback: T): Promise<T> {
+  /** Runs `op`, bounded by the deadline unless it is a bulk operation (purge, clear). */
+  private async attempt<T>(op: () => Promise<T>, fallback: T, bounded = true): Promise<T> {
     if (!this.available()) return fallback;
     try {
-      const result = await op();
+      const result = bounded ? await withDeadline(op(), this.deadlineMs) : await op();
       this.failures = 0;
       return result;
     } catch {
@@ -149,6 +164,14 @@ export class RedisStore implements CacheStore {
       }
       return fallback;
     }
+  }
+
+  /** Per-slot pipelines: all failed = a failure (thrown); some failed = counted, the rest served. */
+  private async perSlot(keys: readonly string[], add: (pipeline: ChainableCommander, key: string) => void): Promise<PipelineReply[][]> {
+    const result = await pipelinePerSlot(this.redis, keys, add);
+    if (result.failedGroups > 0 && result.failedGroups === result.groups) throw result.firstError;
+    if (result.failedGroups > 0) this.errors++;
+    return result.replies;
   }
 
   private k(key: string): string {
@@ -162,25 +185,32 @@ export class RedisStore implements CacheStore {
   getMany(keys: readonly string[]): Promise<Array<Buffer | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
     return this.attempt(
-      async () => (await this.redis.mgetBuffer(...keys.map((k) => this.k(k)))).map((v) => v ?? undefined),
+      async () => {
+        const full = keys.map((k) => this.k(k));
+        if (!isCluster(this.redis)) return (await this.redis.mgetBuffer(...full)).map((v) => v ?? undefined);
+        const replies = await this.perSlot(full, (p, key) => void p.getBuffer(key));
+        return replies.map(([[err, value] = [null, null]]) => (err || !value ? undefined : (value as Buffer)));
+      },
       keys.map(() => undefined),
     );
   }
 
-  /** Values with their remaining TTL, in one round trip (so a memory copy expires with the original). */
+  /**
+   * Values with their remaining TTL, in one round trip (so a memory copy expires with the
+   * original); on a cluster, one round trip per slot, concurrently.
+   */
   getWithTtl(keys: readonly string[]): Promise<Array<{ value: Buffer; ttlMs: number } | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
     return this.attempt(
       async () => {
-        const pipeline = this.redis.pipeline();
-        for (const key of keys) {
-          pipeline.getBuffer(this.k(key));
-          pipeline.pttl(this.k(key));
-        }
-        const results = (await pipeline.exec()) ?? [];
-        return keys.map((_, i) => {
-          const [errV, value] = results[2 * i] ?? [];
-          const [errT, ttl] = results[2 * i + 1] ?? [];
+        const replies = await this.perSlot(
+          keys.map((k) => this.k(k)),
+          (pipeline, key) => {
+            pipeline.getBuffer(key);
+            pipeline.pttl(key);
+          },
+        );
+        return replies.map(([[errV, value] = [null, null], [errT, ttl] = [null, null]]) => {
           if (errV || errT || !value || typeof ttl !== 'number' || ttl <= 0) return undefined;
           return { value: value as Buffer, ttlMs: ttl };
         });
@@ -199,43 +229,67 @@ export class RedisStore implements CacheStore {
   delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return Promise.resolve();
     return this.attempt(async () => {
-      await this.redis.del(...keys.map((k) => this.k(k)));
+      await deleteMany(this.redis, keys.map((k) => this.k(k)));
     }, undefined);
   }
 
   tag(key: string, tags: readonly string[], ttlMs: number): Promise<void> {
     if (tags.length === 0) return Promise.resolve();
     return this.attempt(async () => {
-      const pipeline = this.redis.pipeline();
-      for (const t of tags) {
-        pipeline.sadd(this.k(`tag:${t}`), key);
-        // A tag set lives as long as its longest-lived member could.
-        pipeline.pexpire(this.k(`tag:${t}`), Math.ceil(ttlMs), 'GT');
-        pipeline.pexpire(this.k(`tag:${t}`), Math.ceil(ttlMs), 'NX');
-      }
-      await pipeline.exec();
+      // Tag sets live in slots of their own (not the tagged key's): one pipeline per slot.
+      await this.perSlot(
+        tags.map((t) => this.k(`tag:${t}`)),
+        (pipeline, tagKey) => {
+          pipeline.sadd(tagKey, key);
+          // A tag set lives as long as its longest-lived member could.
+          pipeline.pexpire(tagKey, Math.ceil(ttlMs), 'GT');
+          pipeline.pexpire(tagKey, Math.ceil(ttlMs), 'NX');
+        },
+      );
     }, undefined);
   }
 
   purgeTag(tag: string): Promise<number> {
     return this.attempt(async () => {
       const keys = await this.redis.smembers(this.k(`tag:${tag}`));
-      await this.redis.del(this.k(`tag:${tag}`), ...keys.map((k) => this.k(k)));
+      // The members live in many slots: one DEL on a single Redis, one per slot on a cluster.
+      await deleteMany(this.redis, [this.k(`tag:${tag}`), ...keys.map((k) => this.k(k))]);
       return keys.length;
-    }, 0);
+    }, 0, false);
   }
 
   clear(): Promise<void> {
     return this.attempt(async () => {
+      const keyPrefix = this.redis.options.keyPrefix ?? '';
       // keyPrefix is not applied to SCAN patterns: match on the full prefix.
-      const prefix = (this.redis.options.keyPrefix ?? '') + this.options.namespace;
-      let cursor = '0';
-      do {
-        const [next, found] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-        cursor = next;
-        if (found.length > 0) await this.redis.unlink(...found.map((k) => k.slice((this.redis.options.keyPrefix ?? '').length)));
-      } while (cursor !== '0');
-    }, undefined);
+      const pattern = `${keyPrefix}${this.options.namespace}*`;
+      if (!isCluster(this.redis)) {
+        const redis = this.redis;
+        let cursor = '0';
+        do {
+          const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+          cursor = next;
+          if (found.length > 0) await redis.unlink(...found.map((k) => k.slice(keyPrefix.length)));
+        } while (cursor !== '0');
+        return;
+      }
+      // A cluster: every master holds a share of the keys. Its node connections carry no key
+      // prefix, and the keys one SCAN returns span slots: unlink them one by one (pipelined).
+      await Promise.all(
+        dataNodes(this.redis).map(async (node) => {
+          let cursor = '0';
+          do {
+            const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+            cursor = next;
+            if (found.length > 0) {
+              const pipeline = node.pipeline();
+              for (const k of found) pipeline.unlink(k);
+              await pipeline.exec();
+            }
+          } while (cursor !== '0');
+        }),
+      );
+    }, undefined, false);
   }
 }
 

@@ -80,6 +80,8 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
     includeStacktraceInErrorResponses: false,
     formatError: formatSubgraphError as never,
+    // Shutdown is the process's (lib/process.ts), in order: see gateway/server.ts.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 

@@ -101,7 +101,7 @@ export async function startExtraGateway(stack: TestStack, env: Record<string, st
   const { launchGateway } = await import('../../gateway/launch.ts');
   const { createCacheSetup } = await import('../../lib/cache/setup.ts');
   const config = loadConfig({ DATAEX_DATA_DIR: stack.config.dataDir, ...env });
-  const cache = createCacheSetup({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
+  const cache = createCacheSetup({ redisUrl: config.redisUrl, redisCluster: config.redisCluster, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
   const gateway = await launchGateway(config, cache, {
     signingSecret: stack.signingSecret,
     port: 0,

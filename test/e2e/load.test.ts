@@ -1,0 +1,221 @@
+// Bounded load on loopback: the whole stack in a child process (as `npm start` runs it), a
+// fixed number of requests over 64 keep-alive connections, a mix of response-cache hits and
+// full executions (no-cache: gateway → catalog → exchanges and registry → upstream cache,
+// fresh for 1 s here so detail calls keep going upstream), while Guiyang flaps offline ↔ online
+// every 300 ms throughout. Asserted: every request gets a complete answer (none lost, none
+// cut), zero 5xx (every status 200), errors only ever about the flapping exchange, and the
+// child's RSS after the run, a short idle and a forced GC within baseline × 1.5 + 50 MB of the
+// RSS measured the same way after a warm-up with the same requests. The figures are printed.
+//
+// What the memory check measures: resident memory of the child process (/proc/<pid>/status
+// VmRSS), which includes V8's heap as sized by the run; caches are bounded (a fixed set of
+// request variants), so growth beyond the margin means memory held per request.
+
+import { Pool } from 'undici';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { simCall } from '../helpers/stack.ts';
+import { startTarget, type Target } from '../helpers/target.ts';
+
+const REQUESTS = 20_000;
+const CONNECTIONS = 64;
+const WARMUP = 1_000;
+const FLAP_MS = 300;
+const FLAPPING = 'guiyang';
+
+let target: Target;
+
+beforeAll(async () => {
+  target = await startTarget(
+    {
+      NODE_ENV: 'production',
+      DATAEX_SIM_LATENCY_MS: '2',
+      DATAEX_UPSTREAM_TTL_S: '1',
+      DATAEX_UPSTREAM_TIMEOUT_MS: '2000',
+      DATAEX_UPSTREAM_BREAKER_COOLDOWN_MS: '1000',
+    },
+    { exposeGc: true },
+  );
+}, 120_000);
+
+afterAll(() => {
+  target?.kill();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+interface Tally {
+  sent: number;
+  answered: number;
+  statuses: Record<string, number>;
+  cache: Record<string, number>;
+  partial: number;
+  stale: number;
+  lost: string[];
+  incomplete: string[];
+  foreignErrors: string[];
+}
+
+it(`answers ${REQUESTS} requests at ${CONNECTIONS} connections with one exchange flapping: no 5xx, none lost, memory back near baseline`, async () => {
+  const { baseUrl, adminKey, simulators } = target.info;
+  const pool = new Pool(baseUrl, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` };
+  const post = async (body: unknown, extra: Record<string, string> = {}) => {
+    const res = await pool.request({ path: '/graphql', method: 'POST', headers: { ...headers, ...extra }, body: JSON.stringify(body) });
+    return { status: res.statusCode, cache: String(res.headers['x-dataex-cache']), text: await res.body.text() };
+  };
+
+  try {
+    // Listing ids per exchange (catalog only) for the request variants.
+    const ids: Record<string, string[]> = {};
+    for (const exchange of ['beijing', 'shanghai', 'guiyang']) {
+      const r = await post({ query: `{ search(first: 80, orderBy: TITLE_ASC, filter: { exchanges: ["${exchange}"] }) { edges { node { id } } } }` });
+      ids[exchange] = JSON.parse(r.text).data.search.edges.map((e: any) => e.node.id);
+    }
+    const providersRes = await post({ query: '{ providers(minExchanges: 2, first: 20) { edges { node { creditCode } } } }' });
+    const providers: string[] = JSON.parse(providersRes.text).data.providers.edges.map((e: any) => e.node.creditCode);
+
+    const SEARCH = 'query S($t: String, $n: Int) { search(text: $t, first: $n) { totalCount edges { node { id title exchange { id } headlinePrice { text } } } facets { exchanges { value count } } } }';
+    const SEARCH_LIVE = 'query SL($t: String, $n: Int) { search(text: $t, first: $n) { totalCount edges { node { id title exchange { id } pricing { model price { yuan } } } } } }';
+    const DATASETS = 'query D($ids: [ID!]!) { datasets(ids: $ids) { id title pricing { model } delivery { method } } }';
+    const PROVIDER = 'query P($c: ID!) { provider(creditCode: $c) { name registration { status } datasets(first: 5) { edges { node { id pricing { model } } } } } }';
+    const texts = ['数据', '企业', '信用', '医疗', '交通', '金融', '气象', '能源'];
+    const variants = Array.from({ length: 40 }, (_, i) => ['beijing', 'shanghai', 'guiyang'].flatMap((e) => ids[e].slice(i * 2, i * 2 + 2)));
+    /** Request i of the fixed mix: half response-cache hits, half full executions. */
+    const requestFor = (i: number): { body: unknown; extra?: Record<string, string> } => {
+      const noCache = { 'cache-control': 'no-cache' };
+      switch (i % 10) {
+        case 0:
+        case 1:
+        case 2:
+          return { body: { query: SEARCH, variables: { t: texts[i % texts.length], n: 10 } } };
+        case 3:
+        case 4:
+          return { body: { query: SEARCH_LIVE, variables: { t: texts[i % texts.length], n: 5 } } };
+        case 5:
+        case 6:
+          return { body: { query: DATASETS, variables: { ids: variants[i % variants.length] } }, extra: noCache };
+        case 7:
+          return { body: { query: SEARCH_LIVE, variables: { t: texts[i % texts.length], n: 1 + (i % 7) } }, extra: noCache };
+        case 8:
+          return { body: { query: PROVIDER, variables: { c: providers[i % providers.length] } }, extra: noCache };
+        default:
+          return { body: { query: SEARCH, variables: { t: texts[i % texts.length], n: 1 + (i % 9) } }, extra: noCache };
+      }
+    };
+
+    const run = async (count: number, offset: number, tally: Tally) => {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: CONNECTIONS }, async () => {
+          while (next < count) {
+            const i = offset + next++;
+            const { body, extra } = requestFor(i);
+            tally.sent++;
+            let r: Awaited<ReturnType<typeof post>>;
+            try {
+              r = await post(body, extra);
+            } catch (e) {
+              tally.lost.push(`#${i}: ${(e as Error).message}`);
+              continue;
+            }
+            tally.answered++;
+            tally.statuses[r.status] = (tally.statuses[r.status] ?? 0) + 1;
+            tally.cache[r.cache] = (tally.cache[r.cache] ?? 0) + 1;
+            let parsed: any;
+            try {
+              parsed = JSON.parse(r.text);
+            } catch {
+              tally.incomplete.push(`#${i}: ${r.status} ${r.text.slice(0, 120)}`);
+              continue;
+            }
+            const root = parsed?.data && Object.values(parsed.data)[0];
+            if (!root) tally.incomplete.push(`#${i}: ${r.status} ${r.text.slice(0, 200)}`);
+            if (parsed.errors) {
+              tally.partial++;
+              for (const e of parsed.errors) if (e.extensions?.exchange !== FLAPPING) tally.foreignErrors.push(`#${i}: ${JSON.stringify(e).slice(0, 200)}`);
+            }
+            if (parsed.extensions?.stale) tally.stale++;
+          }
+        }),
+      );
+    };
+    const newTally = (): Tally => ({ sent: 0, answered: 0, statuses: {}, cache: {}, partial: 0, stale: 0, lost: [], incomplete: [], foreignErrors: [] });
+
+    // Warm-up with the same mix (every variant at least once), then the baseline.
+    const warm = newTally();
+    await run(WARMUP, 0, warm);
+    expect(warm.lost).toEqual([]);
+    expect(warm.statuses).toEqual({ 200: WARMUP });
+    await sleep(1_000);
+    const baseline = await target.gc();
+    const guiyangFailuresBefore = (await readyzBreaker(target.info.baseUrl, FLAPPING)).counters.failures;
+
+    // The flapping exchange: offline ↔ online every FLAP_MS for the whole run.
+    let flapping = true;
+    let flips = 0;
+    const flapper = (async () => {
+      while (flapping) {
+        await simCall(simulators[FLAPPING], 'POST', '/__sim/faults', { mode: flips % 2 === 0 ? 'offline' : 'none' });
+        flips++;
+        await sleep(FLAP_MS);
+      }
+      await simCall(simulators[FLAPPING], 'POST', '/__sim/faults', { mode: 'none' });
+    })();
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      try {
+        peak = Math.max(peak, target.rss());
+      } catch {
+        // the process is gone; the assertions below will say so
+      }
+    }, 100);
+
+    const tally = newTally();
+    const started = performance.now();
+    try {
+      await run(REQUESTS, WARMUP, tally);
+    } finally {
+      flapping = false;
+      clearInterval(sampler);
+      await flapper;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const rssEnd = target.rss();
+    await sleep(2_000);
+    const after = await target.gc();
+    const guiyangFailures = (await readyzBreaker(target.info.baseUrl, FLAPPING)).counters.failures - guiyangFailuresBefore;
+
+    console.log(
+      `[load] ${tally.sent} requests, ${CONNECTIONS} connections, ${seconds.toFixed(1)} s = ${Math.round(tally.sent / seconds)} req/s; ` +
+        `statuses ${JSON.stringify(tally.statuses)}; x-dataex-cache ${JSON.stringify(tally.cache)}; ` +
+        `${tally.partial} partial answers (errors naming ${FLAPPING}), ${tally.stale} flagged stale; ` +
+        `${FLAPPING} flipped ${flips} times, ${guiyangFailures} failed upstream attempts; ` +
+        `RSS baseline ${mb(baseline)} MB, peak ${mb(peak)} MB, at end ${mb(rssEnd)} MB, after idle + GC ${mb(after)} MB`,
+    );
+
+    expect(tally.lost).toEqual([]);
+    expect(tally.sent).toBe(REQUESTS);
+    expect(tally.answered).toBe(REQUESTS);
+    expect(tally.statuses).toEqual({ 200: REQUESTS });
+    expect(tally.incomplete).toEqual([]);
+    expect(tally.foreignErrors).toEqual([]);
+    // The flapping did reach the upstream: failed attempts while it was offline.
+    expect(flips).toBeGreaterThan(4);
+    expect(guiyangFailures).toBeGreaterThan(0);
+    // The process is still there and serving.
+    const health = await pool.request({ path: '/healthz', method: 'GET' });
+    expect(health.statusCode).toBe(200);
+    await health.body.dump();
+    expect(after).toBeLessThan(baseline * 1.5 + 50 * 1024 * 1024);
+  } finally {
+    await pool.close();
+  }
+}, 150_000);
+
+/** The catalog's view (through the gateway's /readyz) of an exchange's breaker. */
+async function readyzBreaker(baseUrl: string, exchange: string): Promise<any> {
+  const res = await fetch(`${baseUrl}/readyz`);
+  const body = await res.json();
+  return body.exchanges.find((e: any) => e.id === exchange).breaker;
+}
