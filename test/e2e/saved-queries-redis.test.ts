@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { startExtraGateway, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { SAVED_QUERIES_KEY } from '../../gateway/saved-queries/redis-store.ts';
 import { createKeys, jsonHeaders, lifecycle, type Keys } from '../unit/saved-queries/lifecycle.ts';
-import { deletePrefix, REDIS_URL, skipRedisTests, uniquePrefix } from '../unit/saved-queries/redis-helper.ts';
+import { deletePrefix, REDIS_URL, skipWithoutRedis as skipRedisTests, uniquePrefix } from '../helpers/redis.ts';
 
 const skip = await skipRedisTests();
 const prefix = uniquePrefix();

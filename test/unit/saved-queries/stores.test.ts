@@ -12,7 +12,7 @@ import { RedisSavedQueryStore, SAVED_QUERIES_KEY } from '../../../gateway/saved-
 import type { SavedQueryStore } from '../../../gateway/saved-queries/store.ts';
 import type { StoredQuery } from '../../../gateway/saved-queries/model.ts';
 import { connectRedis, redisReady } from '../../../lib/redis.ts';
-import { deletePrefix, REDIS_URL, skipRedisTests, uniquePrefix } from './redis-helper.ts';
+import { deletePrefix, REDIS_URL, skipWithoutRedis as skipRedisTests, uniquePrefix } from '../../helpers/redis.ts';
 
 // Throws under CI when Redis is missing: the suite fails instead of skipping.
 const skipRedis = await skipRedisTests();
