@@ -30,6 +30,8 @@ export interface MemoryStoreOptions {
 export class MemoryStore implements CacheStore {
   private readonly lru: LRUCache<string, Buffer>;
   private readonly tags = new Map<string, Set<string>>();
+  /** Tags of each tagged key, so an evicted or expired key leaves its tag sets too. */
+  private readonly tagsOfKey = new Map<string, readonly string[]>();
 
   constructor(options: MemoryStoreOptions) {
     this.lru = new LRUCache<string, Buffer>({
@@ -37,7 +39,28 @@ export class MemoryStore implements CacheStore {
       sizeCalculation: (value, key) => value.length + key.length,
       ttlAutopurge: false,
       allowStale: false,
+      // Replaced values keep their tags (set() re-tags them); anything else forgets them.
+      dispose: (_value, key, reason) => {
+        if (reason !== 'set') this.untag(key);
+      },
     });
+  }
+
+  private untag(key: string): void {
+    const tags = this.tagsOfKey.get(key);
+    if (!tags) return;
+    this.tagsOfKey.delete(key);
+    for (const t of tags) {
+      const set = this.tags.get(t);
+      if (!set) continue;
+      set.delete(key);
+      if (set.size === 0) this.tags.delete(t);
+    }
+  }
+
+  /** Distinct tags held (bounded by the live entries: evicted entries leave theirs). */
+  get tagCount(): number {
+    return this.tags.size;
   }
 
   /** Synchronous read for the hot path (no promise allocation). */
@@ -72,6 +95,9 @@ export class MemoryStore implements CacheStore {
   }
 
   async tag(key: string, tags: readonly string[], _ttlMs?: number): Promise<void> {
+    if (!this.lru.has(key)) return;
+    this.untag(key);
+    this.tagsOfKey.set(key, tags);
     for (const t of tags) {
       let set = this.tags.get(t);
       if (!set) this.tags.set(t, (set = new Set()));
@@ -91,6 +117,7 @@ export class MemoryStore implements CacheStore {
   async clear(): Promise<void> {
     this.lru.clear();
     this.tags.clear();
+    this.tagsOfKey.clear();
   }
 
   get size(): number {

@@ -27,6 +27,23 @@ describe('MemoryStore', () => {
   });
 });
 
+describe('MemoryStore tags', () => {
+  it('forget entries that were evicted or expired, so the tag index stays bounded', async () => {
+    const store = new MemoryStore({ maxBytes: 2_000 });
+    for (let i = 0; i < 100; i++) {
+      await store.set(`k${i}`, Buffer.alloc(400), 60_000);
+      await store.tag(`k${i}`, [`ds:${i}`, 'ex:beijing'], 60_000);
+    }
+    expect(store.size).toBeLessThanOrEqual(5);
+    expect(store.tagCount).toBeLessThanOrEqual(store.size + 1);
+    const live = store.size;
+    expect(live).toBeGreaterThan(0);
+    expect(await store.purgeTag('ex:beijing')).toBe(live);
+    expect(store.size).toBe(0);
+    expect(store.tagCount).toBe(0);
+  });
+});
+
 describe('response cache keys', () => {
   const analyst = { id: 'ana', role: 'analyst' as const, clearance: { maxLevel: 'IMPORTANT' as const, maxGrade: null }, personalInfo: false };
   const analyst2 = { ...analyst, id: 'bob' };
