@@ -5,6 +5,7 @@ import { loadConfig } from './lib/config.ts';
 import { startBackends, startStack, subgraphUrlsOf, type RunningBackends } from './lib/stack.ts';
 import { forkGatewayWorkers } from './lib/workers.ts';
 import { failStartup, runUntilSignal } from './lib/process.ts';
+import { setupObservability, shutdownObservability } from './lib/observability/index.ts';
 
 const started = Date.now();
 const config = (() => {
@@ -14,6 +15,9 @@ const config = (() => {
     return failStartup(e);
   }
 })();
+// Logs: pretty on a terminal unless DATAEX_LOG_FORMAT says otherwise; tracing when configured.
+const logFormat = process.env.DATAEX_LOG_FORMAT ? config.logFormat : process.stdout.isTTY ? 'pretty' : 'json';
+setupObservability(config, 'dataex', { format: logFormat });
 
 let backends: RunningBackends;
 let gatewayUrl: string;
@@ -26,6 +30,7 @@ try {
         .map(([name, url]) => `${name}=${url}`)
         .join(','),
       DATAEX_SIGNING_SECRET: backends.signingSecret,
+      DATAEX_LOG_FORMAT: logFormat,
     });
     await pool.ready;
     gatewayUrl = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}/graphql`;
@@ -57,4 +62,7 @@ console.log(`  GraphQL    ${gatewayUrl}`);
 console.log(`  playground ${base}/`);
 console.log(`  health     ${base}/healthz  ${base}/readyz`);
 console.log('Ctrl-C stops everything.');
-runUntilSignal(stop);
+runUntilSignal(async () => {
+  await stop();
+  await shutdownObservability();
+});

@@ -79,6 +79,8 @@ if (gateways.length === 1 && gateways[0] === 'ceiling') throw new Error('the cei
 const RESULTS = join(ROOT, 'bench/results');
 mkdirSync(RESULTS, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'dataex-bench-'));
+// Supergraphs, data directories (audit logs grow with every request), ceiling bodies.
+process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const signingSecret = randomBytes(24).toString('base64url');
 
 const GATEWAY_LABELS: Record<GatewayName, string> = {
@@ -296,7 +298,11 @@ async function measure(gateway: GatewayName, scenario: Scenario, requests: Scena
     bytesPerResponse: phase.bytesPerResponse,
     peakRssMiB: peakRss / 2 ** 20,
     cpuCores: cpu,
-    cpuMsPerOperation: { gateway: (cpu.gateway * wallS * 1000) / (phase.total || 1), backend: (cpu.backend * wallS * 1000) / (phase.total || 1) },
+    cpuMsPerOperation: {
+      gateway: (cpu.gateway * wallS * 1000) / (phase.total || 1),
+      backend: (cpu.backend * wallS * 1000) / (phase.total || 1),
+      loadGenerator: (cpu.loadGenerator * wallS * 1000) / (phase.total || 1),
+    },
     perOperation: {
       subgraphRequests: subgraphTotal / ops,
       bySubgraph: Object.fromEntries(Object.entries(subgraphDelta).map(([k, v]) => [k, v / ops])),
@@ -347,7 +353,7 @@ function skippedRecord(gateway: GatewayName, scenario: Scenario, checked: CheckR
     bytesPerResponse: 0,
     peakRssMiB: 0,
     cpuCores: { gateway: 0, backend: 0, loadGenerator: 0, other: 0 },
-    cpuMsPerOperation: { gateway: 0, backend: 0 },
+    cpuMsPerOperation: { gateway: 0, backend: 0, loadGenerator: 0 },
     perOperation: { subgraphRequests: 0, bySubgraph: {}, upstreamRequests: 0 },
     check: checked,
     profiled: profiled.has(gateway),
@@ -390,11 +396,12 @@ async function startBackend(suite: SuiteName): Promise<{ backend: Target; superg
   return { backend, supergraph, fixtures };
 }
 
-async function runSuite(suite: SuiteName): Promise<void> {
+type StartedBackend = Awaited<ReturnType<typeof startBackend>>;
+
+async function runSuite(suite: SuiteName, started: Promise<StartedBackend>): Promise<void> {
   const scenarios = SCENARIOS.filter((s) => s.suite === suite && scenarioNames.includes(s.name));
-  if (scenarios.length === 0) return;
-  console.log(`${elapsed().padStart(5)} suite ${suite}: starting the backend`);
-  const { backend, supergraph, fixtures } = await startBackend(suite);
+  console.log(`${elapsed().padStart(5)} suite ${suite}`);
+  const { backend, supergraph, fixtures } = await started;
   const built = new Map(scenarios.map((s) => [s.name, s.build(fixtures!)]));
   const refs = new Map<string, Reference>();
   try {
@@ -476,8 +483,15 @@ function summariseProfile(gateway: string, scenario: string, window: { fromS: nu
 console.log(
   `bench: gateways ${gateways.join(', ')}; scenarios ${scenarioNames.join(', ')}; ${connections} connections, ${durationS} s measured after ${warmupS} s warm-up; upstream latency ${latencyMs} ms; ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`,
 );
-const suites: SuiteName[] = ['dataex', 'federation'];
-for (const suite of suites) await runSuite(suite);
+const suites = (['dataex', 'federation'] as SuiteName[]).filter((suite) => SCENARIOS.some((s) => s.suite === suite && scenarioNames.includes(s.name)));
+// Every suite's backend starts at once (an idle one costs only memory), each stops after its suite.
+const backends = suites.map((suite) => startBackend(suite));
+backends.forEach((b) => b.catch(() => undefined));
+try {
+  for (const [i, suite] of suites.entries()) await runSuite(suite, backends[i]);
+} finally {
+  await Promise.all(backends.map((b) => b.then((x) => x.backend.stop(), () => undefined)));
+}
 report.elapsedS = (Date.now() - started) / 1000;
 const written = writeReports(report, RESULTS, values.name!);
 console.log(`\n${elapsed()} done: ${written.join(', ')}`);

@@ -5,6 +5,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { PRINCIPAL_HEADER, SIGNATURE_HEADER, signRequest } from '../lib/principal-token.ts';
+import { SpanKind, failSpan, injectTraceHeaders, startChildSpan, tracingEnabled, withContext } from '../lib/observability/tracing.ts';
 
 /** Absolute epoch-ms deadline of the client request a subgraph call belongs to (gateway-internal). */
 export const DEADLINE_HEADER = 'x-dataex-deadline';
@@ -21,6 +22,8 @@ export interface UndiciFetcherOptions {
   timeoutMs: number;
   /** Signs the principal header of each call (HMAC over claims, expiry, nonce and body). */
   signingSecret: string;
+  /** The subgraph a URL belongs to (names the call's span when tracing). */
+  subgraphOf?: (url: string) => string | undefined;
 }
 
 class ResponseHeaders implements FetcherHeaders {
@@ -120,6 +123,33 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
   const send = async (url: string, init?: FetcherRequestInit): Promise<BufferedResponse> => {
     const target = parsedUrl(url);
     const headers = { ...init?.headers };
+    if (tracingEnabled()) return traced(url, target, headers, init);
+    return sendWith(url, target, headers, init);
+  };
+
+  // The call as a CLIENT span whose context travels to the subgraph in `traceparent`.
+  const traced = async (url: string, target: { origin: string; path: string }, headers: Record<string, string>, init?: FetcherRequestInit): Promise<BufferedResponse> => {
+    const subgraph = options.subgraphOf?.(url);
+    const { span, context } = startChildSpan('gateway', `subgraph ${subgraph ?? target.path}`, SpanKind.CLIENT, {
+      'http.request.method': init?.method ?? 'GET',
+      'server.address': target.origin,
+      'url.path': target.path,
+      ...(subgraph ? { 'dataex.subgraph': subgraph } : {}),
+    });
+    injectTraceHeaders(context, headers);
+    try {
+      const response = await withContext(context, () => sendWith(url, target, headers, init));
+      span.setAttribute('http.response.status_code', response.status);
+      return response;
+    } catch (e) {
+      failSpan(span, e);
+      throw e;
+    } finally {
+      span.end();
+    }
+  };
+
+  const sendWith = async (url: string, target: { origin: string; path: string }, headers: Record<string, string>, init?: FetcherRequestInit): Promise<BufferedResponse> => {
     // The call may take what is left of the request's deadline, at most the subgraph timeout.
     const deadline = Number(headers[DEADLINE_HEADER]);
     const timeout = Number.isFinite(deadline) ? Math.max(1, Math.min(options.timeoutMs, deadline - Date.now())) : options.timeoutMs;

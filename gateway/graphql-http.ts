@@ -14,6 +14,7 @@ import { ageOf, cacheKeys, datasetIdsOf, type CachedResponse, type ResponseCache
 import type { DocumentChecker } from './limits/document-limits.ts';
 import { maskVariables, type AuditEntry, type AuditLog } from './audit/log.ts';
 import type { GatewayContext } from './server.ts';
+import { observeOperation } from '../lib/observability/http.ts';
 
 export interface GraphQLEndpointDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -86,7 +87,9 @@ function operationOf(req: IncomingMessage, body: unknown, search: string): { que
 export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
   const inFlight = new Map<string, Promise<SharedAnswer | undefined>>();
 
-  function audit(principal: Principal, started: number, draft: AuditDraft): void {
+  /** The audit line, the request metrics and the request log line of an answered request. */
+  function audit(req: IncomingMessage, principal: Principal, started: number, draft: AuditDraft): void {
+    observeOperation(req, principal.id, started, draft);
     if (!deps.audit) return;
     deps.audit.record({ ...draft, principal: principal.id, role: principal.role, durationMs: Math.round(performance.now() - started) });
   }
@@ -141,7 +144,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
         if (hit) {
           cache.hits++;
           writeHit(res, hit);
-          return audit(principal, started, { ...draft, operationName: hit.operationName, queryHash: hit.queryHash, datasets: hit.datasets, outcome: 'ok', status: hit.status, cache: 'HIT' });
+          return audit(req, principal, started, { ...draft, operationName: hit.operationName, queryHash: hit.queryHash, datasets: hit.datasets, outcome: 'ok', status: hit.status, cache: 'HIT' });
         }
         cache.misses++;
       }
@@ -153,7 +156,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
         const shared = await pending;
         if (shared?.isQuery) {
           writeShared(res, shared);
-          return audit(principal, started, { ...draft, outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' });
+          return audit(req, principal, started, { ...draft, outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' });
         }
       }
 
@@ -189,7 +192,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
 
         const datasets = datasetIdsOf(text);
         const errorCodes = facts?.errorCodes ?? [];
-        audit(principal, started, {
+        audit(req, principal, started, {
           ...draft,
           operationName: facts?.operationName ?? draft.operationName,
           queryHash: facts?.queryHash ?? null,
@@ -218,11 +221,11 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       }
     } catch (e) {
       if (!(e instanceof HttpError)) {
-        audit(principal, started, { ...draft, outcome: 'error', errorCodes: ['INTERNAL_SERVER_ERROR'], status: 500 });
+        audit(req, principal, started, { ...draft, outcome: 'error', errorCodes: ['INTERNAL_SERVER_ERROR'], status: 500 });
         throw e;
       }
       if (!res.headersSent) sendError(res, e);
-      audit(principal, started, { ...draft, outcome: e.status === 400 && e.code !== 'QUERY_TOO_COMPLEX' ? 'error' : 'refused', errorCodes: [e.code], status: e.status });
+      audit(req, principal, started, { ...draft, outcome: e.status === 400 && e.code !== 'QUERY_TOO_COMPLEX' ? 'error' : 'refused', errorCodes: [e.code], status: e.status });
     }
   };
 }

@@ -5,6 +5,7 @@ import cluster from 'node:cluster';
 import { loadConfig } from '../lib/config.ts';
 import { createCacheSetup } from '../lib/cache/setup.ts';
 import { failStartup, runUntilSignal } from '../lib/process.ts';
+import { setupObservability, shutdownObservability } from '../lib/observability/index.ts';
 import { forkGatewayWorkers } from '../lib/workers.ts';
 import { launchGateway } from './launch.ts';
 import type { RunningGateway } from './server.ts';
@@ -16,6 +17,7 @@ const config = (() => {
     return failStartup(e);
   }
 })();
+setupObservability(config, 'dataex-gateway');
 
 if (config.workers > 1 && cluster.isPrimary) {
   const pool = forkGatewayWorkers(config.workers, {});
@@ -41,5 +43,6 @@ if (config.workers > 1 && cluster.isPrimary) {
   runUntilSignal(async () => {
     await gateway.close();
     await cache.close();
+    await shutdownObservability();
   });
 }

@@ -9,6 +9,7 @@ import type { ResponseCache } from './response-cache/cache.ts';
 import type { InvalidationBus } from '../lib/cache/bus.ts';
 import type { AuditLog } from './audit/log.ts';
 import { auditRoutes } from './admin/audit-routes.ts';
+import { metricsRoutes } from './admin/metrics-routes.ts';
 
 export interface RouteDeps {
   responseCache: ResponseCache | undefined;
@@ -18,6 +19,7 @@ export interface RouteDeps {
 
 export function gatewayRoutes(config: DataexConfig, deps: RouteDeps): Array<(services: GatewayServices) => RouteModule> {
   return [
+    ...(config.metrics ? [() => metricsRoutes()] : []),
     (s) => savedQueryRoutes(config, s),
     (s) => cacheAdminRoutes({ services: s, cache: deps.responseCache, bus: deps.bus }),
     (s) => auditRoutes({ services: s, audit: deps.audit }),

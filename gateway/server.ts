@@ -32,6 +32,9 @@ import type { RateLimiter } from '../lib/rate-limit.ts';
 import type { DataexConfig } from '../lib/config.ts';
 import { datasetIdsOf } from './response-cache/cache.ts';
 import { maskVariables, type AuditLog } from './audit/log.ts';
+import { log } from '../lib/observability/log.ts';
+import { observeOperation, observedHandler } from '../lib/observability/http.ts';
+import { trackResponseCache } from '../lib/observability/metrics.ts';
 
 const WORKER_ID = cluster.isWorker ? String(process.pid) : undefined;
 
@@ -101,7 +104,12 @@ export interface RunningGateway {
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   let subgraphs = subgraphsOf(options.supergraphSdl, options.subgraphUrls ?? {});
   const urlOf = new Map(subgraphs.map((s) => [s.name, s.url]));
-  const undici = createUndiciFetcher({ timeoutMs: options.subgraphTimeoutMs, signingSecret: options.signingSecret });
+  const undici = createUndiciFetcher({
+    timeoutMs: options.subgraphTimeoutMs,
+    signingSecret: options.signingSecret,
+    // Names the subgraph on the fetch's span.
+    subgraphOf: (url) => subgraphs.find((s) => s.url === url)?.name,
+  });
 
   let apiSchema: GraphQLSchema | undefined;
   let readiness: ReturnType<typeof createReadiness>;
@@ -110,6 +118,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     for (const s of next) urlOf.set(s.name, s.url);
     readiness = createReadiness(next, { essential: options.essentialSubgraphs, redisState: options.redisState });
   };
+  // @apollo/gateway's built-in usage telemetry probes cloud metadata endpoints (AWS, GCP,
+  // Azure, Alibaba) and exports to Apollo's servers every hour unless this is set. dataex's
+  // telemetry is its own (/metrics, OTLP when configured): nothing leaves by default.
+  process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: options.supergraphPath
       ? watchedSupergraph({ path: options.supergraphPath, initialSdl: options.supergraphSdl, overrides: options.subgraphUrls ?? {}, onSubgraphs })
@@ -182,6 +194,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const body = JSON.parse(response.body.string) as ExecuteResult['body'];
       const codes = [...new Set((body.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
       const caller = await principalOf(req);
+      const outcome = codes.length === 0 ? 'ok' : body.data ? 'partial' : 'error';
+      observeOperation(req, caller.id, started, { operationName: op.operationName ?? null, outcome, cache: null, status: response.status ?? 200, errorCodes: codes });
       options.audit?.record({
         time,
         principal: caller.id,
@@ -190,7 +204,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         queryHash: createHash('sha256').update(op.query).digest('hex'),
         variables: maskVariables(op.variables),
         datasets: datasetIdsOf(response.body.string),
-        outcome: codes.length === 0 ? 'ok' : body.data ? 'partial' : 'error',
+        outcome,
         errorCodes: codes,
         status: response.status ?? 200,
         durationMs: Math.round(performance.now() - started),
@@ -226,6 +240,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     deadlineMs,
   });
   readiness = createReadiness(subgraphs, { essential: options.essentialSubgraphs, redisState: options.redisState });
+  const untrackCache = options.responseCache ? trackResponseCache(options.responseCache) : () => undefined;
   const modules = (options.routes ?? []).map((build) => build(services));
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -256,17 +271,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     sendJson(res, 404, { errors: [{ message: `no route ${method} ${path}`, extensions: { code: 'NOT_FOUND' } }] });
   };
 
-  const server = createServer((req, res) => {
-    route(req, res).catch((e) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (e instanceof HttpError) return sendError(res, e);
-      console.error('[gateway] request failed', e);
-      sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-    });
-  });
+  // Each request: its span (child of a client's traceparent) and, after the response, one log line.
+  const server = createServer(
+    observedHandler({ seam: 'gateway', component: 'gateway', level: 'info' }, (req, res) => {
+      route(req, res).catch((e) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (e instanceof HttpError) return sendError(res, e);
+        log.error({ component: 'gateway', err: e }, 'request failed');
+        sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+      });
+    }),
+  );
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, options.port, options.host);
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
@@ -279,6 +297,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     services,
     async close() {
       await closeServer(server);
+      untrackCache();
       await apollo.stop();
       await undici.close();
       await Promise.all(modules.map((m) => m.close?.()));

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph.ts';
+import { log as logger } from '../lib/observability/log.ts';
 
 export interface WatchOptions {
   path: string;
@@ -21,7 +22,7 @@ export interface WatchOptions {
 
 /** An ApolloGateway `supergraphSdl` hook that serves `initialSdl` and follows the file. */
 export function watchedSupergraph(options: WatchOptions): SupergraphSdlHook {
-  const log = options.log ?? ((m: string) => console.log(`[gateway] ${m}`));
+  const log = options.log ?? ((m: string) => logger.info({ component: 'gateway' }, m));
   return async ({ update, healthCheck }) => {
     let current = options.initialSdl;
     let timer: NodeJS.Timeout | undefined;

@@ -62,6 +62,10 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_SIM_LATENCY_MS', 'int', '0', 'Latency the simulators add to every upstream response.'),
   v('DATAEX_SIMULATORS', 'bool', 'true', '`npm start` also starts simulators for the upstreams whose URL is unset.'),
   v('DATAEX_LOG_LEVEL', 'string', 'info', 'Log level: error, warn, info, debug.'),
+  v('DATAEX_LOG_FORMAT', 'string', 'json', 'Log line format: `json` (one JSON object a line) or `pretty` (human-readable; `npm start` on a terminal uses it unless this is set).'),
+  v('DATAEX_METRICS', 'bool', 'true', 'Serve Prometheus metrics at `/metrics` on the gateway and on each subgraph.'),
+  v('DATAEX_OTLP_ENDPOINT', 'url', undefined, 'OpenTelemetry collector (OTLP/HTTP) that traces are exported to, e.g. `http://collector:4318`; unset = tracing off.'),
+  v('DATAEX_TRACE_SAMPLE_RATIO', 'number', '1', 'Share of new traces recorded when tracing is on (a caller\'s sampled `traceparent` is always followed).'),
   v('DATAEX_PLAYGROUND', 'bool', 'true', 'Serve the console (GraphiQL playground and saved-query runner) at `/`.'),
   v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection; unset = follows DATAEX_PLAYGROUND.'),
   v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
@@ -173,6 +177,11 @@ export interface DataexConfig {
   simLatencyMs: number;
   startSimulators: boolean;
   logLevel: string;
+  logFormat: 'json' | 'pretty';
+  metrics: boolean;
+  /** OTLP/HTTP collector for traces; undefined = tracing off. */
+  otlpEndpoint: string | undefined;
+  traceSampleRatio: number;
   playground: boolean;
   introspection: boolean;
   onlySaved: boolean;
@@ -252,6 +261,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
   if (!['error', 'warn', 'info', 'debug'].includes(level)) {
     throw new ConfigError('DATAEX_LOG_LEVEL', `must be one of error, warn, info, debug (got ${JSON.stringify(level)})`);
   }
+  const logFormat = String(r.DATAEX_LOG_FORMAT);
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    throw new ConfigError('DATAEX_LOG_FORMAT', `must be json or pretty (got ${JSON.stringify(logFormat)})`);
+  }
+  const traceSampleRatio = r.DATAEX_TRACE_SAMPLE_RATIO as number;
+  if (traceSampleRatio > 1) throw new ConfigError('DATAEX_TRACE_SAMPLE_RATIO', `must be at most 1 (got ${traceSampleRatio})`);
   return {
     port: r.DATAEX_PORT as number,
     workers: Math.max(1, r.DATAEX_WORKERS as number),
@@ -302,6 +317,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     simLatencyMs: r.DATAEX_SIM_LATENCY_MS as number,
     startSimulators: r.DATAEX_SIMULATORS as boolean,
     logLevel: level,
+    logFormat,
+    metrics: r.DATAEX_METRICS as boolean,
+    otlpEndpoint: r.DATAEX_OTLP_ENDPOINT as string | undefined,
+    traceSampleRatio,
     playground: r.DATAEX_PLAYGROUND as boolean,
     introspection: (r.DATAEX_INTROSPECTION as boolean | undefined) ?? (r.DATAEX_PLAYGROUND as boolean),
     onlySaved: r.DATAEX_ONLY_SAVED as boolean,

@@ -12,6 +12,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { LRUCache } from 'lru-cache';
 import type { Principal } from '../subgraphs/common/principal.ts';
 import { DATA_LEVELS } from '../subgraphs/common/model.ts';
+import { log } from './observability/log.ts';
 
 export const PRINCIPAL_HEADER = 'x-dataex-principal';
 
@@ -21,7 +22,7 @@ export const DEVELOPMENT_SIGNING_SECRET = 'dataex-development-signing-secret-cha
 /** The configured secret, or the development default with a warning (separate processes must agree). */
 export function signingSecretOf(configured: string | undefined, who: string): string {
   if (configured) return configured;
-  console.warn(`[${who}] DATAEX_SIGNING_SECRET is not set: using the development default; set it in production`);
+  log.warn({ component: who }, 'DATAEX_SIGNING_SECRET is not set: using the development default; set it in production');
   return DEVELOPMENT_SIGNING_SECRET;
 }
 export const SIGNATURE_HEADER = 'x-dataex-signature';

@@ -12,6 +12,7 @@ import type { RunningGateway } from '../gateway/server.ts';
 import { launchGateway } from '../gateway/launch.ts';
 import { createCacheSetup, type CacheSetup } from './cache/setup.ts';
 import { randomBytes } from 'node:crypto';
+import { log } from './observability/log.ts';
 
 type SimulatorName = 'beijing' | 'shanghai' | 'guiyang' | 'registry';
 type RunningSimulator = Awaited<ReturnType<typeof startSimulator>>;
@@ -79,7 +80,7 @@ export async function startBackends(options: StackOptions): Promise<RunningBacke
   const port = (p: number) => (options.freePorts ? 0 : p);
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async () => {
-    for (const close of closers.reverse()) await close().catch((e) => console.error('close failed:', e));
+    for (const close of closers.reverse()) await close().catch((e) => log.error({ component: 'stack', err: e }, 'close failed'));
   };
 
   try {

@@ -5,6 +5,7 @@
 
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
+import { log } from './observability/log.ts';
 
 export interface WorkerPool {
   /** Resolves once every worker listens. */
@@ -33,8 +34,8 @@ export function forkGatewayWorkers(n: number, env: Record<string, string>): Work
       worker.once('exit', (code, signal) => {
         workers.delete(worker);
         if (stopping) return;
-        console.error(`[gateway] worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
-        void spawn().catch((e) => console.error('[gateway] could not replace a worker:', e));
+        log.error({ component: 'gateway' }, `worker ${worker.process.pid} exited (${signal ?? code}); starting another`);
+        void spawn().catch((e) => log.error({ component: 'gateway', err: e }, 'could not replace a worker'));
         reject(new Error(`worker exited before listening (${signal ?? code})`));
       });
     });

@@ -47,6 +47,7 @@ export function startCatalog(options: LaunchOptions) {
     verifier: new PrincipalVerifier(options.signingSecret),
     harvestIntervalMs: config.harvestIntervalMs,
     probeIntervalMs: config.probeIntervalMs,
+    metrics: config.metrics,
     onHarvest: (exchange, diff) => {
       // Changed or vanished listings: drop them everywhere. New or vanished ones change search results.
       const gone = [...diff.changed, ...diff.removed];
@@ -67,6 +68,7 @@ export function startDataSubgraph(name: string, options: LaunchOptions): Promise
       verifier: new PrincipalVerifier(options.signingSecret),
       port: options.port,
       host: config.host,
+      metrics: config.metrics,
     });
   }
   const definition = exchangeById(name);
@@ -78,5 +80,6 @@ export function startDataSubgraph(name: string, options: LaunchOptions): Promise
     verifier: new PrincipalVerifier(options.signingSecret),
     port: options.port,
     host: config.host,
+    metrics: config.metrics,
   });
 }

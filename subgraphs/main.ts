@@ -8,6 +8,7 @@ import { failStartup, runUntilSignal } from '../lib/process.ts';
 import { EXCHANGES, REGISTRY } from './exchanges.ts';
 import { SUBGRAPH_NAMES, startCatalog, startDataSubgraph } from './launch.ts';
 import { signingSecretOf } from '../lib/principal-token.ts';
+import { setupObservability, shutdownObservability } from '../lib/observability/index.ts';
 
 const name = process.argv[2] ?? '';
 if (!(SUBGRAPH_NAMES as readonly string[]).includes(name)) failStartup(new Error(`usage: subgraphs/main.ts <${SUBGRAPH_NAMES.join('|')}>`));
@@ -19,6 +20,7 @@ const config = (() => {
     return failStartup(e);
   }
 })();
+setupObservability(config, `dataex-${name}`);
 const defaults: Record<string, string> = {
   ...Object.fromEntries(EXCHANGES.map((e) => [e.id, `http://127.0.0.1:${e.simulatorPort}`])),
   registry: `http://127.0.0.1:${REGISTRY.simulatorPort}`,
@@ -32,6 +34,7 @@ try {
   runUntilSignal(async () => {
     await server.close();
     await cache.close();
+    await shutdownObservability();
   });
 } catch (e) {
   await cache.close();

@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RedisClient } from '../../lib/redis.ts';
 import { maskFreeText } from '../../subgraphs/common/masking.ts';
+import { log } from '../../lib/observability/log.ts';
 
 export interface AuditEntry {
   /** ISO-8601 time the request arrived. */
@@ -78,7 +79,7 @@ export class FileAuditLog implements AuditLog {
       this.stream?.end();
       this.day = day;
       this.stream = createWriteStream(join(this.dir, `audit-${day}.jsonl`), { flags: 'a' });
-      this.stream.on('error', (e) => console.error('[audit] write failed:', e.message));
+      this.stream.on('error', (e) => log.error({ component: 'audit' }, `write failed: ${e.message}`));
     }
     return this.stream;
   }

@@ -34,6 +34,7 @@ import { loadShippedQueries } from './shipped.ts';
 import { StoreUnavailableError, type SavedQueryStore } from './store.ts';
 import { describeVariables, validateSavedDocument } from './validate.ts';
 import { checkVariables, runVariables, typeVariables, VariableError } from './variables.ts';
+import { log } from '../../lib/observability/log.ts';
 
 export const SAVED_QUERIES_PATH = '/saved-queries';
 
@@ -81,7 +82,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
   let shipped = options.shipped;
   if (!shipped) {
     const loaded = loadShippedQueries();
-    for (const p of loaded.problems) console.warn(`[saved-queries] skipped ${p.file}: ${p.message}`);
+    for (const p of loaded.problems) log.warn({ component: 'saved-queries' }, `skipped ${p.file}: ${p.message}`);
     shipped = loaded.queries;
   }
   const catalog = new SavedQueryCatalog(store, shipped);
@@ -254,7 +255,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
       throw new ApiError(404, 'NOT_FOUND', `no route ${method} ${url.pathname}`);
     } catch (e) {
       if (res.headersSent) {
-        console.error('[saved-queries] failed while streaming', e);
+        log.error({ component: 'saved-queries', err: e }, 'failed while streaming');
         res.destroy();
         return;
       }

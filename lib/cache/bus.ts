@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { duplicateQueued, type RedisClient } from '../redis.ts';
+import { log } from '../observability/log.ts';
 
 export type Invalidation =
   /** These listings changed or vanished: drop answers and upstream details that hold them. */
@@ -36,7 +37,7 @@ export class LocalBus implements InvalidationBus {
       try {
         handler(m);
       } catch (e) {
-        console.error('invalidation handler failed:', e);
+        log.error({ component: 'cache', err: e }, 'invalidation handler failed');
       }
     };
     this.emitter.on('message', safe);

@@ -5,6 +5,7 @@
 import { connectRedis, type RedisClient } from '../redis.ts';
 import { LocalBus, RedisBus, type InvalidationBus } from './bus.ts';
 import { MemoryStore, RedisStore, TieredStore } from './store.ts';
+import { trackRedis } from '../observability/metrics.ts';
 
 export interface CacheSettings {
   redisUrl: string | undefined;
@@ -32,6 +33,8 @@ export function createCacheSetup(settings: CacheSettings): CacheSetup {
       : undefined;
   const bus: InvalidationBus = redis ? new RedisBus(redis) : new LocalBus();
   const tiers: RedisStore[] = [];
+  // dataex_redis_configured / dataex_redis_up
+  const untrack = redis ? trackRedis(() => redis.status) : () => undefined;
   return {
     redis,
     bus,
@@ -42,6 +45,7 @@ export function createCacheSetup(settings: CacheSettings): CacheSetup {
     },
     redisTiers: () => tiers,
     async close() {
+      untrack();
       await bus.close();
       redis?.disconnect();
     },

@@ -8,6 +8,8 @@ import { loadSubgraphTypeDefs, startSubgraphServer, type RunningServer } from '.
 import { Harvester, type HarvestDiff } from './harvester.ts';
 import { DatasetIndex } from './search-index.ts';
 import { catalogResolvers, type CatalogContext } from './resolvers.ts';
+import { log } from '../../lib/observability/log.ts';
+import { trackHarvester } from '../../lib/observability/metrics.ts';
 
 export interface CatalogOptions {
   adapters: readonly ExchangeAdapter[];
@@ -17,6 +19,8 @@ export interface CatalogOptions {
   harvestIntervalMs: number;
   probeIntervalMs: number;
   onHarvest?: (exchange: string, diff: HarvestDiff) => void;
+  /** Serve /metrics (DATAEX_METRICS). */
+  metrics?: boolean;
 }
 
 export interface RunningCatalog extends RunningServer {
@@ -48,8 +52,10 @@ export async function startCatalogSubgraph(options: CatalogOptions): Promise<Run
     intervalMs: options.harvestIntervalMs,
     probeIntervalMs: options.probeIntervalMs,
     onHarvest: options.onHarvest,
-    log: (m) => console.warn(`[catalog] ${m}`),
+    log: (m) => log.warn({ component: 'catalog' }, m),
   });
+  // Harvest age, listings and staleness per exchange, read at scrape time.
+  const untrack = trackHarvester(() => harvester.allStates());
   const server = await startSubgraphServer<CatalogContext>({
     name: 'catalog',
     typeDefs: loadSubgraphTypeDefs('catalog'),
@@ -58,6 +64,7 @@ export async function startCatalogSubgraph(options: CatalogOptions): Promise<Run
     verifier: options.verifier,
     port: options.port,
     host: options.host,
+    metrics: options.metrics,
     readiness: () => ({
       ready: harvester.ready,
       detail: {
@@ -73,6 +80,7 @@ export async function startCatalogSubgraph(options: CatalogOptions): Promise<Run
       },
     }),
     onClose: async () => {
+      untrack();
       harvester.stop();
       await Promise.all(options.adapters.map((a) => a.close()));
     },

@@ -10,6 +10,7 @@ import { exchangeContextFactory, exchangeResolvers, type ExchangeContext } from 
 import { loadSubgraphTypeDefs, startSubgraphServer, type RunningServer } from './server.ts';
 import { staleHeaderPlugin } from './stale.ts';
 import type { PrincipalVerifier } from '../../lib/principal-token.ts';
+import { trackUpstreamCache } from '../../lib/observability/metrics.ts';
 
 export interface UpstreamCacheOptions {
   store: CacheStore;
@@ -25,6 +26,8 @@ export function startExchangeSubgraph(options: {
   verifier?: PrincipalVerifier;
   port: number;
   host: string;
+  /** Serve /metrics (DATAEX_METRICS). */
+  metrics?: boolean;
 }): Promise<RunningServer> {
   const { definition, adapter, cache } = options;
   const exchange = definition.id;
@@ -35,6 +38,7 @@ export function startExchangeSubgraph(options: {
     staleMs: cache.staleMs,
     fetch: (nativeIds) => adapter.details(nativeIds),
   });
+  const untrack = trackUpstreamCache(exchange, details);
   // Harvest changes and admin purges drop the affected details.
   const prefix = `${exchange}:`;
   const unsubscribe = cache.bus.subscribe((message) => {
@@ -54,8 +58,10 @@ export function startExchangeSubgraph(options: {
     verifier: options.verifier,
     port: options.port,
     host: options.host,
+    metrics: options.metrics,
     onClose: async () => {
       unsubscribe();
+      untrack();
       await adapter.close();
     },
   });

@@ -16,6 +16,9 @@ import { ANONYMOUS, type Principal } from './principal.ts';
 import { handleGraphQL } from '../../lib/apollo-http.ts';
 import { isUpstreamError } from './errors.ts';
 import { SCHEMA_DIR } from '../../schema/paths.ts';
+import { log } from '../../lib/observability/log.ts';
+import { observedHandler } from '../../lib/observability/http.ts';
+import { metricsText, startProcessMetrics } from '../../lib/observability/metrics.ts';
 
 export function loadSubgraphTypeDefs(name: string): DocumentNode {
   return parse(readFileSync(join(SCHEMA_DIR, `${name}.graphql`), 'utf8'));
@@ -42,6 +45,8 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   /** Called on close, after the HTTP server stopped (adapters, timers). */
   onClose?: () => Promise<void>;
   bodyLimitBytes?: number;
+  /** Serve Prometheus metrics at /metrics (default true; DATAEX_METRICS). */
+  metrics?: boolean;
 }
 
 export interface RunningServer {
@@ -69,7 +74,7 @@ export function formatSubgraphError(formatted: { message: string; extensions?: R
     const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  console.error('[subgraph] unexpected error', original);
+  log.error({ component: 'subgraph', err: original }, 'unexpected error');
   return { message: 'internal error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
@@ -99,10 +104,19 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
       throw e;
     }
   };
-  const server = createServer((req, res) => {
+  const metrics = options.metrics ?? true;
+  if (metrics) startProcessMetrics();
+  // Each request runs in its span, the child of the gateway's fetch span (traceparent).
+  const observe = { seam: 'subgraph', component: `subgraph:${options.name}`, level: 'debug', attributes: { 'dataex.subgraph': options.name } } as const;
+  const server = createServer(observedHandler(observe, (req, res) => {
     const path = requestUrl(req).pathname;
     if (path === '/graphql') {
       void handleGraphQL(req, res, { server: apollo, context, bodyLimitBytes });
+    } else if (path === '/metrics' && metrics && req.method === 'GET') {
+      metricsText().then(
+        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body),
+        () => sendJson(res, 500, { error: 'metrics unavailable' }),
+      );
     } else if (path === '/healthz') {
       sendJson(res, 200, { status: 'ok', subgraph: options.name });
     } else if (path === '/readyz') {
@@ -111,7 +125,7 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
     } else {
       sendJson(res, 404, { error: `no route ${path}` });
     }
-  });
+  }));
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, options.port, options.host);
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;

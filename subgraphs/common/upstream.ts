@@ -12,6 +12,8 @@
 
 import { Pool, request, type Dispatcher } from 'undici';
 import { UpstreamError } from './errors.ts';
+import { recordUpstreamCall } from '../../lib/observability/metrics.ts';
+import { SpanKind, failSpan, injectTraceHeaders, startChildSpan, tracingEnabled, withContext, type Span } from '../../lib/observability/tracing.ts';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -138,10 +140,34 @@ export class UpstreamClient {
       });
   }
 
-  /** One call through the policy (if any) and the raw call. */
-  request(req: UpstreamRequest): Promise<UpstreamResponse> {
+  /**
+   * One call through the policy (if any) and the raw call; counted in
+   * dataex_upstream_calls_total and, when tracing, a span (each attempt a child span).
+   */
+  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
     const raw: UpstreamCall = (r) => this.rawCall(r);
-    return this.policy ? this.policy(req, raw, this.upstream) : raw(req);
+    const route = req.route ?? req.method;
+    const started = performance.now();
+    let span: Span | undefined;
+    let call = () => (this.policy ? this.policy(req, raw, this.upstream) : raw(req));
+    if (tracingEnabled()) {
+      const traced = startChildSpan('upstream', `upstream ${this.upstream} ${route}`, SpanKind.INTERNAL, { 'dataex.upstream': this.upstream, 'dataex.route': route });
+      span = traced.span;
+      const inner = call;
+      call = () => withContext(traced.context, inner);
+    }
+    try {
+      const res = await call();
+      recordUpstreamCall(this.upstream, route, res.status >= 400 ? 'client_error' : 'ok', (performance.now() - started) / 1000);
+      span?.setAttribute('http.response.status_code', res.status);
+      return res;
+    } catch (err) {
+      recordUpstreamCall(this.upstream, route, callOutcome(err, req.signal), (performance.now() - started) / 1000);
+      if (span) failSpan(span, err);
+      throw err;
+    } finally {
+      span?.end();
+    }
   }
 
   async close(): Promise<void> {
@@ -175,6 +201,33 @@ export class UpstreamClient {
 
     const url = new URL(this.origin + this.basePath + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    if (tracingEnabled()) return this.tracedAttempt(req, url, headers, body, { signal, deadline, headersMs, bodyMs, totalMs, label });
+    return this.send(req, url, headers, body, { signal, deadline, headersMs, bodyMs, totalMs, label });
+  }
+
+  /** One attempt as a CLIENT span; its context goes upstream in `traceparent`. */
+  private async tracedAttempt(req: UpstreamRequest, url: URL, headers: Record<string, string>, body: string | undefined, t: AttemptTimers): Promise<UpstreamResponse> {
+    const { span, context } = startChildSpan('upstream', req.route ?? req.method, SpanKind.CLIENT, {
+      'http.request.method': req.method,
+      'server.address': this.origin,
+      'url.path': req.path,
+      'dataex.upstream': this.upstream,
+    });
+    injectTraceHeaders(context, headers);
+    try {
+      const res = await this.send(req, url, headers, body, t);
+      span.setAttribute('http.response.status_code', res.status);
+      return res;
+    } catch (err) {
+      failSpan(span, err);
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async send(req: UpstreamRequest, url: URL, headers: Record<string, string>, body: string | undefined, t: AttemptTimers): Promise<UpstreamResponse> {
+    const { signal, deadline, headersMs, bodyMs, totalMs, label } = t;
 
     let status: number;
     let resHeaders: Record<string, string>;
@@ -211,6 +264,24 @@ export class UpstreamClient {
     }
     return { status, headers: resHeaders, text };
   }
+}
+
+interface AttemptTimers {
+  signal: AbortSignal | undefined;
+  deadline: AbortSignal | undefined;
+  headersMs: number;
+  bodyMs: number;
+  totalMs: number;
+  label: string;
+}
+
+/** The outcome label of a failed call (metrics). */
+function callOutcome(err: unknown, signal: AbortSignal | undefined): string {
+  if (signal?.aborted) return 'aborted';
+  if (err instanceof Error && err.name === 'CircuitOpenError') return 'short_circuited';
+  if (err instanceof Error && err.name === 'BulkheadFullError') return 'rejected';
+  if (err instanceof UpstreamError) return err.code === 'UPSTREAM_UNAVAILABLE' ? 'unavailable' : 'error';
+  return 'error';
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {

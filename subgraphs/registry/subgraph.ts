@@ -12,6 +12,7 @@ import { staleHeaderPlugin, type StaleAware } from '../common/stale.ts';
 import { CachedLookup } from '../../lib/cache/cached-lookup.ts';
 import type { UpstreamCacheOptions } from '../common/exchange-server.ts';
 import type { PrincipalVerifier } from '../../lib/principal-token.ts';
+import { trackUpstreamCache } from '../../lib/observability/metrics.ts';
 
 interface RegistryContext extends StaleAware {
   registrations: DataLoader<string, Registration | null>;
@@ -49,6 +50,8 @@ export function startRegistrySubgraph(options: {
   verifier?: PrincipalVerifier;
   port: number;
   host: string;
+  /** Serve /metrics (DATAEX_METRICS). */
+  metrics?: boolean;
 }): Promise<RunningServer> {
   const { adapter, cache } = options;
   const lookup = new CachedLookup<Registration>({
@@ -61,6 +64,7 @@ export function startRegistrySubgraph(options: {
       return new Map(codes.map((c) => [c, found.get(c) ?? null]));
     },
   });
+  const untrack = trackUpstreamCache('registry', lookup);
   const unsubscribe = cache.bus.subscribe((message) => {
     if (message.kind === 'all') void cache.store.clear();
   });
@@ -76,8 +80,10 @@ export function startRegistrySubgraph(options: {
     verifier: options.verifier,
     port: options.port,
     host: options.host,
+    metrics: options.metrics,
     onClose: async () => {
       unsubscribe();
+      untrack();
       await adapter.close();
     },
   });

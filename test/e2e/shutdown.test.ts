@@ -1,6 +1,6 @@
 // SIGTERM during a load run: the stack runs in a child process as `npm start` runs it
 // (lib/stack.ts + runUntilSignal, NODE_ENV=production). While requests are in flight (held up by
-// a slow Beijing upstream) and a background load keeps going, the child gets SIGTERM. Every
+// slow exchange upstreams) and a background load keeps going, the child gets SIGTERM. Every
 // request the gateway had accepted before the signal must get its complete answer, later ones
 // either an answer or a clean connection failure (never a 5xx or a cut body), the process must
 // exit 0 promptly, and the audit log must hold exactly one line per answered request.
@@ -19,7 +19,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => {
-  target?.kill();
+  target?.dispose();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,6 +27,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // batches): as many requests as that are all at their upstream at the same time.
 const IN_FLIGHT: Record<string, number> = { beijing: 8, shanghai: 4, guiyang: 8 };
 const SLOW = Object.keys(IN_FLIGHT);
+/** Upstream latency that keeps the in-flight requests in flight across the signal. */
+const SLOW_MS = 1000;
 const DETAIL_ROUTE: Record<string, string> = {
   beijing: 'GET /product/api/detail/:uuid',
   shanghai: 'POST /dex-api/product/detail/batch',
@@ -51,7 +53,7 @@ interface Outcome {
 it('answers every request in flight at SIGTERM completely, refuses later ones cleanly, audits each answer and exits 0', async () => {
   const { baseUrl, adminKey, simulators } = target.info;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` };
-  const inflightPool = new Pool(baseUrl, { connections: 40 });
+  const inflightPool = new Pool(baseUrl, { connections: 24 });
   const backgroundPool = new Pool(baseUrl, { connections: 8 });
   const post = async (pool: Pool, query: string, variables: Record<string, unknown> = {}, extra: Record<string, string> = {}): Promise<Outcome> => {
     const sentAt = Date.now();
@@ -92,7 +94,7 @@ it('answers every request in flight at SIGTERM completely, refuses later ones cl
       const counts = await Promise.all(SLOW.map(async (exchange) => (await simCall(simulators[exchange], 'GET', '/__sim/stats')).routes[DETAIL_ROUTE[exchange]] ?? 0));
       return counts.reduce((a, b) => a + b, 0);
     };
-    for (const exchange of SLOW) await simCall(simulators[exchange], 'POST', '/__sim/faults', { mode: 'slow', latencyMs: 1500 });
+    for (const exchange of SLOW) await simCall(simulators[exchange], 'POST', '/__sim/faults', { mode: 'slow', latencyMs: SLOW_MS });
     const detailsBefore = await detailCalls();
 
     // Background load: cached and uncached catalog queries on their own connections until the
@@ -147,15 +149,16 @@ it('answers every request in flight at SIGTERM completely, refuses later ones cl
     }
     answered += results.length;
 
-    // Background: answered completely, or failed at the connection level; never a 5xx or a
-    // cut body. Those sent well before the signal were answered.
+    // Background: answered completely, or failed at the connection level (a request written to
+    // a kept-alive connection as the server closes it, or a new connection refused); never a 5xx
+    // or a cut body. Those sent well before the signal (they take milliseconds) were answered.
     const ok = background.filter((o) => o.status !== undefined);
     for (const o of ok) {
       expect(o.status).toBe(200);
       expect(o.body.data?.search?.edges?.length, JSON.stringify(o.body).slice(0, 200)).toBeGreaterThan(0);
     }
     for (const o of background.filter((o) => o.error)) expect(o.error).toMatch(CONNECTION_ERRORS);
-    for (const o of background.filter((o) => o.sentAt < signalAt - 100)) expect(o.status).toBe(200);
+    for (const o of background.filter((o) => o.sentAt < signalAt - 500)) expect(o.status).toBe(200);
     answered += ok.length;
 
     // After the process is gone, a new connection is refused.
@@ -166,7 +169,9 @@ it('answers every request in flight at SIGTERM completely, refuses later ones cl
     expect(late).toBe('ECONNREFUSED');
 
     expect(code).toBe(0);
-    expect(exitMs).toBeLessThan(10_000);
+    // Promptly: once the in-flight answers (SLOW_MS of upstream latency) are out, not after the
+    // 5 s grace period that kept-alive client connections would otherwise hold it for.
+    expect(exitMs).toBeLessThan(4_500);
 
     // One audit line per answered request, all flushed before exit.
     const dir = join(target.dataDir, 'audit');

@@ -1,14 +1,14 @@
 // Child-process target for the load and shutdown suites: the whole stack (lib/stack.ts, as
 // `npm start` runs it) on free ports, configured from the environment. Once the first harvest
 // is done it prints one line `DATAEX_TARGET {json}` with its pid, the gateway and simulator
-// URLs and an admin API key (test/helpers/target.ts starts it and reads that line). SIGUSR2 runs a full GC (when started with --expose-gc) and
-// answers `DATAEX_GC {json}`; SIGTERM/SIGINT stop it the way `npm start` stops (runUntilSignal).
+// URLs and an admin API key (test/helpers/target.ts starts it and reads that line). SIGUSR2
+// runs a full GC (when started with --expose-gc) and answers `DATAEX_GC {json}` with its memory;
+// SIGTERM/SIGINT stop it the way `npm start` stops (runUntilSignal).
 
 import { loadConfig } from '../../lib/config.ts';
 import { startStack, type RunningStack } from '../../lib/stack.ts';
 import { failStartup, runUntilSignal } from '../../lib/process.ts';
 import { keyStoreFor } from '../../gateway/auth/keys.ts';
-
 import type { TargetInfo } from './target.ts';
 
 let stack: RunningStack;
@@ -28,7 +28,8 @@ try {
     const gc = (globalThis as { gc?: () => void }).gc;
     gc?.();
     gc?.();
-    console.log(`DATAEX_GC ${JSON.stringify({ run: ++gcRuns, exposed: gc !== undefined, rss: process.memoryUsage().rss })}`);
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    console.log(`DATAEX_GC ${JSON.stringify({ run: ++gcRuns, exposed: gc !== undefined, rss, heapUsed, heapTotal, external })}`);
   });
   console.log(`DATAEX_TARGET ${JSON.stringify(info)}`);
 } catch (e) {

@@ -1,7 +1,7 @@
 // Runs the whole stack in a child process (test/helpers/stack-target.ts) for suites that must
 // measure or signal it from outside: load (RSS of the child) and shutdown (SIGTERM, exit code).
 
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEntry, type Child } from './process.ts';
@@ -16,6 +16,15 @@ export interface TargetInfo {
   adminKey: string;
 }
 
+export interface MemoryAfterGc {
+  /** /proc/<pid>/status VmRSS read by this process right after the GC. */
+  rss: number;
+  /** process.memoryUsage() of the child right after the GC. */
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+}
+
 export interface Target {
   child: Child;
   info: TargetInfo;
@@ -23,10 +32,10 @@ export interface Target {
   dataDir: string;
   /** Resident set size of the child now, in bytes (/proc/<pid>/status VmRSS). */
   rss(): number;
-  /** Runs a full GC in the child (needs exposeGc) and resolves with its RSS right after, in bytes. */
-  gc(): Promise<number>;
-  /** SIGKILL if still running (cleanup after a failed test). */
-  kill(): void;
+  /** Runs a full GC in the child (needs exposeGc) and resolves with its memory right after, in bytes. */
+  gc(): Promise<MemoryAfterGc>;
+  /** SIGKILL if still running (after a failed test), and removes the data dir. */
+  dispose(): void;
 }
 
 const TARGET_LINE = /^DATAEX_TARGET (.+)$/m;
@@ -69,21 +78,22 @@ export async function startTarget(env: Record<string, string> = {}, options: { e
     rss: () => rssOf(info.pid),
     async gc() {
       const run = ++gcRuns;
-      const seen = () => [...child.output().matchAll(GC_LINE)].map((m) => JSON.parse(m[1]) as { run: number; exposed: boolean; rss: number });
+      const seen = () => [...child.output().matchAll(GC_LINE)].map((m) => JSON.parse(m[1]) as { run: number; exposed: boolean } & MemoryAfterGc);
       child.proc.kill('SIGUSR2');
       const deadline = Date.now() + 10_000;
       for (;;) {
         const line = seen().find((l) => l.run === run);
         if (line) {
           if (!line.exposed) throw new Error('the target was started without --expose-gc');
-          return rssOf(info.pid);
+          return { rss: rssOf(info.pid), heapUsed: line.heapUsed, heapTotal: line.heapTotal, external: line.external };
         }
         if (Date.now() > deadline) throw new Error('the target did not answer SIGUSR2');
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    kill() {
+    dispose() {
       if (child.proc.exitCode === null && child.proc.signalCode === null) child.proc.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

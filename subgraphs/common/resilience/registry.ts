@@ -12,6 +12,8 @@
 
 import { UpstreamGuard, type BreakerState, type UpstreamHealth } from './guard.ts';
 import type { ResilienceHooks, ResilienceSettings } from './settings.ts';
+import { log } from '../../../lib/observability/log.ts';
+import { trackBreakers } from '../../../lib/observability/metrics.ts';
 
 export interface GuardLease {
   guard: UpstreamGuard;
@@ -57,6 +59,11 @@ export class ResilienceRegistry {
     return this.entries.get(upstream)?.guard.health();
   }
 
+  /** Breaker state of every upstream with a live client, by name (cheaper than snapshot()). */
+  breakerStates(): Record<string, BreakerState> {
+    return Object.fromEntries([...this.entries].map(([name, e]) => [name, e.guard.breakerState]));
+  }
+
   /** Every upstream with a live client, by name. */
   snapshot(): Record<string, UpstreamHealth> {
     return Object.fromEntries([...this.entries].map(([name, e]) => [name, e.guard.health()]));
@@ -65,8 +72,10 @@ export class ResilienceRegistry {
 
 /** The process-wide registry the adapters use (subgraphs/adapters.ts). */
 export const upstreamHealth = new ResilienceRegistry({
-  onStateChange: (upstream, state, detail) => console.warn(`[resilience] ${upstream}: circuit ${state} (${detail})`),
+  onStateChange: (upstream, state, detail) => log.warn({ component: 'resilience', upstream, breaker: state }, `${upstream}: circuit ${state} (${detail})`),
 });
+// dataex_breaker_state{upstream}
+trackBreakers(() => upstreamHealth.breakerStates());
 
 /** Breaker state of an upstream in this process: 'closed' | 'open' | 'half-open', or undefined. */
 export function breakerState(upstream: string): BreakerState | undefined {
