@@ -24,13 +24,15 @@ export interface RunRecord {
   check: { sampled: number; withErrors: number; firstError?: string; sameDataAs?: string; differsAt?: string };
   profiled: boolean;
   ceilingBytesFrom?: string;
+  /** Measurements taken (a disturbed one is repeated); the one kept is the least disturbed. */
+  attempts?: number;
 }
 
 export interface BenchReport {
   date: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; kernel: string };
   versions: Record<string, string>;
-  settings: { connections: number; durationS: number; warmupS: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
+  settings: { connections: number; durationS: number; warmupS: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; retries: number; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
   gatewayLabels: Record<string, string>;
   scenarios: Array<{ name: string; suite: string; description: string; cacheable: boolean }>;
   runs: RunRecord[];
@@ -149,7 +151,7 @@ function markdown(report: BenchReport, svgName: string): string {
               ? `same data as ${r.check.sameDataAs}`
               : 'reference';
       L.push(
-        `| ${report.gatewayLabels[r.gateway] ?? r.gateway}${r.profiled ? ' (profiled)' : ''} | ${fmt(r.requestsPerSec)} | ${fmt(r.latencyMs.p50, 1)} | ${fmt(r.latencyMs.p95, 1)} | ${fmt(r.latencyMs.p99, 1)} | ${r.errors.total}${r.errors.total ? ` (${r.errors.graphql} GraphQL, ${r.errors.non2xx} non-2xx, ${r.errors.transport} transport)` : ''} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuMsPerOperation.gateway, 2)} / ${fmt(r.cpuMsPerOperation.backend, 2)} | ${fmt(r.cpuCores.gateway, 2)} / ${fmt(r.cpuCores.backend, 2)} / ${fmt(r.cpuCores.loadGenerator, 2)} / ${fmt(r.cpuCores.other, 2)} | ${fmt(r.perOperation.subgraphRequests, 2)} | ${fmt(r.perOperation.upstreamRequests, 2)} | ${answer} |`,
+        `| ${report.gatewayLabels[r.gateway] ?? r.gateway}${r.profiled ? ' (profiled)' : ''}${(r.attempts ?? 1) > 1 ? ` (${r.attempts} attempts)` : ''} | ${fmt(r.requestsPerSec)} | ${fmt(r.latencyMs.p50, 1)} | ${fmt(r.latencyMs.p95, 1)} | ${fmt(r.latencyMs.p99, 1)} | ${r.errors.total}${r.errors.total ? ` (${r.errors.graphql} GraphQL, ${r.errors.non2xx} non-2xx, ${r.errors.transport} transport)` : ''} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuMsPerOperation.gateway, 2)} / ${fmt(r.cpuMsPerOperation.backend, 2)} | ${fmt(r.cpuCores.gateway, 2)} / ${fmt(r.cpuCores.backend, 2)} / ${fmt(r.cpuCores.loadGenerator, 2)} / ${fmt(r.cpuCores.other, 2)} | ${fmt(r.perOperation.subgraphRequests, 2)} | ${fmt(r.perOperation.upstreamRequests, 2)} | ${answer} |`,
       );
     }
     const ratios = report.ratios?.[s.name];
@@ -171,6 +173,7 @@ function markdown(report: BenchReport, svgName: string): string {
     '- Subgraph req/op counts GraphQL requests the subgraphs received; upstream req/op counts calls the simulators received (dataex suite), both divided by the operations completed in the window.',
     '- CPU is the process CPU time over the window in cores (gateway, backend and load generator share the machine\'s cores); "other" is whatever else ran on the machine meanwhile — above ~0.1 it means the figures are noisy.',
     '- Peers: vanilla Apollo Gateway is `@apollo/server` + `@apollo/gateway` with no plugins and the default fetcher (`startStandaloneServer`). Hive Gateway is `createGatewayRuntime` on node:http with its Rust query planner (`@graphql-hive/router-runtime`); `hive-cache` adds its response cache (`responseCaching`, shared, 60 s). `hive-stitching` is its default JavaScript planner. All gateways run with `NODE_ENV=production`.',
+    '- A measurement during which other processes used more than a quarter of a core is repeated (`--retries`) and the least disturbed attempt kept; "(n attempts)" marks those.',
     '- The subgraphs take every request as one analyst caller (they cannot verify peers\' unsigned requests); dataex still signs its subgraph calls. dataex runs with rate limits that never bite.',
   );
   for (const n of report.notes) L.push(`- ${n}`);

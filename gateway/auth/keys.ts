@@ -67,9 +67,12 @@ export function newKeyRecord(spec: NewKey, now = new Date()): { key: string; rec
 }
 
 /** keys.json under the data directory; re-read when another process changed it. */
+/** A known key is trusted from memory this long before the file is looked at again. */
+const FILE_RECHECK_MS = 250;
+
 export class FileKeyStore implements KeyStore {
   private readonly path: string;
-  private cache: { mtimeMs: number; records: ApiKeyRecord[] } | undefined;
+  private cache: { mtimeMs: number; records: ApiKeyRecord[]; byHash: Map<string, ApiKeyRecord>; checkedAt: number } | undefined;
 
   constructor(dataDir: string) {
     this.path = join(dataDir, 'keys.json');
@@ -80,11 +83,15 @@ export class FileKeyStore implements KeyStore {
     try {
       mtimeMs = (await stat(this.path)).mtimeMs;
     } catch {
+      this.cache = undefined;
       return [];
     }
-    if (this.cache && this.cache.mtimeMs === mtimeMs) return this.cache.records;
+    if (this.cache && this.cache.mtimeMs === mtimeMs) {
+      this.cache.checkedAt = Date.now();
+      return this.cache.records;
+    }
     const records = JSON.parse(await readFile(this.path, 'utf8')) as ApiKeyRecord[];
-    this.cache = { mtimeMs, records };
+    this.cache = { mtimeMs, records, byHash: new Map(records.map((r) => [r.hash, r])), checkedAt: Date.now() };
     return records;
   }
 
@@ -93,9 +100,20 @@ export class FileKeyStore implements KeyStore {
     this.cache = undefined;
   }
 
+  /**
+   * The hot path: a key seen within FILE_RECHECK_MS is answered from memory (so a revocation
+   * takes effect within that time); an unknown key always re-reads, so new keys work at once.
+   */
   async findByKey(key: string): Promise<ApiKeyRecord | undefined> {
     const hash = hashKey(key);
-    return (await this.load()).find((r) => r.hash === hash && r.revokedAt === null);
+    const cached = this.cache;
+    if (cached && Date.now() - cached.checkedAt < FILE_RECHECK_MS) {
+      const known = cached.byHash.get(hash);
+      if (known && known.revokedAt === null) return known;
+    }
+    await this.load();
+    const record = this.cache?.byHash.get(hash);
+    return record && record.revokedAt === null ? record : undefined;
   }
 
   async create(spec: NewKey): Promise<{ key: string; record: ApiKeyRecord }> {
