@@ -3,7 +3,7 @@
 // writes bench/results/cache-hit.json.
 //   --connections N (50)  --duration S (10)  --warmup S (2)
 
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +22,8 @@ const QUERY = `{ search(first: 20, text: "数据") { totalCount edges { node { i
 const body = JSON.stringify({ query: QUERY });
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dataex-bench-'));
+// The stack's data (its audit log grows with every request) and the ceiling's body.
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
 // One caller sends all the load: no rate limits.
 const stack = await startTarget('bench/targets/stack.ts', { DATAEX_DATA_DIR: dataDir, DATAEX_LOG_LEVEL: 'warn', DATAEX_RATE_LIMITS: 'off' });
 const gatewayUrl: string = stack.info.gateway;

@@ -174,6 +174,7 @@ function markdown(report: BenchReport, svgName: string): string {
     '- CPU is the process CPU time over the window in cores (gateway, backend and load generator share the machine\'s cores); "other" is whatever else ran on the machine meanwhile — above ~0.1 it means the figures are noisy.',
     '- Peers: vanilla Apollo Gateway is `@apollo/server` + `@apollo/gateway` with no plugins and the default fetcher (`startStandaloneServer`). Hive Gateway is `createGatewayRuntime` on node:http with its Rust query planner (`@graphql-hive/router-runtime`); `hive-cache` adds its response cache (`responseCaching`, shared, 60 s). `hive-stitching` is its default JavaScript planner. All gateways run with `NODE_ENV=production`.',
     '- A measurement during which other processes used more than a quarter of a core is repeated (`--retries`) and the least disturbed attempt kept; "(n attempts)" marks those.',
+    '- dataex\'s response cache stores only answers whose subgraphs send cache hints (`@cacheControl`); the federation-bench subgraphs send none (as in the public benchmark), so there dataex only shares one execution among identical concurrent requests, while Hive\'s cache is configured with a fixed 60 s for everything.',
     '- The subgraphs take every request as one analyst caller (they cannot verify peers\' unsigned requests); dataex still signs its subgraph calls. dataex runs with rate limits that never bite.',
   );
   for (const n of report.notes) L.push(`- ${n}`);
