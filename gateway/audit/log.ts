@@ -62,19 +62,27 @@ function matches(e: AuditEntry, q: AuditQuery): boolean {
 }
 
 /** Daily JSON-lines files: audit/audit-YYYY-MM-DD.jsonl (UTC day). */
+/** Lines are written in batches: at most this long after they were recorded… */
+const BATCH_MS = 50;
+/** …or as soon as this many bytes wait. */
+const BATCH_BYTES = 64 * 1024;
+
 export class FileAuditLog implements AuditLog {
   private readonly dir: string;
   private stream: WriteStream | undefined;
   private day = '';
   private ready: Promise<void>;
+  /** Lines not yet handed to the stream, with the day file they belong to. */
+  private pending: Array<{ day: string; line: string }> = [];
+  private pendingBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'audit');
     this.ready = mkdir(this.dir, { recursive: true }).then(() => undefined);
   }
 
-  private streamFor(time: string): WriteStream {
-    const day = time.slice(0, 10);
+  private streamFor(day: string): WriteStream {
     if (!this.stream || day !== this.day) {
       this.stream?.end();
       this.day = day;
@@ -84,10 +92,41 @@ export class FileAuditLog implements AuditLog {
     return this.stream;
   }
 
+  /**
+   * Queues the line; a batch goes to the file within BATCH_MS. One write per batch instead of
+   * one per request keeps the audit log off the hot path (a cache hit costs microseconds).
+   */
   record(entry: AuditEntry): void {
     const line = JSON.stringify(entry) + '\n';
-    // The directory exists after the first await; writes queue inside the stream.
-    void this.ready.then(() => this.streamFor(entry.time).write(line));
+    this.pending.push({ day: entry.time.slice(0, 10), line });
+    this.pendingBytes += line.length;
+    if (this.pendingBytes >= BATCH_BYTES) void this.writePending();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.writePending(), BATCH_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Hands every queued line to its day's file stream, one write per day. */
+  private async writePending(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    await this.ready;
+    let day = batch[0].day;
+    let lines: string[] = [];
+    for (const item of batch) {
+      if (item.day !== day) {
+        this.streamFor(day).write(lines.join(''));
+        day = item.day;
+        lines = [];
+      }
+      lines.push(item.line);
+    }
+    this.streamFor(day).write(lines.join(''));
   }
 
   async query(q: AuditQuery): Promise<AuditEntry[]> {
@@ -113,14 +152,17 @@ export class FileAuditLog implements AuditLog {
     return q.limit ? out.slice(-q.limit) : out;
   }
 
-  private flush(): Promise<void> {
+  /** Everything recorded so far is in the file once this resolves. */
+  private async flush(): Promise<void> {
+    await this.writePending();
     const stream = this.stream;
-    if (!stream || stream.writableLength === 0) return Promise.resolve();
-    return new Promise((resolve) => stream.write('', () => resolve()));
+    if (!stream || stream.writableLength === 0) return;
+    await new Promise<void>((resolve) => stream.write('', () => resolve()));
   }
 
   async close(): Promise<void> {
     await this.ready;
+    await this.writePending();
     const stream = this.stream;
     this.stream = undefined;
     if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
