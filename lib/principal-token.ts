@@ -39,9 +39,18 @@ function mac(secret: string, claims: string, expiresAt: number, nonce: string, b
   return createHmac('sha256', secret).update(`${claims}\n${expiresAt}\n${nonce}\n${bodyHash}`).digest('hex');
 }
 
+// Nonces need only be unique, not secret (the HMAC covers them): a random per-process prefix
+// and a counter, instead of a random-bytes call per subgraph request.
+const NONCE_PREFIX = randomBytes(9).toString('base64url');
+let nonceCounter = 0;
+function nextNonce(): string {
+  nonceCounter = (nonceCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return `${NONCE_PREFIX}${nonceCounter.toString(36)}`;
+}
+
 export function signRequest(secret: string, claims: string, body: string | Buffer, now = Date.now()): string {
   const expiresAt = now + SIGNATURE_TTL_MS;
-  const nonce = randomBytes(12).toString('base64url');
+  const nonce = nextNonce();
   return `${expiresAt}.${nonce}.${mac(secret, claims, expiresAt, nonce, body)}`;
 }
 
