@@ -3,7 +3,7 @@
 // clearance), PRIVATE answers belong to one principal. A hit is served from stored bytes:
 // no parsing, validation, planning or execution.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { TieredStore } from '../../lib/cache/store.ts';
 import type { Invalidation } from '../../lib/cache/bus.ts';
 import type { Principal } from '../../subgraphs/common/principal.ts';
@@ -39,9 +39,15 @@ export function accessClass(p: Principal): string {
  * The two keys a request is looked up under. The request digest is their hash tag (`{…}`), so
  * on a Redis Cluster both live in one slot and one round trip reads both.
  */
+// Principals are long-lived objects (key store records): compute each one's class once.
+const classOf = new WeakMap<Principal, string>();
+
 export function cacheKeys(method: string, requestBytes: Buffer | string, principal: Principal): CacheKeys {
-  const digest = createHash('sha256').update(method).update('\n').update(requestBytes).digest('base64url');
-  return { shared: `{${digest}}:c:${accessClass(principal)}`, private: `{${digest}}:p:${principal.id}` };
+  // One-shot SHA-256 (no Hash object): this runs on every request, hits included.
+  const digest = hash('sha256', requestBytes, 'base64url');
+  let cls = classOf.get(principal);
+  if (cls === undefined) classOf.set(principal, (cls = accessClass(principal)));
+  return { shared: `{${digest}}:${method}:c:${cls}`, private: `{${digest}}:${method}:p:${principal.id}` };
 }
 
 function encode(entry: CachedResponse): Buffer {

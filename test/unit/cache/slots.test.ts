@@ -57,7 +57,7 @@ describe('response cache keys on a cluster', () => {
   it('puts the shared and the private key of one request in one slot', () => {
     for (let i = 0; i < 50; i++) {
       const keys = cacheKeys('POST', Buffer.from(`{"query":"{ q${i} }"}`), { ...ANONYMOUS, id: `caller-${i}` });
-      expect(keys.shared).toMatch(/^\{[A-Za-z0-9_-]+\}:c:/);
+      expect(keys.shared).toMatch(/^\{[A-Za-z0-9_-]+\}:POST:c:/);
       expect(keySlot(`dataex:rc:${keys.shared}`)).toBe(keySlot(`dataex:rc:${keys.private}`));
     }
   });
