@@ -10,6 +10,8 @@ import { STALE_HEADER } from '../subgraphs/common/stale.ts';
 import { PRINCIPAL_HEADER, encodeClaims } from '../lib/principal-token.ts';
 import { DEADLINE_HEADER } from './fetcher.ts';
 import type { GatewayContext } from './server.ts';
+import { cacheHintOf, type EntityCache } from './entity-cache.ts';
+import { accessClass } from './response-cache/cache.ts';
 
 // One encoding per principal object (they live as long as the key store's cache entry).
 const claimsOf = new WeakMap<object, string>();
@@ -40,8 +42,60 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   /** The subgraph's name in the supergraph (set through the constructor's config). */
   declare readonly serviceName: string;
 
-  constructor(config: Partial<RemoteGraphQLDataSource<GatewayContext>> & { serviceName: string }) {
+  /** Answers of `_entities` fetches, per entity; undefined = off. */
+  declare readonly entityCache: EntityCache | undefined;
+
+  constructor(config: Partial<RemoteGraphQLDataSource<GatewayContext>> & { serviceName: string; entityCache?: EntityCache }) {
     super(config);
+  }
+
+  /**
+   * Entity fetches go through the entity cache: only the representations without a fresh
+   * cached answer are sent; the answer is reassembled in the original order, with error paths
+   * pointing at the original positions.
+   */
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const cache = this.entityCache;
+    const { request } = options;
+    const representations = request.variables?.representations;
+    const principal = (options.context as Partial<GatewayContext>).principal;
+    if (!cache || !principal || !Array.isArray(representations) || representations.length === 0 || !request.query?.startsWith('query') || !request.query.includes('_entities(')) {
+      return super.process(options);
+    }
+    const { representations: _reps, ...otherVariables } = request.variables ?? {};
+    const cls = accessClass(principal);
+    const others = JSON.stringify(otherVariables);
+    const keys = representations.map((r) => cache.key(this.serviceName, request.query!, others, cls, r));
+    const now = Date.now();
+    const cached = keys.map((k) => cache.get(k, now));
+    const missing = cached.flatMap((c, i) => (c ? [] : [i]));
+    const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
+    const hitMaxAge = Math.min(...cached.filter((c) => c !== undefined).map((c) => Math.floor((c!.expiresAt - now) / 1000)));
+    cache.hits += representations.length - missing.length;
+    cache.misses += missing.length;
+    if (missing.length < representations.length && Number.isFinite(hitMaxAge)) policy?.restrict({ maxAge: Math.max(0, hitMaxAge) });
+    if (missing.length === 0) return { data: { _entities: cached.map((c) => c!.value) } };
+
+    const response = await super.process({ ...options, request: { ...request, variables: { ...request.variables, representations: missing.map((i) => representations[i]) } } });
+    const fetched = (response.data as { _entities?: unknown[] } | undefined)?._entities;
+    if (!Array.isArray(fetched)) return response;
+
+    // Errors name positions in the list we sent: map them back to the original list.
+    const failed = new Set<number>();
+    const errors = response.errors?.map((e) => {
+      const path = e.path;
+      if (!path || path[0] !== '_entities' || typeof path[1] !== 'number') return e;
+      failed.add(path[1]);
+      return { ...e, path: ['_entities', missing[path[1]], ...path.slice(2)] };
+    });
+    const hint = cacheHintOf(response.http?.headers.get('cache-control'));
+    const cacheable = hint.maxAgeS > 0 && !hint.private && !response.http?.headers.get(STALE_HEADER);
+    const entities = cached.map((c) => c?.value);
+    fetched.forEach((value, j) => {
+      entities[missing[j]] = value;
+      if (cacheable && value !== null && value !== undefined && !failed.has(j)) cache.set(keys[missing[j]], value, hint.maxAgeS, now);
+    });
+    return { ...response, data: { ...(response.data as object), _entities: entities }, ...(errors ? { errors } : {}) };
   }
 
   /**

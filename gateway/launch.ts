@@ -45,6 +45,7 @@ export async function launchGateway(
       routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus, audit }),
       plugins: gatewayPlugins(config),
       responseCache: caching.responseCache,
+      entityCache: caching.entityCache,
       apqCache: caching.apqCache,
     });
     return {

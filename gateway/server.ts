@@ -22,6 +22,7 @@ import { corsHeaders } from './cors.ts';
 import type { ExecuteResult, GatewayServices, OperationRequest, RouteModule } from './routes.ts';
 import { keyFromHeaders, type KeyStore } from './auth/keys.ts';
 import { DataexDataSource } from './datasource.ts';
+import type { EntityCache } from './entity-cache.ts';
 import { createGraphQLEndpoint } from './graphql-http.ts';
 import { cacheDecisionPlugin, type CacheDecision } from './plugins/cache-decision.ts';
 import { staleReportPlugin } from './plugins/stale-report.ts';
@@ -72,6 +73,8 @@ export interface GatewayOptions {
   signingSecret: string;
   bodyLimitBytes: number;
   corsOrigins: string[];
+  /** Per-entity cache of `_entities` subgraph fetches; undefined = off. */
+  entityCache?: EntityCache;
   /** Whole-response cache; undefined = off. */
   responseCache?: ResponseCache;
   /** Store of automatic persisted queries; undefined = Apollo's in-memory default. */
@@ -126,7 +129,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     supergraphSdl: options.supergraphPath
       ? watchedSupergraph({ path: options.supergraphPath, initialSdl: options.supergraphSdl, overrides: options.subgraphUrls ?? {}, onSubgraphs })
       : options.supergraphSdl,
-    buildService: ({ name, url }) => new DataexDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher, serviceName: name }),
+    buildService: ({ name, url }) =>
+      new DataexDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher, serviceName: name, entityCache: options.entityCache }),
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -80,6 +80,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_AUDIT', 'bool', 'true', 'Append one JSON line per operation to the audit log (a file under DATAEX_DATA_DIR, or a Redis stream).'),
   v('DATAEX_REDIS_PREFIX', 'string', 'dataex:', 'Prefix of every Redis key dataex writes.'),
   v('DATAEX_RESPONSE_CACHE', 'bool', 'true', 'Gateway response cache (whole responses, TTL from the subgraphs\' cache hints).'),
+  v('DATAEX_ENTITY_CACHE', 'bool', 'true', 'Gateway entity cache: per-entity answers of subgraph entity fetches (PUBLIC hints only), so pages that share listings fetch each one once per TTL.'),
   v('DATAEX_CACHE_MEMORY_MB', 'int', '256', 'Byte budget of each in-process cache tier, in MiB.'),
   v('DATAEX_CACHE_MAX_TTL_S', 'int', '3600', 'Upper bound on any response-cache TTL, in seconds.'),
   v('DATAEX_UPSTREAM_TTL_S', 'int', '60', 'Freshness of cached upstream detail answers, in seconds (registry: 60×).'),
@@ -193,6 +194,7 @@ export interface DataexConfig {
   rateLimits: Record<'public' | 'analyst' | 'admin', { ratePerS: number; burst: number } | null>;
   audit: boolean;
   responseCache: boolean;
+  entityCache: boolean;
   cacheMemoryBytes: number;
   cacheMaxTtlS: number;
   upstreamTtlS: number;
@@ -338,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     rateLimits: parseRateLimits(r.DATAEX_RATE_LIMITS as string[]),
     audit: r.DATAEX_AUDIT as boolean,
     responseCache: r.DATAEX_RESPONSE_CACHE as boolean,
+    entityCache: r.DATAEX_ENTITY_CACHE as boolean,
     cacheMemoryBytes: (r.DATAEX_CACHE_MEMORY_MB as number) * 1024 * 1024,
     cacheMaxTtlS: r.DATAEX_CACHE_MAX_TTL_S as number,
     upstreamTtlS: r.DATAEX_UPSTREAM_TTL_S as number,

@@ -33,6 +33,8 @@ beforeAll(async () => {
       NODE_ENV: 'production',
       DATAEX_SIM_LATENCY_MS: '2',
       DATAEX_UPSTREAM_TTL_S: '1',
+      // The flapping exchange must be reached: no gateway entity cache in front of it.
+      DATAEX_ENTITY_CACHE: 'false',
       DATAEX_UPSTREAM_TIMEOUT_MS: '2000',
       DATAEX_UPSTREAM_BREAKER_COOLDOWN_MS: '1000',
     },

@@ -16,7 +16,8 @@ let stack: TestStack;
 
 beforeAll(async () => {
   // One attempt per upstream call: every call the simulators see is one counted call.
-  stack = await startTestStack({ DATAEX_UPSTREAM_MAX_ATTEMPTS: '1' }, { as: 'admin' });
+  // Upstream counters are the subject: no gateway entity cache in front of them.
+  stack = await startTestStack({ DATAEX_UPSTREAM_MAX_ATTEMPTS: '1', DATAEX_ENTITY_CACHE: 'false' }, { as: 'admin' });
 }, 120_000);
 
 afterAll(async () => {
