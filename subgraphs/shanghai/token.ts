@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { UpstreamError } from '../common/errors.ts';
 import { clip, describeZodError, parseJson, prop } from '../common/normalize.ts';
 import type { UpstreamClient } from '../common/upstream.ts';
+import { raceAbort } from '../common/resilience/budget.ts';
 
 export const TOKEN_PATH = '/oauth/token';
 
@@ -80,21 +81,4 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
       if (cached?.token === token) cached = null;
     },
   };
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }
