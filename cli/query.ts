@@ -80,7 +80,7 @@ class ResultScanner extends Transform {
 
   constructor(
     private readonly format: Format,
-    private readonly all: boolean,
+    all: boolean,
   ) {
     super({ decodeStrings: true });
     if (format === 'json' && !all) this.whole = [];

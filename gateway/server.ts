@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import cluster from 'node:cluster';
 import { createHash } from 'node:crypto';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { ApolloServer, HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
@@ -309,6 +309,3 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
   };
 }
-
-// Re-exported so route modules can build Apollo-compatible header maps if they need to.
-export { HeaderMap };

@@ -21,7 +21,7 @@ function invalidationOf(body: unknown): Invalidation {
 
 export function cacheAdminRoutes(deps: { services: GatewayServices; cache: ResponseCache | undefined; bus: InvalidationBus }): RouteModule {
   return {
-    matches: (req, path) => path === PURGE_PATH,
+    matches: (_req, path) => path === PURGE_PATH,
     async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
       if (req.method !== 'POST') throw new HttpError(405, 'BAD_REQUEST', `${PURGE_PATH} takes POST`);
       const principal = await deps.services.authorize(req, ['admin']);

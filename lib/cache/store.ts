@@ -68,11 +68,6 @@ export class MemoryStore implements CacheStore {
     return this.lru.get(key);
   }
 
-  /** Remaining time to live of a key, ms (0 when absent). */
-  remainingTtl(key: string): number {
-    return Math.max(0, this.lru.getRemainingTTL(key));
-  }
-
   async get(key: string): Promise<Buffer | undefined> {
     return this.lru.get(key);
   }

@@ -170,24 +170,21 @@ interface CounterSource<T> {
 class SourcedCounters<K extends string> {
   private readonly sources = new Set<CounterSource<Record<K, number>>>();
   private readonly retired = new Map<string, { labels: Record<string, string>; values: Record<K, number> }>();
-  private readonly counters: Record<K, Counter<string>>;
 
   constructor(names: Record<K, { name: string; help: string }>, labelNames: string[]) {
     const self = this;
-    this.counters = Object.fromEntries(
-      (Object.keys(names) as K[]).map((key) => [
-        key,
-        new Counter({
-          name: names[key].name,
-          help: names[key].help,
-          labelNames,
-          collect() {
-            this.reset();
-            for (const { labels, value } of self.totals(key)) this.inc(labels, value);
-          },
-        }),
-      ]),
-    ) as Record<K, Counter<string>>;
+    // Each counter registers itself with the default registry and is read only at scrape time.
+    for (const key of Object.keys(names) as K[]) {
+      new Counter({
+        name: names[key].name,
+        help: names[key].help,
+        labelNames,
+        collect() {
+          this.reset();
+          for (const { labels, value } of self.totals(key)) this.inc(labels, value);
+        },
+      });
+    }
   }
 
   private totals(key: K): Array<{ labels: Record<string, string>; value: number }> {
