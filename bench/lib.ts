@@ -23,6 +23,17 @@ export interface TargetOptions {
   quiet?: boolean;
 }
 
+/**
+ * The Node flags dataex runs with in production, read from the `start:gateway` script (the
+ * Dockerfile sets the same through NODE_OPTIONS; test/unit/deploy.test.ts keeps them equal):
+ * the benchmark runs dataex as it ships.
+ */
+export function productionNodeFlags(): string[] {
+  const scripts = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts as Record<string, string>;
+  const words = scripts['start:gateway'].split(/\s+/);
+  return words[0] === 'node' ? words.slice(1, words.indexOf('--import')) : [];
+}
+
 // Children die with the harness, however it ends (a thrown error included): none is left
 // holding ports or the terminal.
 const children = new Set<ChildProcess>();
@@ -219,9 +230,11 @@ export interface PhaseResult {
   /** 2xx responses whose body carries GraphQL `errors`. */
   graphqlErrors: number;
   bytesPerResponse: number;
+  /** Every response's latency, ms, sorted (to merge phases into exact percentiles). */
+  latencies: Float64Array;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
+export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
@@ -266,6 +279,7 @@ export function runPhase(opts: PhaseOptions): Promise<PhaseResult> {
           non2xx: r.non2xx,
           graphqlErrors,
           bytesPerResponse: r.requests.total ? r.throughput.total / r.requests.total : 0,
+          latencies: sorted,
         });
       },
     );

@@ -26,13 +26,15 @@ export interface RunRecord {
   ceilingBytesFrom?: string;
   /** Measurements taken (a disturbed one is repeated); the one kept is the least disturbed. */
   attempts?: number;
+  /** Interleaved slices this record merges (--rounds). */
+  rounds?: number;
 }
 
 export interface BenchReport {
   date: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; kernel: string };
   versions: Record<string, string>;
-  settings: { connections: number; durationS: number; warmupS: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; retries: number; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
+  settings: { connections: number; durationS: number; warmupS: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; retries: number; rounds?: number; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
   gatewayLabels: Record<string, string>;
   scenarios: Array<{ name: string; suite: string; description: string; cacheable: boolean }>;
   runs: RunRecord[];
@@ -105,10 +107,13 @@ function markdown(report: BenchReport, svgName: string): string {
     '',
   );
   L.push(
-    `One run, one machine, loopback. Each gateway runs alone in its own process, one after the other, against the same subgraphs ` +
-      `(started once per suite in another process) and receives the same request sequence from autocannon in a third: ` +
-      `${st.connections} connections, ${st.warmupS} s warm-up (discarded), then ${st.durationS} s measured. ` +
-      `dataex suite: four upstream simulators with ${st.latencyMs} ms latency behind the five dataex subgraphs (upstream cache fresh for ${st.upstreamTtlS} s, flushed before every measurement). ` +
+    `One run, one machine, loopback. Each gateway runs in its own process against the same subgraphs ` +
+      `(started once per suite in another process) and receives the same request sequence from autocannon in a third, one gateway under load at a time: ` +
+      `${st.connections} connections, ${st.warmupS} s warm-up (discarded), then ${st.durationS} s measured` +
+      ((st.rounds ?? 1) > 1
+        ? ` in ${st.rounds} interleaved slices of ${(st.durationS / st.rounds!).toFixed(1)} s (every gateway stays up; the slices of all gateways are taken in turn, the order rotating each round, so a drift in the machine's speed touches all alike). `
+        : ', one gateway after the other. ') +
+      `dataex suite: four upstream simulators with ${st.latencyMs} ms latency behind the five dataex subgraphs (upstream cache fresh for ${st.upstreamTtlS} s, flushed before each scenario${(st.rounds ?? 1) > 1 ? '' : ' and gateway'}). ` +
       `Federation suite: the public gateway benchmark's four subgraphs and nested query. ` +
       `The ceiling is a bare node:http server returning the bytes of the first gateway's answer.`,
     '',

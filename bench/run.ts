@@ -28,7 +28,11 @@
 //                           on the machine to use less than a quarter of a core (0: don't wait)
 //   --retries N             measure again when other processes used more than a quarter of a
 //                           core during the measurement, keeping the least disturbed attempt
-//                           (default 2 with --wait-quiet, else 0)
+//                           (default 2 with --wait-quiet, else 0; only with --rounds 1)
+//   --rounds N              interleave: every gateway of a suite stays up, and each scenario's
+//                           measured time is cut into N slices taken in turn (gateway A, B, C,
+//                           then B, C, A, …), so a machine whose speed drifts over minutes
+//                           slows every gateway alike (default 3; quick and --profile: 1)
 
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, availableParallelism } from 'node:os';
@@ -36,7 +40,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, startTarget, runPhase, cpuSecondsOf, machineBusySeconds, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
+import { ROOT, startTarget, runPhase, percentile, productionNodeFlags, cpuSecondsOf, machineBusySeconds, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
 import { SCENARIOS, loadFixtures, type Scenario, type ScenarioRequests, type SuiteName, type Fixtures } from './scenarios.ts';
 import { summarise, formatSummary } from './profile-summary.ts';
 import { writeReports, type BenchReport, type RunRecord } from './report.ts';
@@ -55,6 +59,7 @@ const { values } = parseArgs({
     name: { type: 'string', default: 'latest' },
     'wait-quiet': { type: 'string', default: '0' },
     retries: { type: 'string' },
+    rounds: { type: 'string' },
   },
 });
 
@@ -75,6 +80,8 @@ const gatewayNames = (list(values.gateways) ?? DEFAULT_GATEWAYS) as GatewayName[
 const profiled = new Set(list(values.profile) ?? []);
 const waitQuietS = Number(values['wait-quiet']);
 const retries = Number(values.retries ?? (waitQuietS > 0 ? 2 : 0));
+// Profiles need one process per scenario, so profiled runs are sequential.
+const rounds = profiled.size > 0 ? 1 : Math.max(1, Number(values.rounds ?? (values.quick ? 1 : 3)));
 for (const s of scenarioNames) if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario ${s}; choose from ${SCENARIOS.map((x) => x.name).join(', ')}`);
 for (const g of [...gatewayNames, ...profiled]) if (!GATEWAYS.includes(g as GatewayName)) throw new Error(`unknown gateway ${g}; choose from ${GATEWAYS.join(', ')}`);
 // Run in a fixed order: the reference answer (and the ceiling's bytes) come from the first.
@@ -236,7 +243,7 @@ const report: BenchReport = {
   date: new Date().toISOString(),
   machine,
   versions: Object.fromEntries(['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', '@graphql-hive/router-runtime', 'graphql', 'autocannon'].map((p) => [p, versionOf(p)])),
-  settings: { connections, durationS, warmupS, latencyMs, upstreamTtlS, waitQuietS, retries, scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
+  settings: { connections, durationS, warmupS, latencyMs, upstreamTtlS, waitQuietS, retries, rounds, scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
   gatewayLabels: GATEWAY_LABELS,
   scenarios: SCENARIOS.filter((s) => scenarioNames.includes(s.name)).map((s) => ({ name: s.name, suite: s.suite, description: s.description, cacheable: s.cacheable })),
   runs: [],
@@ -248,27 +255,55 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)}s`;
 
 // ---- one measurement ------------------------------------------------------------------------
 
-async function measure(gateway: GatewayName, scenario: Scenario, requests: ScenarioRequests, target: Target, backend: Target, refs: Map<string, Reference>): Promise<RunRecord> {
+/** A gateway checked and warmed up for a scenario, ready for measured phases. */
+interface Prepared {
+  gateway: GatewayName;
+  target: Target;
+  sequence: ReturnType<ScenarioRequests['load']>;
+  checked: CheckResult;
+  warm: Awaited<ReturnType<typeof runPhase>> | undefined;
+}
+
+/** One measured phase, with what merging phases into one record needs. */
+interface Slice {
+  record: RunRecord;
+  latencies: Float64Array;
+  wallS: number;
+  /** Operations answered plus those in flight at the end. */
+  ops: number;
+  subgraphs: Record<string, number>;
+  upstream: number;
+}
+
+/**
+ * Checks a sample of answers (the first gateway's answer is the reference) and warms the
+ * gateway up; a gateway that answers this operation only with errors is not timed.
+ */
+async function prepare(gateway: GatewayName, scenario: Scenario, requests: ScenarioRequests, target: Target, backend: Target, refs: Map<string, Reference>, flush = true): Promise<Prepared | RunRecord> {
   const url: string = target.info.url;
-  await fetch(`${backend.info.control}/__bench/flush`, { method: 'POST' });
+  if (flush) await fetch(`${backend.info.control}/__bench/flush`, { method: 'POST' });
   const { check: checked, first } = await check(url, gateway, requests, gateway === 'ceiling' ? undefined : refs.get(scenario.name));
   if (first && !refs.has(scenario.name)) refs.set(scenario.name, first);
   if (checked.withErrors === checked.sampled) {
-    // A gateway that cannot answer this operation at all: do not time its error path.
     const skipped = `every sampled answer had errors (${checked.firstError})`;
     console.log(`${elapsed().padStart(5)} ${gateway.padEnd(15)} ${scenario.name.padEnd(10)} skipped: ${skipped}`);
     return skippedRecord(gateway, scenario, checked, skipped);
   }
-
   const sequence = requests.load();
   const warm = warmupS > 0 ? await runPhase({ url, connections, durationS: warmupS, requests: sequence }) : undefined;
+  return { gateway, target, sequence, checked, warm };
+}
 
+/** One gateway, one scenario, measured in one go (--rounds 1). */
+async function measure(gateway: GatewayName, scenario: Scenario, requests: ScenarioRequests, target: Target, backend: Target, refs: Map<string, Reference>): Promise<RunRecord> {
+  const prepared = await prepare(gateway, scenario, requests, target, backend, refs);
+  if (!('sequence' in prepared)) return prepared;
   // A measurement disturbed by other processes (more than a quarter of a core) is repeated,
   // up to --retries times, and the least disturbed attempt is kept.
   let best: RunRecord | undefined;
   let attempts = 0;
   while (attempts <= retries) {
-    const record = await measuredPhase(gateway, scenario, target, backend, sequence, checked, warm);
+    const { record } = await measuredPhase(gateway, scenario, target, backend, prepared.sequence, prepared.checked, prepared.warm);
     attempts++;
     if (!best || record.cpuCores.other < best.cpuCores.other) best = record;
     if (record.cpuCores.other <= 0.25) break;
@@ -276,6 +311,53 @@ async function measure(gateway: GatewayName, scenario: Scenario, requests: Scena
   }
   best!.attempts = attempts;
   return best!;
+}
+
+/** Phases of one gateway and scenario as one record: sums, time-weighted cores, exact percentiles. */
+function mergeSlices(slices: Slice[]): RunRecord {
+  const first = slices[0].record;
+  const sum = (f: (s: Slice) => number) => slices.reduce((a, s) => a + f(s), 0);
+  const wallS = sum((s) => s.wallS);
+  const total = sum((s) => s.record.total);
+  const ops = sum((s) => s.ops);
+  const latencies = new Float64Array(sum((s) => s.latencies.length));
+  let at = 0;
+  for (const s of slices) {
+    latencies.set(s.latencies, at);
+    at += s.latencies.length;
+  }
+  latencies.sort();
+  let latencySum = 0;
+  for (const v of latencies) latencySum += v;
+  const cores = (k: keyof RunRecord['cpuCores']) => sum((s) => s.record.cpuCores[k] * s.wallS) / wallS;
+  const cpuCores = { gateway: cores('gateway'), backend: cores('backend'), loadGenerator: cores('loadGenerator'), other: cores('other') };
+  const perOp = (k: 'gateway' | 'backend' | 'loadGenerator') => (cpuCores[k] * wallS * 1000) / (total || 1);
+  const bySubgraph: Record<string, number> = {};
+  for (const s of slices) for (const [k, v] of Object.entries(s.subgraphs)) bySubgraph[k] = (bySubgraph[k] ?? 0) + v;
+  const errors = { transport: sum((s) => s.record.errors.transport), non2xx: sum((s) => s.record.errors.non2xx), graphql: sum((s) => s.record.errors.graphql), total: sum((s) => s.record.errors.total) };
+  return {
+    ...first,
+    requestsPerSec: total / sum((s) => s.record.total / (s.record.requestsPerSec || 1)),
+    total,
+    latencyMs: {
+      avg: latencies.length ? latencySum / latencies.length : 0,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      max: latencies.length ? latencies[latencies.length - 1] : 0,
+    },
+    errors,
+    bytesPerResponse: sum((s) => s.record.bytesPerResponse * s.record.total) / (total || 1),
+    peakRssMiB: Math.max(...slices.map((s) => s.record.peakRssMiB)),
+    cpuCores,
+    cpuMsPerOperation: { gateway: perOp('gateway'), backend: perOp('backend'), loadGenerator: perOp('loadGenerator') },
+    perOperation: {
+      subgraphRequests: Object.values(bySubgraph).reduce((a, b) => a + b, 0) / ops,
+      bySubgraph: Object.fromEntries(Object.entries(bySubgraph).map(([k, v]) => [k, v / ops])),
+      upstreamRequests: sum((s) => s.upstream) / ops,
+    },
+    rounds: slices.length,
+  };
 }
 
 async function measuredPhase(
@@ -286,7 +368,8 @@ async function measuredPhase(
   sequence: ReturnType<ScenarioRequests['load']>,
   checked: CheckResult,
   warm: Awaited<ReturnType<typeof runPhase>> | undefined,
-): Promise<RunRecord> {
+  phaseS = durationS,
+): Promise<Slice> {
   const url: string = target.info.url;
   const pid = target.proc.pid!;
   // Let the warm-up's (or the previous attempt's) last requests finish in the gateway before counting.
@@ -297,7 +380,7 @@ async function measuredPhase(
   let sampledPeak = rssOf(pid);
   const sampler = setInterval(() => (sampledPeak = Math.max(sampledPeak, rssOf(pid))), 200);
   const t0 = Date.now();
-  const phase = await runPhase({ url, connections, durationS, requests: sequence });
+  const phase = await runPhase({ url, connections, durationS: phaseS, requests: sequence });
   const wallS = (Date.now() - t0) / 1000;
   clearInterval(sampler);
   const peakRss = Math.max(sampledPeak, peakReset ? peakRssOf(pid) : 0);
@@ -341,13 +424,18 @@ async function measuredPhase(
     check: checked,
     profiled: profiled.has(gateway),
   };
+  logRecord(record);
+  return { record, latencies: phase.latencies, wallS, ops, subgraphs: subgraphDelta, upstream: after.upstreamTotal - before.upstreamTotal };
+}
+
+function logRecord(record: RunRecord): void {
+  const { gateway, scenario, check: checked, cpuCores: cpu } = record;
   const errs = record.errors.total ? ` ERRORS ${record.errors.total}` : '';
   const diff = checked.differsAt ? ` (answer differs from ${checked.sameDataAs} at ${checked.differsAt})` : '';
   const bad = checked.withErrors ? ` [check: ${checked.withErrors}/${checked.sampled} with errors: ${checked.firstError}]` : '';
   console.log(
-    `${elapsed().padStart(5)} ${gateway.padEnd(15)} ${scenario.name.padEnd(10)} ${phase.requestsPerSec.toFixed(0).padStart(6)} req/s  p50 ${phase.latencyMs.p50.toFixed(1)}  p95 ${phase.latencyMs.p95.toFixed(1)}  p99 ${phase.latencyMs.p99.toFixed(1)} ms  rss ${record.peakRssMiB.toFixed(0)} MiB  cpu ms/op gw ${record.cpuMsPerOperation.gateway.toFixed(2)} be ${record.cpuMsPerOperation.backend.toFixed(2)}  cores gw ${cpu.gateway.toFixed(2)} be ${cpu.backend.toFixed(2)} lg ${cpu.loadGenerator.toFixed(2)} other ${cpu.other.toFixed(2)}  sg/op ${record.perOperation.subgraphRequests.toFixed(2)} up/op ${record.perOperation.upstreamRequests.toFixed(2)}${errs}${bad}${diff}`,
+    `${elapsed().padStart(5)} ${gateway.padEnd(15)} ${scenario.padEnd(10)} ${record.requestsPerSec.toFixed(0).padStart(6)} req/s  p50 ${record.latencyMs.p50.toFixed(1)}  p95 ${record.latencyMs.p95.toFixed(1)}  p99 ${record.latencyMs.p99.toFixed(1)} ms  rss ${record.peakRssMiB.toFixed(0)} MiB  cpu ms/op gw ${record.cpuMsPerOperation.gateway.toFixed(2)} be ${record.cpuMsPerOperation.backend.toFixed(2)}  cores gw ${cpu.gateway.toFixed(2)} be ${cpu.backend.toFixed(2)} lg ${cpu.loadGenerator.toFixed(2)} other ${cpu.other.toFixed(2)}  sg/op ${record.perOperation.subgraphRequests.toFixed(2)} up/op ${record.perOperation.upstreamRequests.toFixed(2)}${errs}${bad}${diff}`,
   );
-  return record;
 }
 
 /** Waits (at most maxS) until processes other than ours use under 0.25 cores, over 1 s. */
@@ -394,7 +482,7 @@ async function startGateway(name: GatewayName, supergraph: string, scenario?: st
   const { entry, env } = gatewayTarget(name, supergraph);
   // Each thread writes its own profile (tsx's module hooks run on one of their own): into a
   // directory of their own, the main thread's is picked afterwards.
-  const nodeArgs = profiled.has(name) && scenario ? ['--cpu-prof', '--cpu-prof-dir', profileDir(name, scenario)] : [];
+  const nodeArgs = [...(name.startsWith('dataex') ? productionNodeFlags() : []), ...(profiled.has(name) && scenario ? ['--cpu-prof', '--cpu-prof-dir', profileDir(name, scenario)] : [])];
   return startTarget(entry, env, 120_000, { nodeArgs });
 }
 
@@ -434,6 +522,7 @@ async function runSuite(suite: SuiteName, started: Promise<StartedBackend>): Pro
   const { backend, supergraph, fixtures } = await started;
   const built = new Map(scenarios.map((s) => [s.name, s.build(fixtures!)]));
   const refs = new Map<string, Reference>();
+  if (rounds > 1) return runInterleaved(scenarios, backend, supergraph, built, refs);
   try {
     for (const gateway of gateways) {
       if (gateway === 'ceiling') {
@@ -484,6 +573,63 @@ async function runSuite(suite: SuiteName, started: Promise<StartedBackend>): Pro
       }
     }
   } finally {
+    await backend.stop();
+  }
+}
+
+/**
+ * --rounds N: every gateway of the suite stays up; per scenario each is checked and warmed up
+ * in the fixed order, then the measured time is taken in N slices per gateway, in turn, the
+ * order rotating every round. Drift in the machine's speed then touches every gateway alike.
+ */
+async function runInterleaved(scenarios: Scenario[], backend: Target, supergraph: string, built: Map<string, ScenarioRequests>, refs: Map<string, Reference>): Promise<void> {
+  const targets = new Map<GatewayName, Target>();
+  try {
+    for (const gateway of gateways) if (gateway !== 'ceiling') targets.set(gateway, await startGateway(gateway, supergraph));
+    for (const scenario of scenarios) {
+      const requests = built.get(scenario.name)!;
+      // The same start for every gateway: upstream caches are dropped once, before any of them.
+      await fetch(`${backend.info.control}/__bench/flush`, { method: 'POST' });
+      const ready: Prepared[] = [];
+      let ceiling: Target | undefined;
+      try {
+        for (const gateway of gateways) {
+          let target = targets.get(gateway);
+          if (gateway === 'ceiling') {
+            const ref = refs.get(scenario.name);
+            if (!ref) {
+              report.notes.push(`ceiling/${scenario.name}: no error-free answer from any gateway to serve`);
+              continue;
+            }
+            const file = join(work, `ceiling-${scenario.name}.json`);
+            writeFileSync(file, ref.bytes);
+            target = ceiling = await startTarget('bench/targets/ceiling.ts', { CEILING_BODY_FILE: file });
+          }
+          const prepared = await prepare(gateway, scenario, requests, target!, backend, refs, false);
+          if ('sequence' in prepared) ready.push(prepared);
+          else report.runs.push(prepared);
+        }
+        const slices = new Map<GatewayName, Slice[]>(ready.map((p) => [p.gateway, []]));
+        const sliceS = durationS / rounds;
+        for (let round = 0; round < rounds; round++) {
+          for (let k = 0; k < ready.length; k++) {
+            const p = ready[(k + round) % ready.length];
+            slices.get(p.gateway)!.push(await measuredPhase(p.gateway, scenario, p.target, backend, p.sequence, p.checked, p.warm, sliceS));
+          }
+        }
+        for (const p of ready) {
+          const record = mergeSlices(slices.get(p.gateway)!);
+          if (p.gateway === 'ceiling') record.ceilingBytesFrom = refs.get(scenario.name)!.gateway;
+          console.log(`${elapsed().padStart(5)} ${'(merged)'.padEnd(15)} ${rounds} slices:`);
+          logRecord(record);
+          report.runs.push(record);
+        }
+      } finally {
+        await ceiling?.stop();
+      }
+    }
+  } finally {
+    await Promise.all([...targets.values()].map((t) => t.stop()));
     await backend.stop();
   }
 }

@@ -63,9 +63,8 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
       return super.process(options);
     }
     const { representations: _reps, ...otherVariables } = request.variables ?? {};
-    const cls = accessClass(principal);
-    const others = JSON.stringify(otherVariables);
-    const keys = representations.map((r) => cache.key(this.serviceName, request.query!, others, cls, r));
+    const scope = cache.scope(this.serviceName, request.query, JSON.stringify(otherVariables), accessClass(principal));
+    const keys = representations.map((r) => cache.key(scope, r));
     const now = Date.now();
     const cached = keys.map((k) => cache.get(k, now));
     const missing = cached.flatMap((c, i) => (c ? [] : [i]));

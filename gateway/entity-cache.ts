@@ -24,9 +24,17 @@ export class EntityCache {
     this.lru = new LRUCache<string, Entry>({ max: maxEntries });
   }
 
-  /** Key of one entity: everything its answer depends on. */
-  key(subgraph: string, query: string, otherVariables: string, accessClass: string, representation: unknown): string {
-    return hash('sha256', `${subgraph}\n${query}\n${otherVariables}\n${accessClass}\n${JSON.stringify(representation)}`, 'base64url');
+  /**
+   * What every entity of one fetch shares in its key: subgraph, selection, other variables and
+   * the caller's access class. Hashed once per fetch, not once per entity (the selection is long).
+   */
+  scope(subgraph: string, query: string, otherVariables: string, accessClass: string): string {
+    return hash('sha256', `${subgraph}\n${query}\n${otherVariables}\n${accessClass}`, 'base64url');
+  }
+
+  /** Key of one entity: its fetch's scope and its representation (short: `__typename` and key fields). */
+  key(scope: string, representation: unknown): string {
+    return `${scope}|${JSON.stringify(representation)}`;
   }
 
   get(key: string, now = Date.now()): { value: unknown; expiresAt: number } | undefined {

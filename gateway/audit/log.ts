@@ -72,8 +72,11 @@ export class FileAuditLog implements AuditLog {
   private stream: WriteStream | undefined;
   private day = '';
   private ready: Promise<void>;
-  /** Lines not yet handed to the stream, with the day file they belong to. */
-  private pending: Array<{ day: string; line: string }> = [];
+  /** Lines not yet handed to a stream, oldest first: one string per day file they belong to. */
+  private pending: Array<{ day: string; text: string }> = [];
+  /** The day of the last pending chunk, and that chunk's lines (appended: V8 keeps it a rope). */
+  private chunkDay = '';
+  private chunk = '';
   private pendingBytes = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -94,11 +97,14 @@ export class FileAuditLog implements AuditLog {
 
   /**
    * Queues the line; a batch goes to the file within BATCH_MS. One write per batch instead of
-   * one per request keeps the audit log off the hot path (a cache hit costs microseconds).
+   * one per request keeps the audit log off the hot path (a cache hit costs microseconds), and
+   * appending to one string per day allocates nothing per line but the line.
    */
   record(entry: AuditEntry): void {
     const line = JSON.stringify(entry) + '\n';
-    this.pending.push({ day: entry.time.slice(0, 10), line });
+    const day = entry.time.slice(0, 10);
+    if (day !== this.chunkDay) this.sealChunk(day);
+    this.chunk += line;
     this.pendingBytes += line.length;
     if (this.pendingBytes >= BATCH_BYTES) void this.writePending();
     else if (!this.timer) {
@@ -107,26 +113,24 @@ export class FileAuditLog implements AuditLog {
     }
   }
 
+  /** Closes the current chunk (lines of one day) and starts one for `day`. */
+  private sealChunk(day: string): void {
+    if (this.chunk) this.pending.push({ day: this.chunkDay, text: this.chunk });
+    this.chunkDay = day;
+    this.chunk = '';
+  }
+
   /** Hands every queued line to its day's file stream, one write per day. */
   private async writePending(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.sealChunk(this.chunkDay);
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
     await this.ready;
-    let day = batch[0].day;
-    let lines: string[] = [];
-    for (const item of batch) {
-      if (item.day !== day) {
-        this.streamFor(day).write(lines.join(''));
-        day = item.day;
-        lines = [];
-      }
-      lines.push(item.line);
-    }
-    this.streamFor(day).write(lines.join(''));
+    for (const { day, text } of batch) this.streamFor(day).write(text);
   }
 
   async query(q: AuditQuery): Promise<AuditEntry[]> {

@@ -71,6 +71,15 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     expect(dockerfile).toMatch(/COPY --from=build \/app\/dist/);
   });
+
+  it('runs Node with the same flags as the npm start scripts (and so the benchmark)', () => {
+    const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
+    const flagsOf = (script: string) => script.split(/\s+/).slice(1, script.split(/\s+/).indexOf('--import'));
+    const imageFlags = /NODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1].split(' ') ?? [];
+    expect(flagsOf(scripts['start:gateway'])).toEqual(['--max-semi-space-size=64']);
+    expect(flagsOf(scripts.start)).toEqual(flagsOf(scripts['start:gateway']));
+    expect(imageFlags).toEqual(flagsOf(scripts['start:gateway']));
+  });
 });
 
 describe('Kubernetes manifests', () => {
