@@ -69,15 +69,17 @@ const BATCH_BYTES = 64 * 1024;
 
 export class FileAuditLog implements AuditLog {
   private readonly dir: string;
-  private stream: WriteStream | undefined;
-  private day = '';
+  /** Open day files. Each day has one writer, so its file keeps the recording order. */
+  private readonly streams = new Map<string, WriteStream>();
+  /** Day files being closed whose last writes may still be on their way. */
+  private readonly closing = new Set<Promise<void>>();
   private ready: Promise<void>;
-  /** Lines not yet handed to a stream, oldest first: one string per day file they belong to. */
-  private pending: Array<{ day: string; text: string }> = [];
-  /** The day of the last pending chunk, and that chunk's lines (appended: V8 keeps it a rope). */
-  private chunkDay = '';
-  private chunk = '';
-  private pendingBytes = 0;
+  /** Full batches not yet handed to a stream, oldest first, with the day file they belong to. */
+  private pending: Array<{ day: string; bytes: Buffer }> = [];
+  /** The batch being filled: lines of one day, encoded straight into one buffer. */
+  private batch = Buffer.allocUnsafe(BATCH_BYTES);
+  private batchDay = '';
+  private used = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(dataDir: string) {
@@ -86,51 +88,80 @@ export class FileAuditLog implements AuditLog {
   }
 
   private streamFor(day: string): WriteStream {
-    if (!this.stream || day !== this.day) {
-      this.stream?.end();
-      this.day = day;
-      this.stream = createWriteStream(join(this.dir, `audit-${day}.jsonl`), { flags: 'a' });
-      this.stream.on('error', (e) => log.error({ component: 'audit' }, `write failed: ${e.message}`));
+    let stream = this.streams.get(day);
+    if (stream) return stream;
+    stream = createWriteStream(join(this.dir, `audit-${day}.jsonl`), { flags: 'a' });
+    stream.on('error', (e) => log.error({ component: 'audit' }, `write failed: ${e.message}`));
+    this.streams.set(day, stream);
+    // A request that arrived before midnight may be answered after later ones: keep the two
+    // newest days open and close older ones.
+    if (this.streams.size > 2) {
+      const oldest = [...this.streams.keys()].filter((d) => d !== day).sort()[0];
+      this.end(oldest);
     }
-    return this.stream;
+    return stream;
+  }
+
+  private end(day: string): Promise<void> {
+    const stream = this.streams.get(day)!;
+    this.streams.delete(day);
+    const done = new Promise<void>((resolve) => stream.end(() => resolve()));
+    this.closing.add(done);
+    void done.finally(() => this.closing.delete(done));
+    return done;
   }
 
   /**
-   * Queues the line; a batch goes to the file within BATCH_MS. One write per batch instead of
-   * one per request keeps the audit log off the hot path (a cache hit costs microseconds), and
-   * appending to one string per day allocates nothing per line but the line.
+   * Queues the line; a batch goes to the file within BATCH_MS, or once BATCH_BYTES wait. One
+   * write per batch instead of one per request keeps the audit log off the hot path (a cache hit
+   * costs microseconds), and each line is encoded once, straight into the batch's buffer.
    */
   record(entry: AuditEntry): void {
-    const line = JSON.stringify(entry) + '\n';
+    const line = JSON.stringify(entry);
     const day = entry.time.slice(0, 10);
-    if (day !== this.chunkDay) this.sealChunk(day);
-    this.chunk += line;
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= BATCH_BYTES) void this.writePending();
+    if (day !== this.batchDay) this.seal(day);
+    // Worst case 3 UTF-8 bytes per UTF-16 unit, plus the newline.
+    const room = line.length * 3 + 1;
+    if (room > this.batch.length - this.used) {
+      this.seal(day);
+      if (room > this.batch.length) {
+        this.pending.push({ day, bytes: Buffer.from(`${line}\n`) });
+        return this.schedule();
+      }
+    }
+    this.used += this.batch.write(line, this.used);
+    this.batch[this.used++] = 10;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.pending.length > 0) void this.writePending();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.writePending(), BATCH_MS);
       this.timer.unref();
     }
   }
 
-  /** Closes the current chunk (lines of one day) and starts one for `day`. */
-  private sealChunk(day: string): void {
-    if (this.chunk) this.pending.push({ day: this.chunkDay, text: this.chunk });
-    this.chunkDay = day;
-    this.chunk = '';
+  /** Queues the batch being filled (if it holds anything) and starts one for `day`. */
+  private seal(day: string): void {
+    if (this.used > 0) {
+      this.pending.push({ day: this.batchDay, bytes: this.batch.subarray(0, this.used) });
+      this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+      this.used = 0;
+    }
+    this.batchDay = day;
   }
 
-  /** Hands every queued line to its day's file stream, one write per day. */
+  /** Hands every queued batch to its day's file stream. */
   private async writePending(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.sealChunk(this.chunkDay);
+    this.seal(this.batchDay);
     if (this.pending.length === 0) return;
-    const batch = this.pending;
+    const batches = this.pending;
     this.pending = [];
-    this.pendingBytes = 0;
     await this.ready;
-    for (const { day, text } of batch) this.streamFor(day).write(text);
+    for (const { day, bytes } of batches) this.streamFor(day).write(bytes);
   }
 
   async query(q: AuditQuery): Promise<AuditEntry[]> {
@@ -156,20 +187,17 @@ export class FileAuditLog implements AuditLog {
     return q.limit ? out.slice(-q.limit) : out;
   }
 
-  /** Everything recorded so far is in the file once this resolves. */
+  /** Everything recorded so far is in the files once this resolves. */
   private async flush(): Promise<void> {
     await this.writePending();
-    const stream = this.stream;
-    if (!stream || stream.writableLength === 0) return;
-    await new Promise<void>((resolve) => stream.write('', () => resolve()));
+    const writing = [...this.streams.values()].filter((s) => s.writableLength > 0).map((s) => new Promise<void>((resolve) => s.write('', () => resolve())));
+    await Promise.all([...writing, ...this.closing]);
   }
 
   async close(): Promise<void> {
     await this.ready;
     await this.writePending();
-    const stream = this.stream;
-    this.stream = undefined;
-    if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
+    await Promise.all([...[...this.streams.keys()].map((day) => this.end(day)), ...this.closing]);
   }
 }
 
