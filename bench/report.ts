@@ -34,7 +34,7 @@ export interface BenchReport {
   date: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; kernel: string };
   versions: Record<string, string>;
-  settings: { connections: number; durationS: number; warmupS: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; retries: number; rounds?: number; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
+  settings: { connections: number; durationS: number; warmupS: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; retries: number; rounds?: number; dataexNodeFlags?: string[]; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
   gatewayLabels: Record<string, string>;
   scenarios: Array<{ name: string; suite: string; description: string; cacheable: boolean }>;
   runs: RunRecord[];
@@ -90,7 +90,8 @@ function computeRatios(report: BenchReport): void {
   if (report.scenarios.some((s) => s.name === 'cold')) {
     goals.push({ goal: 'cold path: dataex req/s ≥ 2 × vanilla Apollo Gateway', scenario: 'cold', value: cold ? cold.requestsPerSec : null, target: 2, met: cold ? cold.requestsPerSec >= 2 : null, otherLoadCores: noise('cold', 'dataex', 'apollo'), cpuBoundEstimate: estimate('cold', 'dataex', 'apollo') });
   }
-  for (const s of report.scenarios.filter((x) => x.cacheable)) {
+  // The federation-bench subgraphs send no cache hints: dataex has no cached path there.
+  for (const s of report.scenarios.filter((x) => x.cacheable && x.suite === 'dataex')) {
     const r = ratios[s.name]?.dataex?.ceiling;
     goals.push({ goal: 'cached path: dataex req/s ≥ 0.8 × the bare node:http ceiling', scenario: s.name, value: r ? r.requestsPerSec : null, target: 0.8, met: r ? r.requestsPerSec >= 0.8 : null, otherLoadCores: noise(s.name, 'dataex', 'ceiling'), cpuBoundEstimate: estimate(s.name, 'dataex', 'ceiling') });
   }
@@ -111,7 +112,7 @@ function markdown(report: BenchReport, svgName: string): string {
       `(started once per suite in another process) and receives the same request sequence from autocannon in a third, one gateway under load at a time: ` +
       `${st.connections} connections, ${st.warmupS} s warm-up (discarded), then ${st.durationS} s measured` +
       ((st.rounds ?? 1) > 1
-        ? ` in ${st.rounds} interleaved slices of ${(st.durationS / st.rounds!).toFixed(1)} s (every gateway stays up; the slices of all gateways are taken in turn, the order rotating each round, so a drift in the machine's speed touches all alike). `
+        ? ` in ${st.rounds} interleaved slices of ${(st.durationS / st.rounds!).toFixed(1)} s (every gateway stays up; the slices of all gateways are taken in turn, the order rotating each round, so a drift in the machine's speed touches all alike; each gateway's warm-up comes right before its first slice). `
         : ', one gateway after the other. ') +
       `dataex suite: four upstream simulators with ${st.latencyMs} ms latency behind the five dataex subgraphs (upstream cache fresh for ${st.upstreamTtlS} s, flushed before each scenario${(st.rounds ?? 1) > 1 ? '' : ' and gateway'}). ` +
       `Federation suite: the public gateway benchmark's four subgraphs and nested query. ` +
@@ -177,8 +178,11 @@ function markdown(report: BenchReport, svgName: string): string {
       'Errors are transport errors, non-2xx answers and 2xx answers carrying GraphQL `errors`. "answer" checks five requests per scenario before the load and compares the first one\'s `data` with the first gateway\'s.',
     '- Subgraph req/op counts GraphQL requests the subgraphs received; upstream req/op counts calls the simulators received (dataex suite), both divided by the operations completed in the window.',
     '- CPU is the process CPU time over the window in cores (gateway, backend and load generator share the machine\'s cores); "other" is whatever else ran on the machine meanwhile — above ~0.1 it means the figures are noisy.',
-    '- Peers: vanilla Apollo Gateway is `@apollo/server` + `@apollo/gateway` with no plugins and the default fetcher (`startStandaloneServer`). Hive Gateway is `createGatewayRuntime` on node:http with its Rust query planner (`@graphql-hive/router-runtime`); `hive-cache` adds its response cache (`responseCaching`, shared, 60 s). `hive-stitching` is its default JavaScript planner. All gateways run with `NODE_ENV=production`.',
-    '- A measurement during which other processes used more than a quarter of a core is repeated (`--retries`) and the least disturbed attempt kept; "(n attempts)" marks those.',
+    '- Peers: vanilla Apollo Gateway is `@apollo/server` + `@apollo/gateway` with no plugins and the default fetcher (`startStandaloneServer`). Hive Gateway is `createGatewayRuntime` on node:http with its Rust query planner (`@graphql-hive/router-runtime`); `hive-cache` adds its response cache (`responseCaching`, shared, 60 s). `hive-stitching` is its default JavaScript planner. All gateways run with `NODE_ENV=production`.' +
+      (st.dataexNodeFlags?.length ? ` dataex runs with the Node flags it ships with (\`${st.dataexNodeFlags.join(' ')}\`, from its start scripts and image), the peers with Node's defaults.` : ''),
+    (st.rounds ?? 1) > 1
+      ? `- Each figure merges ${st.rounds} interleaved slices of one gateway (counts summed, percentiles over every response of all slices, peak RSS the highest).`
+      : '- A measurement during which other processes used more than a quarter of a core is repeated (`--retries`) and the least disturbed attempt kept; "(n attempts)" marks those.',
     '- dataex\'s response cache stores only answers whose subgraphs send cache hints (`@cacheControl`); the federation-bench subgraphs send none (as in the public benchmark), so there dataex only shares one execution among identical concurrent requests, while Hive\'s cache is configured with a fixed 60 s for everything.',
     '- The subgraphs take every request as one analyst caller (they cannot verify peers\' unsigned requests); dataex still signs its subgraph calls. dataex runs with rate limits that never bite.',
   );

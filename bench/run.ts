@@ -14,7 +14,7 @@
 //
 //   --quick                 short run (2 s, 1 s warm-up): under two minutes
 //   --connections N         concurrent connections (32)
-//   --duration S            measured seconds per gateway and scenario (10; quick 2)
+//   --duration S            measured seconds per gateway and scenario (12; quick 2)
 //   --warmup S              discarded warm-up seconds before each measurement (3; quick 1)
 //   --scenarios a,b         search,detail,provider,cold,federation (all)
 //   --gateways a,b          dataex,dataex-nocache,apollo,hive,hive-cache,ceiling (default);
@@ -31,8 +31,9 @@
 //                           (default 2 with --wait-quiet, else 0; only with --rounds 1)
 //   --rounds N              interleave: every gateway of a suite stays up, and each scenario's
 //                           measured time is cut into N slices taken in turn (gateway A, B, C,
-//                           then B, C, A, …), so a machine whose speed drifts over minutes
-//                           slows every gateway alike (default 3; quick and --profile: 1)
+//                           then B, C, A, …; each warmed up right before its first slice), so
+//                           a machine whose speed drifts over minutes slows every gateway
+//                           alike (default 4; quick and --profile: 1)
 
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, availableParallelism } from 'node:os';
@@ -69,7 +70,7 @@ const DEFAULT_GATEWAYS: GatewayName[] = ['dataex', 'dataex-nocache', 'apollo', '
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 const connections = Number(values.connections);
-const durationS = Number(values.duration ?? (values.quick ? 2 : 10));
+const durationS = Number(values.duration ?? (values.quick ? 2 : 12));
 const warmupS = Number(values.warmup ?? (values.quick ? 1 : 3));
 const latencyMs = Number(values.latency);
 const upstreamTtlS = Number(values['upstream-ttl']);
@@ -81,7 +82,7 @@ const profiled = new Set(list(values.profile) ?? []);
 const waitQuietS = Number(values['wait-quiet']);
 const retries = Number(values.retries ?? (waitQuietS > 0 ? 2 : 0));
 // Profiles need one process per scenario, so profiled runs are sequential.
-const rounds = profiled.size > 0 ? 1 : Math.max(1, Number(values.rounds ?? (values.quick ? 1 : 3)));
+const rounds = profiled.size > 0 ? 1 : Math.max(1, Number(values.rounds ?? (values.quick ? 1 : 4)));
 for (const s of scenarioNames) if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario ${s}; choose from ${SCENARIOS.map((x) => x.name).join(', ')}`);
 for (const g of [...gatewayNames, ...profiled]) if (!GATEWAYS.includes(g as GatewayName)) throw new Error(`unknown gateway ${g}; choose from ${GATEWAYS.join(', ')}`);
 // Run in a fixed order: the reference answer (and the ceiling's bytes) come from the first.
@@ -243,7 +244,7 @@ const report: BenchReport = {
   date: new Date().toISOString(),
   machine,
   versions: Object.fromEntries(['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', '@graphql-hive/router-runtime', 'graphql', 'autocannon'].map((p) => [p, versionOf(p)])),
-  settings: { connections, durationS, warmupS, latencyMs, upstreamTtlS, waitQuietS, retries, rounds, scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
+  settings: { connections, durationS, warmupS, latencyMs, upstreamTtlS, waitQuietS, retries, rounds, dataexNodeFlags: productionNodeFlags(), scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
   gatewayLabels: GATEWAY_LABELS,
   scenarios: SCENARIOS.filter((s) => scenarioNames.includes(s.name)).map((s) => ({ name: s.name, suite: s.suite, description: s.description, cacheable: s.cacheable })),
   runs: [],
@@ -279,7 +280,15 @@ interface Slice {
  * Checks a sample of answers (the first gateway's answer is the reference) and warms the
  * gateway up; a gateway that answers this operation only with errors is not timed.
  */
-async function prepare(gateway: GatewayName, scenario: Scenario, requests: ScenarioRequests, target: Target, backend: Target, refs: Map<string, Reference>, flush = true): Promise<Prepared | RunRecord> {
+async function prepare(
+  gateway: GatewayName,
+  scenario: Scenario,
+  requests: ScenarioRequests,
+  target: Target,
+  backend: Target,
+  refs: Map<string, Reference>,
+  { flush = true, warm = true } = {},
+): Promise<Prepared | RunRecord> {
   const url: string = target.info.url;
   if (flush) await fetch(`${backend.info.control}/__bench/flush`, { method: 'POST' });
   const { check: checked, first } = await check(url, gateway, requests, gateway === 'ceiling' ? undefined : refs.get(scenario.name));
@@ -289,9 +298,13 @@ async function prepare(gateway: GatewayName, scenario: Scenario, requests: Scena
     console.log(`${elapsed().padStart(5)} ${gateway.padEnd(15)} ${scenario.name.padEnd(10)} skipped: ${skipped}`);
     return skippedRecord(gateway, scenario, checked, skipped);
   }
-  const sequence = requests.load();
-  const warm = warmupS > 0 ? await runPhase({ url, connections, durationS: warmupS, requests: sequence }) : undefined;
-  return { gateway, target, sequence, checked, warm };
+  // Its own request stream: generated sequences never repeat what another gateway sent.
+  const sequence = requests.load(GATEWAYS.indexOf(gateway));
+  return { gateway, target, sequence, checked, warm: warm ? await warmUp(url, sequence) : undefined };
+}
+
+async function warmUp(url: string, sequence: ReturnType<ScenarioRequests['load']>): Promise<Awaited<ReturnType<typeof runPhase>> | undefined> {
+  return warmupS > 0 ? runPhase({ url, connections, durationS: warmupS, requests: sequence }) : undefined;
 }
 
 /** One gateway, one scenario, measured in one go (--rounds 1). */
@@ -605,7 +618,8 @@ async function runInterleaved(scenarios: Scenario[], backend: Target, supergraph
             writeFileSync(file, ref.bytes);
             target = ceiling = await startTarget('bench/targets/ceiling.ts', { CEILING_BODY_FILE: file });
           }
-          const prepared = await prepare(gateway, scenario, requests, target!, backend, refs, false);
+          // Warmed up right before its first slice, not now: the others' checks would cool it.
+          const prepared = await prepare(gateway, scenario, requests, target!, backend, refs, { flush: false, warm: false });
           if ('sequence' in prepared) ready.push(prepared);
           else report.runs.push(prepared);
         }
@@ -614,6 +628,7 @@ async function runInterleaved(scenarios: Scenario[], backend: Target, supergraph
         for (let round = 0; round < rounds; round++) {
           for (let k = 0; k < ready.length; k++) {
             const p = ready[(k + round) % ready.length];
+            if (round === 0) p.warm = await warmUp(p.target.info.url, p.sequence);
             slices.get(p.gateway)!.push(await measuredPhase(p.gateway, scenario, p.target, backend, p.sequence, p.checked, p.warm, sliceS));
           }
         }

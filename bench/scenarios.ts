@@ -18,8 +18,12 @@ export interface Scenario {
 }
 
 export interface ScenarioRequests {
-  /** What autocannon sends: a fixed list, or a fresh generator per run. */
-  load(): LoadRequest[] | { next(): LoadRequest };
+  /**
+   * What autocannon sends: a fixed list, or a fresh generator per run. Generated sequences
+   * differ per `stream` (one per gateway), so no gateway replays requests another one sent
+   * before it and finds the subgraphs' caches warm.
+   */
+  load(stream?: number): LoadRequest[] | { next(): LoadRequest };
   /** A few requests to check answers with (outside the load sequence). */
   sample(n: number): LoadRequest[];
 }
@@ -143,11 +147,11 @@ export const SCENARIOS: Scenario[] = [
     description: 'search page with unique variables per request (text, order, size, updatedSince): no response cache can help',
     cacheable: false,
     build: (f) => ({
-      load: () => {
-        let i = 0;
+      load: (stream = 0) => {
+        let i = stream * 1_000_000;
         return { next: () => coldSearch(i++, f.words) };
       },
-      // Samples come from another index range than the load, so they warm nothing it sends.
+      // Samples come from an index range no load stream reaches, so they warm nothing it sends.
       sample: (n) => Array.from({ length: n }, (_, k) => coldSearch(10_000_000 + k, f.words)),
     }),
   },
