@@ -223,8 +223,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
             operationName: facts?.operationName ?? null,
             queryHash: facts?.queryHash ?? null,
             datasets,
-            body: Buffer.from(text),
-          });
+          }, text);
         }
       } finally {
         settle(undefined);

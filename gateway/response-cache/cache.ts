@@ -50,9 +50,14 @@ export function cacheKeys(method: string, requestBytes: Buffer | string, princip
   return { shared: `{${digest}}:${method}:c:${cls}`, private: `{${digest}}:${method}:p:${principal.id}` };
 }
 
-function encode(entry: CachedResponse): Buffer {
-  const { body, ...head } = entry;
-  return Buffer.concat([Buffer.from(JSON.stringify(head) + '\n'), body]);
+/** The stored form: the head as one JSON line, then the body bytes, in one allocation. */
+function encode(entry: Omit<CachedResponse, 'body'>, body: string): Buffer {
+  const head = JSON.stringify(entry) + '\n';
+  const headBytes = Buffer.byteLength(head);
+  const out = Buffer.allocUnsafe(headBytes + Buffer.byteLength(body));
+  out.write(head, 0);
+  out.write(body, headBytes);
+  return out;
 }
 
 // Memory hits return the same Buffer each time: decode it once.
@@ -115,12 +120,13 @@ export class ResponseCache {
     return decode(shared) ?? decode(own);
   }
 
-  async save(keys: CacheKeys, entry: Omit<CachedResponse, 'storedAt' | 'maxAgeS'> & { maxAgeS: number }): Promise<void> {
+  /** Stores an answer; `body` is the response text as sent. */
+  async save(keys: CacheKeys, entry: Omit<CachedResponse, 'storedAt' | 'body'>, body: string): Promise<void> {
     const maxAgeS = Math.min(entry.maxAgeS, this.maxTtlS);
     if (maxAgeS <= 0) return;
     const key = entry.scope === 'PUBLIC' ? keys.shared : keys.private;
     const ttlMs = maxAgeS * 1000;
-    await this.store.set(key, encode({ ...entry, maxAgeS, storedAt: Date.now() }), ttlMs);
+    await this.store.set(key, encode({ ...entry, maxAgeS, storedAt: Date.now() }, body), ttlMs);
     await this.store.tag(key, tagsOf(entry.datasets), ttlMs);
   }
 

@@ -27,11 +27,21 @@ export interface MemoryStoreOptions {
   maxBytes: number;
 }
 
+/** The keys carrying one tag. It knows its tag, so a key leaving it can drop an emptied set. */
+class TagSet extends Set<string> {
+  constructor(readonly tag: string) {
+    super();
+  }
+}
+
 export class MemoryStore implements CacheStore {
   private readonly lru: LRUCache<string, Buffer>;
-  private readonly tags = new Map<string, Set<string>>();
-  /** Tags of each tagged key, so an evicted or expired key leaves its tag sets too. */
-  private readonly tagsOfKey = new Map<string, readonly string[]>();
+  private readonly tags = new Map<string, TagSet>();
+  /**
+   * The tag sets of each tagged key, so an evicted or expired key leaves them too. Sets, not
+   * tag strings: an entry keeps one small array alive, not a copy of each of its tags' names.
+   */
+  private readonly setsOfKey = new Map<string, TagSet[]>();
 
   constructor(options: MemoryStoreOptions) {
     this.lru = new LRUCache<string, Buffer>({
@@ -47,14 +57,12 @@ export class MemoryStore implements CacheStore {
   }
 
   private untag(key: string): void {
-    const tags = this.tagsOfKey.get(key);
-    if (!tags) return;
-    this.tagsOfKey.delete(key);
-    for (const t of tags) {
-      const set = this.tags.get(t);
-      if (!set) continue;
+    const sets = this.setsOfKey.get(key);
+    if (!sets) return;
+    this.setsOfKey.delete(key);
+    for (const set of sets) {
       set.delete(key);
-      if (set.size === 0) this.tags.delete(t);
+      if (set.size === 0 && this.tags.get(set.tag) === set) this.tags.delete(set.tag);
     }
   }
 
@@ -89,15 +97,21 @@ export class MemoryStore implements CacheStore {
     for (const k of keys) this.lru.delete(k);
   }
 
-  async tag(key: string, tags: readonly string[], _ttlMs?: number): Promise<void> {
+  tagSync(key: string, tags: readonly string[]): void {
     if (!this.lru.has(key)) return;
     this.untag(key);
-    this.tagsOfKey.set(key, tags);
+    const sets: TagSet[] = [];
     for (const t of tags) {
       let set = this.tags.get(t);
-      if (!set) this.tags.set(t, (set = new Set()));
+      if (!set) this.tags.set(t, (set = new TagSet(t)));
       set.add(key);
+      sets.push(set);
     }
+    this.setsOfKey.set(key, sets);
+  }
+
+  async tag(key: string, tags: readonly string[], _ttlMs?: number): Promise<void> {
+    this.tagSync(key, tags);
   }
 
   async purgeTag(tag: string): Promise<number> {
@@ -112,7 +126,7 @@ export class MemoryStore implements CacheStore {
   async clear(): Promise<void> {
     this.lru.clear();
     this.tags.clear();
-    this.tagsOfKey.clear();
+    this.setsOfKey.clear();
   }
 
   get size(): number {
