@@ -109,7 +109,7 @@ function markdown(report: BenchReport, svgName: string): string {
   );
   L.push(
     `One run, one machine, loopback. Each gateway runs in its own process against the same subgraphs ` +
-      `(started once per suite in another process) and receives the same request sequence from autocannon in a third, one gateway under load at a time: ` +
+      `(started once per suite in another process) and receives the same request sequence (a generated one: an equivalent stream of its own) from autocannon in a third, one gateway under load at a time: ` +
       `${st.connections} connections, ${st.warmupS} s warm-up (discarded), then ${st.durationS} s measured` +
       ((st.rounds ?? 1) > 1
         ? ` in ${st.rounds} interleaved slices of ${(st.durationS / st.rounds!).toFixed(1)} s (every gateway stays up; the slices of all gateways are taken in turn, the order rotating each round, so a drift in the machine's speed touches all alike; each gateway's warm-up comes right before its first slice). `
