@@ -491,6 +491,18 @@ function skippedRecord(gateway: GatewayName, scenario: Scenario, checked: CheckR
   };
 }
 
+/** The ceiling for a scenario, serving the reference answer's bytes; undefined when there is none. */
+async function startCeiling(scenario: Scenario, refs: Map<string, Reference>): Promise<Target | undefined> {
+  const ref = refs.get(scenario.name);
+  if (!ref) {
+    report.notes.push(`ceiling/${scenario.name}: no error-free answer from any gateway to serve`);
+    return undefined;
+  }
+  const file = join(work, `ceiling-${scenario.name}.json`);
+  writeFileSync(file, ref.bytes);
+  return startTarget('bench/targets/ceiling.ts', { CEILING_BODY_FILE: file });
+}
+
 async function startGateway(name: GatewayName, supergraph: string, scenario?: string): Promise<Target> {
   const { entry, env } = gatewayTarget(name, supergraph);
   // Each thread writes its own profile (tsx's module hooks run on one of their own): into a
@@ -540,17 +552,11 @@ async function runSuite(suite: SuiteName, started: Promise<StartedBackend>): Pro
     for (const gateway of gateways) {
       if (gateway === 'ceiling') {
         for (const scenario of scenarios) {
-          const ref = refs.get(scenario.name);
-          if (!ref) {
-            report.notes.push(`ceiling/${scenario.name}: no error-free answer from any gateway to serve`);
-            continue;
-          }
-          const file = join(work, `ceiling-${scenario.name}.json`);
-          writeFileSync(file, ref.bytes);
-          const ceiling = await startTarget('bench/targets/ceiling.ts', { CEILING_BODY_FILE: file });
+          const ceiling = await startCeiling(scenario, refs);
+          if (!ceiling) continue;
           try {
             const record = await measure('ceiling', scenario, built.get(scenario.name)!, ceiling, backend, refs);
-            record.ceilingBytesFrom = ref.gateway;
+            record.ceilingBytesFrom = refs.get(scenario.name)!.gateway;
             report.runs.push(record);
           } finally {
             await ceiling.stop();
@@ -609,14 +615,8 @@ async function runInterleaved(scenarios: Scenario[], backend: Target, supergraph
         for (const gateway of gateways) {
           let target = targets.get(gateway);
           if (gateway === 'ceiling') {
-            const ref = refs.get(scenario.name);
-            if (!ref) {
-              report.notes.push(`ceiling/${scenario.name}: no error-free answer from any gateway to serve`);
-              continue;
-            }
-            const file = join(work, `ceiling-${scenario.name}.json`);
-            writeFileSync(file, ref.bytes);
-            target = ceiling = await startTarget('bench/targets/ceiling.ts', { CEILING_BODY_FILE: file });
+            target = ceiling = await startCeiling(scenario, refs);
+            if (!target) continue;
           }
           // Warmed up right before its first slice, not now: the others' checks would cool it.
           const prepared = await prepare(gateway, scenario, requests, target!, backend, refs, { flush: false, warm: false });
