@@ -56,8 +56,7 @@ function mayUseCache(req: IncomingMessage): boolean {
  * Writes a hit; called from setImmediate. Under load, the hits answered in one event-loop turn
  * then go out back to back after it: the gateway finishes the JavaScript of every ready request
  * before its first write, and each write wakes a client that the previous one mostly already
- * woke. On this 2-core host that took cache-hit throughput up ~30 % (detail 11,986 → 15,569
- * req/s, same-run A/B); an idle gateway writes within the same turn's check phase.
+ * woke (README, Benchmarks). An idle gateway still writes within the same turn.
  */
 function writeHit(res: ServerResponse, entry: CachedResponse): void {
   if (res.destroyed) return;

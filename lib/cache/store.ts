@@ -97,7 +97,7 @@ export class MemoryStore implements CacheStore {
     for (const k of keys) this.lru.delete(k);
   }
 
-  tagSync(key: string, tags: readonly string[]): void {
+  async tag(key: string, tags: readonly string[], _ttlMs?: number): Promise<void> {
     if (!this.lru.has(key)) return;
     this.untag(key);
     const sets: TagSet[] = [];
@@ -108,10 +108,6 @@ export class MemoryStore implements CacheStore {
       sets.push(set);
     }
     this.setsOfKey.set(key, sets);
-  }
-
-  async tag(key: string, tags: readonly string[], _ttlMs?: number): Promise<void> {
-    this.tagSync(key, tags);
   }
 
   async purgeTag(tag: string): Promise<number> {
