@@ -189,6 +189,21 @@ interface Reference {
   gateway: string;
   bytes: string;
   data: unknown;
+  /** For fixed request lists: the gateway's error-free answer to each distinct request body. */
+  answers?: Array<[string, string]>;
+}
+
+/** The answer to every distinct request of a fixed list, so the ceiling serves each its own bytes. */
+async function answersOf(url: string, requests: ScenarioRequests): Promise<Array<[string, string]> | undefined> {
+  const list = requests.load(0);
+  if (!Array.isArray(list)) return undefined;
+  const answers = new Map<string, string>();
+  for (const req of list) {
+    if (req.body === undefined || answers.has(req.body)) continue;
+    const { status, text } = await post(url, req);
+    if (status === 200 && !text.includes('"errors":[')) answers.set(req.body, text);
+  }
+  return [...answers];
 }
 
 interface CheckResult {
@@ -296,7 +311,7 @@ async function prepare(
   const url: string = target.info.url;
   if (flush) await fetch(`${backend.info.control}/__bench/flush`, { method: 'POST' });
   const { check: checked, first } = await check(url, gateway, requests, gateway === 'ceiling' ? undefined : refs.get(scenario.name));
-  if (first && !refs.has(scenario.name)) refs.set(scenario.name, first);
+  if (first && !refs.has(scenario.name)) refs.set(scenario.name, { ...first, answers: await answersOf(url, requests) });
   if (checked.withErrors === checked.sampled) {
     const skipped = `every sampled answer had errors (${checked.firstError})`;
     console.log(`${elapsed().padStart(5)} ${gateway.padEnd(15)} ${scenario.name.padEnd(10)} skipped: ${skipped}`);
@@ -504,7 +519,9 @@ async function startCeiling(scenario: Scenario, refs: Map<string, Reference>): P
   }
   const file = join(work, `ceiling-${scenario.name}.json`);
   writeFileSync(file, ref.bytes);
-  return startTarget('bench/targets/ceiling.ts', { CEILING_BODY_FILE: file });
+  const answersFile = join(work, `ceiling-${scenario.name}-answers.json`);
+  writeFileSync(answersFile, JSON.stringify(ref.answers ?? []));
+  return startTarget('bench/targets/ceiling.ts', { CEILING_BODY_FILE: file, CEILING_ANSWERS_FILE: answersFile });
 }
 
 async function startGateway(name: GatewayName, supergraph: string, scenario?: string): Promise<Target> {

@@ -15,7 +15,7 @@ export interface GatewayCaching {
 }
 
 export function gatewayCaching(config: DataexConfig, setup: CacheSetup): GatewayCaching {
-  const responseCache = config.responseCache ? new ResponseCache(setup.store('rc:'), config.cacheMaxTtlS) : undefined;
+  const responseCache = config.responseCache ? new ResponseCache(setup.store('rc:'), config.cacheMaxTtlS, config.responseCacheStaleS) : undefined;
   const entityCache = config.entityCache ? new EntityCache() : undefined;
   const unsubscribe = setup.bus.subscribe((message) => {
     if (responseCache) void responseCache.purge(message);

@@ -1,5 +1,6 @@
 // POST/GET /graphql on the gateway, in order: who is asking (API key), rate limit, response
-// cache (a hit is written from stored bytes before Apollo sees the request), identical
+// cache (a hit is written from stored bytes before Apollo sees the request; a stale one is
+// refreshed in the background), identical
 // concurrent requests of one caller sharing one execution, static document limits, then
 // Apollo Server; cacheable answers are stored. Every answered request leaves one audit line.
 
@@ -10,15 +11,17 @@ import { headerMapOf } from '../lib/apollo-http.ts';
 import type { RateLimiter } from '../lib/rate-limit.ts';
 import type { DataexConfig } from '../lib/config.ts';
 import { ANONYMOUS, type Principal } from '../subgraphs/common/principal.ts';
-import { ageOf, cacheKeys, datasetIdsOf, type CachedResponse, type ResponseCache } from './response-cache/cache.ts';
+import { ageOf, cacheKeys, datasetIdsOf, isStale, type CacheKeys, type CachedResponse, type ResponseCache } from './response-cache/cache.ts';
 import type { DocumentChecker } from './limits/document-limits.ts';
-import { maskVariables, type AuditEntry, type AuditLog } from './audit/log.ts';
+import { answerPart, hitLine, maskVariables, type AuditEntry, type AuditLog } from './audit/log.ts';
 import type { GatewayContext } from './server.ts';
 import { observeOperation } from '../lib/observability/http.ts';
+import { log } from '../lib/observability/log.ts';
 
 export interface GraphQLEndpointDeps {
   apollo: ApolloServer<GatewayContext>;
-  principalOf(req: IncomingMessage): Promise<Principal>;
+  /** Who is asking; a promise only when a key has to be looked up. */
+  principalOf(req: IncomingMessage): Principal | Promise<Principal>;
   /** Response cache; undefined = off. */
   cache: ResponseCache | undefined;
   bodyLimitBytes: number;
@@ -47,6 +50,7 @@ const NO_STRINGS = Object.freeze([]) as unknown as string[];
 // Apollo's CSRF rule: a request the browser could send without a preflight must not be
 // served. The cache path applies the same rule, since it answers before Apollo does.
 function mayUseCache(req: IncomingMessage): boolean {
+  if (req.headers['content-type'] === 'application/json') return true;
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (req.method === 'POST') return type === 'application/json' || type === 'application/graphql-response+json';
   return req.headers['apollo-require-preflight'] !== undefined || req.headers['x-apollo-operation-name'] !== undefined || type === 'application/json';
@@ -58,18 +62,44 @@ function mayUseCache(req: IncomingMessage): boolean {
  * before its first write, and each write wakes a client that the previous one mostly already
  * woke (README, Benchmarks). An idle gateway still writes within the same turn.
  */
-function writeHit(res: ServerResponse, entry: CachedResponse): void {
+function writeHit(res: ServerResponse, entry: CachedResponse, stale: boolean): void {
   if (res.destroyed) return;
   const { age, left } = ageOf(entry);
   res.writeHead(entry.status, {
     'content-type': entry.contentType,
     'content-length': entry.body.length,
-    'cache-control': `max-age=${left}, ${entry.scope === 'PRIVATE' ? 'private' : 'public'}`,
+    'cache-control': `max-age=${stale ? 0 : left}, ${entry.scope === 'PRIVATE' ? 'private' : 'public'}`,
     age: String(age),
-    'x-dataex-cache': 'HIT',
+    'x-dataex-cache': stale ? 'STALE' : 'HIT',
   });
   res.end(entry.body);
 }
+
+// The time of a request as ISO-8601: one Date per millisecond, not one per request.
+let isoMs = 0;
+let isoText = '';
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
+/** Each stored answer's part of its hits' audit lines, serialized on its first hit. */
+const answerParts = new WeakMap<CachedResponse, string>();
+function answerPartOf(hit: CachedResponse): string {
+  let part = answerParts.get(hit);
+  if (part === undefined) {
+    part = answerPart({ operationName: hit.operationName, queryHash: hit.queryHash, datasets: hit.datasets, outcome: 'ok', errorCodes: NO_STRINGS, status: hit.status });
+    answerParts.set(hit, part);
+  }
+  return part;
+}
+
+/** Rate-limit keys, made once per signed-in principal or per connection of an anonymous one. */
+const rateKeys = new WeakMap<object, string>();
 
 function writeShared(res: ServerResponse, answer: SharedAnswer): void {
   for (const [k, v] of answer.headers) res.setHeader(k, v);
@@ -120,9 +150,54 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
     deps.audit.record(entry);
   }
 
+  /** A hit's audit line, metrics and log fields; the line is built from pre-serialized parts. */
+  function auditHit(req: IncomingMessage, principal: Principal, started: number, time: string, hit: CachedResponse, state: 'HIT' | 'STALE'): void {
+    observeOperation(req, principal.id, started, { operationName: hit.operationName, outcome: 'ok', cache: state, status: hit.status, errorCodes: NO_STRINGS });
+    deps.audit?.recordLine(hitLine(time, principal, answerPartOf(hit), Math.round(performance.now() - started), state), time);
+  }
+
   /** Anonymous callers share one principal; their rate limit is per address. */
   function rateKey(req: IncomingMessage, principal: Principal): string {
-    return principal === ANONYMOUS ? `anon:${req.socket.remoteAddress ?? '?'}` : `p:${principal.id}`;
+    const anonymous = principal === ANONYMOUS;
+    const owner = anonymous ? req.socket : principal;
+    let key = rateKeys.get(owner);
+    if (key === undefined) rateKeys.set(owner, (key = anonymous ? `anon:${req.socket.remoteAddress ?? '?'}` : `p:${principal.id}`));
+    return key;
+  }
+
+  /** Stores an answer the cache decision allows (error-free, cacheable, 200). */
+  async function store(cache: ResponseCache, keys: CacheKeys, status: number, response: HTTPGraphQLResponse, context: GatewayContext, text: string, datasets: string[]): Promise<void> {
+    const decision = context.outcome.cacheDecision;
+    if (!decision?.cacheable || status !== 200) return;
+    const facts = context.outcome.facts;
+    await cache.save(keys, {
+      status: 200,
+      contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8',
+      maxAgeS: decision.maxAgeS,
+      scope: decision.scope,
+      operationName: facts?.operationName ?? null,
+      queryHash: facts?.queryHash ?? null,
+      datasets,
+    }, text);
+  }
+
+  /**
+   * Refreshes a stale answer in the background, as the request that found it (same caller, same
+   * bytes). Its caller already has the stale answer; a failed refresh leaves the stale entry
+   * until its window ends, and the next request tries again.
+   */
+  async function revalidate(req: IncomingMessage, raw: Buffer, search: string, principal: Principal, cache: ResponseCache, keys: CacheKeys, stale: CachedResponse): Promise<void> {
+    try {
+      const body = req.method === 'POST' ? parseJsonBody(raw) : undefined;
+      const { response, context } = await execute(req, body, search, principal);
+      if (response.body.kind !== 'complete') return;
+      const text = response.body.string;
+      await store(cache, keys, response.status ?? 200, response, context, text, datasetIdsOf(text));
+    } catch (e) {
+      log.warn({ component: 'response-cache', err: e }, 'refreshing a stale answer failed');
+    } finally {
+      cache.refreshed(keys, stale);
+    }
   }
 
   async function execute(req: IncomingMessage, body: unknown, search: string, principal: Principal): Promise<{ response: HTTPGraphQLResponse; context: GatewayContext }> {
@@ -137,17 +212,19 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
   /** `search` is the query string including "?", or "". */
   return async function handle(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
     const started = performance.now();
-    const time = new Date().toISOString();
+    const time = isoNow();
     // What the audit line says of a request refused or failed before its operation was read.
     const draft: AuditDraft = { time, operationName: null, queryHash: null, variables: undefined, datasets: NO_STRINGS, outcome: 'refused', errorCodes: NO_STRINGS, status: 0, cache: null };
     let principal: Principal = ANONYMOUS;
     try {
       const raw = req.method === 'POST' ? await readBody(req, deps.bodyLimitBytes) : Buffer.from(search);
-      principal = await deps.principalOf(req);
+      const caller = deps.principalOf(req);
+      principal = caller instanceof Promise ? await caller : caller;
 
       const limit = deps.rateLimits[principal.role];
       if (limit && deps.rateLimiter) {
-        const taken = await deps.rateLimiter.take(rateKey(req, principal), limit);
+        const key = rateKey(req, principal);
+        const taken = deps.rateLimiter.takeSync ? deps.rateLimiter.takeSync(key, limit) : await deps.rateLimiter.take(key, limit);
         if (!taken.allowed) {
           throw new HttpError(429, 'RATE_LIMITED', `rate limit of ${limit.ratePerS}/s (burst ${limit.burst}) for ${principal.role} callers exceeded; retry in ${taken.retryAfterS} s`, {
             'retry-after': String(taken.retryAfterS),
@@ -157,12 +234,18 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
 
       const cache = deps.cache && mayUseCache(req) ? deps.cache : undefined;
       const keys = cache ? cacheKeys(req.method ?? 'GET', raw, principal) : undefined;
-      if (cache && keys && !/no-cache/i.test(req.headers['cache-control'] ?? '')) {
+      const cacheControl = req.headers['cache-control'];
+      if (cache && keys && (cacheControl === undefined || !/no-cache/i.test(cacheControl))) {
         const hit = cache.lookupLocal(keys) ?? (await cache.lookup(keys));
         if (hit) {
           cache.hits++;
-          setImmediate(writeHit, res, hit);
-          return audit(req, principal, started, { time, operationName: hit.operationName, queryHash: hit.queryHash, variables: undefined, datasets: hit.datasets, outcome: 'ok', errorCodes: NO_STRINGS, status: hit.status, cache: 'HIT' });
+          const stale = isStale(hit);
+          if (stale) {
+            cache.staleHits++;
+            if (cache.claimRefresh(keys, hit)) void revalidate(req, raw, search, principal, cache, keys, hit);
+          }
+          setImmediate(writeHit, res, hit, stale);
+          return auditHit(req, principal, started, time, hit, stale ? 'STALE' : 'HIT');
         }
         cache.misses++;
       }
@@ -221,17 +304,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
           cache: cacheHeader,
           ...(context.savedQuery ? { savedQuery: context.savedQuery } : {}),
         });
-        if (cache && keys && decision?.cacheable && res.statusCode === 200) {
-          await cache.save(keys, {
-            status: 200,
-            contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8',
-            maxAgeS: decision.maxAgeS,
-            scope: decision.scope,
-            operationName: facts?.operationName ?? null,
-            queryHash: facts?.queryHash ?? null,
-            datasets,
-          }, text);
-        }
+        if (cache && keys) await store(cache, keys, res.statusCode, response, context, text, datasets);
       } finally {
         settle(undefined);
         if (flightKey && !pending) inFlight.delete(flightKey);

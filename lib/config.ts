@@ -82,6 +82,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_RESPONSE_CACHE', 'bool', 'true', 'Gateway response cache (whole responses, TTL from the subgraphs\' cache hints).'),
   v('DATAEX_ENTITY_CACHE', 'bool', 'true', 'Gateway entity cache: per-entity answers of subgraph entity fetches (PUBLIC hints only), so pages that share listings fetch each one once per TTL.'),
   v('DATAEX_CACHE_MEMORY_MB', 'int', '256', 'Byte budget of each in-process cache tier, in MiB.'),
+  v('DATAEX_RESPONSE_CACHE_STALE_S', 'int', '30', 'After an answer\'s max-age, serve it this many seconds more (`x-dataex-cache: STALE`) while one background request refreshes it; 0 = never serve stale.'),
   v('DATAEX_CACHE_MAX_TTL_S', 'int', '3600', 'Upper bound on any response-cache TTL, in seconds.'),
   v('DATAEX_UPSTREAM_TTL_S', 'int', '60', 'Freshness of cached upstream detail answers, in seconds (registry: 60×).'),
   v('DATAEX_STALE_LIMIT_S', 'int', '3600', 'How long past freshness an upstream answer may be served when the upstream fails.'),
@@ -197,6 +198,8 @@ export interface DataexConfig {
   entityCache: boolean;
   cacheMemoryBytes: number;
   cacheMaxTtlS: number;
+  /** Stale-while-revalidate window of the response cache, seconds. */
+  responseCacheStaleS: number;
   upstreamTtlS: number;
   staleLimitS: number;
 }
@@ -343,6 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     entityCache: r.DATAEX_ENTITY_CACHE as boolean,
     cacheMemoryBytes: (r.DATAEX_CACHE_MEMORY_MB as number) * 1024 * 1024,
     cacheMaxTtlS: r.DATAEX_CACHE_MAX_TTL_S as number,
+    responseCacheStaleS: r.DATAEX_RESPONSE_CACHE_STALE_S as number,
     upstreamTtlS: r.DATAEX_UPSTREAM_TTL_S as number,
     staleLimitS: r.DATAEX_STALE_LIMIT_S as number,
   };

@@ -19,6 +19,8 @@ export interface TakeResult {
 
 export interface RateLimiter {
   take(key: string, spec: BucketSpec): Promise<TakeResult>;
+  /** Limiters that decide in process memory answer at once (no promise on the hot path). */
+  takeSync?(key: string, spec: BucketSpec): TakeResult;
 }
 
 interface Bucket {

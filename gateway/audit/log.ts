@@ -27,7 +27,7 @@ export interface AuditEntry {
   errorCodes: string[];
   status: number;
   durationMs: number;
-  /** HIT, MISS, BYPASS, COALESCED, or null without a response cache. */
+  /** HIT, STALE, MISS, BYPASS, COALESCED, or null without a response cache. */
   cache: string | null;
   /** The saved query run, if it was one. */
   savedQuery?: string;
@@ -42,6 +42,8 @@ export interface AuditQuery {
 
 export interface AuditLog {
   record(entry: AuditEntry): void;
+  /** Records an entry already serialized (JSON, AuditEntry's field order); `time` is its time. */
+  recordLine(line: string, time: string): void;
   query(q: AuditQuery): Promise<AuditEntry[]>;
   close(): Promise<void>;
 }
@@ -52,6 +54,26 @@ export function maskVariables(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskVariables);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskVariables(v)]));
   return value;
+}
+
+/** What a cache hit's line says of the stored answer: the same for every hit on it. */
+export type AnswerFields = Pick<AuditEntry, 'operationName' | 'queryHash' | 'datasets' | 'outcome' | 'errorCodes' | 'status'>;
+
+// A hit's line is assembled from parts serialized once (per principal, per stored answer):
+// JSON.stringify of the whole entry on every hit was most of the hit path's own work.
+const principalParts = new WeakMap<object, string>();
+
+/** `"operationName":…,"status":…`: the answer's fields without braces, in AuditEntry order. */
+export function answerPart(a: AnswerFields): string {
+  const json = JSON.stringify({ operationName: a.operationName, queryHash: a.queryHash, datasets: a.datasets, outcome: a.outcome, errorCodes: a.errorCodes, status: a.status });
+  return json.slice(1, -1);
+}
+
+/** The line `JSON.stringify(entry)` would give for a hit (no variables, no saved query). */
+export function hitLine(time: string, principal: { id: string; role: string }, answer: string, durationMs: number, cache: string): string {
+  let who = principalParts.get(principal);
+  if (who === undefined) principalParts.set(principal, (who = JSON.stringify({ principal: principal.id, role: principal.role }).slice(1, -1)));
+  return `{"time":"${time}",${who},${answer},"durationMs":${durationMs},"cache":"${cache}"}`;
 }
 
 function matches(e: AuditEntry, q: AuditQuery): boolean {
@@ -117,8 +139,11 @@ export class FileAuditLog implements AuditLog {
    * costs microseconds), and each line is encoded once, straight into the batch's buffer.
    */
   record(entry: AuditEntry): void {
-    const line = JSON.stringify(entry);
-    const day = entry.time.slice(0, 10);
+    this.recordLine(JSON.stringify(entry), entry.time);
+  }
+
+  recordLine(line: string, time: string): void {
+    const day = time.slice(0, 10);
     if (day !== this.batchDay) this.seal(day);
     // Worst case 3 UTF-8 bytes per UTF-16 unit, plus the newline.
     const room = line.length * 3 + 1;
@@ -217,9 +242,13 @@ export class RedisAuditLog implements AuditLog {
   }
 
   record(entry: AuditEntry): void {
+    this.recordLine(JSON.stringify(entry), entry.time);
+  }
+
+  recordLine(line: string, time: string): void {
     const p = this.redis
-      .xadd(this.key, 'MAXLEN', '~', String(this.maxLength), '*', 'e', JSON.stringify(entry))
-      .catch(() => this.fallback.record(entry))
+      .xadd(this.key, 'MAXLEN', '~', String(this.maxLength), '*', 'e', line)
+      .catch(() => this.fallback.recordLine(line, time))
       .finally(() => this.pending.delete(p));
     this.pending.add(p);
   }

@@ -2,6 +2,11 @@
 // scope. PUBLIC answers are shared by callers of the same access class (same role and
 // clearance), PRIVATE answers belong to one principal. A hit is served from stored bytes:
 // no parsing, validation, planning or execution.
+//
+// Stale-while-revalidate: an answer past its max-age stays stored for `staleS` more seconds. A
+// request in that window gets it at once (x-dataex-cache: STALE) and starts one background
+// refresh for its key; the refreshed answer replaces it. Callers of a busy key never queue
+// behind an expiry. Purges drop entries outright, stale window or not.
 
 import { hash } from 'node:crypto';
 import type { TieredStore } from '../../lib/cache/store.ts';
@@ -101,15 +106,36 @@ export function tagsOf(datasetIds: readonly string[]): string[] {
 export class ResponseCache {
   hits = 0;
   misses = 0;
+  /** Stale answers served (also counted in `hits`). */
+  staleHits = 0;
+  /** Keys with a background refresh on its way: one refresh per key at a time. */
+  private readonly refreshing = new Set<string>();
 
   constructor(
     private readonly store: TieredStore,
     private readonly maxTtlS: number,
+    /** Seconds past max-age an answer may still be served while it is refreshed (0: never). */
+    private readonly staleS = 0,
   ) {}
+
+  /**
+   * Claims the refresh of a stale entry's key; false when one is already on its way. The
+   * caller refreshes, then calls `refreshed`.
+   */
+  claimRefresh(keys: CacheKeys, entry: CachedResponse): boolean {
+    const key = entry.scope === 'PUBLIC' ? keys.shared : keys.private;
+    if (this.refreshing.has(key)) return false;
+    this.refreshing.add(key);
+    return true;
+  }
+
+  refreshed(keys: CacheKeys, entry: CachedResponse): void {
+    this.refreshing.delete(entry.scope === 'PUBLIC' ? keys.shared : keys.private);
+  }
 
   /** Memory-only lookup: the fast path, no promise. */
   lookupLocal(keys: CacheKeys): CachedResponse | undefined {
-    return decode(this.store.memory.getSync(keys.shared)) ?? decode(this.store.memory.getSync(keys.private));
+    return this.servable(decode(this.store.memory.getSync(keys.shared)) ?? decode(this.store.memory.getSync(keys.private)));
   }
 
   /** Memory, then Redis (one round trip for both keys). */
@@ -117,7 +143,12 @@ export class ResponseCache {
     const local = this.lookupLocal(keys);
     if (local || !this.store.redis) return local;
     const [shared, own] = await this.store.getMany([keys.shared, keys.private]);
-    return decode(shared) ?? decode(own);
+    return this.servable(decode(shared) ?? decode(own));
+  }
+
+  /** Without a stale window, an entry in its last stored millisecond is not served stale. */
+  private servable(entry: CachedResponse | undefined): CachedResponse | undefined {
+    return entry && this.staleS === 0 && isStale(entry) ? undefined : entry;
   }
 
   /** Stores an answer; `body` is the response text as sent. */
@@ -125,7 +156,8 @@ export class ResponseCache {
     const maxAgeS = Math.min(entry.maxAgeS, this.maxTtlS);
     if (maxAgeS <= 0) return;
     const key = entry.scope === 'PUBLIC' ? keys.shared : keys.private;
-    const ttlMs = maxAgeS * 1000;
+    // Kept through the stale window; freshness is judged from the entry's own max-age.
+    const ttlMs = (maxAgeS + this.staleS) * 1000;
     await this.store.set(key, encode({ ...entry, maxAgeS, storedAt: Date.now() }, body), ttlMs);
     await this.store.tag(key, tagsOf(entry.datasets), ttlMs);
   }
@@ -154,8 +186,13 @@ export class ResponseCache {
   }
 }
 
-/** Seconds an entry has been stored (the Age header) and seconds it has left. */
+/** Seconds an entry has been stored (the Age header) and seconds of freshness it has left. */
 export function ageOf(entry: CachedResponse, now = Date.now()): { age: number; left: number } {
   const age = Math.max(0, Math.floor((now - entry.storedAt) / 1000));
   return { age, left: Math.max(0, entry.maxAgeS - age) };
+}
+
+/** Past its max-age: servable only within the stale window (the store drops it after). */
+export function isStale(entry: CachedResponse, now = Date.now()): boolean {
+  return now - entry.storedAt >= entry.maxAgeS * 1000;
 }

@@ -23,7 +23,7 @@ export interface OperationObservation {
   operationName: string | null;
   /** ok | partial | error | refused */
   outcome: string;
-  /** HIT | MISS | BYPASS | COALESCED, or null when the response cache was not involved. */
+  /** HIT | STALE | MISS | BYPASS | COALESCED, or null when the response cache was not involved. */
   cache: string | null;
   status: number;
   errorCodes: readonly string[];

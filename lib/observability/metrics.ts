@@ -33,9 +33,10 @@ const PREFIX = 'dataex_';
 // Gateway requests: allocation-free cells.
 
 const OUTCOMES = ['ok', 'partial', 'error', 'refused'] as const;
-const CACHE_STATES = ['HIT', 'MISS', 'BYPASS', 'COALESCED', 'none'] as const;
+const CACHE_STATES = ['HIT', 'STALE', 'MISS', 'BYPASS', 'COALESCED', 'none'] as const;
 const OUTCOME_INDEX: Record<string, number> = { ok: 0, partial: 1, error: 2, refused: 3 };
-const CACHE_INDEX: Record<string, number> = { HIT: 0, MISS: 1, BYPASS: 2, COALESCED: 3 };
+const CACHE_INDEX: Record<string, number> = { HIT: 0, STALE: 1, MISS: 2, BYPASS: 3, COALESCED: 4 };
+const NO_CACHE = CACHE_STATES.length - 1;
 
 /** Seconds; the last bucket is +Inf. */
 export const REQUEST_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
@@ -90,7 +91,7 @@ export function operationLabel(name: string | null | undefined): string {
 export function recordRequest(operationName: string | null | undefined, outcome: string, cache: string | null | undefined, seconds: number): void {
   const cells = cellsOf(operationName);
   const o = OUTCOME_INDEX[outcome] ?? 2;
-  const c = cache ? (CACHE_INDEX[cache] ?? 4) : 4;
+  const c = cache ? (CACHE_INDEX[cache] ?? NO_CACHE) : NO_CACHE;
   cells.counts[o * CACHE_STATES.length + c]++;
   const buckets = cells.buckets[c];
   let b = 0;
@@ -126,7 +127,7 @@ function allCells(): OperationCells[] {
   return list;
 }
 
-customMetric(`${PREFIX}requests_total`, 'GraphQL operations answered by the gateway, by operation name, outcome (ok, partial, error, refused) and response-cache state (HIT, MISS, BYPASS, COALESCED, none).', 'counter', () => {
+customMetric(`${PREFIX}requests_total`, 'GraphQL operations answered by the gateway, by operation name, outcome (ok, partial, error, refused) and response-cache state (HIT, STALE, MISS, BYPASS, COALESCED, none).', 'counter', () => {
   const out: Sample[] = [];
   for (const cells of allCells()) {
     OUTCOMES.forEach((outcome, o) =>
@@ -215,17 +216,18 @@ class SourcedCounters<K extends string> {
   }
 }
 
-const responseCacheCounters = new SourcedCounters<'hits' | 'misses'>(
+const responseCacheCounters = new SourcedCounters<'hits' | 'misses' | 'stale'>(
   {
-    hits: { name: `${PREFIX}response_cache_hits_total`, help: 'Gateway response-cache look-ups that found an answer (hit ratio: hits / (hits + misses)).' },
+    hits: { name: `${PREFIX}response_cache_hits_total`, help: 'Gateway response-cache look-ups that found an answer, fresh or stale (hit ratio: hits / (hits + misses)).' },
     misses: { name: `${PREFIX}response_cache_misses_total`, help: 'Gateway response-cache look-ups that found nothing.' },
+    stale: { name: `${PREFIX}response_cache_stale_total`, help: 'Hits served stale (past max-age, within DATAEX_RESPONSE_CACHE_STALE_S) while a background request refreshed them.' },
   },
   [],
 );
 
-/** Counts a response cache's hits and misses (its own `hits`/`misses` fields); returns the untrack. */
-export function trackResponseCache(cache: { hits: number; misses: number }): () => void {
-  return responseCacheCounters.track({}, () => ({ hits: cache.hits, misses: cache.misses }));
+/** Counts a response cache's hits, misses and stale hits (its own fields); returns the untrack. */
+export function trackResponseCache(cache: { hits: number; misses: number; staleHits: number }): () => void {
+  return responseCacheCounters.track({}, () => ({ hits: cache.hits, misses: cache.misses, stale: cache.staleHits }));
 }
 
 const upstreamCacheCounters = new SourcedCounters<'hits' | 'misses' | 'stale' | 'errors'>(

@@ -11,7 +11,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(skip)('Redis tier shared by two gateway instances', () => {
   const prefix = uniquePrefix();
-  const env = { DATAEX_REDIS_URL: REDIS_URL, DATAEX_REDIS_PREFIX: prefix, DATAEX_CACHE_MAX_TTL_S: '2' };
+  const env = { DATAEX_REDIS_URL: REDIS_URL, DATAEX_REDIS_PREFIX: prefix, DATAEX_CACHE_MAX_TTL_S: '2', DATAEX_RESPONSE_CACHE_STALE_S: '1' };
   let stack: TestStack;
   let second: Awaited<ReturnType<typeof startExtraGateway>>;
 
@@ -46,11 +46,18 @@ describe.skipIf(skip)('Redis tier shared by two gateway instances', () => {
     expect(keys.length).toBeGreaterThan(0);
   });
 
-  it('entries expire with their TTL', async () => {
+  it('entries go stale after their max-age and expire after the stale window', async () => {
     const query = '{ search(first: 2, filter: { sectors: ["G"] }) { totalCount } }';
     expect((await stack.gql(query)).headers['x-dataex-cache']).toBe('MISS');
     expect((await second.gql(query)).headers['x-dataex-cache']).toBe('HIT');
-    await sleep(2_200);
+    const client = new Redis(REDIS_URL);
+    // The entry just stored is the one with the most time left.
+    const ttlMs = Math.max(...(await Promise.all((await client.keys(`${prefix}rc:*`)).map((k) => client.pttl(k)))));
+    client.disconnect();
+    // Stored for max-age (2 s) plus the stale window (1 s).
+    expect(ttlMs).toBeGreaterThan(2_000);
+    expect(ttlMs).toBeLessThanOrEqual(3_000);
+    await sleep(3_200);
     expect((await second.gql(query)).headers['x-dataex-cache']).toBe('MISS');
   });
 

@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileAuditLog, type AuditEntry } from '../../gateway/audit/log.ts';
+import { FileAuditLog, answerPart, hitLine, type AuditEntry } from '../../gateway/audit/log.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -56,5 +56,38 @@ describe('FileAuditLog', () => {
     expect(all).toHaveLength(3000);
     const huge = perDay.flat().find((e) => e.operationName === 'Op500')!;
     expect((huge.variables as { text: string }).text).toHaveLength('企业信用'.length * 30_000);
+  });
+});
+
+describe('hit lines', () => {
+  it('are byte for byte the line JSON.stringify gives for the same entry, quotes and non-ASCII included', () => {
+    const principal = { id: 'ali"ce\\ 张', role: 'analyst' };
+    const answers = [
+      { operationName: 'Detail', queryHash: 'ab12', datasets: ['beijing:1', 'shanghai:tradable:"x"'], outcome: 'ok' as const, errorCodes: [], status: 200 },
+      { operationName: null, queryHash: null, datasets: [], outcome: 'ok' as const, errorCodes: [], status: 200 },
+    ];
+    for (const a of answers) {
+      for (const cache of ['HIT', 'STALE']) {
+        const line = hitLine('2026-11-29T10:00:00.123Z', principal, answerPart(a), 3, cache);
+        const full: AuditEntry = { time: '2026-11-29T10:00:00.123Z', principal: principal.id, role: principal.role, ...a, variables: undefined, durationMs: 3, cache };
+        expect(line).toBe(JSON.stringify({ time: full.time, principal: full.principal, role: full.role, operationName: full.operationName, queryHash: full.queryHash, variables: undefined, datasets: full.datasets, outcome: full.outcome, errorCodes: full.errorCodes, status: full.status, durationMs: full.durationMs, cache: full.cache }));
+        expect(JSON.parse(line)).toEqual({ ...full, variables: undefined });
+      }
+    }
+  });
+
+  it('land in the file like recorded entries', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dataex-audit-'));
+    dirs.push(dataDir);
+    const log = new FileAuditLog(dataDir);
+    const time = '2026-11-29T10:00:00.000Z';
+    log.record(entry(1, time));
+    log.recordLine(hitLine(time, { id: 'bob', role: 'public' }, answerPart({ operationName: 'Op2', queryHash: null, datasets: ['beijing:2'], outcome: 'ok', errorCodes: [], status: 200 }), 1, 'STALE'), time);
+    const read = await log.query({});
+    await log.close();
+    expect(read.map((e) => [e.principal, e.operationName, e.cache])).toEqual([
+      ['p1', 'Op1', 'HIT'],
+      ['bob', 'Op2', 'STALE'],
+    ]);
   });
 });
