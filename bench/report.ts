@@ -116,7 +116,7 @@ function markdown(report: BenchReport, svgName: string): string {
         : ', one gateway after the other. ') +
       `dataex suite: four upstream simulators with ${st.latencyMs} ms latency behind the five dataex subgraphs (upstream cache fresh for ${st.upstreamTtlS} s, flushed before each scenario${(st.rounds ?? 1) > 1 ? '' : ' and gateway'}). ` +
       `Federation suite: the public gateway benchmark's four subgraphs and nested query. ` +
-      `The ceiling is a bare node:http server returning the bytes of the first gateway's answer.`,
+      `The ceiling is a bare node:http server answering each request with the bytes the first gateway answered it with (generated request streams: its answer to the first sample).`,
     '',
   );
   L.push(`Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
