@@ -239,7 +239,8 @@ export function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-const hasErrors = (body: string) => body.startsWith('{"errors"') || body.includes('"errors":[');
+/** A GraphQL answer carrying `errors` (checked on the text, without parsing). */
+export const hasErrors = (body: string) => body.startsWith('{"errors"') || body.includes('"errors":[');
 
 /** One autocannon phase with latencies recorded per response (for p95, which autocannon lacks). */
 export function runPhase(opts: PhaseOptions): Promise<PhaseResult> {

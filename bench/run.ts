@@ -41,7 +41,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, startTarget, runPhase, percentile, productionNodeFlags, cpuSecondsOf, machineBusySeconds, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
+import { ROOT, startTarget, runPhase, percentile, hasErrors, productionNodeFlags, cpuSecondsOf, machineBusySeconds, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
 import { SCENARIOS, loadFixtures, type Scenario, type ScenarioRequests, type SuiteName, type Fixtures } from './scenarios.ts';
 import { summarise, formatSummary } from './profile-summary.ts';
 import { writeReports, type BenchReport, type RunRecord } from './report.ts';
@@ -201,7 +201,7 @@ async function answersOf(url: string, requests: ScenarioRequests): Promise<Array
   for (const req of list) {
     if (req.body === undefined || answers.has(req.body)) continue;
     const { status, text } = await post(url, req);
-    if (status === 200 && !text.includes('"errors":[')) answers.set(req.body, text);
+    if (status === 200 && !hasErrors(text)) answers.set(req.body, text);
   }
   return [...answers];
 }

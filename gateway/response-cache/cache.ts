@@ -55,6 +55,11 @@ export function cacheKeys(method: string, requestBytes: Buffer | string, princip
   return { shared: `{${digest}}:${method}:c:${cls}`, private: `{${digest}}:${method}:p:${principal.id}` };
 }
 
+/** The key an answer of this scope is stored under. */
+function keyFor(keys: CacheKeys, scope: CacheScope): string {
+  return scope === 'PUBLIC' ? keys.shared : keys.private;
+}
+
 /** The stored form: the head as one JSON line, then the body bytes, in one allocation. */
 function encode(entry: Omit<CachedResponse, 'body'>, body: string): Buffer {
   const head = JSON.stringify(entry) + '\n';
@@ -123,14 +128,14 @@ export class ResponseCache {
    * caller refreshes, then calls `refreshed`.
    */
   claimRefresh(keys: CacheKeys, entry: CachedResponse): boolean {
-    const key = entry.scope === 'PUBLIC' ? keys.shared : keys.private;
+    const key = keyFor(keys, entry.scope);
     if (this.refreshing.has(key)) return false;
     this.refreshing.add(key);
     return true;
   }
 
   refreshed(keys: CacheKeys, entry: CachedResponse): void {
-    this.refreshing.delete(entry.scope === 'PUBLIC' ? keys.shared : keys.private);
+    this.refreshing.delete(keyFor(keys, entry.scope));
   }
 
   /** Memory-only lookup: the fast path, no promise. */
@@ -155,7 +160,7 @@ export class ResponseCache {
   async save(keys: CacheKeys, entry: Omit<CachedResponse, 'storedAt' | 'body'>, body: string): Promise<void> {
     const maxAgeS = Math.min(entry.maxAgeS, this.maxTtlS);
     if (maxAgeS <= 0) return;
-    const key = entry.scope === 'PUBLIC' ? keys.shared : keys.private;
+    const key = keyFor(keys, entry.scope);
     // Kept through the stale window; freshness is judged from the entry's own max-age.
     const ttlMs = (maxAgeS + this.staleS) * 1000;
     await this.store.set(key, encode({ ...entry, maxAgeS, storedAt: Date.now() }, body), ttlMs);
