@@ -34,7 +34,7 @@ export interface BenchReport {
   date: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; kernel: string };
   versions: Record<string, string>;
-  settings: { connections: number; durationS: number; warmupS: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; retries: number; rounds?: number; dataexNodeFlags?: string[]; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
+  settings: { connections: number; durationS: number; warmupS: number; rewarmS?: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; retries: number; rounds?: number; dataexNodeFlags?: string[]; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
   gatewayLabels: Record<string, string>;
   scenarios: Array<{ name: string; suite: string; description: string; cacheable: boolean }>;
   runs: RunRecord[];
@@ -112,7 +112,7 @@ function markdown(report: BenchReport, svgName: string): string {
       `(started once per suite in another process) and receives the same request sequence (a generated one: an equivalent stream of its own) from autocannon in a third, one gateway under load at a time: ` +
       `${st.connections} connections, ${st.warmupS} s warm-up (discarded), then ${st.durationS} s measured` +
       ((st.rounds ?? 1) > 1
-        ? ` in ${st.rounds} interleaved slices of ${(st.durationS / st.rounds!).toFixed(1)} s (every gateway stays up; the slices of all gateways are taken in turn, the order rotating each round, so a drift in the machine's speed touches all alike; each gateway's warm-up comes right before its first slice). `
+        ? ` in ${st.rounds} interleaved slices of ${(st.durationS / st.rounds!).toFixed(1)} s (every gateway stays up; the slices of all gateways are taken in turn, the order rotating each round, so a drift in the machine's speed touches all alike; each gateway's warm-up comes right before its first slice${st.rewarmS ? `, and ${st.rewarmS} s of discarded load before each later one, so a slice measures a gateway under load rather than its first second back from idling while the others ran` : ''}). `
         : ', one gateway after the other. ') +
       `dataex suite: four upstream simulators with ${st.latencyMs} ms latency behind the five dataex subgraphs (upstream cache fresh for ${st.upstreamTtlS} s, flushed before each scenario${(st.rounds ?? 1) > 1 ? '' : ' and gateway'}). ` +
       `Federation suite: the public gateway benchmark's four subgraphs and nested query. ` +

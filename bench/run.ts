@@ -34,6 +34,9 @@
 //                           then B, C, A, …; each warmed up right before its first slice), so
 //                           a machine whose speed drifts over minutes slows every gateway
 //                           alike (default 4; quick and --profile: 1)
+//   --rewarm S              with --rounds: discarded load right before every later slice too (1),
+//                           so a slice measures a gateway under load, not its first second back
+//                           from the idle turns of the others (0: off)
 
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, statSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem, release, availableParallelism } from 'node:os';
@@ -61,6 +64,7 @@ const { values } = parseArgs({
     'wait-quiet': { type: 'string', default: '0' },
     retries: { type: 'string' },
     rounds: { type: 'string' },
+    rewarm: { type: 'string', default: '1' },
   },
 });
 
@@ -85,6 +89,7 @@ const retries = Number(values.retries ?? (waitQuietS > 0 ? 2 : 0));
 const DATAEX_NODE_FLAGS = productionNodeFlags();
 // Profiles need one process per scenario, so profiled runs are sequential.
 const rounds = profiled.size > 0 ? 1 : Math.max(1, Number(values.rounds ?? (values.quick ? 1 : 4)));
+const rewarmS = rounds > 1 ? Number(values.rewarm) : 0;
 for (const s of scenarioNames) if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario ${s}; choose from ${SCENARIOS.map((x) => x.name).join(', ')}`);
 for (const g of [...gatewayNames, ...profiled]) if (!GATEWAYS.includes(g as GatewayName)) throw new Error(`unknown gateway ${g}; choose from ${GATEWAYS.join(', ')}`);
 // Run in a fixed order: the reference answer (and the ceiling's bytes) come from the first.
@@ -261,7 +266,7 @@ const report: BenchReport = {
   date: new Date().toISOString(),
   machine,
   versions: Object.fromEntries(['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', '@graphql-hive/router-runtime', 'graphql', 'autocannon'].map((p) => [p, versionOf(p)])),
-  settings: { connections, durationS, warmupS, latencyMs, upstreamTtlS, waitQuietS, retries, rounds, dataexNodeFlags: DATAEX_NODE_FLAGS, scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
+  settings: { connections, durationS, warmupS, rewarmS, latencyMs, upstreamTtlS, waitQuietS, retries, rounds, dataexNodeFlags: DATAEX_NODE_FLAGS, scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
   gatewayLabels: GATEWAY_LABELS,
   scenarios: SCENARIOS.filter((s) => scenarioNames.includes(s.name)).map((s) => ({ name: s.name, suite: s.suite, description: s.description, cacheable: s.cacheable })),
   runs: [],
@@ -621,6 +626,9 @@ async function runSuite(suite: SuiteName, started: Promise<StartedBackend>): Pro
  * --rounds N: every gateway of the suite stays up; per scenario each is checked and warmed up
  * in the fixed order, then the measured time is taken in N slices per gateway, in turn, the
  * order rotating every round. Drift in the machine's speed then touches every gateway alike.
+ * Each later slice follows --rewarm seconds of discarded load: a gateway back from idling while
+ * the others ran answers slower in its first second (measured: dataex 0.61–0.74× of its steady
+ * rate on `detail`, the ceiling ~0.95×), and the slices are to measure gateways under load.
  */
 async function runInterleaved(scenarios: Scenario[], backend: Target, supergraph: string, built: Map<string, ScenarioRequests>, refs: Map<string, Reference>): Promise<void> {
   const targets = new Map<GatewayName, Target>();
@@ -650,6 +658,7 @@ async function runInterleaved(scenarios: Scenario[], backend: Target, supergraph
           for (let k = 0; k < ready.length; k++) {
             const p = ready[(k + round) % ready.length];
             if (round === 0) p.warm = await warmUp(p.target.info.url, p.sequence);
+            else if (rewarmS > 0) await runPhase({ url: p.target.info.url, connections, durationS: rewarmS, requests: p.sequence });
             slices.get(p.gateway)!.push(await measuredPhase(p.gateway, scenario, p.target, backend, p.sequence, p.checked, p.warm, sliceS));
           }
         }

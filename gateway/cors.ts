@@ -2,11 +2,12 @@
 
 import type { IncomingMessage } from 'node:http';
 
-export function corsHeaders(req: IncomingMessage, allowed: readonly string[]): Record<string, string> {
+/** The CORS headers of a request's answer; undefined when it gets none. */
+export function corsHeaders(req: IncomingMessage, allowed: readonly string[]): Record<string, string> | undefined {
   const origin = req.headers.origin;
-  if (!origin || allowed.length === 0) return {};
+  if (!origin || allowed.length === 0) return undefined;
   const any = allowed.includes('*');
-  if (!any && !allowed.includes(origin)) return {};
+  if (!any && !allowed.includes(origin)) return undefined;
   return {
     'access-control-allow-origin': any ? '*' : origin,
     'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',

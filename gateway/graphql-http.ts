@@ -6,9 +6,9 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer, HTTPGraphQLResponse } from '@apollo/server';
-import { HttpError, parseJsonBody, readBody, sendError } from '../lib/http.ts';
+import { HttpError, parseJsonBody, readBodyThen, sendError } from '../lib/http.ts';
 import { headerMapOf } from '../lib/apollo-http.ts';
-import type { RateLimiter } from '../lib/rate-limit.ts';
+import type { BucketSpec, RateLimiter, TakeResult } from '../lib/rate-limit.ts';
 import type { DataexConfig } from '../lib/config.ts';
 import { ANONYMOUS, type Principal } from '../subgraphs/common/principal.ts';
 import { ageOf, cacheKeys, datasetIdsOf, isStale, type CacheKeys, type CachedResponse, type ResponseCache } from './response-cache/cache.ts';
@@ -16,6 +16,7 @@ import type { DocumentChecker } from './limits/document-limits.ts';
 import { answerPart, hitLine, maskVariables, type AuditEntry, type AuditLog } from './audit/log.ts';
 import type { GatewayContext } from './server.ts';
 import { observeOperation } from '../lib/observability/http.ts';
+import { bindActiveContext } from '../lib/observability/tracing.ts';
 import { log } from '../lib/observability/log.ts';
 
 export interface GraphQLEndpointDeps {
@@ -44,6 +45,26 @@ interface SharedAnswer {
 /** What the audit line of this request will say; filled in as the request goes. */
 type AuditDraft = Omit<AuditEntry, 'durationMs' | 'principal' | 'role'>;
 
+/** One request on its way through the endpoint; filled in as it goes. */
+interface RequestInFlight {
+  req: IncomingMessage;
+  res: ServerResponse;
+  search: string;
+  /** The server's handler for failures that are not HttpErrors. */
+  fail: (e: unknown) => void;
+  started: number;
+  time: string;
+  /** The POST body, or the query string of a GET: what the cache key is made of. */
+  raw: Buffer;
+  principal: Principal | undefined;
+  rateChecked: boolean;
+  /** Known once the operation is read; for the audit line of a request that fails after. */
+  operationName: string | null;
+  variables: unknown;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
 /** Shared empty list for audit fields (frozen: never mutated). */
 const NO_STRINGS = Object.freeze([]) as unknown as string[];
 
@@ -64,15 +85,32 @@ function mayUseCache(req: IncomingMessage): boolean {
  */
 function writeHit(res: ServerResponse, entry: CachedResponse, stale: boolean): void {
   if (res.destroyed) return;
-  const { age, left } = ageOf(entry);
-  res.writeHead(entry.status, {
-    'content-type': entry.contentType,
-    'content-length': entry.body.length,
-    'cache-control': `max-age=${stale ? 0 : left}, ${entry.scope === 'PRIVATE' ? 'private' : 'public'}`,
-    age: String(age),
-    'x-dataex-cache': stale ? 'STALE' : 'HIT',
-  });
+  res.writeHead(entry.status, hitHeaders(entry, stale));
   res.end(entry.body);
+}
+
+/** A hit's headers, made once per stored answer and Age (Age and max-age count whole seconds). */
+interface HitHeaders {
+  age: number;
+  stale: boolean;
+  /** Flat [name, value, …]: node:http takes it as is. */
+  headers: Array<string | number>;
+}
+const hitHeadersOf = new WeakMap<CachedResponse, HitHeaders>();
+
+function hitHeaders(entry: CachedResponse, stale: boolean): Array<string | number> {
+  const { age, left } = ageOf(entry);
+  const known = hitHeadersOf.get(entry);
+  if (known && known.age === age && known.stale === stale) return known.headers;
+  const headers = [
+    'content-type', entry.contentType,
+    'content-length', entry.body.length,
+    'cache-control', `max-age=${stale ? 0 : left}, ${entry.scope === 'PRIVATE' ? 'private' : 'public'}`,
+    'age', String(age),
+    'x-dataex-cache', stale ? 'STALE' : 'HIT',
+  ];
+  hitHeadersOf.set(entry, { age, stale, headers });
+  return headers;
 }
 
 // The time of a request as ISO-8601: one Date per millisecond, not one per request.
@@ -131,7 +169,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
   function audit(req: IncomingMessage, principal: Principal, started: number, a: AuditDraft): void {
     observeOperation(req, principal.id, started, a);
     if (!deps.audit) return;
-    // One literal with every field in a fixed order (no spreads): this runs on every cache hit.
+    // One literal with every field in a fixed order (no spreads).
     const entry: AuditEntry = {
       time: a.time,
       principal: principal.id,
@@ -209,113 +247,174 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
     return { response, context };
   }
 
-  /** `search` is the query string including "?", or "". */
-  return async function handle(req: IncomingMessage, res: ServerResponse, search: string): Promise<void> {
-    const started = performance.now();
-    const time = isoNow();
-    // What the audit line says of a request refused or failed before its operation was read.
-    const draft: AuditDraft = { time, operationName: null, queryHash: null, variables: undefined, datasets: NO_STRINGS, outcome: 'refused', errorCodes: NO_STRINGS, status: 0, cache: null };
-    let principal: Principal = ANONYMOUS;
-    try {
-      const raw = req.method === 'POST' ? await readBody(req, deps.bodyLimitBytes) : Buffer.from(search);
-      const caller = deps.principalOf(req);
-      principal = caller instanceof Promise ? await caller : caller;
+  /** What the audit line of a request refused or failed says, given how far it got. */
+  function draftOf(r: RequestInFlight): AuditDraft {
+    return { time: r.time, operationName: r.operationName, queryHash: null, variables: r.variables, datasets: NO_STRINGS, outcome: 'refused', errorCodes: NO_STRINGS, status: 0, cache: null };
+  }
 
-      const limit = deps.rateLimits[principal.role];
-      if (limit && deps.rateLimiter) {
-        const key = rateKey(req, principal);
-        const taken = deps.rateLimiter.takeSync ? deps.rateLimiter.takeSync(key, limit) : await deps.rateLimiter.take(key, limit);
-        if (!taken.allowed) {
-          throw new HttpError(429, 'RATE_LIMITED', `rate limit of ${limit.ratePerS}/s (burst ${limit.burst}) for ${principal.role} callers exceeded; retry in ${taken.retryAfterS} s`, {
-            'retry-after': String(taken.retryAfterS),
-          });
-        }
-      }
-
-      const cache = deps.cache && mayUseCache(req) ? deps.cache : undefined;
-      const keys = cache ? cacheKeys(req.method ?? 'GET', raw, principal) : undefined;
-      const cacheControl = req.headers['cache-control'];
-      if (cache && keys && (cacheControl === undefined || !/no-cache/i.test(cacheControl))) {
-        const hit = cache.lookupLocal(keys) ?? (await cache.lookup(keys));
-        if (hit) {
-          cache.hits++;
-          const stale = isStale(hit);
-          if (stale) {
-            cache.staleHits++;
-            if (cache.claimRefresh(keys, hit)) void revalidate(req, raw, search, principal, cache, keys, hit);
-          }
-          setImmediate(writeHit, res, hit, stale);
-          return auditHit(req, principal, started, time, hit, stale ? 'STALE' : 'HIT');
-        }
-        cache.misses++;
-      }
-
-      // The same caller sending the same bytes while an answer is on its way: wait for it.
-      const flightKey = keys?.private;
-      const pending = flightKey ? inFlight.get(flightKey) : undefined;
-      if (pending) {
-        const shared = await pending;
-        if (shared?.isQuery) {
-          writeShared(res, shared);
-          return audit(req, principal, started, { ...draft, outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' });
-        }
-      }
-
-      const body = req.method === 'POST' ? parseJsonBody(raw) : undefined;
-      const op = operationOf(req, body, search);
-      draft.operationName = op.operationName ?? null;
-      draft.variables = maskVariables(op.variables);
-      if (op.query !== undefined) {
-        const violation = deps.documents.check(op.query);
-        if (violation) throw new HttpError(400, 'QUERY_TOO_COMPLEX', violation.message);
-      }
-
-      let settle: (answer: SharedAnswer | undefined) => void = () => undefined;
-      if (flightKey && !pending) inFlight.set(flightKey, new Promise((resolve) => (settle = resolve)));
-      try {
-        const { response, context } = await execute(req, body, search, principal);
-        const headers: Array<[string, string]> = [...response.headers];
-        const decision = context.outcome.cacheDecision;
-        const facts = context.outcome.facts;
-        const cacheHeader = cache ? (decision?.cacheable ? 'MISS' : 'BYPASS') : null;
-        if (cacheHeader) headers.push(['x-dataex-cache', cacheHeader]);
-        for (const [k, v] of headers) res.setHeader(k, v);
-        res.statusCode = response.status ?? 200;
-        if (response.body.kind !== 'complete') {
-          for await (const chunk of response.body.asyncIterator) res.write(chunk);
-          res.end();
-          settle(undefined);
-          return;
-        }
-        const text = response.body.string;
-        res.end(text);
-        settle({ status: res.statusCode, headers, body: text, isQuery: decision?.isQuery ?? false });
-
-        const datasets = datasetIdsOf(text);
-        const errorCodes = facts?.errorCodes ?? [];
-        audit(req, principal, started, {
-          ...draft,
-          operationName: facts?.operationName ?? draft.operationName,
-          queryHash: facts?.queryHash ?? null,
-          datasets,
-          outcome: errorCodes.length === 0 ? 'ok' : facts?.hasData ? 'partial' : errorCodes.some((c) => c === 'QUERY_TOO_COMPLEX' || c === 'FORBIDDEN' || c === 'UNAUTHENTICATED') ? 'refused' : 'error',
-          errorCodes,
-          status: res.statusCode,
-          cache: cacheHeader,
-          ...(context.savedQuery ? { savedQuery: context.savedQuery } : {}),
-        });
-        if (cache && keys) await store(cache, keys, res.statusCode, response, context, text, datasets);
-      } finally {
-        settle(undefined);
-        if (flightKey && !pending) inFlight.delete(flightKey);
-      }
-    } catch (e) {
-      if (!(e instanceof HttpError)) {
-        audit(req, principal, started, { ...draft, outcome: 'error', errorCodes: ['INTERNAL_SERVER_ERROR'], status: 500 });
-        throw e;
-      }
-      if (!res.headersSent) sendError(res, e);
-      audit(req, principal, started, { ...draft, outcome: e.status === 400 && e.code !== 'QUERY_TOO_COMPLEX' ? 'error' : 'refused', errorCodes: [e.code], status: e.status });
+  /** A failure: HttpErrors are answered here; anything else goes to the server's handler (500). */
+  function failed(r: RequestInFlight, e: unknown): void {
+    const principal = r.principal ?? ANONYMOUS;
+    if (!(e instanceof HttpError)) {
+      audit(r.req, principal, r.started, { ...draftOf(r), outcome: 'error', errorCodes: ['INTERNAL_SERVER_ERROR'], status: 500 });
+      return r.fail(e);
     }
+    if (!r.res.headersSent) sendError(r.res, e);
+    audit(r.req, principal, r.started, { ...draftOf(r), outcome: e.status === 400 && e.code !== 'QUERY_TOO_COMPLEX' ? 'error' : 'refused', errorCodes: [e.code], status: e.status });
+  }
+
+  /** Continues `proceed` once a step that had to wait is done. */
+  function resume(r: RequestInFlight, step: Promise<void>): void {
+    step.then(
+      () => proceed(r),
+      (e: unknown) => failed(r, e),
+    );
+  }
+
+  function refuseIfLimited(limit: BucketSpec, role: string, taken: TakeResult): void {
+    if (taken.allowed) return;
+    throw new HttpError(429, 'RATE_LIMITED', `rate limit of ${limit.ratePerS}/s (burst ${limit.burst}) for ${role} callers exceeded; retry in ${taken.retryAfterS} s`, {
+      'retry-after': String(taken.retryAfterS),
+    });
+  }
+
+  /**
+   * The steps that need not wait, in this turn: who is asking (no promise unless a key has to be
+   * looked up), the rate limit (none when it is decided in memory), the response cache's memory
+   * tier. A hit there is answered with no promise made; a step that must wait resumes here when
+   * done; everything else goes on in `respond`.
+   */
+  function proceed(r: RequestInFlight): void {
+    try {
+      if (r.principal === undefined) {
+        const caller = deps.principalOf(r.req);
+        if (caller instanceof Promise) return resume(r, caller.then((p) => void (r.principal = p)));
+        r.principal = caller;
+      }
+      const principal = r.principal;
+      if (!r.rateChecked) {
+        r.rateChecked = true;
+        const limit = deps.rateLimits[principal.role];
+        if (limit && deps.rateLimiter) {
+          const key = rateKey(r.req, principal);
+          if (!deps.rateLimiter.takeSync) return resume(r, deps.rateLimiter.take(key, limit).then((taken) => refuseIfLimited(limit, principal.role, taken)));
+          refuseIfLimited(limit, principal.role, deps.rateLimiter.takeSync(key, limit));
+        }
+      }
+      const cacheControl = r.req.headers['cache-control'];
+      const cache = deps.cache && mayUseCache(r.req) ? deps.cache : undefined;
+      const keys = cache ? cacheKeys(r.req.method ?? 'GET', r.raw, principal) : undefined;
+      const lookup = cache && keys && (cacheControl === undefined || !/no-cache/i.test(cacheControl)) ? cache : undefined;
+      const hit = lookup && keys ? lookup.lookupLocal(keys) : undefined;
+      if (hit) return serveHit(r, lookup!, keys!, hit);
+      respond(r, cache, keys, lookup).catch((e: unknown) => failed(r, e));
+    } catch (e) {
+      failed(r, e);
+    }
+  }
+
+  /** A stored answer, fresh or in its stale window (then refreshed in the background). */
+  function serveHit(r: RequestInFlight, cache: ResponseCache, keys: CacheKeys, hit: CachedResponse): void {
+    cache.hits++;
+    const stale = isStale(hit);
+    if (stale) {
+      cache.staleHits++;
+      if (cache.claimRefresh(keys, hit)) void revalidate(r.req, r.raw, r.search, r.principal!, cache, keys, hit);
+    }
+    setImmediate(writeHit, r.res, hit, stale);
+    auditHit(r.req, r.principal!, r.started, r.time, hit, stale ? 'STALE' : 'HIT');
+  }
+
+  /** What has to wait: the Redis tier, an identical request in flight, the execution. */
+  async function respond(r: RequestInFlight, cache: ResponseCache | undefined, keys: CacheKeys | undefined, lookup: ResponseCache | undefined): Promise<void> {
+    const { req, res, search, raw, started } = r;
+    const principal = r.principal!;
+    if (lookup && keys) {
+      const hit = await lookup.lookup(keys);
+      if (hit) return serveHit(r, lookup, keys, hit);
+      lookup.misses++;
+    }
+
+    // The same caller sending the same bytes while an answer is on its way: wait for it.
+    const flightKey = keys?.private;
+    const pending = flightKey ? inFlight.get(flightKey) : undefined;
+    if (pending) {
+      const shared = await pending;
+      if (shared?.isQuery) {
+        writeShared(res, shared);
+        return audit(req, principal, started, { ...draftOf(r), outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' });
+      }
+    }
+
+    const body = req.method === 'POST' ? parseJsonBody(raw) : undefined;
+    const op = operationOf(req, body, search);
+    r.operationName = op.operationName ?? null;
+    r.variables = maskVariables(op.variables);
+    if (op.query !== undefined) {
+      const violation = deps.documents.check(op.query);
+      if (violation) throw new HttpError(400, 'QUERY_TOO_COMPLEX', violation.message);
+    }
+
+    let settle: (answer: SharedAnswer | undefined) => void = () => undefined;
+    if (flightKey && !pending) inFlight.set(flightKey, new Promise((resolve) => (settle = resolve)));
+    try {
+      const { response, context } = await execute(req, body, search, principal);
+      const headers: Array<[string, string]> = [...response.headers];
+      const decision = context.outcome.cacheDecision;
+      const facts = context.outcome.facts;
+      const cacheHeader = cache ? (decision?.cacheable ? 'MISS' : 'BYPASS') : null;
+      if (cacheHeader) headers.push(['x-dataex-cache', cacheHeader]);
+      for (const [k, v] of headers) res.setHeader(k, v);
+      res.statusCode = response.status ?? 200;
+      if (response.body.kind !== 'complete') {
+        for await (const chunk of response.body.asyncIterator) res.write(chunk);
+        res.end();
+        settle(undefined);
+        return;
+      }
+      const text = response.body.string;
+      res.end(text);
+      settle({ status: res.statusCode, headers, body: text, isQuery: decision?.isQuery ?? false });
+
+      const datasets = datasetIdsOf(text);
+      const errorCodes = facts?.errorCodes ?? [];
+      audit(req, principal, started, {
+        ...draftOf(r),
+        operationName: facts?.operationName ?? r.operationName,
+        queryHash: facts?.queryHash ?? null,
+        datasets,
+        outcome: errorCodes.length === 0 ? 'ok' : facts?.hasData ? 'partial' : errorCodes.some((c) => c === 'QUERY_TOO_COMPLEX' || c === 'FORBIDDEN' || c === 'UNAUTHENTICATED') ? 'refused' : 'error',
+        errorCodes,
+        status: res.statusCode,
+        cache: cacheHeader,
+        ...(context.savedQuery ? { savedQuery: context.savedQuery } : {}),
+      });
+      if (cache && keys) await store(cache, keys, res.statusCode, response, context, text, datasets);
+    } finally {
+      settle(undefined);
+      if (flightKey && !pending) inFlight.delete(flightKey);
+    }
+  }
+
+  /**
+   * `search` is the query string including "?", or "". Every request is answered here, errors
+   * included, except failures that are not HttpErrors: those go to `fail` (after their audit
+   * line), for the server to answer 500.
+   */
+  return function handle(req: IncomingMessage, res: ServerResponse, search: string, fail: (e: unknown) => void): void {
+    const r: RequestInFlight = { req, res, search, fail, started: performance.now(), time: isoNow(), raw: EMPTY_BODY, principal: undefined, rateChecked: false, operationName: null, variables: undefined };
+    if (req.method !== 'POST') {
+      r.raw = Buffer.from(search);
+      return proceed(r);
+    }
+    readBodyThen(
+      req,
+      deps.bodyLimitBytes,
+      bindActiveContext((err: Error | undefined, raw: Buffer) => {
+        if (err) return failed(r, err);
+        r.raw = raw;
+        proceed(r);
+      }),
+    );
   };
 }

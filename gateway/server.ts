@@ -248,9 +248,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const untrackCache = options.responseCache ? trackResponseCache(options.responseCache) : () => undefined;
   const modules = (options.routes ?? []).map((build) => build(services));
 
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** A request the route could not answer: HttpErrors as themselves, anything else as a 500. */
+  const failed = (res: ServerResponse, e: unknown): void => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (e instanceof HttpError) return sendError(res, e);
+    log.error({ component: 'gateway', err: e }, 'request failed');
+    sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+  };
+
+  /** Answers a request; returns a promise only when it has to wait (cache hits do not). */
+  const route = (req: IncomingMessage, res: ServerResponse): void | Promise<void> => {
     const cors = corsHeaders(req, options.corsOrigins);
-    for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
+    if (cors) for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
     // A gateway worker (DATAEX_WORKERS > 1) names itself, so clients can tell workers apart.
     if (WORKER_ID) res.setHeader('x-dataex-worker', WORKER_ID);
     if (req.method === 'OPTIONS') {
@@ -262,32 +274,24 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const q = rawUrl.indexOf('?');
     const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
     const method = req.method ?? 'GET';
-    const module = modules.find((m) => m.matches(req, path));
-    if (module) return module.handle(req, res, requestUrl(req));
+    for (const module of modules) if (module.matches(req, path)) return module.handle(req, res, requestUrl(req));
     if (path === '/graphql') {
       if (method !== 'GET' && method !== 'POST') throw new HttpError(405, 'BAD_REQUEST', '/graphql takes GET or POST');
-      return graphqlEndpoint(req, res, q < 0 ? '' : rawUrl.slice(q));
+      return graphqlEndpoint(req, res, q < 0 ? '' : rawUrl.slice(q), (e) => failed(res, e));
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') {
-      const report = await readiness.check();
-      return sendJson(res, report.ready ? 200 : 503, report);
-    }
+    if (path === '/readyz') return readiness.check().then((report) => sendJson(res, report.ready ? 200 : 503, report));
     sendJson(res, 404, { errors: [{ message: `no route ${method} ${path}`, extensions: { code: 'NOT_FOUND' } }] });
   };
 
   // Each request: its span (child of a client's traceparent) and, after the response, one log line.
   const server = createServer(
     observedHandler({ seam: 'gateway', component: 'gateway', level: 'info' }, (req, res) => {
-      route(req, res).catch((e) => {
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        if (e instanceof HttpError) return sendError(res, e);
-        log.error({ component: 'gateway', err: e }, 'request failed');
-        sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      });
+      try {
+        route(req, res)?.catch((e: unknown) => failed(res, e));
+      } catch (e) {
+        failed(res, e);
+      }
     }),
   );
   server.keepAliveTimeout = 65_000;

@@ -16,30 +16,44 @@ export class HttpError extends Error {
   }
 }
 
-/** Reads the whole body, refusing more than `limitBytes` (413) without buffering the excess. */
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limitBytes) {
+/**
+ * Reads the whole body, refusing more than `limitBytes` (413) without buffering the excess, and
+ * calls back once. A callback, not a promise: the gateway answers cache hits in the turn the
+ * body ends, with no promise made.
+ */
+export function readBodyThen(req: IncomingMessage, limitBytes: number, done: (err: Error | undefined, body: Buffer) => void): void {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    req.resume();
+    return done(new HttpError(413, 'BAD_USER_INPUT', `request body of ${declared} bytes exceeds the limit of ${limitBytes} bytes`), EMPTY);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let settled = false;
+  const settle = (err: Error | undefined, body: Buffer) => {
+    if (settled) return;
+    settled = true;
+    done(err, body);
+  };
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limitBytes) {
+      req.removeAllListeners('data');
       req.resume();
-      reject(new HttpError(413, 'BAD_USER_INPUT', `request body of ${declared} bytes exceeds the limit of ${limitBytes} bytes`));
+      settle(new HttpError(413, 'BAD_USER_INPUT', `request body exceeds the limit of ${limitBytes} bytes`), EMPTY);
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limitBytes) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new HttpError(413, 'BAD_USER_INPUT', `request body exceeds the limit of ${limitBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-    req.on('error', reject);
+    chunks.push(chunk);
   });
+  req.on('end', () => settle(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+  req.on('error', (e) => settle(e, EMPTY));
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** `readBodyThen` as a promise. */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => readBodyThen(req, limitBytes, (err, body) => (err ? reject(err) : resolve(body))));
 }
 
 /** Parses a JSON body; malformed JSON is a 400 with the parser's reason. */

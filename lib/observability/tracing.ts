@@ -141,6 +141,15 @@ export function withContext<T>(ctx: Context, fn: () => T): T {
   return context.with(ctx, fn);
 }
 
+/**
+ * `fn` bound to the context active now, for callbacks that events call later (a request body's
+ * end): promises carry the context by themselves, event callbacks do not. `fn` itself when
+ * tracing is off.
+ */
+export function bindActiveContext<F extends (...args: never[]) => unknown>(fn: F): F {
+  return enabled ? context.bind(context.active(), fn) : fn;
+}
+
 /** Ends a span with an error status (message only: never request data). */
 export function failSpan(span: Span, error: unknown): void {
   const message = error instanceof Error ? error.message : String(error);

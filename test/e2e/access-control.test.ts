@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import { Readable } from 'node:stream';
 import { apiKey, startTestStack, type TestStack } from '../helpers/stack.ts';
 import type { World, WorldListing } from '../../simulators/world.ts';
 import { isValidResidentId } from '../../subgraphs/common/identifiers.ts';
@@ -238,6 +239,24 @@ describe('hostile documents', () => {
       expect(parsed.errors[0].message).toMatch(message);
       expect(ms, `${code} took ${ms} ms`).toBeLessThan(1_000);
     }
+  });
+
+  it('bodies over the size limit get 413, declared or streamed; malformed JSON gets 400; the next request is answered', async () => {
+    const oversized = JSON.stringify({ query: `{ exchanges { id } } # ${'x'.repeat(1_500_000)}` });
+    const declared = await stack.http('/graphql', { method: 'POST', body: oversized, headers: { 'content-type': 'application/json' } });
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.text).errors[0].message).toMatch(/request body of \d+ bytes exceeds the limit of 1048576 bytes/);
+    // Chunked, with no Content-Length: refused once the limit is passed, without reading the rest.
+    const chunks = Array.from({ length: 30 }, () => Buffer.from('x'.repeat(64 * 1024)));
+    const streamed = await request(`${stack.baseUrl}/graphql`, { method: 'POST', body: Readable.from(chunks), headers: { 'content-type': 'application/json' } });
+    expect(streamed.statusCode).toBe(413);
+    expect(((await streamed.body.json()) as any).errors[0].message).toMatch(/request body exceeds the limit of 1048576 bytes/);
+    const malformed = await stack.http('/graphql', { method: 'POST', body: '{"query": "{ exchanges { id } }"', headers: { 'content-type': 'application/json' } });
+    expect(malformed.status).toBe(400);
+    expect(JSON.parse(malformed.text).errors[0].message).toMatch(/malformed JSON body/);
+    const next = await stack.gql('{ exchanges { id } }');
+    expect(next.errors).toBeUndefined();
+    expect(next.data.exchanges.length).toBeGreaterThan(0);
   });
 
   it('do not slow other requests', async () => {

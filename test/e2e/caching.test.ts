@@ -30,6 +30,16 @@ describe('response cache', () => {
     expect(second.headers['x-dataex-cache']).toBe('HIT');
     expect(Number(second.headers.age)).toBeGreaterThanOrEqual(1);
     expect(second.data).toEqual(first.data);
+    // Hits reuse their headers within one second of Age only: a second later both move, and
+    // Age plus max-age stays the stored freshness.
+    const maxAgeOf = (r: { headers: Record<string, unknown> }) => Number(/max-age=(\d+)/.exec(String(r.headers['cache-control']))![1]);
+    const storedMaxAge = maxAgeOf(first);
+    expect(Number(second.headers.age) + maxAgeOf(second)).toBe(storedMaxAge);
+    await sleep(1000);
+    const third = await stack.gql(query);
+    expect(third.headers['x-dataex-cache']).toBe('HIT');
+    expect(Number(third.headers.age)).toBeGreaterThan(Number(second.headers.age));
+    expect(Number(third.headers.age) + maxAgeOf(third)).toBe(storedMaxAge);
     const after = await simStats(stack);
     for (const sim of ['beijing', 'shanghai', 'guiyang', 'registry']) expect(callsBetween(before, after, sim, /./)).toBe(0);
   });
