@@ -627,8 +627,8 @@ async function runSuite(suite: SuiteName, started: Promise<StartedBackend>): Pro
  * in the fixed order, then the measured time is taken in N slices per gateway, in turn, the
  * order rotating every round. Drift in the machine's speed then touches every gateway alike.
  * Each later slice follows --rewarm seconds of discarded load: a gateway back from idling while
- * the others ran answers slower in its first second (measured: dataex 0.61–0.74× of its steady
- * rate on `detail`, the ceiling ~0.95×), and the slices are to measure gateways under load.
+ * the others ran answers slower in its first second (dataex on `detail`: 0.61–0.74× the ceiling
+ * in its first second of a slice, 0.78–0.84× in its third), and slices measure gateways under load.
  */
 async function runInterleaved(scenarios: Scenario[], backend: Target, supergraph: string, built: Map<string, ScenarioRequests>, refs: Map<string, Reference>): Promise<void> {
   const targets = new Map<GatewayName, Target>();
