@@ -327,8 +327,9 @@ async function prepare(
   return { gateway, target, sequence, checked, warm: warm ? await warmUp(url, sequence) : undefined };
 }
 
-async function warmUp(url: string, sequence: ReturnType<ScenarioRequests['load']>): Promise<Awaited<ReturnType<typeof runPhase>> | undefined> {
-  return warmupS > 0 ? runPhase({ url, connections, durationS: warmupS, requests: sequence }) : undefined;
+/** Discarded load: the warm-up before a gateway's first measurement, or a slice's re-warm. */
+async function warmUp(url: string, sequence: ReturnType<ScenarioRequests['load']>, seconds = warmupS): Promise<Awaited<ReturnType<typeof runPhase>> | undefined> {
+  return seconds > 0 ? runPhase({ url, connections, durationS: seconds, requests: sequence }) : undefined;
 }
 
 /** One gateway, one scenario, measured in one go (--rounds 1). */
@@ -658,7 +659,7 @@ async function runInterleaved(scenarios: Scenario[], backend: Target, supergraph
           for (let k = 0; k < ready.length; k++) {
             const p = ready[(k + round) % ready.length];
             if (round === 0) p.warm = await warmUp(p.target.info.url, p.sequence);
-            else if (rewarmS > 0) await runPhase({ url: p.target.info.url, connections, durationS: rewarmS, requests: p.sequence });
+            else await warmUp(p.target.info.url, p.sequence, rewarmS);
             slices.get(p.gateway)!.push(await measuredPhase(p.gateway, scenario, p.target, backend, p.sequence, p.checked, p.warm, sliceS));
           }
         }

@@ -6,7 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer, HTTPGraphQLResponse } from '@apollo/server';
-import { HttpError, parseJsonBody, readBodyThen, sendError } from '../lib/http.ts';
+import { EMPTY_BODY, HttpError, parseJsonBody, readBodyThen, sendError } from '../lib/http.ts';
 import { headerMapOf } from '../lib/apollo-http.ts';
 import type { BucketSpec, RateLimiter, TakeResult } from '../lib/rate-limit.ts';
 import type { DataexConfig } from '../lib/config.ts';
@@ -63,7 +63,6 @@ interface RequestInFlight {
   variables: unknown;
 }
 
-const EMPTY_BODY = Buffer.alloc(0);
 
 /** Shared empty list for audit fields (frozen: never mutated). */
 const NO_STRINGS = Object.freeze([]) as unknown as string[];
@@ -301,13 +300,14 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
           refuseIfLimited(limit, principal.role, deps.rateLimiter.takeSync(key, limit));
         }
       }
-      const cacheControl = r.req.headers['cache-control'];
       const cache = deps.cache && mayUseCache(r.req) ? deps.cache : undefined;
-      const keys = cache ? cacheKeys(r.req.method ?? 'GET', r.raw, principal) : undefined;
-      const lookup = cache && keys && (cacheControl === undefined || !/no-cache/i.test(cacheControl)) ? cache : undefined;
-      const hit = lookup && keys ? lookup.lookupLocal(keys) : undefined;
-      if (hit) return serveHit(r, lookup!, keys!, hit);
-      respond(r, cache, keys, lookup).catch((e: unknown) => failed(r, e));
+      const keys = cache && cacheKeys(r.req.method ?? 'GET', r.raw, principal);
+      // Cache-Control: no-cache skips the look-up; the fresh answer is still stored.
+      const cacheControl = r.req.headers['cache-control'];
+      const lookUp = keys !== undefined && (cacheControl === undefined || !/no-cache/i.test(cacheControl));
+      const hit = lookUp ? cache!.lookupLocal(keys) : undefined;
+      if (hit) return serveHit(r, cache!, keys!, hit);
+      respond(r, cache, keys, lookUp).catch((e: unknown) => failed(r, e));
     } catch (e) {
       failed(r, e);
     }
@@ -326,13 +326,13 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
   }
 
   /** What has to wait: the Redis tier, an identical request in flight, the execution. */
-  async function respond(r: RequestInFlight, cache: ResponseCache | undefined, keys: CacheKeys | undefined, lookup: ResponseCache | undefined): Promise<void> {
+  async function respond(r: RequestInFlight, cache: ResponseCache | undefined, keys: CacheKeys | undefined, lookUp: boolean): Promise<void> {
     const { req, res, search, raw, started } = r;
     const principal = r.principal!;
-    if (lookup && keys) {
-      const hit = await lookup.lookup(keys);
-      if (hit) return serveHit(r, lookup, keys, hit);
-      lookup.misses++;
+    if (lookUp && cache && keys) {
+      const hit = await cache.lookupRemote(keys);
+      if (hit) return serveHit(r, cache, keys, hit);
+      cache.misses++;
     }
 
     // The same caller sending the same bytes while an answer is on its way: wait for it.

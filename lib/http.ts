@@ -16,6 +16,9 @@ export class HttpError extends Error {
   }
 }
 
+/** A body of no bytes (shared: Buffers handed out here are never written to). */
+export const EMPTY_BODY = Buffer.alloc(0);
+
 /**
  * Reads the whole body, refusing more than `limitBytes` (413) without buffering the excess, and
  * calls back once. A callback, not a promise: the gateway answers cache hits in the turn the
@@ -25,7 +28,7 @@ export function readBodyThen(req: IncomingMessage, limitBytes: number, done: (er
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
-    return done(new HttpError(413, 'BAD_USER_INPUT', `request body of ${declared} bytes exceeds the limit of ${limitBytes} bytes`), EMPTY);
+    return done(new HttpError(413, 'BAD_USER_INPUT', `request body of ${declared} bytes exceeds the limit of ${limitBytes} bytes`), EMPTY_BODY);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -40,16 +43,15 @@ export function readBodyThen(req: IncomingMessage, limitBytes: number, done: (er
     if (size > limitBytes) {
       req.removeAllListeners('data');
       req.resume();
-      settle(new HttpError(413, 'BAD_USER_INPUT', `request body exceeds the limit of ${limitBytes} bytes`), EMPTY);
+      settle(new HttpError(413, 'BAD_USER_INPUT', `request body exceeds the limit of ${limitBytes} bytes`), EMPTY_BODY);
       return;
     }
     chunks.push(chunk);
   });
   req.on('end', () => settle(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-  req.on('error', (e) => settle(e, EMPTY));
+  req.on('error', (e) => settle(e, EMPTY_BODY));
 }
 
-const EMPTY = Buffer.alloc(0);
 
 /** `readBodyThen` as a promise. */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {

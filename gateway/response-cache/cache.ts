@@ -143,10 +143,14 @@ export class ResponseCache {
     return this.servable(decode(this.store.memory.getSync(keys.shared)) ?? decode(this.store.memory.getSync(keys.private)));
   }
 
-  /** Memory, then Redis (one round trip for both keys). */
+  /** Memory, then Redis. */
   async lookup(keys: CacheKeys): Promise<CachedResponse | undefined> {
-    const local = this.lookupLocal(keys);
-    if (local || !this.store.redis) return local;
+    return this.lookupLocal(keys) ?? this.lookupRemote(keys);
+  }
+
+  /** The Redis tier alone (one round trip for both keys), after a memory miss; none without Redis. */
+  async lookupRemote(keys: CacheKeys): Promise<CachedResponse | undefined> {
+    if (!this.store.redis) return undefined;
     const [shared, own] = await this.store.getMany([keys.shared, keys.private]);
     return this.servable(decode(shared) ?? decode(own));
   }
