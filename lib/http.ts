@@ -30,28 +30,54 @@ export function readBodyThen(req: IncomingMessage, limitBytes: number, done: (er
     req.resume();
     return done(new HttpError(413, 'BAD_USER_INPUT', `request body of ${declared} bytes exceeds the limit of ${limitBytes} bytes`), EMPTY_BODY);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let settled = false;
-  const settle = (err: Error | undefined, body: Buffer) => {
-    if (settled) return;
-    settled = true;
-    done(err, body);
-  };
-  req.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > limitBytes) {
-      req.removeAllListeners('data');
-      req.resume();
-      settle(new HttpError(413, 'BAD_USER_INPUT', `request body exceeds the limit of ${limitBytes} bytes`), EMPTY_BODY);
-      return;
-    }
-    chunks.push(chunk);
-  });
-  req.on('end', () => settle(undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
-  req.on('error', (e) => settle(e, EMPTY_BODY));
+  (req as Reading)[BODY_READ] = { chunks: [], size: 0, limitBytes, done };
+  req.on('data', onBodyData);
+  req.on('end', onBodyEnd);
+  req.on('error', onBodyError);
 }
 
+// The body's listeners are shared functions working on state kept on the request: no closures
+// made per request (under tsx, a named closure also costs a defineProperty per request).
+const BODY_READ = Symbol('dataex.bodyRead');
+interface BodyRead {
+  chunks: Buffer[];
+  size: number;
+  limitBytes: number;
+  /** Cleared once called: the caller hears once, whatever the request does after. */
+  done: ((err: Error | undefined, body: Buffer) => void) | undefined;
+}
+type Reading = IncomingMessage & { [BODY_READ]?: BodyRead };
+
+function onBodyData(this: Reading, chunk: Buffer): void {
+  const read = this[BODY_READ]!;
+  read.size += chunk.length;
+  if (read.size <= read.limitBytes) {
+    read.chunks.push(chunk);
+    return;
+  }
+  // Drain the rest without keeping it.
+  this.removeListener('data', onBodyData);
+  this.resume();
+  settleBody(this, new HttpError(413, 'BAD_USER_INPUT', `request body exceeds the limit of ${read.limitBytes} bytes`), EMPTY_BODY);
+}
+
+function onBodyEnd(this: Reading): void {
+  const { chunks } = this[BODY_READ]!;
+  settleBody(this, undefined, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+}
+
+function onBodyError(this: Reading, err: Error): void {
+  settleBody(this, err, EMPTY_BODY);
+}
+
+function settleBody(req: Reading, err: Error | undefined, body: Buffer): void {
+  const read = req[BODY_READ]!;
+  const done = read.done;
+  if (done === undefined) return;
+  read.done = undefined;
+  read.chunks = [];
+  done(err, body);
+}
 
 /** `readBodyThen` as a promise. */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
@@ -90,11 +116,15 @@ const unanswered = new WeakMap<Server, Set<ServerResponse>>();
 export function listen(server: Server, port: number, host: string): Promise<number> {
   const open = new Set<ServerResponse>();
   unanswered.set(server, open);
+  // One listener per server, not a closure per response ('close' comes once per response).
+  function answered(this: ServerResponse): void {
+    open.delete(this);
+  }
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     // Closing: a request still arriving on a kept-alive connection is the connection's last.
     if (!server.listening) res.shouldKeepAlive = false;
     open.add(res);
-    res.once('close', () => open.delete(res));
+    res.on('close', answered);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
