@@ -30,4 +30,4 @@ EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.HEALTH_PORT||process.env.DATAEX_PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Default: the whole stack in one process (like `npm start`). Compose runs one process per service.
-CMD ["node", "--min-semi-space-size=64", "--no-memory-reducer", "dist/start.js"]
+CMD ["node", "--min-semi-space-size=64", "--no-memory-reducer", "--heap-growing-percent=200", "dist/start.js"]
