@@ -14,8 +14,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
+// Exchange status is cacheable for 10 s (`Exchange @cacheControl(maxAge: 10)`): polling through
+// the response cache would watch a stored answer age, so each poll asks past it.
 async function exchangeStates() {
-  const res = await stack.gql('{ exchanges { id stale status datasetCount lastError } }');
+  const res = await stack.gql('{ exchanges { id stale status datasetCount lastError } }', undefined, { 'cache-control': 'no-cache' });
   return Object.fromEntries(res.data.exchanges.map((e: any) => [e.id, e]));
 }
 
