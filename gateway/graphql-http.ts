@@ -63,7 +63,6 @@ interface RequestInFlight {
   variables: unknown;
 }
 
-
 /** Shared empty list for audit fields (frozen: never mutated). */
 const NO_STRINGS = Object.freeze([]) as unknown as string[];
 
