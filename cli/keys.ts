@@ -5,7 +5,7 @@
 
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { FileKeyStore, RedisKeyStore, ROLES, type KeyStore } from '../gateway/auth/keys.ts';
+import { FileKeyStore, KeySpecError, RedisKeyStore, ROLES, type KeyStore } from '../gateway/auth/keys.ts';
 import { connectRedis, describeRedis, parseClusterNodes, redisReady } from '../lib/redis.ts';
 import type { Clearance, Role } from '../subgraphs/common/principal.ts';
 import { CliError } from './client.ts';
@@ -76,7 +76,7 @@ export async function createKey(
       ...(opts.personalInfo ? { personalInfo: true } : {}),
     }));
   } catch (e) {
-    if (/principal id|role must/.test((e as Error).message)) throw new CliError(EXIT.USAGE, (e as Error).message);
+    if (e instanceof KeySpecError) throw new CliError(EXIT.USAGE, (e as Error).message);
     throw e;
   }
   const { key, record } = created;

@@ -1,16 +1,18 @@
-// POST/GET /graphql on the gateway, in order: who is asking (API key), rate limit, response
-// cache (a hit is written from stored bytes before Apollo sees the request; a stale one is
-// refreshed in the background), identical
-// concurrent requests of one caller sharing one execution, static document limits, then
-// Apollo Server; cacheable answers are stored. Every answered request leaves one audit line.
+// POST/GET /graphql on the gateway, in order: who is asking (API key; an address that keeps
+// sending unknown keys is refused first), rate limit, allow-list mode, response cache (a hit is
+// written from stored bytes before Apollo sees the request; a stale one is refreshed in the
+// background), identical concurrent requests of one caller sharing one execution, static
+// document limits, then Apollo Server; cacheable answers are stored. Every answered request
+// leaves one audit line (refusals at a bounded rate per address: admission.ts).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApolloServer, HTTPGraphQLResponse } from '@apollo/server';
 import { EMPTY_BODY, HttpError, parseJsonBody, readBodyThen, sendError } from '../lib/http.ts';
 import { headerMapOf } from '../lib/apollo-http.ts';
-import type { BucketSpec, RateLimiter, TakeResult } from '../lib/rate-limit.ts';
-import type { DataexConfig } from '../lib/config.ts';
 import { ANONYMOUS, type Principal } from '../subgraphs/common/principal.ts';
+import { keyFromHeaders } from './auth/keys.ts';
+import type { Admission } from './admission.ts';
+import { ONLY_SAVED_MESSAGE } from './plugins/only-saved.ts';
 import { ageOf, cacheKeys, datasetIdsOf, isStale, type CacheKeys, type CachedResponse, type ResponseCache } from './response-cache/cache.ts';
 import type { DocumentChecker } from './limits/document-limits.ts';
 import { answerPart, hitLine, maskVariables, type AuditEntry, type AuditLog } from './audit/log.ts';
@@ -27,8 +29,10 @@ export interface GraphQLEndpointDeps {
   cache: ResponseCache | undefined;
   bodyLimitBytes: number;
   documents: DocumentChecker;
-  rateLimiter: RateLimiter | undefined;
-  rateLimits: DataexConfig['rateLimits'];
+  /** Rate limits, unknown-key refusals and the audit allowance of refusals. */
+  admission: Admission;
+  /** Allow-list mode (DATAEX_ONLY_SAVED): ad-hoc operations are refused, before the cache, unless the caller is an admin. */
+  onlySaved: boolean;
   audit: AuditLog | undefined;
   /** Answer within this long; subgraph calls are cut then. */
   deadlineMs: number;
@@ -40,7 +44,34 @@ interface SharedAnswer {
   headers: Array<[string, string]>;
   body: string;
   isQuery: boolean;
+  operationName: string | null;
+  queryHash: string | null;
 }
+
+/** Codes a refusal is answered with (the caller may not, or asked too much). */
+const REFUSAL_CODES = new Set(['QUERY_TOO_COMPLEX', 'FORBIDDEN', 'UNAUTHENTICATED', 'RATE_LIMITED', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+
+/** An executed operation's outcome for the audit log, from its error codes. */
+export function outcomeOf(errorCodes: readonly string[], hasData: boolean): AuditEntry['outcome'] {
+  if (errorCodes.length === 0) return 'ok';
+  if (hasData) return 'partial';
+  return errorCodes.some((c) => REFUSAL_CODES.has(c)) ? 'refused' : 'error';
+}
+
+/** The error codes of an answer's body (for answers no plugin saw). */
+function errorCodesOf(text: string, status: number): string[] {
+  try {
+    const body = JSON.parse(text) as { errors?: Array<{ extensions?: { code?: unknown } }> };
+    const codes = [...new Set((body.errors ?? []).map((e) => String(e.extensions?.code ?? 'BAD_REQUEST')))];
+    if (codes.length > 0) return codes;
+  } catch {
+    /* not JSON */
+  }
+  return status >= 400 ? ['BAD_REQUEST'] : [];
+}
+
+/** Who an audit line names when the key sent is unknown or revoked. */
+const UNKNOWN_CALLER: Principal = Object.freeze({ ...ANONYMOUS, id: 'unknown' }) as Principal;
 
 /** What the audit line of this request will say; filled in as the request goes. */
 type AuditDraft = Omit<AuditEntry, 'durationMs' | 'principal' | 'role'>;
@@ -81,33 +112,47 @@ function mayUseCache(req: IncomingMessage): boolean {
  * before its first write, and each write wakes a client that the previous one mostly already
  * woke (README, Benchmarks). An idle gateway still writes within the same turn.
  */
-function writeHit(res: ServerResponse, entry: CachedResponse, stale: boolean): void {
+function writeHit(res: ServerResponse, entry: CachedResponse, stale: boolean, keyed: boolean): void {
   if (res.destroyed) return;
-  res.writeHead(entry.status, hitHeaders(entry, stale));
+  res.writeHead(entry.status, hitHeaders(entry, stale, keyed));
   res.end(entry.body);
 }
 
-/** A hit's headers, made once per stored answer and Age (Age and max-age count whole seconds). */
+/**
+ * What a shared cache (a CDN, a proxy) may do with an answer: one to a caller with a key is
+ * `private` whatever its hints say (a key's answers may hold what the public may not see);
+ * every answer varies on the credential headers and on Accept (its Content-Type).
+ */
+export const VARY = 'Authorization, X-Api-Key, Accept';
+
+/** The Cache-Control of an answer to a caller with a key: never `public`. */
+export function privateCacheControl(value: string): string {
+  return /\bpublic\b/i.test(value) ? value.replace(/\bpublic\b/i, 'private') : /\bprivate\b|no-store/i.test(value) ? value : `${value}, private`;
+}
+
+/** A hit's headers, made once per stored answer, Age and kind of caller (Age and max-age count whole seconds). */
 interface HitHeaders {
   age: number;
   stale: boolean;
+  keyed: boolean;
   /** Flat [name, value, …]: node:http takes it as is. */
   headers: Array<string | number>;
 }
 const hitHeadersOf = new WeakMap<CachedResponse, HitHeaders>();
 
-function hitHeaders(entry: CachedResponse, stale: boolean): Array<string | number> {
+function hitHeaders(entry: CachedResponse, stale: boolean, keyed: boolean): Array<string | number> {
   const { age, left } = ageOf(entry);
   const known = hitHeadersOf.get(entry);
-  if (known && known.age === age && known.stale === stale) return known.headers;
+  if (known && known.age === age && known.stale === stale && known.keyed === keyed) return known.headers;
   const headers = [
     'content-type', entry.contentType,
     'content-length', entry.body.length,
-    'cache-control', `max-age=${stale ? 0 : left}, ${entry.scope === 'PRIVATE' ? 'private' : 'public'}`,
+    'cache-control', `max-age=${stale ? 0 : left}, ${entry.scope === 'PRIVATE' || keyed ? 'private' : 'public'}`,
+    'vary', VARY,
     'age', String(age),
     'x-dataex-cache', stale ? 'STALE' : 'HIT',
   ];
-  hitHeadersOf.set(entry, { age, stale, headers });
+  hitHeadersOf.set(entry, { age, stale, keyed, headers });
   return headers;
 }
 
@@ -133,9 +178,6 @@ function answerPartOf(hit: CachedResponse): string {
   }
   return part;
 }
-
-/** Rate-limit keys, made once per signed-in principal or per connection of an anonymous one. */
-const rateKeys = new WeakMap<object, string>();
 
 function writeShared(res: ServerResponse, answer: SharedAnswer): void {
   for (const [k, v] of answer.headers) res.setHeader(k, v);
@@ -163,9 +205,13 @@ function operationOf(req: IncomingMessage, body: unknown, search: string): { que
 export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
   const inFlight = new Map<string, Promise<SharedAnswer | undefined>>();
 
-  /** The audit line, the request metrics and the request log line of an answered request. */
-  function audit(req: IncomingMessage, principal: Principal, started: number, a: AuditDraft): void {
-    observeOperation(req, principal.id, started, a);
+  /**
+   * The audit line, the request metrics and the request log line of an answered request.
+   * `validated`: the operation name was checked against a document (only those name a metric
+   * label: made-up names of refused requests would fill the label slots).
+   */
+  function audit(req: IncomingMessage, principal: Principal, started: number, a: AuditDraft, validated = false): void {
+    observeOperation(req, principal.id, started, validated ? a : { ...a, validated: false });
     if (!deps.audit) return;
     // One literal with every field in a fixed order (no spreads).
     const entry: AuditEntry = {
@@ -190,15 +236,6 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
   function auditHit(req: IncomingMessage, principal: Principal, started: number, time: string, hit: CachedResponse, state: 'HIT' | 'STALE'): void {
     observeOperation(req, principal.id, started, { operationName: hit.operationName, outcome: 'ok', cache: state, status: hit.status, errorCodes: NO_STRINGS });
     deps.audit?.recordLine(hitLine(time, principal, answerPartOf(hit), Math.round(performance.now() - started), state), time);
-  }
-
-  /** Anonymous callers share one principal; their rate limit is per address. */
-  function rateKey(req: IncomingMessage, principal: Principal): string {
-    const anonymous = principal === ANONYMOUS;
-    const owner = anonymous ? req.socket : principal;
-    let key = rateKeys.get(owner);
-    if (key === undefined) rateKeys.set(owner, (key = anonymous ? `anon:${req.socket.remoteAddress ?? '?'}` : `p:${principal.id}`));
-    return key;
   }
 
   /** Stores an answer the cache decision allows (error-free, cacheable, 200). */
@@ -250,15 +287,28 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
     return { time: r.time, operationName: r.operationName, queryHash: null, variables: r.variables, datasets: NO_STRINGS, outcome: 'refused', errorCodes: NO_STRINGS, status: 0, cache: null };
   }
 
-  /** A failure: HttpErrors are answered here; anything else goes to the server's handler (500). */
+  /**
+   * A failure: HttpErrors are answered here; anything else goes to the server's handler (500).
+   * The audit line names the caller of the key sent, even when the request failed before the key
+   * was looked up (a body over the limit); an unknown key is `unknown`.
+   */
   function failed(r: RequestInFlight, e: unknown): void {
-    const principal = r.principal ?? ANONYMOUS;
     if (!(e instanceof HttpError)) {
-      audit(r.req, principal, r.started, { ...draftOf(r), outcome: 'error', errorCodes: ['INTERNAL_SERVER_ERROR'], status: 500 });
+      audit(r.req, r.principal ?? ANONYMOUS, r.started, { ...draftOf(r), outcome: 'error', errorCodes: ['INTERNAL_SERVER_ERROR'], status: 500 });
       return r.fail(e);
     }
     if (!r.res.headersSent) sendError(r.res, e);
-    audit(r.req, principal, r.started, { ...draftOf(r), outcome: e.status === 400 && e.code !== 'QUERY_TOO_COMPLEX' ? 'error' : 'refused', errorCodes: [e.code], status: e.status });
+    if (e.code === 'UNAUTHENTICATED' && r.principal === undefined) deps.admission.noteBadKey(r.req);
+    if (!deps.admission.mayAuditRefusal(r.req)) return;
+    const draft: AuditDraft = { ...draftOf(r), outcome: e.status === 400 && e.code !== 'QUERY_TOO_COMPLEX' ? 'error' : 'refused', errorCodes: [e.code], status: e.status };
+    if (r.principal !== undefined || keyFromHeaders(r.req.headers) === undefined) return audit(r.req, r.principal ?? ANONYMOUS, r.started, draft);
+    if (e.code === 'UNAUTHENTICATED' || e.code === 'RATE_LIMITED') return audit(r.req, UNKNOWN_CALLER, r.started, draft);
+    Promise.resolve()
+      .then(() => deps.principalOf(r.req))
+      .then(
+        (p) => audit(r.req, p, r.started, draft),
+        () => audit(r.req, UNKNOWN_CALLER, r.started, draft),
+      );
   }
 
   /** Continues `proceed` once a step that had to wait is done. */
@@ -267,13 +317,6 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       () => proceed(r),
       (e: unknown) => failed(r, e),
     );
-  }
-
-  function refuseIfLimited(limit: BucketSpec, role: string, taken: TakeResult): void {
-    if (taken.allowed) return;
-    throw new HttpError(429, 'RATE_LIMITED', `rate limit of ${limit.ratePerS}/s (burst ${limit.burst}) for ${role} callers exceeded; retry in ${taken.retryAfterS} s`, {
-      'retry-after': String(taken.retryAfterS),
-    });
   }
 
   /**
@@ -286,21 +329,23 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
     try {
       if (r.principal === undefined) {
         const caller = deps.principalOf(r.req);
-        if (caller instanceof Promise) return resume(r, caller.then((p) => void (r.principal = p)));
+        if (caller instanceof Promise) {
+          deps.admission.checkNotBlocked(r.req);
+          return resume(r, caller.then((p) => void (r.principal = p)));
+        }
         r.principal = caller;
       }
       const principal = r.principal;
       if (!r.rateChecked) {
         r.rateChecked = true;
-        const limit = deps.rateLimits[principal.role];
-        if (limit && deps.rateLimiter) {
-          const key = rateKey(r.req, principal);
-          if (!deps.rateLimiter.takeSync) return resume(r, deps.rateLimiter.take(key, limit).then((taken) => refuseIfLimited(limit, principal.role, taken)));
-          refuseIfLimited(limit, principal.role, deps.rateLimiter.takeSync(key, limit));
-        }
+        const taking = deps.admission.take(r.req, principal);
+        if (taking) return resume(r, taking);
       }
+      // Allow-list mode refuses ad-hoc operations before the cache: an answer stored before
+      // the switch (or by an admin) is not served to a caller who may not run the operation.
+      if (deps.onlySaved && principal.role !== 'admin') throw new HttpError(403, 'FORBIDDEN', ONLY_SAVED_MESSAGE);
       const cache = deps.cache && mayUseCache(r.req) ? deps.cache : undefined;
-      const keys = cache && cacheKeys(r.req.method ?? 'GET', r.raw, principal);
+      const keys = cache && cacheKeys(r.req.method ?? 'GET', r.raw, principal, r.req.headers.accept);
       // Cache-Control: no-cache skips the look-up; the fresh answer is still stored.
       const cacheControl = r.req.headers['cache-control'];
       const lookUp = keys !== undefined && (cacheControl === undefined || !/no-cache/i.test(cacheControl));
@@ -320,7 +365,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       cache.staleHits++;
       if (cache.claimRefresh(keys, hit)) void revalidate(r.req, r.raw, r.search, r.principal!, cache, keys, hit);
     }
-    setImmediate(writeHit, r.res, hit, stale);
+    setImmediate(writeHit, r.res, hit, stale, r.principal !== ANONYMOUS);
     auditHit(r.req, r.principal!, r.started, r.time, hit, stale ? 'STALE' : 'HIT');
   }
 
@@ -341,7 +386,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       const shared = await pending;
       if (shared?.isQuery) {
         writeShared(res, shared);
-        return audit(req, principal, started, { ...draftOf(r), outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' });
+        return audit(req, principal, started, { ...draftOf(r), operationName: shared.operationName, queryHash: shared.queryHash, outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' }, true);
       }
     }
 
@@ -359,6 +404,9 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
     try {
       const { response, context } = await execute(req, body, search, principal);
       const headers: Array<[string, string]> = [...response.headers];
+      // A caller with a key: never `public` (a shared cache would hand the answer to anyone).
+      if (principal !== ANONYMOUS) for (const h of headers) if (h[0] === 'cache-control') h[1] = privateCacheControl(h[1]);
+      headers.push(['vary', VARY]);
       const decision = context.outcome.cacheDecision;
       const facts = context.outcome.facts;
       const cacheHeader = cache ? (decision?.cacheable ? 'MISS' : 'BYPASS') : null;
@@ -373,21 +421,23 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       }
       const text = response.body.string;
       res.end(text);
-      settle({ status: res.statusCode, headers, body: text, isQuery: decision?.isQuery ?? false });
+      settle({ status: res.statusCode, headers, body: text, isQuery: decision?.isQuery ?? false, operationName: facts?.operationName ?? null, queryHash: facts?.queryHash ?? null });
 
       const datasets = datasetIdsOf(text);
-      const errorCodes = facts?.errorCodes ?? [];
+      // No facts: Apollo refused the request before any GraphQL work (CSRF prevention, a batch,
+      // a malformed request): the codes are in the body.
+      const errorCodes = facts?.errorCodes ?? errorCodesOf(text, res.statusCode);
       audit(req, principal, started, {
         ...draftOf(r),
         operationName: facts?.operationName ?? r.operationName,
         queryHash: facts?.queryHash ?? null,
         datasets,
-        outcome: errorCodes.length === 0 ? 'ok' : facts?.hasData ? 'partial' : errorCodes.some((c) => c === 'QUERY_TOO_COMPLEX' || c === 'FORBIDDEN' || c === 'UNAUTHENTICATED') ? 'refused' : 'error',
+        outcome: !facts && res.statusCode >= 400 ? 'refused' : outcomeOf(errorCodes, facts?.hasData ?? false),
         errorCodes,
         status: res.statusCode,
         cache: cacheHeader,
         ...(context.savedQuery ? { savedQuery: context.savedQuery } : {}),
-      });
+      }, facts?.resolved ?? false);
       if (cache && keys) await store(cache, keys, res.statusCode, response, context, text, datasets);
     } finally {
       settle(undefined);

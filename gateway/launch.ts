@@ -32,7 +32,7 @@ export async function launchGateway(
       requestDeadlineMs: config.requestDeadlineMs,
       essentialSubgraphs: ['catalog'],
       redisState: () => (cache.redis ? (cache.redis.status === 'ready' ? 'up' : 'down') : 'off'),
-      signingSecret: overrides.signingSecret ?? signingSecretOf(config.signingSecret, 'gateway'),
+      signingSecret: overrides.signingSecret ?? signingSecretOf(config, 'gateway'),
       bodyLimitBytes: config.bodyLimitBytes,
       corsOrigins: config.corsOrigins,
       // Introspection stays on in Apollo; the introspection guard turns it off for public callers.
@@ -41,6 +41,7 @@ export async function launchGateway(
       documents: new DocumentChecker(config.limits),
       rateLimiter: cache.redis ? new RedisRateLimiter(cache.redis) : new MemoryRateLimiter(),
       rateLimits: config.rateLimits,
+      onlySaved: config.onlySaved,
       audit,
       routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus, audit }),
       plugins: gatewayPlugins(config),

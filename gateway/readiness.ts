@@ -100,7 +100,11 @@ export function createReadiness(subgraphs: readonly SubgraphEndpoint[], options:
     const redis = options.redisState?.() ?? 'off';
     const canAnswer = essential.length > 0 ? essential.every((n) => results.find((r) => r.name === n)?.ready) : results.some((r) => r.ready);
     const allWell = results.every((r) => r.ready) && exchanges.every((e) => e.status === 'ONLINE') && (redis === 'off' || redis === 'up');
-    return { ready: canAnswer, status: !canAnswer ? 'not-ready' : allWell ? 'ready' : 'degraded', subgraphs: results, exchanges, redis };
+    // /readyz is unauthenticated: it tells each part's state, never what a subgraph's own
+    // report holds (listing counts, addresses in error messages).
+    const parts = results.map((r) => ({ name: r.name, ready: r.ready, ...(r.ready ? {} : { error: 'unreachable or not ready' }) }));
+    const states = exchanges.map(({ datasets: _counts, ...state }) => state);
+    return { ready: canAnswer, status: !canAnswer ? 'not-ready' : allWell ? 'ready' : 'degraded', subgraphs: parts, exchanges: states, redis };
   }
 
   return {

@@ -27,6 +27,13 @@ export interface GatewayServices {
   apiSchema(): GraphQLSchema;
   /** The caller of a request; throws HttpError 401 for a bad key. */
   principalOf(req: IncomingMessage): Promise<Principal>;
+  /**
+   * Writes the audit line of a request refused before it executed anything (a saved-query run
+   * that was not found, had bad variables or a bad key), at the refusal allowance of its address.
+   */
+  auditRefused(req: IncomingMessage, refusal: { status: number; code: string; savedQuery?: string; operationName?: string | null }): void;
+  /** Refuses (HttpError 429) a request with a key from an address that sent too many unknown keys. */
+  checkNotBlocked(req: IncomingMessage): void;
   /** The caller, if their role is one of `roles`; throws HttpError 401/403 otherwise. */
   authorize(req: IncomingMessage, roles: readonly Role[]): Promise<Principal>;
 }

@@ -23,7 +23,8 @@ import type { ExecuteResult, GatewayServices, OperationRequest, RouteModule } fr
 import { keyFromHeaders, type KeyStore } from './auth/keys.ts';
 import { DataexDataSource } from './datasource.ts';
 import type { EntityCache } from './entity-cache.ts';
-import { createGraphQLEndpoint } from './graphql-http.ts';
+import { createGraphQLEndpoint, outcomeOf } from './graphql-http.ts';
+import { Admission } from './admission.ts';
 import { cacheDecisionPlugin, type CacheDecision } from './plugins/cache-decision.ts';
 import { staleReportPlugin } from './plugins/stale-report.ts';
 import { operationFactsPlugin, type OperationFacts } from './plugins/operation-facts.ts';
@@ -84,6 +85,13 @@ export interface GatewayOptions {
   /** Rate limiting; undefined = off. */
   rateLimiter?: RateLimiter;
   rateLimits?: DataexConfig['rateLimits'];
+  /** The client's address as a rate-limit key (after trusted proxies); default: the socket's. */
+  clientKeyOf?: (req: IncomingMessage) => string;
+  /** Allow-list mode (DATAEX_ONLY_SAVED): ad-hoc /graphql operations refused unless the caller is an admin. */
+  onlySaved?: boolean;
+  /** How long a request's headers, and its whole body, may take to arrive (ms). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** Audit log; undefined = off. */
   audit?: AuditLog;
   /** API keys; without a store every caller is anonymous. */
@@ -178,12 +186,52 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
   };
 
+  const admission = new Admission({
+    rateLimiter: options.rateLimiter,
+    rateLimits: options.rateLimits ?? { public: null, analyst: null, admin: null },
+    clientKeyOf: options.clientKeyOf ?? ((req) => req.socket.remoteAddress ?? '?'),
+  });
+
+  /** The audit line of a request refused before anything ran (at the address's allowance). */
+  const auditRefused = (req: IncomingMessage, caller: Principal | undefined, refusal: { status: number; code: string; savedQuery?: string; operationName?: string | null }): void => {
+    if (!admission.mayAuditRefusal(req)) return;
+    const principal = caller ?? ANONYMOUS;
+    observeOperation(req, principal.id, performance.now(), { operationName: refusal.operationName ?? null, validated: false, outcome: 'refused', cache: null, status: refusal.status, errorCodes: [refusal.code] });
+    options.audit?.record({
+      time: new Date().toISOString(),
+      principal: principal.id,
+      role: principal.role,
+      operationName: refusal.operationName ?? null,
+      queryHash: null,
+      variables: undefined,
+      datasets: [],
+      outcome: refusal.status >= 500 ? 'error' : 'refused',
+      errorCodes: [refusal.code],
+      status: refusal.status,
+      durationMs: 0,
+      cache: null,
+      ...(refusal.savedQuery ? { savedQuery: refusal.savedQuery } : {}),
+    });
+  };
+
   const services: GatewayServices = {
     async execute(op: OperationRequest, req: IncomingMessage, executeOptions?: { savedQuery?: string }): Promise<ExecuteResult> {
       const started = performance.now();
       const time = new Date().toISOString();
-      const violation = options.documents.check(op.query);
-      if (violation) throw new HttpError(400, 'QUERY_TOO_COMPLEX', violation.message);
+      // Every execution counts against the caller, each page of an `all=true` run included.
+      let caller: Principal | undefined;
+      try {
+        caller = await principalOf(req);
+        await admission.take(req, caller);
+        const violation = options.documents.check(op.query);
+        if (violation) throw new HttpError(400, 'QUERY_TOO_COMPLEX', violation.message);
+      } catch (e) {
+        if (e instanceof HttpError) {
+          if (e.code === 'UNAUTHENTICATED') admission.noteBadKey(req);
+          auditRefused(req, caller, { status: e.status, code: e.code, savedQuery: executeOptions?.savedQuery, operationName: op.operationName });
+        }
+        throw e;
+      }
       const headers = headerMapOf(req);
       // The operation travels as JSON and the caller of `execute` wants JSON back, whatever
       // the original request asked for (e.g. Accept: text/csv on an export).
@@ -197,8 +245,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (response.body.kind !== 'complete') throw new Error('incremental delivery is not supported here');
       const body = JSON.parse(response.body.string) as ExecuteResult['body'];
       const codes = [...new Set((body.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
-      const caller = await principalOf(req);
-      const outcome = codes.length === 0 ? 'ok' : body.data ? 'partial' : 'error';
+      const outcome = outcomeOf(codes, body.data !== undefined && body.data !== null);
+      // Saved queries validate against the schema before they run: their names may label metrics.
       observeOperation(req, caller.id, started, { operationName: op.operationName ?? null, outcome, cache: null, status: response.status ?? 200, errorCodes: codes });
       options.audit?.record({
         time,
@@ -222,6 +270,19 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return apiSchema;
     },
     principalOf,
+    auditRefused: (req, refusal) => {
+      // The caller of the key sent; a bad key is audited as `unknown`, and counted against its address.
+      principalOf(req).then(
+        (p) => auditRefused(req, p, refusal),
+        () => {
+          if (keyFromHeaders(req.headers) !== undefined) admission.noteBadKey(req);
+          auditRefused(req, keyFromHeaders(req.headers) === undefined ? ANONYMOUS : { ...ANONYMOUS, id: 'unknown' }, refusal);
+        },
+      );
+    },
+    checkNotBlocked: (req) => {
+      if (keyFromHeaders(req.headers) !== undefined) admission.checkNotBlocked(req);
+    },
     async authorize(req: IncomingMessage, roles: readonly Role[]) {
       const principal = await principalOf(req);
       if (!roles.includes(principal.role)) {
@@ -239,8 +300,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     cache: options.responseCache,
     bodyLimitBytes: options.bodyLimitBytes,
     documents: options.documents,
-    rateLimiter: options.rateLimiter,
-    rateLimits: options.rateLimits ?? { public: null, analyst: null, admin: null },
+    admission,
+    onlySaved: options.onlySaved ?? false,
     audit: options.audit,
     deadlineMs,
   });
@@ -295,6 +356,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
   );
   server.keepAliveTimeout = 65_000;
+  // A client that trickles its headers or body in is cut off (408) instead of holding a
+  // connection for Node's default 300 s.
+  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
+  server.requestTimeout = options.requestTimeoutMs ?? 30_000;
   const port = await listen(server, options.port, options.host);
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   return {

@@ -38,13 +38,50 @@ export interface KeyStore {
 
 export const ROLES: readonly Role[] = ['public', 'analyst', 'admin'];
 
+/**
+ * Principal ids no key may take: `anonymous` is the keyless caller (its cache entries, rate
+ * buckets and audit lines are the public's), the others name dataex itself in logs.
+ */
+export const RESERVED_PRINCIPAL_IDS: readonly string[] = ['anonymous', 'unknown', 'system', 'dataex', 'gateway', 'internal'];
+
+/** A key that cannot be created as asked (bad id or role, reserved id, id taken with other rights). */
+export class KeySpecError extends Error {
+  override readonly name = 'KeySpecError';
+}
+
+/** What a principal may see: two keys of one principal id must agree on it. */
+function rightsOf(p: Principal): string {
+  return `${p.role}|${p.clearance.maxLevel}|${p.clearance.maxGrade ?? '*'}|${p.personalInfo ? 'pi' : '-'}`;
+}
+
+/**
+ * Refuses a new key whose principal id is already held, by a live key, with other rights: one
+ * principal id means one access class, so nothing keyed on the id (audit, saved-query owner,
+ * rate bucket) can mix two callers who see different data.
+ */
+export function checkPrincipalUnique(record: ApiKeyRecord, existing: readonly ApiKeyRecord[]): void {
+  const id = record.principal.id;
+  const other = existing.find((r) => r.revokedAt === null && r.principal.id === id && rightsOf(r.principal) !== rightsOf(record.principal));
+  if (other) {
+    const p = other.principal;
+    throw new KeySpecError(
+      `principal id "${id}" is already held by key ${other.keyId} with role ${p.role}, clearance ${p.clearance.maxLevel}` +
+        `${p.clearance.maxGrade === null ? '' : ` up to grade ${p.clearance.maxGrade}`}, personal information ${p.personalInfo ? 'unmasked' : 'masked'}: ` +
+        'a second key for a principal must carry the same role and clearance (revoke the old key first, or choose another id)',
+    );
+  }
+}
+
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
 export function newKeyRecord(spec: NewKey, now = new Date()): { key: string; record: ApiKeyRecord } {
-  if (!ROLES.includes(spec.role)) throw new Error(`role must be one of ${ROLES.join(', ')}`);
-  if (!/^[\w.@-]{1,64}$/.test(spec.principalId)) throw new Error('principal id: 1-64 letters, digits, _ . @ -');
+  if (!ROLES.includes(spec.role)) throw new KeySpecError(`role must be one of ${ROLES.join(', ')}`);
+  if (!/^[\w.@-]{1,64}$/.test(spec.principalId)) throw new KeySpecError('principal id: 1-64 letters, digits, _ . @ -');
+  if (RESERVED_PRINCIPAL_IDS.includes(spec.principalId.toLowerCase())) {
+    throw new KeySpecError(`principal id "${spec.principalId}" is reserved (${RESERVED_PRINCIPAL_IDS.join(', ')}); choose another`);
+  }
   const key = `dx_${randomBytes(24).toString('base64url')}`;
   const hash = hashKey(key);
   const defaults = DEFAULT_CLEARANCE[spec.role];
@@ -118,7 +155,9 @@ export class FileKeyStore implements KeyStore {
 
   async create(spec: NewKey): Promise<{ key: string; record: ApiKeyRecord }> {
     const created = newKeyRecord(spec);
-    await this.save([...(await this.load()), created.record]);
+    const existing = await this.load();
+    checkPrincipalUnique(created.record, existing);
+    await this.save([...existing, created.record]);
     return created;
   }
 
@@ -182,7 +221,16 @@ export class RedisKeyStore implements KeyStore {
 
   async create(spec: NewKey): Promise<{ key: string; record: ApiKeyRecord }> {
     const created = newKeyRecord(spec);
+    checkPrincipalUnique(created.record, await this.list());
+    // Two creators racing for one new id: the rights of the first one written win, and the
+    // second key, written after it, is checked again and removed if it disagrees.
     await this.redis.hset(this.key, created.record.hash, JSON.stringify(created.record));
+    try {
+      checkPrincipalUnique(created.record, (await this.list()).filter((r) => r.hash !== created.record.hash && r.createdAt <= created.record.createdAt));
+    } catch (e) {
+      await this.redis.hdel(this.key, created.record.hash);
+      throw e;
+    }
     return created;
   }
 

@@ -10,19 +10,22 @@ export interface OperationFacts {
   queryHash: string | null;
   errorCodes: string[];
   hasData: boolean;
+  /** The operation was found in a parsed, validated document (its name may label metrics). */
+  resolved: boolean;
 }
 
 export function operationFactsPlugin(): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async willSendResponse({ contextValue, response, operationName, queryHash, request }) {
+        async willSendResponse({ contextValue, response, operationName, queryHash, request, operation }) {
           const result = response.body.kind === 'single' ? response.body.singleResult : undefined;
           contextValue.outcome.facts = {
             operationName: operationName ?? request.operationName ?? null,
             queryHash: queryHash ?? null,
             errorCodes: [...new Set((result?.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))],
             hasData: result?.data !== undefined && result?.data !== null,
+            resolved: operation !== undefined,
           };
         },
       };

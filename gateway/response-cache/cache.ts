@@ -43,16 +43,38 @@ export function accessClass(p: Principal): string {
 /**
  * The two keys a request is looked up under. The request digest is their hash tag (`{…}`), so
  * on a Redis Cluster both live in one slot and one round trip reads both.
+ *
+ * Both carry the caller's access class, the private one also the principal id: an answer
+ * stored for one class is never found by a caller of another, even one whose key reuses a
+ * principal id (keys of one id must agree on their rights, but keys made before that rule, or
+ * a hand-edited key file, may not). Both carry the request's Accept header (as a short
+ * digest): the stored Content-Type is the one negotiated for it.
  */
 // Principals are long-lived objects (key store records): compute each one's class once.
 const classOf = new WeakMap<Principal, string>();
 
-export function cacheKeys(method: string, requestBytes: Buffer | string, principal: Principal): CacheKeys {
+export function cacheKeys(method: string, requestBytes: Buffer | string, principal: Principal, accept?: string): CacheKeys {
   // One-shot SHA-256 (no Hash object): this runs on every request, hits included.
   const digest = hash('sha256', requestBytes, 'base64url');
   let cls = classOf.get(principal);
   if (cls === undefined) classOf.set(principal, (cls = accessClass(principal)));
-  return { shared: `{${digest}}:${method}:c:${cls}`, private: `{${digest}}:${method}:p:${principal.id}` };
+  const head = `{${digest}}:${method}${mediaTag(accept)}`;
+  return { shared: `${head}:c:${cls}`, private: `${head}:p:${principal.id}:${cls}` };
+}
+
+// Clients send the same few Accept headers: remember each one's tag (bounded).
+const mediaTags = new Map<string, string>();
+
+/** The part of a cache key that names the Accept header ("" without one). */
+function mediaTag(accept: string | undefined): string {
+  if (accept === undefined || accept === '') return '';
+  let tag = mediaTags.get(accept);
+  if (tag === undefined) {
+    tag = `:a:${hash('sha256', accept, 'base64url').slice(0, 16)}`;
+    if (mediaTags.size >= 1_000) mediaTags.clear();
+    mediaTags.set(accept, tag);
+  }
+  return tag;
 }
 
 /** The key an answer of this scope is stored under. */

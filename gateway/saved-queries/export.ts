@@ -130,7 +130,15 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
       break;
     }
     variables = { ...variables, [paging.afterVariable]: cursor };
-    result = await execute(variables);
+    try {
+      result = await execute(variables);
+    } catch (e) {
+      // Each page counts against the caller's rate limit: past it, the export ends here, said
+      // in its errors (the rows already written stay; the status line went out with page 1).
+      if (!(e instanceof HttpError)) throw e;
+      errors.add([{ message: `export incomplete: stopped before page ${pages + 1} after ${rows} rows: ${e.message}`, extensions: { code: e.code } }]);
+      break;
+    }
     pages++;
     const next = result.status < 400 ? itemsOf(spec.plan, result.body.data) : undefined;
     if (!next) {

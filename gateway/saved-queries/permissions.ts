@@ -1,10 +1,11 @@
 // Who may do what with saved queries. Reading and running are open to every caller (running
-// applies the caller's own permissions and masking: the operation runs as them). Saving and
-// deleting need the analyst or admin role. The routes only talk to this interface, so a richer
-// access-control policy (owners, per-query grants) replaces `roleBasedAccess` without touching
-// them.
+// applies the caller's own permissions and masking: the operation runs as them). Creating a
+// query needs the analyst or admin role; replacing or deleting one needs its owner (the
+// principal that created it) or an admin. The routes only talk to this interface, so a richer
+// access-control policy (per-query grants) replaces `ownerBasedAccess` without touching them.
 
 import type { IncomingMessage } from 'node:http';
+import { HttpError } from '../../lib/http.ts';
 import type { Principal, Role } from '../../subgraphs/common/principal.ts';
 import type { GatewayServices } from '../routes.ts';
 import type { SavedQuery } from './model.ts';
@@ -20,10 +21,16 @@ export interface SavedQueryAccess {
 
 export const WRITER_ROLES: readonly Role[] = ['analyst', 'admin'];
 
-export function roleBasedAccess(services: GatewayServices): SavedQueryAccess {
+/** Refuses a change to someone else's query unless the caller is an admin. */
+function mustOwn(principal: Principal, existing: SavedQuery | undefined, verb: string): Principal {
+  if (!existing || existing.readOnly || principal.role === 'admin' || existing.owner === principal.id) return principal;
+  throw new HttpError(403, 'FORBIDDEN', `saved query "${existing.name}" belongs to ${existing.owner}: only its owner or an admin may ${verb} it (save a copy under another name)`);
+}
+
+export function ownerBasedAccess(services: GatewayServices): SavedQueryAccess {
   return {
     reader: (req) => services.principalOf(req),
-    writer: (req) => services.authorize(req, WRITER_ROLES),
-    deleter: (req) => services.authorize(req, WRITER_ROLES),
+    writer: async (req, _name, existing) => mustOwn(await services.authorize(req, WRITER_ROLES), existing, 'replace'),
+    deleter: async (req, existing) => mustOwn(await services.authorize(req, WRITER_ROLES), existing, 'delete'),
   };
 }

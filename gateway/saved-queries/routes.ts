@@ -11,7 +11,7 @@
 // Run options: format=json|csv|ndjson (or Accept: text/csv / application/x-ndjson), all=true
 // (every page of the main connection). Every other query parameter is a variable (`var.<name>`
 // also works, for variables named like an option); see variables.ts for how text is typed.
-// Saving and deleting need the analyst or admin role (permissions.ts); running applies the
+// Creating needs the analyst or admin role, replacing and deleting the query's owner or an admin (permissions.ts); running applies the
 // caller's own permissions and masking. Error bodies: {message, errors: [{message, extensions: {code}}]};
 // also 405 for other methods and 503 when the store (Redis, the file lock) is unavailable.
 // The store is Redis when DATAEX_REDIS_URL or DATAEX_REDIS_CLUSTER is set (shared by every gateway instance), else
@@ -28,7 +28,7 @@ import { EXPORT_FORMATS, runAndWrite, type ExportFormat } from './export.ts';
 import { FileSavedQueryStore } from './file-store.ts';
 import { planMainList } from './main-list.ts';
 import { isSlug, MAX_DESCRIPTION_CHARS, MAX_DOCUMENT_BYTES, SLUG_RULE, type SavedQuery, type StoredQuery } from './model.ts';
-import { roleBasedAccess, type SavedQueryAccess } from './permissions.ts';
+import { ownerBasedAccess, type SavedQueryAccess } from './permissions.ts';
 import { RedisSavedQueryStore } from './redis-store.ts';
 import { loadShippedQueries } from './shipped.ts';
 import { StoreUnavailableError, type SavedQueryStore } from './store.ts';
@@ -86,7 +86,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     shipped = loaded.queries;
   }
   const catalog = new SavedQueryCatalog(store, shipped);
-  const access = options.access ?? roleBasedAccess(services);
+  const access = options.access ?? ownerBasedAccess(services);
 
   const view = (q: SavedQuery) => {
     let variables: ReturnType<typeof describeVariables> = [];
@@ -189,7 +189,24 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     res.writeHead(204, { 'cache-control': 'no-store' }).end();
   }
 
+  /**
+   * A run. What is refused before the operation executes (a blocked address, a bad key, no such
+   * query, bad variables) is audited here; each execution audits itself (services.execute).
+   */
   async function run(req: IncomingMessage, res: ServerResponse, name: string, url: URL) {
+    let spec: Parameters<typeof runAndWrite>[1];
+    try {
+      spec = await prepareRun(req, name, url);
+    } catch (e) {
+      if (e instanceof HttpError) services.auditRefused(req, { status: e.status, code: e.code, savedQuery: name });
+      else if (e instanceof StoreUnavailableError) services.auditRefused(req, { status: 503, code: 'SERVICE_UNAVAILABLE', savedQuery: name });
+      throw e;
+    }
+    await runAndWrite(services, spec, req, res);
+  }
+
+  async function prepareRun(req: IncomingMessage, name: string, url: URL): Promise<Parameters<typeof runAndWrite>[1]> {
+    services.checkNotBlocked(req);
     await access.reader(req);
     const query = await mustExist(name);
     const params = runParams(url, req);
@@ -213,21 +230,16 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
       }
       throw e;
     }
-    await runAndWrite(
-      services,
-      {
-        name,
-        document: query.document,
-        parsed: checked.document,
-        operation: checked.operation,
-        variables,
-        format: params.format,
-        all: params.all,
-        plan: planMainList(schema, checked.document, checked.operation),
-      },
-      req,
-      res,
-    );
+    return {
+      name,
+      document: query.document,
+      parsed: checked.document,
+      operation: checked.operation,
+      variables,
+      format: params.format,
+      all: params.all,
+      plan: planMainList(schema, checked.document, checked.operation),
+    };
   }
 
   const notAllowed = (allow: string) => new ApiError(405, 'METHOD_NOT_ALLOWED', `allowed methods: ${allow}`);

@@ -27,7 +27,16 @@ export interface OperationObservation {
   cache: string | null;
   status: number;
   errorCodes: readonly string[];
+  /**
+   * False when the name was never checked against a parsed, valid document (a request refused
+   * before that): its metrics go under `_unvalidated`, so made-up names cannot fill the
+   * operation label's slots. Logs and spans keep the name sent.
+   */
+  validated?: boolean;
 }
+
+/** The operation label of requests refused before their document was validated. */
+export const UNVALIDATED_OPERATION = '_unvalidated';
 
 interface NotedOperation {
   operation: string | null;
@@ -45,7 +54,7 @@ type Noted = IncomingMessage & { [NOTED]?: NotedOperation };
  * attributes on the request's span, and the fields of the request's log line.
  */
 export function observeOperation(req: IncomingMessage, principalId: string, started: number, op: OperationObservation): void {
-  recordRequest(op.operationName, op.outcome, op.cache, (performance.now() - started) / 1000);
+  recordRequest(op.validated === false && op.operationName ? UNVALIDATED_OPERATION : op.operationName, op.outcome, op.cache, (performance.now() - started) / 1000);
   if (tracingEnabled()) {
     const span = activeSpan();
     if (span) {

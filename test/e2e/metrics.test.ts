@@ -126,7 +126,9 @@ describe('/metrics', () => {
     const after = await scrape();
 
     expect(delta(before, after, 'dataex_requests_total', { operation: 'MetricsBad', outcome: 'error', cache: 'BYPASS' })).toBe(1);
-    expect(delta(before, after, 'dataex_requests_total', { operation: 'MetricsRefused', outcome: 'refused', cache: 'none' })).toBe(1);
+    // Refused before validation: counted, but its name takes no label slot (issue 16).
+    expect(delta(before, after, 'dataex_requests_total', { operation: '_unvalidated', outcome: 'refused', cache: 'none' })).toBe(1);
+    expect(after.series('dataex_requests_total', { operation: 'MetricsRefused' })).toEqual([]);
     expect(delta(before, after, 'dataex_requests_total', { operation: 'MetricsDown', outcome: 'partial', cache: 'BYPASS' })).toBe(1);
     expect(delta(before, after, 'dataex_requests_total')).toBe(3);
     // Three look-ups, none found.

@@ -48,7 +48,8 @@ it('reports every dependency and is ready when all is well', async () => {
   expect(Object.keys(exchanges).sort()).toEqual(['beijing', 'guiyang', 'shanghai']);
   for (const e of body.exchanges) {
     expect(e).toMatchObject({ status: 'ONLINE', stale: false, breaker: { state: 'closed' } });
-    expect(e.datasets).toBeGreaterThan(1000);
+    // Unauthenticated: states only, never listing counts (issue 16).
+    expect(e).not.toHaveProperty('datasets');
     expect(e.lastHarvestAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
     expect(e.harvestAgeS).toBeGreaterThanOrEqual(0);
     expect(e.harvestAgeS).toBeLessThan(600);
@@ -65,7 +66,6 @@ it('stays ready, "degraded", with one exchange offline, and is fully ready again
     expect(body.ready).toBe(true);
     const exchanges = byName(body.exchanges, 'id');
     expect(exchanges.guiyang).toMatchObject({ status: 'DEGRADED', stale: true });
-    expect(exchanges.guiyang.datasets).toBeGreaterThan(1000); // the last harvest is kept
     expect(exchanges.beijing).toMatchObject({ status: 'ONLINE', stale: false });
     expect(exchanges.shanghai).toMatchObject({ status: 'ONLINE', stale: false });
     for (const s of body.subgraphs) expect(s.ready, s.name).toBe(true);
