@@ -330,8 +330,14 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       if (r.principal === undefined) {
         const caller = deps.principalOf(r.req);
         if (caller instanceof Promise) {
-          deps.admission.checkNotBlocked(r.req);
-          return resume(r, caller.then((p) => void (r.principal = p)));
+          const looked = caller.then((p) => void (r.principal = p));
+          try {
+            deps.admission.checkNotBlocked(r.req);
+          } catch (e) {
+            looked.catch(() => undefined); // refused first: the look-up's answer is not wanted
+            throw e;
+          }
+          return resume(r, looked);
         }
         r.principal = caller;
       }
