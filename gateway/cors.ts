@@ -1,18 +1,61 @@
 // CORS: off unless DATAEX_CORS_ORIGINS names origins (or `*`).
+//
+// A page on an allowed origin may send what dataex documents and what GraphQL clients send
+// (credentials, CSRF-prevention headers, W3C trace context, `Cache-Control: no-cache` to skip
+// the response cache), and read the headers dataex answers with (Retry-After on a 429, Age and
+// x-dataex-cache on cached answers, Content-Disposition on exports).
 
 import type { IncomingMessage } from 'node:http';
 
+/** Request headers a browser page may send (besides the CORS-safelisted ones). */
+export const CORS_ALLOWED_HEADERS = [
+  'content-type',
+  'accept',
+  'authorization',
+  'x-api-key',
+  // Apollo's CSRF prevention: a GET must carry one of these (the CSRF error asks for them).
+  'apollo-require-preflight',
+  'x-apollo-operation-name',
+  'apollographql-client-name',
+  'apollographql-client-version',
+  // W3C trace context: an instrumented app's trace is continued (README, Observability).
+  'traceparent',
+  'tracestate',
+  'baggage',
+  // `no-cache` skips the response-cache look-up (README, Caching).
+  'cache-control',
+  'pragma',
+].join(', ');
+
+/** Response headers a browser page may read (besides the CORS-safelisted ones). */
+export const CORS_EXPOSED_HEADERS = [
+  'retry-after',
+  'age',
+  'x-dataex-cache',
+  'x-dataex-worker',
+  'x-dataex-saved-query',
+  'x-dataex-total-count',
+  'content-disposition',
+  'content-length',
+  'location',
+  'www-authenticate',
+].join(', ');
+
 /** The CORS headers of a request's answer; undefined when it gets none. */
 export function corsHeaders(req: IncomingMessage, allowed: readonly string[]): Record<string, string> | undefined {
-  const origin = req.headers.origin;
-  if (!origin || allowed.length === 0) return undefined;
+  if (allowed.length === 0) return undefined;
   const any = allowed.includes('*');
-  if (!any && !allowed.includes(origin)) return undefined;
+  const origin = req.headers.origin;
+  // The answer depends on the Origin header whenever origins are listed: say so to caches,
+  // also on answers to origins that are not allowed (and requests without one).
+  const vary: Record<string, string> = any ? {} : { vary: 'Origin' };
+  if (!origin || (!any && !allowed.includes(origin))) return any ? undefined : vary;
   return {
     'access-control-allow-origin': any ? '*' : origin,
     'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
-    'access-control-allow-headers': 'content-type, authorization, x-api-key, apollographql-client-name, apollo-require-preflight',
+    'access-control-allow-headers': CORS_ALLOWED_HEADERS,
+    'access-control-expose-headers': CORS_EXPOSED_HEADERS,
     'access-control-max-age': '600',
-    ...(any ? {} : { vary: 'Origin' }),
+    ...vary,
   };
 }

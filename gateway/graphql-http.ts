@@ -15,6 +15,7 @@ import type { Admission } from './admission.ts';
 import { ONLY_SAVED_MESSAGE } from './plugins/only-saved.ts';
 import { ageOf, cacheKeys, datasetIdsOf, isStale, type CacheKeys, type CachedResponse, type ResponseCache } from './response-cache/cache.ts';
 import type { DocumentChecker } from './limits/document-limits.ts';
+import type { OperationFacts } from './plugins/operation-facts.ts';
 import { answerPart, hitLine, maskVariables, type AuditEntry, type AuditLog } from './audit/log.ts';
 import type { GatewayContext } from './server.ts';
 import { observeOperation } from '../lib/observability/http.ts';
@@ -70,6 +71,23 @@ function errorCodesOf(text: string, status: number): string[] {
   return status >= 400 ? ['BAD_REQUEST'] : [];
 }
 
+/** Codes of a request GraphQL could not run: not parsed, not valid, variables not coerced. */
+const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+
+/**
+ * GraphQL over HTTP: a well-formed request whose document does not parse or validate, or whose
+ * variables do not coerce, is answered 200 when the answer is `application/json` and the client
+ * asked for it (an Accept header), 4xx for `application/graphql-response+json`. A request
+ * without an Accept header keeps Apollo's 400 (as before: such clients read the status). Requests
+ * refused before GraphQL ran (CSRF prevention, no facts) and refusals by limits keep theirs.
+ */
+function requestErrorStatus(req: IncomingMessage, response: HTTPGraphQLResponse, facts: OperationFacts | undefined): number {
+  const status = response.status ?? 200;
+  if (status !== 400 || !facts || facts.hasData || req.headers.accept === undefined) return status;
+  if (!response.headers.get('content-type')?.startsWith('application/json')) return status;
+  return facts.errorCodes.length > 0 && facts.errorCodes.every((c) => REQUEST_ERROR_CODES.has(c)) ? 200 : status;
+}
+
 /** Who an audit line names when the key sent is unknown or revoked. */
 const UNKNOWN_CALLER: Principal = Object.freeze({ ...ANONYMOUS, id: 'unknown' }) as Principal;
 
@@ -121,9 +139,10 @@ function writeHit(res: ServerResponse, entry: CachedResponse, stale: boolean, ke
 /**
  * What a shared cache (a CDN, a proxy) may do with an answer: one to a caller with a key is
  * `private` whatever its hints say (a key's answers may hold what the public may not see);
- * every answer varies on the credential headers and on Accept (its Content-Type).
+ * every answer varies on the credential headers, on Accept (its Content-Type) and on Origin
+ * (its CORS headers: a superset of what cors.ts sets, which this replaces).
  */
-export const VARY = 'Authorization, X-Api-Key, Accept';
+export const VARY = 'Origin, Authorization, X-Api-Key, Accept';
 
 /** The Cache-Control of an answer to a caller with a key: never `public`. */
 export function privateCacheControl(value: string): string {
@@ -418,7 +437,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       const cacheHeader = cache ? (decision?.cacheable ? 'MISS' : 'BYPASS') : null;
       if (cacheHeader) headers.push(['x-dataex-cache', cacheHeader]);
       for (const [k, v] of headers) res.setHeader(k, v);
-      res.statusCode = response.status ?? 200;
+      res.statusCode = requestErrorStatus(req, response, facts);
       if (response.body.kind !== 'complete') {
         for await (const chunk of response.body.asyncIterator) res.write(chunk);
         res.end();
