@@ -3,7 +3,7 @@
 // or a Redis stream. Recording never blocks a response: lines are queued and written in the
 // background; close() flushes.
 
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RedisClient } from '../../lib/redis.ts';
@@ -48,12 +48,26 @@ export interface AuditLog {
   close(): Promise<void>;
 }
 
-/** Masks personal data inside variable values (strings, recursively). */
+/** How deep maskVariables descends; anything deeper is replaced by TOO_DEEP. */
+export const MAX_VARIABLE_DEPTH = 32;
+export const TOO_DEEP = '[too deep]';
+
+/**
+ * Masks personal data inside variable values and keys (ID and mobile numbers in any written
+ * form: masking.ts's maskFreeText, the matcher sample rows are masked with). Nesting deeper than
+ * MAX_VARIABLE_DEPTH (no real variables come near it) becomes TOO_DEEP, so that hostile variables
+ * (`{"a":{"a":…}}` 200 000 levels deep) neither exhaust the stack here nor in JSON.stringify.
+ */
 export function maskVariables(value: unknown): unknown {
+  return maskAt(value, 0);
+}
+
+function maskAt(value: unknown, depth: number): unknown {
   if (typeof value === 'string') return maskFreeText(value);
-  if (Array.isArray(value)) return value.map(maskVariables);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskVariables(v)]));
-  return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_VARIABLE_DEPTH) return TOO_DEEP;
+  if (Array.isArray(value)) return value.map((v) => maskAt(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [maskFreeText(k), maskAt(v, depth + 1)]));
 }
 
 /** What a cache hit's line says of the stored answer: the same for every hit on it. */
@@ -83,6 +97,9 @@ function matches(e: AuditEntry, q: AuditQuery): boolean {
   return true;
 }
 
+/** Audit files are readable and writable by their owner only. */
+const AUDIT_FILE_MODE = 0o600;
+
 /** Daily JSON-lines files: audit/audit-YYYY-MM-DD.jsonl (UTC day). */
 /** Lines are written in batches: at most this long after they were recorded… */
 const BATCH_MS = 50;
@@ -106,13 +123,22 @@ export class FileAuditLog implements AuditLog {
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'audit');
-    this.ready = mkdir(this.dir, { recursive: true }).then(() => undefined);
+    this.ready = mkdir(this.dir, { recursive: true, mode: 0o700 }).then(() => undefined);
   }
 
   private streamFor(day: string): WriteStream {
     let stream = this.streams.get(day);
     if (stream) return stream;
-    stream = createWriteStream(join(this.dir, `audit-${day}.jsonl`), { flags: 'a' });
+    // Owner-only, like keys.json: the log names principals and what they read. The mode applies
+    // when the file is created; a file an older version left 0644 is tightened first (one
+    // syscall per day file, before any line of this process reaches it).
+    const path = join(this.dir, `audit-${day}.jsonl`);
+    try {
+      chmodSync(path, AUDIT_FILE_MODE);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.error({ component: 'audit' }, `chmod failed: ${(e as Error).message}`);
+    }
+    stream = createWriteStream(path, { flags: 'a', mode: AUDIT_FILE_MODE });
     stream.on('error', (e) => log.error({ component: 'audit' }, `write failed: ${e.message}`));
     this.streams.set(day, stream);
     // A request that arrived before midnight may be answered after later ones: keep the two

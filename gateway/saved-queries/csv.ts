@@ -1,7 +1,12 @@
 // RFC 4180 CSV: CRLF line ends, fields quoted when they contain a comma, a quote, CR or LF (and
 // here also when they start with `#` or a space, so that a record starting with an unquoted
-// `#ERROR` can only be an export error, never data), quotes doubled. Files start with a UTF-8
-// BOM so that Excel reads Chinese text correctly.
+// `#ERROR` can only be an export error, never data), quotes doubled, formulas neutralised (below).
+// Files start with a UTF-8 BOM so that Excel reads Chinese text correctly.
+//
+// Hand-written rather than csv-stringify (checked: 6.9.0, MIT, maintained, the same escape_formulas
+// rule): the export streams one record at a time, writes an unquoted `#ERROR` marker record next
+// to data whose `#` fields are quoted, and gets its cells as strings from flattenItem, so
+// csv-stringify's number check (only typeof number escapes the `-` rule) would not see numbers.
 
 export const BOM = '\uFEFF';
 export const CRLF = '\r\n';
@@ -10,8 +15,23 @@ export const LIST_SEPARATOR = '; ';
 /** First field of the records that report errors at the end of an export. */
 export const ERROR_MARKER = '#ERROR';
 
+// Formula injection (CSV injection): a spreadsheet runs a cell that starts with =, +, -, @, a tab
+// or a CR (Apple Numbers also the full-width ＝ ＋ － ＠) as a formula. Such a cell is written with
+// a leading single quote, exactly as csv-stringify's `escape_formulas` does, with one exception:
+// a cell that is nothing but a decimal number (-5, -0.25, -1e+21) is a number to every
+// spreadsheet, never a formula, and stays as it is. Every field (data, header, error message)
+// passes through csvField, so the rule holds whatever the field's source.
+const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+const DECIMAL_NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+
+/** The value with a leading `'` when a spreadsheet would run it as a formula. */
+export function neutraliseFormula(value: string): string {
+  return FORMULA_START.test(value) && !DECIMAL_NUMBER.test(value) ? `'${value}` : value;
+}
+
 export function csvField(value: string): string {
   if (value === '') return '';
+  value = neutraliseFormula(value);
   if (/[",\r\n]/.test(value) || value.startsWith('#') || value.startsWith(' ')) return `"${value.replace(/"/g, '""')}"`;
   return value;
 }

@@ -1,11 +1,11 @@
 // The file audit log batches lines into buffers: every line must come back whole, in order, in
 // its own day's file, whatever its size and however batches and days interleave.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileAuditLog, answerPart, hitLine, type AuditEntry } from '../../gateway/audit/log.ts';
+import { FileAuditLog, answerPart, hitLine, maskVariables, type AuditEntry } from '../../gateway/audit/log.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -89,5 +89,58 @@ describe('hit lines', () => {
       ['p1', 'Op1', 'HIT'],
       ['bob', 'Op2', 'STALE'],
     ]);
+  });
+});
+
+describe('audit files', () => {
+  it('are created readable by the owner only (0600), like keys.json, and an older 0644 file is tightened', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dataex-audit-'));
+    dirs.push(dataDir);
+    // A file left by an older version with the default mode.
+    mkdirSync(join(dataDir, 'audit'));
+    writeFileSync(join(dataDir, 'audit', 'audit-2026-11-28.jsonl'), '');
+    chmodSync(join(dataDir, 'audit', 'audit-2026-11-28.jsonl'), 0o644);
+    const log = new FileAuditLog(dataDir);
+    log.record(entry(1, '2026-11-28T10:00:00.000Z'));
+    log.record(entry(2, '2026-11-29T10:00:00.000Z'));
+    expect(await log.query({})).toHaveLength(2);
+    await log.close();
+    const files = readdirSync(join(dataDir, 'audit')).sort();
+    expect(files).toEqual(['audit-2026-11-28.jsonl', 'audit-2026-11-29.jsonl']);
+    for (const f of files) expect((statSync(join(dataDir, 'audit', f)).mode & 0o777).toString(8), f).toBe('600');
+  });
+});
+
+describe('maskVariables', () => {
+  it('masks ID and mobile numbers in every written form, in values and keys, at any ordinary depth', () => {
+    const masked = maskVariables({
+      text: '身份证号11010519491231002X，手机+86 178 0270 8322',
+      list: ['86-178-0270-8322', '178-0270-8322', '(+86)17802708322', '+8617802708322', 42, null, true],
+      filter: { nested: { deeper: [{ mobile: '17802708322' }] } },
+      '17802708322': 'a key',
+    });
+    expect(masked).toEqual({
+      text: '身份证号110105********002X，手机+86 178 **** 8322',
+      list: ['86-178-****-8322', '178-****-8322', '(+86)178****8322', '+86178****8322', 42, null, true],
+      filter: { nested: { deeper: [{ mobile: '178****8322' }] } },
+      '178****8322': 'a key',
+    });
+  });
+
+  it('never throws on deeply nested variables: beyond a fixed depth a marker stands in', () => {
+    const depth = 200_000;
+    // What a request body with such variables parses to.
+    const objects = JSON.parse('{"a":'.repeat(depth) + '"13800138000"' + '}'.repeat(depth));
+    const arrays = JSON.parse('['.repeat(depth) + ']'.repeat(depth));
+    for (const value of [objects, arrays, { ok: '13800138000', deep: objects }]) {
+      let masked: unknown;
+      expect(() => (masked = maskVariables(value))).not.toThrow();
+      // The entry must still serialise: the audit line is JSON.
+      const line = JSON.stringify(masked);
+      expect(line).toContain('"[too deep]"');
+      expect(line).not.toContain('13800138000');
+      expect(line.length).toBeLessThan(1000);
+    }
+    expect((maskVariables({ ok: '13800138000', deep: objects }) as { ok: string }).ok).toBe('138****8000');
   });
 });
