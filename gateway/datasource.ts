@@ -8,7 +8,7 @@ import type { FetcherResponse } from '@apollo/utils.fetcher';
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { STALE_HEADER } from '../subgraphs/common/stale.ts';
 import { PRINCIPAL_HEADER, encodeClaims } from '../lib/principal-token.ts';
-import { DEADLINE_HEADER } from './fetcher.ts';
+import { AUDIENCE_HEADER, DEADLINE_HEADER } from './fetcher.ts';
 import type { GatewayContext } from './server.ts';
 import { cacheHintOf, type EntityCache } from './entity-cache.ts';
 import { accessClass } from './response-cache/cache.ts';
@@ -118,6 +118,8 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     let claims = claimsOf.get(principal);
     if (!claims) claimsOf.set(principal, (claims = encodeClaims(principal)));
     request.http.headers.set(PRINCIPAL_HEADER, claims);
+    // The fetcher signs the call for this subgraph only.
+    request.http.headers.set(AUDIENCE_HEADER, this.serviceName);
   }
 
   override didReceiveResponse({

@@ -10,6 +10,13 @@ import { SpanKind, failSpan, injectTraceHeaders, startChildSpan, tracingEnabled,
 /** Absolute epoch-ms deadline of the client request a subgraph call belongs to (gateway-internal). */
 export const DEADLINE_HEADER = 'x-dataex-deadline';
 
+/**
+ * The subgraph a call is for (gateway-internal, set by the data source, not sent): the
+ * audience the call's signature is bound to, so a header captured on its way to one subgraph
+ * is refused by every other.
+ */
+export const AUDIENCE_HEADER = 'x-dataex-audience';
+
 // Subgraph operations are printed by the query planner: a mutation starts with "mutation".
 function isMutation(body: string): boolean {
   return body.startsWith('{"query":"mutation');
@@ -20,9 +27,9 @@ export interface UndiciFetcherOptions {
   connections?: number;
   /** Headers + body timeout of one subgraph call. */
   timeoutMs: number;
-  /** Signs the principal header of each call (HMAC over claims, expiry, nonce and body). */
+  /** Signs the principal header of each call (HMAC over audience, claims, expiry, nonce and body). */
   signingSecret: string;
-  /** The subgraph a URL belongs to (names the call's span when tracing). */
+  /** The subgraph a URL belongs to (names the call's span when tracing; the audience of a call that does not name one). */
   subgraphOf?: (url: string) => string | undefined;
 }
 
@@ -154,7 +161,9 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
     const deadline = Number(headers[DEADLINE_HEADER]);
     const timeout = Number.isFinite(deadline) ? Math.max(1, Math.min(options.timeoutMs, deadline - Date.now())) : options.timeoutMs;
     const claims = headers[PRINCIPAL_HEADER];
-    if (claims) headers[SIGNATURE_HEADER] = signRequest(options.signingSecret, claims, init?.body ?? '');
+    const audience = headers[AUDIENCE_HEADER] ?? options.subgraphOf?.(url) ?? '';
+    delete headers[AUDIENCE_HEADER];
+    if (claims) headers[SIGNATURE_HEADER] = signRequest(options.signingSecret, claims, init?.body ?? '', Date.now(), audience);
     const response = await agent.request({
       origin: target.origin,
       path: target.path,

@@ -13,6 +13,7 @@ import { gatewayRoutes } from './route-list.ts';
 import { gatewayPlugins } from './plugin-list.ts';
 import { gatewayCaching } from './caching.ts';
 import { signingSecretOf } from '../lib/principal-token.ts';
+import { clientKeyOfFor } from './client-key.ts';
 
 export async function launchGateway(
   config: DataexConfig,
@@ -42,6 +43,7 @@ export async function launchGateway(
       rateLimiter: cache.redis ? new RedisRateLimiter(cache.redis) : new MemoryRateLimiter(),
       rateLimits: config.rateLimits,
       onlySaved: config.onlySaved,
+      clientKeyOf: clientKeyOfFor(config.trustProxy),
       audit,
       routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus, audit }),
       plugins: gatewayPlugins(config),

@@ -2,17 +2,22 @@
 // with DATAEX_WORKERS=n, n worker processes sharing the port (this file is also their entry).
 
 import cluster from 'node:cluster';
-import { loadConfig } from '../lib/config.ts';
+import { isLoopbackHost, loadConfig } from '../lib/config.ts';
 import { createCacheSetup } from '../lib/cache/setup.ts';
 import { failStartup, runUntilSignal } from '../lib/process.ts';
 import { setupObservability, shutdownObservability } from '../lib/observability/index.ts';
 import { forkGatewayWorkers } from '../lib/workers.ts';
 import { launchGateway } from './launch.ts';
+import { signingSecretOf } from '../lib/principal-token.ts';
 import type { RunningGateway } from './server.ts';
 
 const config = (() => {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    // Beyond loopback the gateway refuses to start without a signing secret, before forking
+    // workers or connecting anything (launchGateway reads it, and on loopback warns about the default).
+    if (!isLoopbackHost(config.host)) signingSecretOf(config, 'gateway');
+    return config;
   } catch (e) {
     return failStartup(e);
   }

@@ -3,6 +3,7 @@
 // lists the same variables (a test keeps them in step).
 
 import { resolve } from 'node:path';
+import proxyaddr from 'proxy-addr';
 
 type Kind = 'port' | 'int' | 'number' | 'bool' | 'url' | 'string' | 'list' | 'path';
 
@@ -69,7 +70,8 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_PLAYGROUND', 'bool', 'true', 'Serve the console (GraphiQL playground and saved-query runner) at `/`.'),
   v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection; unset = follows DATAEX_PLAYGROUND.'),
   v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
-  v('DATAEX_SIGNING_SECRET', 'string', undefined, 'Secret the gateway signs the caller with for the subgraphs (HMAC); all processes of a deployment share it. Unset: random per `npm start`, a development default for separate processes (with a warning).'),
+  v('DATAEX_SIGNING_SECRET', 'string', undefined, 'Secret the gateway signs the caller with for the subgraphs (HMAC); all processes of a deployment share it (`openssl rand -base64 32`). Required, at least 32 bytes and not the development default, for a gateway or subgraph listening beyond loopback. Unset on loopback: random per `npm start`, the development default for separate processes (with a warning).'),
+  v('DATAEX_TRUST_PROXY', 'string', undefined, 'Proxies whose X-Forwarded-For the gateway believes (client address for rate limits and logs): a hop count (`1` = one proxy in front), or addresses, CIDRs and `loopback`, `linklocal`, `uniquelocal`, comma-separated. Unset = trust nothing (the peer address).'),
   v('DATAEX_MAX_DEPTH', 'int', '12', 'Deepest selection nesting a query may have.'),
   v('DATAEX_MAX_ALIASES', 'int', '30', 'Most aliases in one document.'),
   v('DATAEX_MAX_ROOT_FIELDS', 'int', '10', 'Most root fields in one operation.'),
@@ -87,6 +89,18 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_UPSTREAM_TTL_S', 'int', '60', 'Freshness of cached upstream detail answers, in seconds (registry: 60×).'),
   v('DATAEX_STALE_LIMIT_S', 'int', '3600', 'How long past freshness an upstream answer may be served when the upstream fails.'),
 ];
+
+/** Used by separately started processes on loopback when DATAEX_SIGNING_SECRET is unset: public, so never beyond loopback. */
+export const DEVELOPMENT_SIGNING_SECRET = 'dataex-development-signing-secret-change-me';
+
+/** Shortest DATAEX_SIGNING_SECRET accepted beyond loopback, in bytes (`openssl rand -base64 32` gives 44). */
+export const MIN_SIGNING_SECRET_BYTES = 32;
+
+/** True when a server bound to `host` is reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
 
 export class ConfigError extends Error {
   constructor(readonly variable: string, message: string) {
@@ -189,6 +203,12 @@ export interface DataexConfig {
   onlySaved: boolean;
   redisPrefix: string;
   signingSecret: string | undefined;
+  /**
+   * Proxies trusted to tell the client's address in X-Forwarded-For (DATAEX_TRUST_PROXY): a hop
+   * count (0 = trust nothing, the default), or a list for `proxyaddr.compile()` (addresses,
+   * CIDRs, `loopback`, `linklocal`, `uniquelocal`). lib/client-address.ts applies either.
+   */
+  trustProxy: TrustProxy;
   limits: { maxDepth: number; maxAliases: number; maxRootFields: number; maxTokens: number; maxBytes: number; maxDirectives: number };
   costBudgets: Record<'public' | 'analyst' | 'admin', number>;
   /** Per role: requests per second and burst; null = unlimited. */
@@ -202,6 +222,40 @@ export interface DataexConfig {
   responseCacheStaleS: number;
   upstreamTtlS: number;
   staleLimitS: number;
+}
+
+/** DATAEX_TRUST_PROXY: a hop count, or what proxyaddr.compile() takes. */
+export type TrustProxy = number | string[];
+
+function parseTrustProxy(raw: string | undefined): TrustProxy {
+  if (raw === undefined) return 0;
+  const value = raw.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((s) => s.trim());
+  const fail = (why: string): never => {
+    throw new ConfigError('DATAEX_TRUST_PROXY', `${why}; use a hop count (e.g. 1) or addresses, CIDRs, loopback, linklocal, uniquelocal separated by commas (got ${JSON.stringify(raw)})`);
+  };
+  if (entries.some((e) => e === '')) fail('has an empty entry');
+  try {
+    proxyaddr.compile(entries);
+  } catch (e) {
+    fail(e instanceof Error ? e.message : String(e));
+  }
+  return entries;
+}
+
+/** Beyond loopback, a configured signing secret must be long and not the public development default. */
+function checkSigningSecret(secret: string | undefined, host: string): string | undefined {
+  if (secret === undefined || isLoopbackHost(host)) return secret;
+  const hint = 'generate one with `openssl rand -base64 32`';
+  if (secret === DEVELOPMENT_SIGNING_SECRET) {
+    throw new ConfigError('DATAEX_SIGNING_SECRET', `is the public development default, which anyone can sign with; DATAEX_HOST=${host} listens beyond loopback: ${hint}`);
+  }
+  const bytes = Buffer.byteLength(secret, 'utf8');
+  if (bytes < MIN_SIGNING_SECRET_BYTES) {
+    throw new ConfigError('DATAEX_SIGNING_SECRET', `is ${bytes} bytes; at least ${MIN_SIGNING_SECRET_BYTES} are needed when listening beyond loopback (DATAEX_HOST=${host}): ${hint}`);
+  }
+  return secret;
 }
 
 function parseUrlMap(entries: string[]): Record<string, string> {
@@ -330,7 +384,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     introspection: (r.DATAEX_INTROSPECTION as boolean | undefined) ?? (r.DATAEX_PLAYGROUND as boolean),
     onlySaved: r.DATAEX_ONLY_SAVED as boolean,
     redisPrefix: r.DATAEX_REDIS_PREFIX as string,
-    signingSecret: r.DATAEX_SIGNING_SECRET as string | undefined,
+    signingSecret: checkSigningSecret(r.DATAEX_SIGNING_SECRET as string | undefined, r.DATAEX_HOST as string),
+    trustProxy: parseTrustProxy(r.DATAEX_TRUST_PROXY as string | undefined),
     limits: {
       maxDepth: r.DATAEX_MAX_DEPTH as number,
       maxAliases: r.DATAEX_MAX_ALIASES as number,

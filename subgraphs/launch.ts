@@ -9,7 +9,7 @@ import { startCatalogSubgraph } from './catalog/subgraph.ts';
 import { startExchangeSubgraph, type UpstreamCacheOptions } from './common/exchange-server.ts';
 import { startRegistrySubgraph } from './registry/subgraph.ts';
 import type { RunningServer } from './common/server.ts';
-import { PrincipalVerifier } from '../lib/principal-token.ts';
+import { principalVerifier } from '../lib/principal-token.ts';
 
 export const SUBGRAPH_NAMES = ['catalog', ...EXCHANGES.map((e) => e.id), 'registry'] as const;
 
@@ -21,6 +21,11 @@ export interface LaunchOptions {
   port: number;
   /** Secret the gateway signs callers with. */
   signingSecret: string;
+}
+
+/** Nonces of accepted principal headers go to Redis when there is one, so every replica refuses a replay. */
+function verifierOf(options: LaunchOptions) {
+  return principalVerifier(options.signingSecret, options.cache.redis);
 }
 
 function upstreamCache(cache: CacheSetup, config: DataexConfig, upstream: string, ttlFactor = 1): UpstreamCacheOptions {
@@ -44,7 +49,7 @@ export function startCatalog(options: LaunchOptions) {
     adapters: EXCHANGES.map((e) => createExchangeAdapter(e.id, upstreamUrl(options.upstreamUrls, e.id), config)),
     port: options.port,
     host: config.host,
-    verifier: new PrincipalVerifier(options.signingSecret),
+    verifier: verifierOf(options),
     harvestIntervalMs: config.harvestIntervalMs,
     probeIntervalMs: config.probeIntervalMs,
     metrics: config.metrics,
@@ -65,7 +70,7 @@ export function startDataSubgraph(name: string, options: LaunchOptions): Promise
       adapter: createRegistryAdapterFromConfig(upstreamUrl(options.upstreamUrls, 'registry'), config),
       // Registrations change rarely: keep them 60 times longer than exchange details.
       cache: upstreamCache(cache, config, 'registry', 60),
-      verifier: new PrincipalVerifier(options.signingSecret),
+      verifier: verifierOf(options),
       port: options.port,
       host: config.host,
       metrics: config.metrics,
@@ -77,7 +82,7 @@ export function startDataSubgraph(name: string, options: LaunchOptions): Promise
     definition,
     adapter: createExchangeAdapter(name, upstreamUrl(options.upstreamUrls, name), config),
     cache: upstreamCache(cache, config, name),
-    verifier: new PrincipalVerifier(options.signingSecret),
+    verifier: verifierOf(options),
     port: options.port,
     host: config.host,
     metrics: config.metrics,

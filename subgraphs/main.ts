@@ -13,9 +13,11 @@ import { setupObservability, shutdownObservability } from '../lib/observability/
 const name = process.argv[2] ?? '';
 if (!(SUBGRAPH_NAMES as readonly string[]).includes(name)) failStartup(new Error(`usage: subgraphs/main.ts <${SUBGRAPH_NAMES.join('|')}>`));
 
-const config = (() => {
+const { config, signingSecret } = (() => {
   try {
-    return loadConfig();
+    const config = loadConfig();
+    // Beyond loopback a subgraph refuses to start without a secret of its own (see signingSecretOf).
+    return { config, signingSecret: signingSecretOf(config, `subgraph ${name}`) };
   } catch (e) {
     return failStartup(e);
   }
@@ -27,7 +29,7 @@ const defaults: Record<string, string> = {
 };
 const upstreamUrls = Object.fromEntries(Object.keys(defaults).map((k) => [k, config.upstreamUrls[k] ?? defaults[k]]));
 const cache = createCacheSetup({ redisUrl: config.redisUrl, redisCluster: config.redisCluster, redisPrefix: config.redisPrefix, memoryBytes: config.cacheMemoryBytes });
-const options = { config, upstreamUrls, cache, port: config.subgraphPorts[name], signingSecret: signingSecretOf(config.signingSecret, `subgraph ${name}`) };
+const options = { config, upstreamUrls, cache, port: config.subgraphPorts[name], signingSecret };
 try {
   const server = name === 'catalog' ? await startCatalog(options) : await startDataSubgraph(name, options);
   console.log(`dataex subgraph ${name} on ${server.url}`);

@@ -35,7 +35,10 @@ export interface SubgraphServerOptions<C extends BaseContext> {
   resolvers: GraphQLResolverMap<C>;
   /** Builds the request context for the verified caller. */
   context: (req: IncomingMessage, principal: Principal) => Promise<C>;
-  /** Verifies the gateway's signed principal headers; without one every caller is anonymous (tests of foreign supergraphs). */
+  /**
+   * Verifies the gateway's signed principal headers, which must be signed for `name`; without
+   * one every caller is anonymous (tests of foreign supergraphs).
+   */
   verifier?: PrincipalVerifier;
   port: number;
   host: string;
@@ -98,7 +101,8 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
   const context = async (req: IncomingMessage, raw: Buffer): Promise<C> => {
     if (!options.verifier) return options.context(req, ANONYMOUS);
     try {
-      return await options.context(req, options.verifier.verify(header(req, PRINCIPAL_HEADER), header(req, SIGNATURE_HEADER), raw));
+      // Signed for this subgraph only: the audience is the subgraph's name (its name in the supergraph).
+      return await options.context(req, await options.verifier.verify(header(req, PRINCIPAL_HEADER), header(req, SIGNATURE_HEADER), raw, options.name));
     } catch (e) {
       if (e instanceof PrincipalRejected) throw new HttpError(401, 'UNAUTHENTICATED', `${options.name}: ${e.message}`);
       throw e;

@@ -87,7 +87,7 @@ describe.skipIf(skipBrowserTests)('CORS from a page on another origin', () => {
 
   it('sends a GET with x-apollo-operation-name or apollo-require-preflight (as the CSRF error asks)', async () => {
     const url = `${stack.gateway.url}?query=${encodeURIComponent('query Names { exchanges { id } }')}`;
-    for (const csrf of [{ 'x-apollo-operation-name': 'Names' }, { 'apollo-require-preflight': 'true' }]) {
+    for (const csrf of [{ 'x-apollo-operation-name': 'Names' }, { 'apollo-require-preflight': 'true' }] as Record<string, string>[]) {
       const res = await fetchFromPage(url, { headers: { ...csrf, authorization: analyst } }, []);
       expect(res.error, JSON.stringify(csrf)).toBeUndefined();
       expect(res.status).toBe(200);

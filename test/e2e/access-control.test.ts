@@ -102,6 +102,7 @@ describe('what each role sees', () => {
   it('price plans need the analyst role; the headline price stays public', async () => {
     const q = '{ search(first: 3, filter: { exchanges: ["beijing"] }) { edges { node { id headlinePrice { text } pricing { model } } } } }';
     const pub = await stack.gql(q, undefined, headers.public);
+    expect(pub.data.search.edges).toHaveLength(3);
     for (const e of pub.data.search.edges) {
       expect(e.node.pricing).toBeNull();
       expect(e.node.headlinePrice).not.toBeNull();
@@ -110,6 +111,7 @@ describe('what each role sees', () => {
     for (const e of pub.errors!) expect(e.extensions).toMatchObject({ code: 'FORBIDDEN' });
     const analyst = await stack.gql(q, undefined, headers.analyst);
     expect(analyst.errors).toBeUndefined();
+    expect(analyst.data.search.edges).toHaveLength(3);
     for (const e of analyst.data.search.edges) expect(e.node.pricing.length).toBeGreaterThan(0);
   });
 });
@@ -159,10 +161,17 @@ describe('personal information', () => {
     const ids = cells.filter(([c]: [string]) => /身份证/.test(c)).map(([, v]: [string, string]) => v);
     const mobiles = cells.filter(([c]: [string]) => /手机/.test(c)).map(([, v]: [string, string]) => v);
     const names = cells.filter(([c]: [string]) => c === '姓名').map(([, v]: [string, string]) => v);
-    expect(ids.length + mobiles.length + names.length).toBeGreaterThan(0);
-    for (const v of ids.filter(Boolean)) expect(v).toMatch(/^\d{6}\*{8}\d{3}[\dX]$/);
-    for (const v of mobiles.filter(Boolean)) expect(v).toMatch(/^1\d{2}\*{4}\d{4}$/);
-    for (const v of names.filter(Boolean)) expect(v).toMatch(/^\S\*+\S?$/u);
+    // Each format on its own: one of them missing from the data would leave its check empty.
+    const formats: Array<[string, string[], RegExp]> = [
+      ['ID numbers', ids, /^\d{6}\*{8}\d{3}[\dX]$/],
+      ['mobiles', mobiles, /^1\d{2}\*{4}\d{4}$/],
+      ['names', names, /^\S\*+\S?$/u],
+    ];
+    for (const [what, values, format] of formats) {
+      const filled = values.filter(Boolean);
+      expect(filled.length, `${what} in the masked samples`).toBeGreaterThan(0);
+      for (const v of filled) expect(v, what).toMatch(format);
+    }
   });
 });
 
@@ -179,9 +188,9 @@ describe('principal propagation', () => {
     const claims = encodeClaims(admin);
     expect((await post({})).status).toBe(401);
     expect((await post({ [PRINCIPAL_HEADER]: claims })).status).toBe(401);
-    expect((await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest('not-the-secret', claims, body) })).status).toBe(401);
+    expect((await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest('not-the-secret', claims, body, Date.now(), 'catalog') })).status).toBe(401);
 
-    const good = { [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body) };
+    const good = { [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body, Date.now(), 'catalog') };
     const ok = await post(good);
     expect(ok.status).toBe(200);
     expect(ok.body.data.exchanges).toHaveLength(3);
@@ -190,11 +199,14 @@ describe('principal propagation', () => {
     expect(replay.body.errors[0].message).toMatch(/replayed/);
 
     const publicClaims = encodeClaims({ ...admin, role: 'public' });
-    const signedForPublic = signRequest(stack.signingSecret, publicClaims, body);
+    const signedForPublic = signRequest(stack.signingSecret, publicClaims, body, Date.now(), 'catalog');
     expect((await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signedForPublic })).status).toBe(401);
     const otherBody = JSON.stringify({ query: '{ search(first: 1) { totalCount } }' });
-    expect((await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body) }, otherBody)).status).toBe(401);
-    const expired = signRequest(stack.signingSecret, claims, body, Date.now() - 60_000);
+    expect((await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body, Date.now(), 'catalog') }, otherBody)).status).toBe(401);
+    const expired = signRequest(stack.signingSecret, claims, body, Date.now() - 60_000, 'catalog');
+    const forBeijing = await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body, Date.now(), 'beijing') });
+    expect(forBeijing.status).toBe(401);
+    expect(forBeijing.body.errors[0].message).toMatch(/another subgraph/);
     const res = await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: expired });
     expect(res.status).toBe(401);
     expect(res.body.errors[0].message).toMatch(/expired/);
@@ -202,7 +214,7 @@ describe('principal propagation', () => {
 
   it('the gateway ignores principal headers a client sends', async () => {
     const claims = encodeClaims(admin);
-    const forged = { [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, '{}'), authorization: '' };
+    const forged = { [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, '{}', Date.now(), 'catalog'), authorization: '' };
     const res = await stack.gql('{ search(first: 0) { totalCount } }', undefined, forged);
     const publicTotal = Object.values(expectedCounts(DEFAULT_CLEARANCE.public.clearance)).reduce((a, b) => a + b, 0);
     expect(res.data.search.totalCount).toBe(publicTotal);
@@ -229,16 +241,34 @@ describe('hostile documents', () => {
       [hugeFirst, 'QUERY_TOO_COMPLEX', /estimated cost \d+ exceeds the public limit of 5000/],
       [manyTokens, 'QUERY_TOO_COMPLEX', /tokens \d+ exceeds the limit of 5000/],
     ];
-    for (const [query, code, message] of cases) {
+    const post = async (query: string, extra: Record<string, string> = {}) => {
       const started = performance.now();
-      const res = await stack.http('/graphql', { method: 'POST', body: JSON.stringify({ query }), headers: { 'content-type': 'application/json' } });
-      const ms = performance.now() - started;
-      const parsed = JSON.parse(res.text);
-      expect(res.status, query.slice(0, 40)).toBeGreaterThanOrEqual(400);
-      expect(parsed.errors[0].extensions.code, query.slice(0, 40)).toBe(code);
-      expect(parsed.errors[0].message).toMatch(message);
-      expect(ms, `${code} took ${ms} ms`).toBeLessThan(1_000);
+      const res = await stack.http('/graphql', { method: 'POST', body: JSON.stringify({ query }), headers: { 'content-type': 'application/json', ...extra } });
+      return { res, ms: performance.now() - started };
+    };
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    // "Quickly" against a baseline taken here, under this run's load: a small valid query
+    // executed in full (parse, validation, plan, a catalog subgraph call; no response cache),
+    // interleaved with the refusals. A refusal is decided before any of that work.
+    const baseline: number[] = [];
+    const refusals: Array<[string, number]> = [];
+    for (const [query, code, message] of cases) {
+      const times: number[] = [];
+      for (let run = 0; run < 3; run++) {
+        const normal = await post('{ exchanges { id name } }', { 'cache-control': 'no-cache' });
+        expect(normal.res.status).toBe(200);
+        baseline.push(normal.ms);
+        const { res, ms } = await post(query);
+        const parsed = JSON.parse(res.text);
+        expect(res.status, query.slice(0, 40)).toBeGreaterThanOrEqual(400);
+        expect(parsed.errors[0].extensions.code, query.slice(0, 40)).toBe(code);
+        expect(parsed.errors[0].message).toMatch(message);
+        times.push(ms);
+      }
+      refusals.push([code, median(times)]);
     }
+    const normalMs = median(baseline);
+    for (const [code, ms] of refusals) expect(ms, `${code} took ${ms.toFixed(1)} ms; a full small query ${normalMs.toFixed(1)} ms`).toBeLessThan(Math.max(3 * normalMs, normalMs + 100));
   });
 
   it('bodies over the size limit get 413, declared or streamed; malformed JSON gets 400; the next request is answered', async () => {
@@ -261,20 +291,29 @@ describe('hostile documents', () => {
 
   it('do not slow other requests', async () => {
     const normal = '{ search(first: 5, text: "数据") { totalCount edges { node { id title } } } }';
+    // The same 20 normal requests twice: alone (the baseline, measured here under this run's
+    // load), then while 40 hostile documents are being refused.
+    const normals = (round: number) =>
+      Array.from({ length: 20 }, async (_, i) => {
+        const started = performance.now();
+        const res = await stack.gql(normal.replace('first: 5', `first: ${5 + i}`), undefined, { 'cache-control': 'no-cache', 'x-round': String(round) });
+        return { res, ms: performance.now() - started };
+      });
+    const alone = await Promise.all(normals(0));
+    for (const r of alone) expect(r.res.errors).toBeUndefined();
     const hostile = Array.from({ length: 40 }, (_, i) =>
       stack.http('/graphql', { method: 'POST', body: JSON.stringify({ query: [aliases, huge, deep, manyTokens][i % 4] }), headers: { 'content-type': 'application/json' } }),
     );
-    const timings: number[] = [];
-    const normals = Array.from({ length: 20 }, async (_, i) => {
-      const started = performance.now();
-      const res = await stack.gql(normal.replace('first: 5', `first: ${5 + i}`), undefined, { 'cache-control': 'no-cache' });
-      timings.push(performance.now() - started);
-      return res;
-    });
-    const [hostileResults, normalResults] = await Promise.all([Promise.all(hostile), Promise.all(normals)]);
+    const [hostileResults, normalResults] = await Promise.all([Promise.all(hostile), Promise.all(normals(1))]);
     for (const r of hostileResults) expect(r.status, r.text.slice(0, 200)).toBe(400);
-    for (const r of normalResults) expect(r.errors).toBeUndefined();
-    expect(Math.max(...timings)).toBeLessThan(3_000);
+    for (const r of normalResults) {
+      expect(r.res.errors).toBeUndefined();
+      expect(r.res.data.search.edges.length).toBeGreaterThan(0);
+    }
+    // The hostile documents cost their own (short) refusals, never a wait behind them: the
+    // slowest normal request stays within twice the slowest one alone, plus a little.
+    const slowest = (rs: Array<{ ms: number }>) => Math.max(...rs.map((r) => r.ms));
+    expect(slowest(normalResults), `alone ${slowest(alone).toFixed(0)} ms`).toBeLessThan(2 * slowest(alone) + 250);
   });
 });
 

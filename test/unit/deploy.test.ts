@@ -3,7 +3,7 @@
 // actually reads, so they cannot drift from it unnoticed.
 
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES } from '../../lib/config.ts';
@@ -60,6 +60,28 @@ describe('docker-compose.yml', () => {
     const nginx = read('deploy/nginx.conf');
     expect(nginx).toContain('server gateway-1:4000');
     expect(nginx).toContain('server gateway-2:4000');
+  });
+
+  it('gives every gateway and subgraph the signing secret from the environment or .env, never a literal', () => {
+    // `${VAR:?message}`: compose refuses to start when it is unset or empty (it reads .env itself).
+    const interpolated = /^\$\{DATAEX_SIGNING_SECRET:\?[^}]*openssl rand -base64 32[^}]*\}$/;
+    for (const name of ['gateway-1', 'gateway-2', ...SUBGRAPHS.map((s) => s.name)]) {
+      expect(services[name].environment.DATAEX_SIGNING_SECRET, name).toMatch(interpolated);
+    }
+    // Simulators verify nothing: they get no secret.
+    for (const [name, svc] of Object.entries(services)) {
+      if (name.startsWith('sim-') || name === 'redis' || name === 'lb') expect(svc.environment?.DATAEX_SIGNING_SECRET, name).toBeUndefined();
+    }
+    const example = read('.env.example');
+    expect(example).toMatch(/^DATAEX_SIGNING_SECRET=$/m);
+    expect(example).toContain('openssl rand -base64 32');
+    expect(read('.gitignore').split('\n').map((l) => l.trim())).toContain('.env');
+  });
+
+  it('trusts exactly one proxy hop (nginx, which appends the peer to X-Forwarded-For) at the gateways only', () => {
+    for (const gw of ['gateway-1', 'gateway-2']) expect(services[gw].environment.DATAEX_TRUST_PROXY, gw).toBe('1');
+    for (const sub of SUBGRAPHS) expect(services[sub.name].environment.DATAEX_TRUST_PROXY, sub.name).toBeUndefined();
+    expect(read('deploy/nginx.conf')).toMatch(/proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
   });
 });
 
@@ -131,6 +153,30 @@ describe('Kubernetes manifests', () => {
     for (const s of SUBGRAPHS) expect(port(s.name)).toBe(s.port);
   });
 
+  it('gives every gateway and subgraph Deployment the signing secret from the Secret, which commits no value', () => {
+    const deployments = new Map(of('Deployment').map((d) => [d.metadata.name, d]));
+    for (const name of ['gateway', ...SUBGRAPHS.map((s) => s.name)]) {
+      const env = deployments.get(name).spec.template.spec.containers[0].env ?? [];
+      const secret = env.find((e: any) => e.name === 'DATAEX_SIGNING_SECRET');
+      expect(secret?.valueFrom?.secretKeyRef, name).toEqual({ name: 'dataex-secrets', key: 'DATAEX_SIGNING_SECRET' });
+      expect(secret.value, name).toBeUndefined();
+    }
+    const secrets = of('Secret').filter((s) => s.metadata.name === 'dataex-secrets');
+    expect(secrets).toHaveLength(1);
+    for (const s of of('Secret')) {
+      for (const field of ['data', 'stringData']) expect(Object.values(s[field] ?? {}).filter((v) => v !== '' && v !== null), `${s.metadata.name}.${field}`).toEqual([]);
+    }
+    for (const c of of('ConfigMap')) expect(c.data?.DATAEX_SIGNING_SECRET, c.metadata.name).toBeUndefined();
+  });
+
+  it('trusts one proxy hop (the ingress) at the gateway only', () => {
+    const deployments = of('Deployment');
+    const trustOf = (d: any) => (d.spec.template.spec.containers[0].env ?? []).find((e: any) => e.name === 'DATAEX_TRUST_PROXY')?.value;
+    expect(trustOf(deployments.find((d) => d.metadata.name === 'gateway'))).toBe('1');
+    for (const s of SUBGRAPHS) expect(trustOf(deployments.find((d) => d.metadata.name === s.name)), s.name).toBeUndefined();
+    for (const c of of('ConfigMap')) expect(c.data?.DATAEX_TRUST_PROXY, c.metadata.name).toBeUndefined();
+  });
+
   it('scales the gateway with an HPA and serves the supergraph from a ConfigMap kept in step', () => {
     const hpa = of('HorizontalPodAutoscaler')[0];
     expect(hpa.spec.scaleTargetRef.name).toBe('gateway');
@@ -141,5 +187,19 @@ describe('Kubernetes manifests', () => {
     const gateway = of('Deployment').find((d) => d.metadata.name === 'gateway');
     expect(gateway.spec.template.spec.containers[0].volumeMounts[0].mountPath).toBe('/etc/dataex');
     expect(readFileSync(K8S_SUPERGRAPH, 'utf8')).toBe(composeSupergraph().k8sConfigMap);
+  });
+});
+
+describe('no committed signing secret', () => {
+  it('assigns DATAEX_SIGNING_SECRET no literal value in any deployment file', () => {
+    const files = ['docker-compose.yml', 'Dockerfile', '.env.example', 'deploy/nginx.conf', ...readdirSync(new URL('deploy/k8s/', root)).map((f) => `deploy/k8s/${f}`)];
+    // `NAME: value`, `NAME=value`: any value that is not empty or a reference (${…}, $(…)) is a
+    // committed secret (k8s `value:` entries are checked structurally above).
+    const literal = /(?<!\$\{)DATAEX_SIGNING_SECRET["']?[ \t]*[:=][ \t]*["']?(?![\s"'$]|$)([^\s"'#]+)/gm;
+    for (const file of files) {
+      const text = read(file);
+      expect([...text.matchAll(literal)].map((m) => m[0]), file).toEqual([]);
+    }
+    expect(existsSync(new URL('.env', root)) && spawnSync('git', ['ls-files', '--error-unmatch', '.env'], { cwd: root }).status === 0).toBe(false);
   });
 });
