@@ -485,7 +485,9 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       req,
       deps.bodyLimitBytes,
       bindActiveContext((err: Error | undefined, raw: Buffer) => {
-        if (err) return failed(r, err);
+        // A body that never arrived whole (the client went away, or the request timeout cut it:
+        // Node has answered 408) is the client's doing, not a server error.
+        if (err) return failed(r, err instanceof HttpError ? err : new HttpError(408, 'BAD_REQUEST', `the request body did not arrive: ${err.message}`));
         r.raw = raw;
         proceed(r);
       }),

@@ -35,6 +35,7 @@ export async function launchGateway(
       redisState: () => (cache.redis ? (cache.redis.status === 'ready' ? 'up' : 'down') : 'off'),
       signingSecret: overrides.signingSecret ?? signingSecretOf(config, 'gateway'),
       bodyLimitBytes: config.bodyLimitBytes,
+      requestTimeoutMs: config.requestTimeoutMs,
       corsOrigins: config.corsOrigins,
       // Introspection stays on in Apollo; the introspection guard turns it off for public callers.
       introspection: true,

@@ -89,8 +89,7 @@ export interface GatewayOptions {
   clientKeyOf?: (req: IncomingMessage) => string;
   /** Allow-list mode (DATAEX_ONLY_SAVED): ad-hoc /graphql operations refused unless the caller is an admin. */
   onlySaved?: boolean;
-  /** How long a request's headers, and its whole body, may take to arrive (ms). */
-  headersTimeoutMs?: number;
+  /** How long a request's headers and body may take to arrive (ms; headers alone at most 10 s). */
   requestTimeoutMs?: number;
   /** Audit log; undefined = off. */
   audit?: AuditLog;
@@ -346,7 +345,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   };
 
   // Each request: its span (child of a client's traceparent) and, after the response, one log line.
+  // A client that trickles its headers or body in is cut off (408) instead of holding a
+  // connection for Node's default 300 s; the deadlines are checked every second.
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const server = createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout: Math.min(10_000, requestTimeoutMs), connectionsCheckingInterval: Math.min(1_000, requestTimeoutMs) },
     observedHandler({ seam: 'gateway', component: 'gateway', level: 'info' }, (req, res) => {
       try {
         route(req, res)?.catch((e: unknown) => failed(res, e));
@@ -356,10 +359,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }),
   );
   server.keepAliveTimeout = 65_000;
-  // A client that trickles its headers or body in is cut off (408) instead of holding a
-  // connection for Node's default 300 s.
-  server.headersTimeout = options.headersTimeoutMs ?? 10_000;
-  server.requestTimeout = options.requestTimeoutMs ?? 30_000;
   const port = await listen(server, options.port, options.host);
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   return {

@@ -32,6 +32,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_REDIS_CLUSTER', 'list', undefined, 'Redis Cluster seed nodes `host:port,host:port` instead of DATAEX_REDIS_URL (not both): the same shared cache tier and state on a cluster.'),
   v('DATAEX_CORS_ORIGINS', 'list', undefined, 'Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only.'),
   v('DATAEX_BODY_LIMIT_BYTES', 'int', '1048576', 'Largest request body the gateway accepts.'),
+  v('DATAEX_REQUEST_TIMEOUT_MS', 'int', '30000', 'How long a request (headers and body) may take to arrive at the gateway; a client that trickles it in is answered 408 and cut off. Headers alone get at most 10 s.'),
   v('DATAEX_SUBGRAPH_TIMEOUT_MS', 'int', '10000', 'Gateway timeout for one subgraph fetch.'),
   v('DATAEX_REQUEST_DEADLINE_MS', 'int', '15000', 'Every request is answered within this long; subgraph calls still running are cut, with errors naming them.'),
   v('DATAEX_CATALOG_PORT', 'port', '4001', 'Catalog subgraph port.'),
@@ -179,6 +180,8 @@ export interface DataexConfig {
   redisCluster: string[] | undefined;
   corsOrigins: string[];
   bodyLimitBytes: number;
+  /** How long a request's headers and body may take to arrive (ms). */
+  requestTimeoutMs: number;
   subgraphTimeoutMs: number;
   requestDeadlineMs: number;
   subgraphPorts: Record<string, number>;
@@ -337,6 +340,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     redisCluster: parseRedisCluster(r.DATAEX_REDIS_CLUSTER as string[] | undefined, r.DATAEX_REDIS_URL as string | undefined),
     corsOrigins: (r.DATAEX_CORS_ORIGINS as string[] | undefined) ?? [],
     bodyLimitBytes: r.DATAEX_BODY_LIMIT_BYTES as number,
+    requestTimeoutMs: r.DATAEX_REQUEST_TIMEOUT_MS as number,
     subgraphTimeoutMs: r.DATAEX_SUBGRAPH_TIMEOUT_MS as number,
     requestDeadlineMs: r.DATAEX_REQUEST_DEADLINE_MS as number,
     subgraphPorts: {

@@ -5,13 +5,14 @@
 // owner or an admin.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
 import { apiKey, startTestStack, type TestStack } from '../helpers/stack.ts';
 
 let stack: TestStack;
 let admin: Record<string, string>;
 
 beforeAll(async () => {
-  stack = await startTestStack({ DATAEX_RATE_LIMITS: 'public=2/6,analyst=200/400,admin=off' });
+  stack = await startTestStack({ DATAEX_RATE_LIMITS: 'public=2/6,analyst=200/400,admin=off', DATAEX_REQUEST_TIMEOUT_MS: '2000' });
   admin = await apiKey(stack, 'admin', 'lim-admin');
 }, 120_000);
 
@@ -87,6 +88,29 @@ describe('every refused request leaves one audit line with the right outcome and
     expect(byStatus[413].errorCodes).toEqual(['BAD_USER_INPUT']);
     expect(byStatus[404]).toMatchObject({ savedQuery: 'no-such-query', errorCodes: ['NOT_FOUND'] });
   });
+});
+
+describe('slow clients', () => {
+  it('a body that trickles in is cut off with 408 at the request timeout, not held for minutes', async () => {
+    const { port } = new URL(stack.gateway.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`);
+    // One byte every 200 ms, for at most 15 s: the server must end it well before.
+    const drip = setInterval(() => socket.write(' '), 200);
+    const closed = await new Promise<boolean>((resolve) => {
+      const give = setTimeout(() => resolve(false), 15_000);
+      socket.on('close', () => {
+        clearTimeout(give);
+        resolve(true);
+      });
+    });
+    clearInterval(drip);
+    socket.destroy();
+    expect(closed).toBe(true);
+    expect(received).toMatch(/^HTTP\/1\.1 408 /);
+  }, 30_000);
 });
 
 describe('saved queries change only by their owner or an admin', () => {
