@@ -10,7 +10,8 @@ import { introspectionGuardPlugin } from './plugins/introspection-guard.ts';
 export function gatewayPlugins(config: DataexConfig): ApolloServerPlugin<GatewayContext>[] {
   return [
     onlySavedPlugin(config),
-    costLimitPlugin(config.costBudgets),
+    // Also holds saved queries to the document limits and the cost budgets when they are saved.
+    costLimitPlugin(config.costBudgets, { limits: config.limits }),
     ...(config.introspection ? [] : [introspectionGuardPlugin()]),
   ];
 }

@@ -1,7 +1,13 @@
 // Static limits on a GraphQL document, checked before Apollo parses, validates or plans it:
 // size, tokens, depth, aliases, root fields, directives. Hostile documents (depth 50, 1,000
-// aliases, fragment cycles, 1 MB queries) are refused in time proportional to their size,
-// before the validator's quadratic rules ever see them. Results are memoised per document.
+// aliases, fragment cycles, fragments spreading fragments many times over, 1 MB queries) are
+// refused in time proportional to their size, before the validator's quadratic rules ever see
+// them. Results are memoised per document.
+//
+// Fragments count as if expanded where they are spread (a fragment of 8 aliases spread 4 times
+// counts 32 aliases), but each fragment is walked once: its totals (aliases, directives, root
+// fields, how deep it reaches) are kept and added at every spread, so a fragment spreading the
+// next one 4 times, 12 levels down, costs 12 walks, not 4^12.
 
 import { createHash } from 'node:crypto';
 import { Kind, parse, type DefinitionNode, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
@@ -25,6 +31,9 @@ export const DEFAULT_DOCUMENT_LIMITS: DocumentLimits = {
   maxDirectives: 50,
 };
 
+/** Introspection is deep by nature (the standard query nests 13 levels of `ofType`): its subtree gets this many more levels. */
+export const INTROSPECTION_EXTRA_DEPTH = 10;
+
 export interface LimitViolation {
   /** Which limit: "bytes", "tokens", "depth", "aliases", "rootFields", "directives". */
   limit: keyof typeof LIMIT_NAMES;
@@ -39,30 +48,103 @@ function violation(limit: LimitViolation['limit'], figure: number, max: number, 
   return { limit, figure, max, message: `query too complex: ${LIMIT_NAMES[limit]} ${figure}${unit} exceeds the limit of ${max}${unit}` };
 }
 
-interface Counts {
+/** What a fragment adds wherever it is spread, as if expanded there. */
+interface FragmentTotals {
   aliases: number;
   directives: number;
-  depth: number;
+  /** Fields at its top level (inline fragments and spreads expanded): root fields when spread at the root. */
+  topFields: number;
+  /** Deepest level below the spread reached by a field with a selection set outside introspection (0: none). */
+  ordinaryDepth: number;
+  /** Deepest level below the spread reached by a field with a selection set in an introspection (`__schema`, `__type`) subtree (0: none). */
+  introspectionDepth: number;
 }
 
+const isIntrospectionRoot = (name: string) => name === '__schema' || name === '__type';
+
 /**
- * Walks selections, expanding fragment spreads; a spread already on the current path (a
- * cycle) is not followed again, so cyclic documents terminate (validation then rejects them).
- * Stops as soon as a limit is crossed.
+ * Measures a parsed document against the limits, in time linear in its size. Counts are as if
+ * every fragment were expanded where it is spread; a spread of a fragment already being measured
+ * (a cycle) adds nothing, so cyclic documents terminate (validation then rejects them). Aliases
+ * and directives are counted in document order and the first limit crossed is reported (its
+ * figure is the count when it was crossed); the root fields of an operation are its top-level
+ * fields with fragments expanded.
  */
-function measure(doc: DocumentNode, limits: DocumentLimits): LimitViolation | undefined {
+export function measureDocument(doc: DocumentNode, limits: DocumentLimits): LimitViolation | undefined {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of doc.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
-  const counts: Counts = { aliases: 0, directives: 0, depth: 0 };
+  const totals = new Map<string, FragmentTotals | 'measuring'>();
+  const introspectionMax = limits.maxDepth + INTROSPECTION_EXTRA_DEPTH;
+
+  /** A fragment's totals, measured once; undefined for unknown fragments and cycles. */
+  const fragmentTotals = (name: string): FragmentTotals | undefined => {
+    const known = totals.get(name);
+    if (known === 'measuring') return undefined;
+    if (known) return known;
+    const fragment = fragments.get(name);
+    if (!fragment) return undefined;
+    totals.set(name, 'measuring');
+    const t: FragmentTotals = { aliases: 0, directives: 0, topFields: 0, ordinaryDepth: 0, introspectionDepth: 0 };
+    const walk = (set: SelectionSetNode, depth: number, introspection: boolean): void => {
+      for (const sel of set.selections) {
+        t.directives += sel.directives?.length ?? 0;
+        if (sel.kind === Kind.FIELD) {
+          if (depth === 0) t.topFields++;
+          if (sel.alias) t.aliases++;
+          if (sel.selectionSet) {
+            const d = depth + 1;
+            const intro = introspection || isIntrospectionRoot(sel.name.value);
+            if (intro) t.introspectionDepth = Math.max(t.introspectionDepth, d);
+            else t.ordinaryDepth = Math.max(t.ordinaryDepth, d);
+            walk(sel.selectionSet, d, intro);
+          }
+        } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+          walk(sel.selectionSet, depth, introspection);
+        } else {
+          const inner = fragmentTotals(sel.name.value);
+          if (!inner) continue;
+          t.aliases += inner.aliases;
+          t.directives += inner.directives;
+          if (depth === 0) t.topFields += inner.topFields;
+          if (introspection) {
+            const reach = Math.max(inner.ordinaryDepth, inner.introspectionDepth);
+            if (reach > 0) t.introspectionDepth = Math.max(t.introspectionDepth, depth + reach);
+          } else {
+            if (inner.ordinaryDepth > 0) t.ordinaryDepth = Math.max(t.ordinaryDepth, depth + inner.ordinaryDepth);
+            if (inner.introspectionDepth > 0) t.introspectionDepth = Math.max(t.introspectionDepth, depth + inner.introspectionDepth);
+          }
+        }
+      }
+    };
+    walk(fragment.selectionSet, 0, false);
+    totals.set(name, t);
+    return t;
+  };
+
+  /** Fields at the top of a selection set, inline fragments and spreads expanded. */
+  const topFields = (set: SelectionSetNode): number => {
+    let n = 0;
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) n++;
+      else if (sel.kind === Kind.INLINE_FRAGMENT) n += topFields(sel.selectionSet);
+      else n += fragmentTotals(sel.name.value)?.topFields ?? 0;
+    }
+    return n;
+  };
+
+  const counts = { aliases: 0, directives: 0 };
   let found: LimitViolation | undefined;
 
-  // Introspection is deep by nature (the standard query nests 13 levels of `ofType`): its
-  // subtree gets ten more levels than ordinary selections, still bounded.
-  const walk = (set: SelectionSetNode, depth: number, path: Set<string>, maxDepth = limits.maxDepth): void => {
+  // Operations are walked in order with running counts, stopping at the first limit crossed;
+  // a spread adds its fragment's totals at once.
+  const walk = (set: SelectionSetNode, depth: number, maxDepth: number): void => {
     for (const sel of set.selections) {
       if (found) return;
       counts.directives += sel.directives?.length ?? 0;
-      if (counts.directives > limits.maxDirectives) found = violation('directives', counts.directives, limits.maxDirectives);
+      if (counts.directives > limits.maxDirectives) {
+        found = violation('directives', counts.directives, limits.maxDirectives);
+        return;
+      }
       if (sel.kind === Kind.FIELD) {
         if (sel.alias) counts.aliases++;
         if (counts.aliases > limits.maxAliases) {
@@ -71,32 +153,54 @@ function measure(doc: DocumentNode, limits: DocumentLimits): LimitViolation | un
         }
         if (sel.selectionSet) {
           const d = depth + 1;
-          const max = sel.name.value === '__schema' || sel.name.value === '__type' ? limits.maxDepth + 10 : maxDepth;
+          const max = isIntrospectionRoot(sel.name.value) ? introspectionMax : maxDepth;
           if (d > max) {
             found = violation('depth', d, max);
             return;
           }
-          counts.depth = Math.max(counts.depth, d);
-          walk(sel.selectionSet, d, path, max);
+          walk(sel.selectionSet, d, max);
         }
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        walk(sel.selectionSet, depth, path, maxDepth);
+        walk(sel.selectionSet, depth, maxDepth);
       } else {
-        const name = sel.name.value;
-        const fragment = fragments.get(name);
-        if (!fragment || path.has(name)) continue;
-        path.add(name);
-        walk(fragment.selectionSet, depth, path, maxDepth);
-        path.delete(name);
+        const t = fragmentTotals(sel.name.value);
+        if (!t) continue;
+        counts.directives += t.directives;
+        if (counts.directives > limits.maxDirectives) {
+          found = violation('directives', counts.directives, limits.maxDirectives);
+          return;
+        }
+        counts.aliases += t.aliases;
+        if (counts.aliases > limits.maxAliases) {
+          found = violation('aliases', counts.aliases, limits.maxAliases);
+          return;
+        }
+        if (maxDepth === introspectionMax) {
+          // Inside introspection every level below has the larger allowance.
+          const reach = depth + Math.max(t.ordinaryDepth, t.introspectionDepth);
+          if (reach > introspectionMax) {
+            found = violation('depth', reach, introspectionMax);
+            return;
+          }
+        } else {
+          if (t.ordinaryDepth > 0 && depth + t.ordinaryDepth > maxDepth) {
+            found = violation('depth', depth + t.ordinaryDepth, maxDepth);
+            return;
+          }
+          if (t.introspectionDepth > 0 && depth + t.introspectionDepth > introspectionMax) {
+            found = violation('depth', depth + t.introspectionDepth, introspectionMax);
+            return;
+          }
+        }
       }
     }
   };
 
   for (const def of doc.definitions as readonly DefinitionNode[]) {
     if (def.kind !== Kind.OPERATION_DEFINITION) continue;
-    const roots = def.selectionSet.selections.length;
+    const roots = topFields(def.selectionSet);
     if (roots > limits.maxRootFields) return violation('rootFields', roots, limits.maxRootFields);
-    walk(def.selectionSet, 0, new Set());
+    walk(def.selectionSet, 0, limits.maxDepth);
     if (found) return found;
   }
   return undefined;
@@ -129,6 +233,6 @@ export class DocumentChecker {
       if (m) return violation('tokens', Number(m[1]) + 1, this.limits.maxTokens);
       return undefined;
     }
-    return measure(doc, this.limits);
+    return measureDocument(doc, this.limits);
   }
 }

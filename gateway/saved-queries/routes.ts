@@ -149,7 +149,8 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     const body = parseJsonBody(await readBody(req, bodyLimitBytes));
     const input = saveInput(body);
     const schema = services.apiSchema();
-    const checked = validateSavedDocument(schema, input.document);
+    // Held to the saver's own budget with the defaults it is saved with (cost-limit.ts).
+    const checked = validateSavedDocument(schema, input.document, undefined, { role: principal.role, defaultVariables: input.defaultVariables });
     if (!checked.ok) {
       throw new ApiError(400, 'GRAPHQL_VALIDATION_FAILED', `the document is not a valid query for this gateway's schema; "${name}" was not saved`, checked.errors.map((e) => e.toJSON()));
     }

@@ -1,6 +1,7 @@
 // Validation of a saved query's document: it must parse, validate against the schema the gateway
 // currently serves, hold exactly one query operation, and pass every registered document check
-// (the query limits of depth and cost join here: `registerSavedDocumentCheck`).
+// (the query limits join here: the cost-limit plugin registers the document limits and the cost
+// estimate with `registerSavedDocumentCheck` while its server runs).
 
 import {
   GraphQLError,
@@ -15,9 +16,20 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
+import type { Role } from '../../subgraphs/common/principal.ts';
+
+/** What a check knows besides the document. */
+export interface SavedDocumentContext {
+  /** The document's text as sent (size and token limits count it). */
+  source: string;
+  /** The role of whoever is saving; absent when a stored query is listed or run. */
+  role?: Role;
+  /** The saved default variables, as sent (untyped JSON); absent: none. */
+  defaultVariables?: Record<string, unknown>;
+}
 
 /** An extra check of a (schema-valid) document; returns the problems it finds. */
-export type SavedDocumentCheck = (schema: GraphQLSchema, document: DocumentNode) => readonly GraphQLError[];
+export type SavedDocumentCheck = (schema: GraphQLSchema, document: DocumentNode, context: SavedDocumentContext) => readonly GraphQLError[];
 
 const extraChecks: SavedDocumentCheck[] = [];
 
@@ -36,12 +48,16 @@ export type DocumentValidation =
 
 /**
  * Checks a saved query's document. Error codes: GRAPHQL_PARSE_FAILED for syntax errors,
- * GRAPHQL_VALIDATION_FAILED for everything else (schema, one operation, limits).
+ * QUERY_TOO_COMPLEX for the query limits, GRAPHQL_VALIDATION_FAILED for everything else
+ * (schema, one operation). Saving passes `context` (the saver's role and the saved default
+ * variables), so the cost limit is the saver's; without it (listing, running) the checks apply
+ * the highest budget.
  */
 export function validateSavedDocument(
   schema: GraphQLSchema,
   source: string,
   checks: readonly SavedDocumentCheck[] = extraChecks,
+  context: Omit<SavedDocumentContext, 'source'> = {},
 ): DocumentValidation {
   let document: DocumentNode;
   try {
@@ -76,7 +92,18 @@ export function validateSavedDocument(
     };
   }
   const errors = [...validate(schema, document, specifiedRules)];
-  if (errors.length === 0) for (const check of checks) errors.push(...check(schema, document));
+  if (errors.length === 0) {
+    // The same check registered twice (two gateways in one process) reports once.
+    const seen = new Set<string>();
+    for (const check of checks) {
+      for (const e of check(schema, document, { ...context, source })) {
+        const key = `${String(e.extensions?.code)}\n${e.message}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        errors.push(e);
+      }
+    }
+  }
   if (errors.length > 0) return { ok: false, errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) };
   return { ok: true, document, operation };
 }
