@@ -36,6 +36,7 @@ export async function launchGateway(
       signingSecret: overrides.signingSecret ?? signingSecretOf(config, 'gateway'),
       bodyLimitBytes: config.bodyLimitBytes,
       requestTimeoutMs: config.requestTimeoutMs,
+      shutdownDelayMs: config.shutdownDelayMs,
       corsOrigins: config.corsOrigins,
       // Introspection stays on in Apollo; the introspection guard turns it off for public callers.
       introspection: true,

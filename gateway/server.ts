@@ -91,6 +91,8 @@ export interface GatewayOptions {
   onlySaved?: boolean;
   /** How long a request's headers and body may take to arrive (ms; headers alone at most 10 s). */
   requestTimeoutMs?: number;
+  /** On close: how long /readyz answers 503 ("draining") while requests are still served (ms). */
+  shutdownDelayMs?: number;
   /** Audit log; undefined = off. */
   audit?: AuditLog;
   /** API keys; without a store every caller is anonymous. */
@@ -308,6 +310,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const untrackCache = options.responseCache ? trackResponseCache(options.responseCache) : () => undefined;
   const modules = (options.routes ?? []).map((build) => build(services));
 
+  /** Set when close() starts: /readyz answers 503 from then on. */
+  let draining = false;
+  let closing: Promise<void> | undefined;
+
   /** A request the route could not answer: HttpErrors as themselves, anything else as a 500. */
   const failed = (res: ServerResponse, e: unknown): void => {
     if (res.headersSent) {
@@ -340,7 +346,11 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return graphqlEndpoint(req, res, q < 0 ? '' : rawUrl.slice(q), (e) => failed(res, e));
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
-    if (path === '/readyz') return readiness.check().then((report) => sendJson(res, report.ready ? 200 : 503, report));
+    if (path === '/readyz') {
+      // Draining: not ready from the moment it starts, whatever the dependencies say.
+      if (draining) return sendJson(res, 503, { ready: false, status: 'draining' });
+      return readiness.check().then((report) => sendJson(res, report.ready ? 200 : 503, report));
+    }
     sendJson(res, 404, { errors: [{ message: `no route ${method} ${path}`, extensions: { code: 'NOT_FOUND' } }] });
   };
 
@@ -368,13 +378,20 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return subgraphs;
     },
     services,
-    async close() {
-      await closeServer(server);
-      untrackCache();
-      await apollo.stop();
-      await undici.close();
-      await Promise.all(modules.map((m) => m.close?.()));
-      await options.audit?.close();
+    close() {
+      // Once: a second call (the stack closing after a test closed the gateway) waits for the first.
+      closing ??= (async () => {
+        draining = true;
+        const delayMs = options.shutdownDelayMs ?? 0;
+        if (delayMs > 0 && server.listening) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await closeServer(server);
+        untrackCache();
+        await apollo.stop();
+        await undici.close();
+        await Promise.all(modules.map((m) => m.close?.()));
+        await options.audit?.close();
+      })();
+      return closing;
     },
   };
 }

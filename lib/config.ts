@@ -32,6 +32,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_REDIS_CLUSTER', 'list', undefined, 'Redis Cluster seed nodes `host:port,host:port` instead of DATAEX_REDIS_URL (not both): the same shared cache tier and state on a cluster.'),
   v('DATAEX_CORS_ORIGINS', 'list', undefined, 'Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only.'),
   v('DATAEX_BODY_LIMIT_BYTES', 'int', '1048576', 'Largest request body the gateway accepts.'),
+  v('DATAEX_SHUTDOWN_DELAY_MS', 'int', '0', 'On SIGTERM the gateway first answers /readyz 503 ("draining") for this long while it still serves, so a load balancer stops sending it traffic; then it stops accepting and lets requests in flight finish. The Kubernetes manifests pause in preStop instead.'),
   v('DATAEX_REQUEST_TIMEOUT_MS', 'int', '30000', 'How long a request (headers and body) may take to arrive at the gateway; a client that trickles it in is answered 408 and cut off. Headers alone get at most 10 s.'),
   v('DATAEX_SUBGRAPH_TIMEOUT_MS', 'int', '10000', 'Gateway timeout for one subgraph fetch.'),
   v('DATAEX_REQUEST_DEADLINE_MS', 'int', '15000', 'Every request is answered within this long; subgraph calls still running are cut, with errors naming them.'),
@@ -182,6 +183,8 @@ export interface DataexConfig {
   bodyLimitBytes: number;
   /** How long a request's headers and body may take to arrive (ms). */
   requestTimeoutMs: number;
+  /** On stop: how long /readyz answers 503 while the gateway still serves (ms). */
+  shutdownDelayMs: number;
   subgraphTimeoutMs: number;
   requestDeadlineMs: number;
   subgraphPorts: Record<string, number>;
@@ -341,6 +344,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     corsOrigins: (r.DATAEX_CORS_ORIGINS as string[] | undefined) ?? [],
     bodyLimitBytes: r.DATAEX_BODY_LIMIT_BYTES as number,
     requestTimeoutMs: r.DATAEX_REQUEST_TIMEOUT_MS as number,
+    shutdownDelayMs: r.DATAEX_SHUTDOWN_DELAY_MS as number,
     subgraphTimeoutMs: r.DATAEX_SUBGRAPH_TIMEOUT_MS as number,
     requestDeadlineMs: r.DATAEX_REQUEST_DEADLINE_MS as number,
     subgraphPorts: {

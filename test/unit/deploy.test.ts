@@ -153,6 +153,17 @@ describe('Kubernetes manifests', () => {
     for (const s of SUBGRAPHS) expect(port(s.name)).toBe(s.port);
   });
 
+  it('pauses the gateway in preStop, within its termination grace period, before SIGTERM', () => {
+    const gateway = of('Deployment').find((d) => d.metadata.name === 'gateway');
+    const c = gateway.spec.template.spec.containers[0];
+    const command: string[] = c.lifecycle?.preStop?.exec?.command ?? [];
+    expect(command[0]).toBe('sleep');
+    const pauseS = Number(command[1]);
+    expect(pauseS).toBeGreaterThan(0);
+    // The pause, then the drain (requests in flight finish within 5 s), fit the grace period.
+    expect(gateway.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(pauseS + 5);
+  });
+
   it('gives every gateway and subgraph Deployment the signing secret from the Secret, which commits no value', () => {
     const deployments = new Map(of('Deployment').map((d) => [d.metadata.name, d]));
     for (const name of ['gateway', ...SUBGRAPHS.map((s) => s.name)]) {
