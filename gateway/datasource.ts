@@ -1,6 +1,8 @@
 // The gateway's subgraph data source: RemoteGraphQLDataSource plus what crosses the
 // gateway–subgraph boundary besides GraphQL: the caller going out (signed by the fetcher),
-// stale-data reports coming back, and calls that failed as a whole named by subgraph.
+// stale-data reports coming back, and calls that failed as a whole named by subgraph. A
+// subgraph that answered an HTTP error status with GraphQL errors answered: its errors pass on.
+// Entity fetches go through the entity cache, and their error paths are corrected.
 
 import { GraphQLError } from 'graphql';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
@@ -10,8 +12,8 @@ import { STALE_HEADER } from '../subgraphs/common/stale.ts';
 import { PRINCIPAL_HEADER, encodeClaims } from '../lib/principal-token.ts';
 import { AUDIENCE_HEADER, DEADLINE_HEADER } from './fetcher.ts';
 import type { GatewayContext } from './server.ts';
-import { cacheHintOf, type EntityCache } from './entity-cache.ts';
-import { accessClass } from './response-cache/cache.ts';
+import { fetchThroughEntityCache, type EntityCache } from './entity-cache.ts';
+import { correctEntityErrorPaths } from './entity-paths.ts';
 
 // One encoding per principal object (they live as long as the key store's cache entry).
 const claimsOf = new WeakMap<object, string>();
@@ -27,15 +29,36 @@ const TRANSPORT_REASONS: Record<string, string> = {
   ECONNRESET: 'connection reset',
 };
 
-/** Why a subgraph call failed, in words that carry no address, URL or body. */
-function failureReason(error: Error, response: FetcherResponse | undefined): string {
-  if (response && !response.ok) return `HTTP ${response.status}`;
-  if (error instanceof SyntaxError) return 'unreadable response';
+/**
+ * Why a subgraph call failed, in words that carry no address, URL or body, and whether that
+ * is no answer (UPSTREAM_UNAVAILABLE: refused, reset, timed out, 5xx/408/429) or an answer that
+ * is not GraphQL (UPSTREAM_ERROR: another HTTP error without a GraphQL body, an unreadable body).
+ */
+function failureOf(error: Error, response: FetcherResponse | undefined): { code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_ERROR'; reason: string } {
+  if (response && !response.ok) {
+    const noAnswer = response.status >= 500 || response.status === 408 || response.status === 429;
+    return noAnswer ? { code: 'UPSTREAM_UNAVAILABLE', reason: `HTTP ${response.status}` } : { code: 'UPSTREAM_ERROR', reason: `HTTP ${response.status} without a GraphQL answer` };
+  }
+  if (error instanceof SyntaxError) return { code: 'UPSTREAM_ERROR', reason: 'unreadable response' };
+  if (/^Expected JSON response body/.test(error.message)) return { code: 'UPSTREAM_ERROR', reason: 'not a GraphQL response' };
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return TRANSPORT_REASONS[code] ?? `request failed (${code})`;
+    if (typeof code === 'string') return { code: 'UPSTREAM_UNAVAILABLE', reason: TRANSPORT_REASONS[code] ?? `request failed (${code})` };
   }
-  return 'request failed';
+  return { code: 'UPSTREAM_UNAVAILABLE', reason: 'request failed' };
+}
+
+/** A GraphQL response body: `errors`, a non-empty list of objects with a message. */
+function isGraphQLBody(body: unknown): body is { data?: Record<string, unknown> | null; errors: Array<{ message: string }> } {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  return Array.isArray(errors) && errors.length > 0 && errors.every((e) => typeof (e as { message?: unknown } | null)?.message === 'string');
+}
+
+/** Thrown through RemoteGraphQLDataSource when the subgraph answered an HTTP error status with GraphQL errors. */
+class SubgraphAnswered extends Error {
+  constructor(readonly response: GatewayGraphQLResponse) {
+    super('the subgraph answered with errors');
+  }
 }
 
 export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -50,64 +73,41 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   /**
-   * Entity fetches go through the entity cache: only the representations without a fresh
-   * cached answer are sent; the answer is reassembled in the original order, with error paths
-   * pointing at the original positions.
+   * Entity fetches go through the entity cache (when on): only the representations without a
+   * fresh cached answer are sent. Error paths of entity fetches are corrected (entity-paths.ts).
    */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const cache = this.entityCache;
-    const { request } = options;
-    const representations = request.variables?.representations;
-    const principal = (options.context as Partial<GatewayContext>).principal;
-    if (!cache || !principal || !Array.isArray(representations) || representations.length === 0 || !request.query?.startsWith('query') || !request.query.includes('_entities(')) {
-      return super.process(options);
+    const response = this.entityCache ? await fetchThroughEntityCache(this.entityCache, this.serviceName, options, (o) => this.send(o)) : await this.send(options);
+    return correctEntityErrorPaths(options, response);
+  }
+
+  /** One subgraph call; an HTTP error status with GraphQL errors is the subgraph's answer. */
+  private async send(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    try {
+      return await super.process(options);
+    } catch (e) {
+      if (!(e instanceof SubgraphAnswered)) throw e;
+      // Not cacheable, whatever else the answer holds.
+      if ('incomingRequestContext' in options) options.incomingRequestContext.overallCachePolicy?.restrict({ maxAge: 0 });
+      return e.response;
     }
-    const { representations: _reps, ...otherVariables } = request.variables ?? {};
-    const scope = cache.scope(this.serviceName, request.query, JSON.stringify(otherVariables), accessClass(principal));
-    const keys = representations.map((r) => cache.key(scope, r));
-    const now = Date.now();
-    const cached = keys.map((k) => cache.get(k, now));
-    const missing = cached.flatMap((c, i) => (c ? [] : [i]));
-    const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
-    const hitMaxAge = Math.min(...cached.filter((c) => c !== undefined).map((c) => Math.floor((c!.expiresAt - now) / 1000)));
-    cache.hits += representations.length - missing.length;
-    cache.misses += missing.length;
-    if (missing.length < representations.length && Number.isFinite(hitMaxAge)) policy?.restrict({ maxAge: Math.max(0, hitMaxAge) });
-    if (missing.length === 0) return { data: { _entities: cached.map((c) => c!.value) } };
-
-    const response = await super.process({ ...options, request: { ...request, variables: { ...request.variables, representations: missing.map((i) => representations[i]) } } });
-    const fetched = (response.data as { _entities?: unknown[] } | undefined)?._entities;
-    if (!Array.isArray(fetched)) return response;
-
-    // Errors name positions in the list we sent: map them back to the original list.
-    const failed = new Set<number>();
-    const errors = response.errors?.map((e) => {
-      const path = e.path;
-      if (!path || path[0] !== '_entities' || typeof path[1] !== 'number') return e;
-      failed.add(path[1]);
-      return { ...e, path: ['_entities', missing[path[1]], ...path.slice(2)] };
-    });
-    const hint = cacheHintOf(response.http?.headers.get('cache-control'));
-    const cacheable = hint.maxAgeS > 0 && !hint.private && !response.http?.headers.get(STALE_HEADER);
-    const entities = cached.map((c) => c?.value);
-    fetched.forEach((value, j) => {
-      entities[missing[j]] = value;
-      if (cacheable && value !== null && value !== undefined && !failed.has(j)) cache.set(keys[missing[j]], value, hint.maxAgeS, now);
-    });
-    return { ...response, data: { ...(response.data as object), _entities: entities }, ...(errors ? { errors } : {}) };
   }
 
   /**
-   * A call that failed as a whole (cut by the subgraph timeout or the request deadline, refused,
-   * reset, a non-GraphQL HTTP error) is UPSTREAM_UNAVAILABLE naming the subgraph; the gateway
-   * would otherwise pass on the bare transport error (INTERNAL_SERVER_ERROR, nobody named, a
-   * message that may hold an address). Errors that already carry a code (401/403) stay as they are.
+   * A call that failed as a whole is named by subgraph: UPSTREAM_UNAVAILABLE when no answer came
+   * (cut by the subgraph timeout or the request deadline, refused, reset, 5xx without a GraphQL
+   * body), UPSTREAM_ERROR when what came is not GraphQL; the gateway would otherwise pass on the
+   * bare transport error (INTERNAL_SERVER_ERROR, nobody named, a message that may hold an
+   * address). An HTTP error status WITH GraphQL errors is the subgraph's answer: `send` returns
+   * it, and its errors keep their messages, codes and paths. Errors that already carry a code
+   * (401/403) stay as they are.
    */
   override didEncounterError(error: Error, _fetchRequest: unknown, fetchResponse?: FetcherResponse): void {
     if (error instanceof GraphQLError && typeof error.extensions.code === 'string') throw error;
-    throw new GraphQLError(`subgraph ${this.serviceName}: ${failureReason(error, fetchResponse)}`, {
-      extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: this.serviceName },
-    });
+    const body = error instanceof GraphQLError ? (error.extensions.response as { body?: unknown } | undefined)?.body : undefined;
+    if (fetchResponse && !fetchResponse.ok && isGraphQLBody(body)) throw new SubgraphAnswered({ ...body, http: fetchResponse });
+    const { code, reason } = failureOf(error, fetchResponse);
+    throw new GraphQLError(`subgraph ${this.serviceName}: ${reason}`, { extensions: { code, serviceName: this.serviceName } });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {

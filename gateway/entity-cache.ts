@@ -4,9 +4,15 @@
 // has not seen within their TTL. Only PUBLIC, error-free, non-stale answers are kept, keyed by
 // subgraph, selection, other variables, the representation and the caller's access class, for
 // the max-age the subgraph's cache hint gave. Any invalidation (harvest, purge) clears it.
+// `fetchThroughEntityCache` is the fetch itself, used by the data source (gateway/datasource.ts).
 
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { STALE_HEADER } from '../subgraphs/common/stale.ts';
+import type { GatewayContext } from './server.ts';
+import { accessClass } from './response-cache/cache.ts';
 
 interface Entry {
   /** The entity as JSON: the gateway merges answers into its result tree in place, so every
@@ -65,4 +71,59 @@ export function cacheHintOf(header: string | null | undefined): { maxAgeS: numbe
   if (!header) return { maxAgeS: 0, private: false };
   const maxAge = /(?:^|,)\s*max-age=(\d+)/i.exec(header);
   return { maxAgeS: maxAge ? Number(maxAge[1]) : 0, private: /(?:^|,)\s*(private|no-store)\b/i.test(header) };
+}
+
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
+
+/**
+ * An `_entities` fetch through the entity cache: only the representations without a fresh
+ * cached answer are sent (through `send`); the answer is reassembled in the original order, with
+ * error paths pointing at the original positions. Any other fetch goes straight to `send`.
+ */
+export async function fetchThroughEntityCache(
+  cache: EntityCache,
+  subgraph: string,
+  options: ProcessOptions,
+  send: (options: ProcessOptions) => Promise<GatewayGraphQLResponse>,
+): Promise<GatewayGraphQLResponse> {
+  const { request } = options;
+  const representations = request.variables?.representations;
+  const principal = (options.context as Partial<GatewayContext>).principal;
+  if (!principal || !Array.isArray(representations) || representations.length === 0 || !request.query?.startsWith('query') || !request.query.includes('_entities(')) {
+    return send(options);
+  }
+  const { representations: _reps, ...otherVariables } = request.variables ?? {};
+  const scope = cache.scope(subgraph, request.query, JSON.stringify(otherVariables), accessClass(principal));
+  const keys = representations.map((r) => cache.key(scope, r));
+  const now = Date.now();
+  const cached = keys.map((k) => cache.get(k, now));
+  const missing = cached.flatMap((c, i) => (c ? [] : [i]));
+  const policy = 'incomingRequestContext' in options ? options.incomingRequestContext.overallCachePolicy : undefined;
+  const hitMaxAge = Math.min(...cached.filter((c) => c !== undefined).map((c) => Math.floor((c!.expiresAt - now) / 1000)));
+  cache.hits += representations.length - missing.length;
+  cache.misses += missing.length;
+  if (missing.length < representations.length && Number.isFinite(hitMaxAge)) policy?.restrict({ maxAge: Math.max(0, hitMaxAge) });
+  if (missing.length === 0) return { data: { _entities: cached.map((c) => c!.value) } };
+
+  const response = await send({ ...options, request: { ...request, variables: { ...request.variables, representations: missing.map((i) => representations[i]) } } });
+  // Errors name positions in the list we sent: map them back to the original list (whether or
+  // not the subgraph sent entities along: an HTTP 400 with errors has none).
+  const failed = new Set<number>();
+  const errors = response.errors?.map((e) => {
+    const path = e.path;
+    if (!path || path[0] !== '_entities' || typeof path[1] !== 'number' || missing[path[1]] === undefined) return e;
+    failed.add(path[1]);
+    return { ...e, path: ['_entities', missing[path[1]], ...path.slice(2)] };
+  });
+  const fetched = (response.data as { _entities?: unknown[] } | undefined)?._entities;
+  if (!Array.isArray(fetched)) return { ...response, ...(errors ? { errors } : {}) };
+
+  const hint = cacheHintOf(response.http?.headers.get('cache-control'));
+  const cacheable = hint.maxAgeS > 0 && !hint.private && !response.http?.headers.get(STALE_HEADER);
+  const entities = cached.map((c) => c?.value);
+  fetched.forEach((value, j) => {
+    entities[missing[j]] = value;
+    if (cacheable && value !== null && value !== undefined && !failed.has(j)) cache.set(keys[missing[j]], value, hint.maxAgeS, now);
+  });
+  return { ...response, data: { ...(response.data as object), _entities: entities }, ...(errors ? { errors } : {}) };
 }

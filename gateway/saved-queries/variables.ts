@@ -1,6 +1,7 @@
 // Variables of a saved-query run: the saved defaults, overridden by what the caller passes in the
 // query string, the JSON body or on the command line, typed against the operation's variable
-// definitions and checked with graphql's own variable coercion (the same messages as /graphql).
+// definitions and checked with graphql's own variable coercion (the same messages as /graphql),
+// with the custom scalars parsed as everywhere else (subgraphs/common/scalar-parsing.ts).
 //
 // Text values (query string, CLI) are read by type:
 //   Int, Float        decimal numbers ("" = null)
@@ -8,7 +9,8 @@
 //   String, ID, enums as given
 //   custom scalars    as given (Long stays a decimal string; numbers become strings)
 //   DateTime          as given, or relative: `now`, `now-7d`, `now-12h`, `now-2w` (d/w round down
-//                     to the start of the day, China time) resolved when the query runs
+//                     to the start of the day, China time) resolved when the query runs — at the
+//                     top level, in lists and inside input objects (`filter={"updatedSince":"now-7d"}`)
 //   lists             comma-separated (`sectors=Q,S`), repeated parameters, or a JSON array
 //   input objects     JSON (`filter={"exchanges":["beijing"]}`)
 
@@ -22,11 +24,13 @@ import {
   isNonNullType,
   isScalarType,
   typeFromAST,
+  type GraphQLType,
   type GraphQLInputType,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type VariableDefinitionNode,
 } from 'graphql';
+import { attachScalarParsing, resolveRelativeDate } from '../../subgraphs/common/scalar-parsing.ts';
 
 export class VariableError extends Error {
   constructor(readonly errors: GraphQLError[]) {
@@ -145,7 +149,8 @@ function parseJson(text: string, where: string, what: string): unknown {
 
 /**
  * Checks values against the definitions with graphql's own coercion (the messages /graphql
- * gives); with `only`, checks just those variables (defaults at save time, when required
+ * gives), Long and DateTime parsed as the gateway and the subgraphs parse them, relative dates
+ * taken; with `only`, checks just those variables (defaults at save time, when required
  * variables may still be missing).
  */
 export function checkVariables(
@@ -154,17 +159,21 @@ export function checkVariables(
   values: Record<string, unknown>,
   only?: readonly string[],
 ): void {
+  // The gateway's schema has it already (gateway/plugins/scalar-input.ts); a schema built
+  // elsewhere from SDL (tools, tests) gets it here. Idempotent.
+  attachScalarParsing(schema);
   let defs: readonly VariableDefinitionNode[] = operation.variableDefinitions ?? [];
   if (only) defs = defs.filter((d) => only.includes(d.variable.name.value));
-  const result = getVariableValues(schema, defs, values, { maxErrors: 20 });
+  const result = getVariableValues(schema, defs, resolveRelativeDates(schema, operation, values), { maxErrors: 20 });
   if (result.errors) {
     throw new VariableError(result.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } })));
   }
 }
 
-const RELATIVE_DATE = /^now(?:-(\d{1,4})([hdw]))?$/;
-
-/** Resolves relative DateTime values (`now-7d`) to ISO date-times with the +08:00 offset. */
+/**
+ * Resolves relative DateTime values (`now-7d`) to ISO date-times with the +08:00 offset,
+ * wherever the variable's type has a DateTime: at the top, in lists, in input objects.
+ */
 export function resolveRelativeDates(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
@@ -175,29 +184,34 @@ export function resolveRelativeDates(
   for (const def of operation.variableDefinitions ?? []) {
     const name = def.variable.name.value;
     const type = typeFromAST(schema, def.type);
-    if (!type || getNamedType(type).name !== 'DateTime') continue;
-    const resolve = (v: unknown): unknown => {
-      if (Array.isArray(v)) return v.map(resolve);
-      if (typeof v !== 'string') return v;
-      const m = RELATIVE_DATE.exec(v.trim());
-      return m ? relativeDate(now, m[1] ? Number(m[1]) : 0, (m[2] ?? 'h') as 'h' | 'd' | 'w') : v;
-    };
-    if (name in out) out[name] = resolve(out[name]);
+    if (type && name in out && hasDateTime(type)) out[name] = resolveIn(type, out[name], now);
   }
   return out;
 }
 
-const CST_OFFSET_MS = 8 * 3600_000;
-
-function relativeDate(now: Date, amount: number, unit: 'h' | 'd' | 'w'): string {
-  let cst = now.getTime() + CST_OFFSET_MS; // wall-clock time in China, as if it were UTC
-  if (unit === 'h') cst -= amount * 3600_000;
-  else {
-    cst -= amount * (unit === 'w' ? 7 : 1) * 86_400_000;
-    cst -= cst % 86_400_000;
+function resolveIn(type: GraphQLType, value: unknown, now: Date): unknown {
+  if (isNonNullType(type)) return resolveIn(type.ofType, value, now);
+  if (value === null || value === undefined) return value;
+  if (isListType(type)) return Array.isArray(value) ? value.map((v) => resolveIn(type.ofType, v, now)) : resolveIn(type.ofType, value, now);
+  if (isInputObjectType(type)) {
+    if (typeof value !== 'object' || Array.isArray(value)) return value;
+    const fields = type.getFields();
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, fields[k] ? resolveIn(fields[k].type, v, now) : v]));
   }
-  return formatCst(cst);
+  if (isScalarType(type) && type.name === 'DateTime' && typeof value === 'string') return resolveRelativeDate(value, now) ?? value;
+  return value;
 }
+
+/** Whether a DateTime can occur in values of `type` (input objects may nest, or recurse). */
+function hasDateTime(type: GraphQLType, seen = new Set<string>()): boolean {
+  const named = getNamedType(type);
+  if (named.name === 'DateTime') return true;
+  if (!isInputObjectType(named) || seen.has(named.name)) return false;
+  seen.add(named.name);
+  return Object.values(named.getFields()).some((f) => hasDateTime(f.type, seen));
+}
+
+const CST_OFFSET_MS = 8 * 3600_000;
 
 /** Formats China wall-clock milliseconds as `YYYY-MM-DDTHH:mm:ss+08:00`. */
 function formatCst(cstMs: number): string {
