@@ -10,7 +10,7 @@ import type { ApolloServer, HTTPGraphQLResponse } from '@apollo/server';
 import { EMPTY_BODY, HttpError, parseJsonBody, readBodyThen, sendError } from '../lib/http.ts';
 import { headerMapOf } from '../lib/apollo-http.ts';
 import { ANONYMOUS, type Principal } from '../subgraphs/common/principal.ts';
-import { keyFromHeaders } from './auth/keys.ts';
+import { hasCredentials } from './auth/keys.ts';
 import type { Admission } from './admission.ts';
 import { ONLY_SAVED_MESSAGE } from './plugins/only-saved.ts';
 import { ageOf, cacheKeys, datasetIdsOf, isStale, type CacheKeys, type CachedResponse, type ResponseCache } from './response-cache/cache.ts';
@@ -320,7 +320,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
     if (e.code === 'UNAUTHENTICATED' && r.principal === undefined) deps.admission.noteBadKey(r.req);
     if (!deps.admission.mayAuditRefusal(r.req)) return;
     const draft: AuditDraft = { ...draftOf(r), outcome: e.status === 400 && e.code !== 'QUERY_TOO_COMPLEX' ? 'error' : 'refused', errorCodes: [e.code], status: e.status };
-    if (r.principal !== undefined || keyFromHeaders(r.req.headers) === undefined) return audit(r.req, r.principal ?? ANONYMOUS, r.started, draft);
+    if (r.principal !== undefined || !hasCredentials(r.req.headers)) return audit(r.req, r.principal ?? ANONYMOUS, r.started, draft);
     if (e.code === 'UNAUTHENTICATED' || e.code === 'RATE_LIMITED') return audit(r.req, UNKNOWN_CALLER, r.started, draft);
     Promise.resolve()
       .then(() => deps.principalOf(r.req))

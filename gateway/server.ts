@@ -20,7 +20,7 @@ import { watchedSupergraph } from './supergraph-watch.ts';
 import { createReadiness } from './readiness.ts';
 import { corsHeaders } from './cors.ts';
 import type { ExecuteResult, GatewayServices, OperationRequest, RouteModule } from './routes.ts';
-import { keyFromHeaders, type KeyStore } from './auth/keys.ts';
+import { credentialsOf, hasCredentials, type KeyStore } from './auth/keys.ts';
 import { DataexDataSource } from './datasource.ts';
 import type { EntityCache } from './entity-cache.ts';
 import { createGraphQLEndpoint, outcomeOf } from './graphql-http.ts';
@@ -172,9 +172,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   const deadlineMs = options.requestDeadlineMs ?? 15_000;
   const principalOf = async (req: IncomingMessage): Promise<Principal> => {
-    const key = keyFromHeaders(req.headers);
-    if (key === undefined) return ANONYMOUS;
-    const record = await options.keyStore?.findByKey(key);
+    const credentials = credentialsOf(req.headers);
+    if (credentials === undefined) return ANONYMOUS;
+    if ('malformed' in credentials) throw new HttpError(401, 'UNAUTHENTICATED', credentials.malformed, { 'www-authenticate': 'Bearer' });
+    const record = await options.keyStore?.findByKey(credentials.key);
     if (!record) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown or revoked API key', { 'www-authenticate': 'Bearer' });
     return record.principal;
   };
@@ -276,13 +277,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       principalOf(req).then(
         (p) => auditRefused(req, p, refusal),
         () => {
-          if (keyFromHeaders(req.headers) !== undefined) admission.noteBadKey(req);
-          auditRefused(req, keyFromHeaders(req.headers) === undefined ? ANONYMOUS : { ...ANONYMOUS, id: 'unknown' }, refusal);
+          if (hasCredentials(req.headers)) admission.noteBadKey(req);
+          auditRefused(req, hasCredentials(req.headers) ? { ...ANONYMOUS, id: 'unknown' } : ANONYMOUS, refusal);
         },
       );
     },
     checkNotBlocked: (req) => {
-      if (keyFromHeaders(req.headers) !== undefined) admission.checkNotBlocked(req);
+      if (hasCredentials(req.headers)) admission.checkNotBlocked(req);
     },
     async authorize(req: IncomingMessage, roles: readonly Role[]) {
       const principal = await principalOf(req);
@@ -297,7 +298,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const graphqlEndpoint = createGraphQLEndpoint({
     apollo,
     // Callers without a key are known at once: no promise on the hot path of public traffic.
-    principalOf: (req) => (keyFromHeaders(req.headers) === undefined ? ANONYMOUS : principalOf(req)),
+    principalOf: (req) => (req.headers.authorization === undefined && req.headers['x-api-key'] === undefined ? ANONYMOUS : principalOf(req)),
     cache: options.responseCache,
     bodyLimitBytes: options.bodyLimitBytes,
     documents: options.documents,

@@ -5,7 +5,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-file.ts';
-import type { RedisClient } from '../../lib/redis.ts';
+import { redisReady, type RedisClient } from '../../lib/redis.ts';
+import { HttpError } from '../../lib/http.ts';
+import { log } from '../../lib/observability/log.ts';
 import { DEFAULT_CLEARANCE, type Clearance, type Principal, type Role } from '../../subgraphs/common/principal.ts';
 export { DEFAULT_CLEARANCE };
 
@@ -176,13 +178,29 @@ export class FileKeyStore implements KeyStore {
 
 /** The key a request carries: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
 export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const credentials = credentialsOf(headers);
+  return credentials && 'key' in credentials ? credentials.key : undefined;
+}
+
+/** The request carries credentials, well-formed or not (so it is not the anonymous caller). */
+export function hasCredentials(headers: Record<string, string | string[] | undefined>): boolean {
+  return credentialsOf(headers) !== undefined;
+}
+
+/**
+ * The credentials a request carries: a key, a reason they cannot be read (an Authorization
+ * header that is not `Bearer <key>` must not silently make its caller anonymous), or none.
+ */
+export function credentialsOf(headers: Record<string, string | string[] | undefined>): { key: string } | { malformed: string } | undefined {
   const auth = headers.authorization;
-  if (typeof auth === 'string') {
+  if (typeof auth === 'string' && auth.trim() !== '') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    if (m) return m[1];
+    if (m) return { key: m[1] };
+    const scheme = /^\S+/.exec(auth.trim())![0];
+    return { malformed: `the Authorization header must be "Bearer <API key>"${/^bearer$/i.test(scheme) ? ' (no key after Bearer)' : ` (got the ${scheme.slice(0, 20)} scheme)`}; or send the key in x-api-key` };
   }
   const apiKey = headers['x-api-key'];
-  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : undefined;
+  return typeof apiKey === 'string' && apiKey.trim() !== '' ? { key: apiKey.trim() } : undefined;
 }
 
 /**
@@ -190,7 +208,9 @@ export function keyFromHeaders(headers: Record<string, string | string[] | undef
  * Redis Cluster), shared by every gateway instance. Looked-up records are remembered briefly
  * so a hot key costs no round trip; a revocation takes effect everywhere within that time.
  * While Redis cannot answer (e.g. a cluster failover), a key seen before keeps its last
- * known answer instead of failing the request.
+ * known answer instead of failing the request; an unknown key waits up to `readyWaitMs` for a
+ * connection that is not ready yet (start-up), then is answered 503 with Retry-After, never an
+ * unexplained failure.
  */
 export class RedisKeyStore implements KeyStore {
   private readonly memo = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
@@ -199,6 +219,8 @@ export class RedisKeyStore implements KeyStore {
     private readonly redis: RedisClient,
     private readonly key = 'keys',
     private readonly memoMs = 5_000,
+    /** How long a look-up waits for a connection that is not ready yet (start-up, failover). */
+    private readonly readyWaitMs = 2_000,
   ) {}
 
   async findByKey(key: string): Promise<ApiKeyRecord | undefined> {
@@ -207,10 +229,13 @@ export class RedisKeyStore implements KeyStore {
     if (known && known.until > Date.now()) return known.record;
     let raw: string | null;
     try {
+      // Starting up (or reconnecting): wait briefly for the connection rather than fail at once.
+      if (this.redis.status !== 'ready' && !known) await redisReady(this.redis, this.readyWaitMs);
       raw = await this.redis.hget(this.key, hash);
     } catch (e) {
       if (known) return known.record;
-      throw e;
+      log.warn({ component: 'keys', err: e }, 'API key look-up failed: Redis unavailable');
+      throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'API keys cannot be checked right now (the key store is unavailable); retry shortly', { 'retry-after': '1' });
     }
     const parsed = raw ? (JSON.parse(raw) as ApiKeyRecord) : undefined;
     const record = parsed && parsed.revokedAt === null ? parsed : undefined;

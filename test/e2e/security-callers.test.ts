@@ -105,6 +105,17 @@ function runSuite(mode: 'memory' | 'redis') {
       for (const id of ['anonymous', 'Anonymous', 'unknown']) await expect(stack.keys.create({ principalId: id, role: 'analyst' })).rejects.toThrow(/reserved/);
     });
 
+    it('an Authorization header that is not Bearer <key> is refused, not served as anonymous', async ({ skip: skipTest }) => {
+      if (skip) return skipTest();
+      for (const authorization of ['Basic Zm9vOmJhcg==', 'dx_raw_key_without_scheme']) {
+        const res = await stack.gql('{ exchanges { id } }', undefined, { authorization });
+        expect(res.status, authorization).toBe(401);
+        expect(res.data).toBeUndefined();
+        expect(res.errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+        expect(res.errors?.[0].message).toMatch(/Bearer <API key>/);
+      }
+    });
+
     it("a public key sharing an admin key's principal id never gets the admin's unmasked sample (cache hit)", async ({ skip: skipTest }) => {
       if (skip) return skipTest();
       const rootAdmin = await insertRaw({ principalId: 'sec-root', role: 'admin' });
