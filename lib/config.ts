@@ -64,6 +64,10 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_SIM_SCALE', 'number', '1', 'Multiplies the simulators\' data sizes (benchmarks).'),
   v('DATAEX_SIM_LATENCY_MS', 'int', '0', 'Latency the simulators add to every upstream response.'),
   v('DATAEX_SIMULATORS', 'bool', 'true', '`npm start` also starts simulators for the upstreams whose URL is unset.'),
+  v('DATAEX_SIM_BEIJING_PORT', 'port', undefined, 'Port of the bundled Beijing simulator (`npm start`, `npm run start:sims`); unset = 4101 (free ports in tests).'),
+  v('DATAEX_SIM_SHANGHAI_PORT', 'port', undefined, 'Port of the bundled Shanghai simulator; unset = 4102.'),
+  v('DATAEX_SIM_GUIYANG_PORT', 'port', undefined, 'Port of the bundled Guiyang simulator; unset = 4103.'),
+  v('DATAEX_SIM_REGISTRY_PORT', 'port', undefined, 'Port of the bundled enterprise-registry simulator; unset = 4104.'),
   v('DATAEX_LOG_LEVEL', 'string', 'info', 'Log level: error, warn, info, debug.'),
   v('DATAEX_LOG_FORMAT', 'string', 'json', 'Log line format: `json` (one JSON object a line) or `pretty` (human-readable; `npm start` on a terminal uses it unless this is set).'),
   v('DATAEX_METRICS', 'bool', 'true', 'Serve Prometheus metrics at `/metrics` on the gateway and on each subgraph.'),
@@ -198,6 +202,8 @@ export interface DataexConfig {
   simScale: number;
   simLatencyMs: number;
   startSimulators: boolean;
+  /** Simulator ports set explicitly (DATAEX_SIM_<NAME>_PORT); unset ones take their default. */
+  simulatorPorts: Partial<Record<'beijing' | 'shanghai' | 'guiyang' | 'registry', number>>;
   logLevel: string;
   logFormat: 'json' | 'pretty';
   metrics: boolean;
@@ -383,6 +389,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     simScale: r.DATAEX_SIM_SCALE as number,
     simLatencyMs: r.DATAEX_SIM_LATENCY_MS as number,
     startSimulators: r.DATAEX_SIMULATORS as boolean,
+    simulatorPorts: Object.fromEntries(
+      (['beijing', 'shanghai', 'guiyang', 'registry'] as const)
+        .map((name) => [name, r[`DATAEX_SIM_${name.toUpperCase()}_PORT`] as number | undefined])
+        .filter(([, port]) => port !== undefined),
+    ),
     logLevel: level,
     logFormat,
     metrics: r.DATAEX_METRICS as boolean,

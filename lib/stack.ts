@@ -1,6 +1,7 @@
 // The whole stack in one process: simulators (for upstreams without a configured URL), the
-// five subgraphs and the gateway. `npm start` runs it on the default ports; the end-to-end
-// tests run it on free ports (port 0 everywhere).
+// five subgraphs and the gateway. `npm start` runs it on the configured ports (DATAEX_PORT,
+// DATAEX_<NAME>_PORT, DATAEX_SIM_<NAME>_PORT; defaults 4000–4005, 4101–4104); the end-to-end
+// tests run it on free ports (port 0 everywhere, except simulator ports set explicitly).
 
 import type { DataexConfig } from './config.ts';
 import { EXCHANGES, REGISTRY } from '../subgraphs/exchanges.ts';
@@ -92,13 +93,19 @@ export async function startBackends(options: StackOptions): Promise<RunningBacke
       if (configured) {
         upstreamUrls[name] = configured;
       } else if (config.startSimulators) {
+        // DATAEX_SIM_<NAME>_PORT when set (free-port mode included), else the default port.
+        const simPort = config.simulatorPorts[name] ?? port(SIMULATOR_PORTS[name]);
         const sim = await startSimulator(name, {
-          port: port(SIMULATOR_PORTS[name]),
+          port: simPort,
           host: config.host,
           seed: config.seed,
           scale: config.simScale,
           latencyMs: config.simLatencyMs,
           ...options.simulatorOptions,
+        }).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EADDRINUSE') throw e;
+          const variable = `DATAEX_SIM_${name.toUpperCase()}_PORT`;
+          throw new Error(`cannot start the ${name} simulator: port ${simPort} is in use (set ${variable}, or DATAEX_${name.toUpperCase()}_URL for a real upstream)`, { cause: e });
         });
         simulators[name] = sim;
         upstreamUrls[name] = sim.url;

@@ -7,6 +7,7 @@
 import { DATA_LEVELS } from '../common/model.ts';
 import type { DataLevel, DatasetRecord } from '../common/model.ts';
 import { sectorByCode } from '../common/sectors.ts';
+import { exactFenOf } from '../common/money.ts';
 import { forEachIndexToken, forEachIndexTokenKey, tokenKeyToString } from './tokenize.ts';
 
 export type KeyOrder = 'UPDATED_DESC' | 'PRICE_ASC' | 'PRICE_DESC' | 'TITLE_ASC';
@@ -113,9 +114,14 @@ function parseTime(s: string | null | undefined): number {
   return Number.isFinite(t) ? t : MIN_TIME;
 }
 
+/**
+ * The headline price's exact amount in fen (0.35 for "0.0035元/次", whose amountFen is 1): what
+ * `maxPriceFen` filters and PRICE_ASC/PRICE_DESC sort on (subgraphs/common/money.ts). NaN = none.
+ */
 function priceOf(r: DatasetRecord): number {
-  const a = r.headlinePrice?.amountFen;
-  return typeof a === 'number' && Number.isFinite(a) ? a : NaN;
+  if (!r.headlinePrice || typeof r.headlinePrice.amountFen !== 'number' || !Number.isFinite(r.headlinePrice.amountFen)) return NaN;
+  const exact = exactFenOf(r.headlinePrice);
+  return exact !== null && Number.isFinite(exact) ? exact : NaN;
 }
 
 export function normCode(code: string | null | undefined): string {

@@ -1,7 +1,9 @@
 // The console's frame: a top bar switching between the GraphiQL playground and the saved-query
-// runner. Both stay mounted (editor state survives switching); the API key typed into
-// GraphiQL's headers editor is shared with the runner.
-import { useCallback, useEffect, useState } from 'react';
+// runner. Both stay mounted (editor state survives switching). The console has one API key, set
+// in the top bar: the playground's requests, the saved-query runner (list, run, CSV, delete) and
+// "save current operation" all send it. A key typed into GraphiQL's headers editor becomes the
+// console's key too, so the top bar always names the key that is sent.
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Playground } from './playground.jsx';
 import { SavedQueries } from './saved-queries.jsx';
 import { keyFromHeadersText } from './api.ts';
@@ -17,10 +19,20 @@ function viewFromHash() {
 
 export function App({ config, schema }) {
   const [view, setView] = useState(viewFromHash);
-  const [headersText, setHeadersText] = useState('');
+  const [keyText, setKeyText] = useState('');
+  const apiKey = keyText.trim() || undefined;
   const [savedVersion, setSavedVersion] = useState(0);
   const [selectName, setSelectName] = useState(null);
-  const headerKey = keyFromHeadersText(headersText);
+
+  // A key written into the headers editor (as the README's examples do) is adopted as the
+  // console's key when it appears or changes there; removing it there changes nothing.
+  const lastHeaderKey = useRef(undefined);
+  const onHeadersChange = useCallback((text) => {
+    const key = keyFromHeadersText(text);
+    if (key === lastHeaderKey.current) return;
+    lastHeaderKey.current = key;
+    if (key) setKeyText(key);
+  }, []);
 
   useEffect(() => {
     const onHash = () => setView(viewFromHash());
@@ -64,16 +76,28 @@ export function App({ config, schema }) {
             </button>
           ))}
         </nav>
-        <span className={headerKey ? 'dx-identity dx-keyed' : 'dx-identity'} title="From the Authorization header in the playground's Headers tab">
-          {headerKey ? `API key …${headerKey.slice(-4)}` : 'No API key: public caller'}
+        <form className="dx-topbar-key" onSubmit={(e) => e.preventDefault()}>
+          <input
+            type="password"
+            name="console-key"
+            aria-label="API key"
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="API key (dx_…)"
+            value={keyText}
+            onChange={(e) => setKeyText(e.target.value)}
+          />
+        </form>
+        <span className={apiKey ? 'dx-identity dx-keyed' : 'dx-identity'} title="The key every request of this console sends (playground, saved queries); set it in the field beside">
+          {apiKey ? `API key …${apiKey.slice(-4)}` : 'No API key: public caller'}
         </span>
       </header>
       <main className="dx-main">
         <section id="dx-view-playground" role="tabpanel" aria-labelledby="dx-tab-playground" className={view === 'playground' ? 'dx-view' : 'dx-view dx-hidden'}>
-          <Playground config={config} schema={schema} onHeadersChange={setHeadersText} onSaved={onSaved} />
+          <Playground config={config} schema={schema} apiKey={apiKey} onHeadersChange={onHeadersChange} onSaved={onSaved} />
         </section>
         <section id="dx-view-saved" role="tabpanel" aria-labelledby="dx-tab-saved" className={view === 'saved' ? 'dx-view' : 'dx-view dx-hidden'}>
-          <SavedQueries config={config} headerKey={headerKey} version={savedVersion} selectName={selectName} visible={view === 'saved'} />
+          <SavedQueries config={config} apiKey={apiKey} version={savedVersion} selectName={selectName} visible={view === 'saved'} />
         </section>
       </main>
     </div>

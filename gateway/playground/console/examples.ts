@@ -6,15 +6,15 @@ export interface ExampleTab {
   headers?: string;
 }
 
-/** The headers editor starts with a commented-out API key line (GraphiQL reads JSONC). */
+/** The headers editor starts with a note on where the API key goes (GraphiQL reads JSONC). */
 export const DEFAULT_HEADERS = `{
-  // Your API key (without one: public caller).
-  // "Authorization": "Bearer dx_…"
+  // The API key is set in the top bar, for the whole console (without one: public caller).
+  // An Authorization header written here becomes the console's key.
 }`;
 
 const SEARCH = `# dataex: one GraphQL API over China's data exchanges.
 # Run: Ctrl-Enter. Docs, history and explorer: sidebar.
-# API key: Headers tab below. Saved queries: top bar.
+# API key and saved queries: top bar.
 #
 # Search every exchange at once, cheapest first. The
 # headline price comes from the harvested index; every

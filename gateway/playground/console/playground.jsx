@@ -1,11 +1,12 @@
 // The GraphiQL playground: same-origin fetcher, docs explorer, history, the query explorer
-// plugin, a headers editor for the API key, example tabs, and a "save as saved query" button.
+// plugin, a headers editor, example tabs, and a "save as saved query" button. The API key is the
+// console's (top bar): every request sends it, whatever Authorization the headers editor holds.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { GraphiQL, HISTORY_PLUGIN } from 'graphiql';
 import { explorerPlugin } from '@graphiql/plugin-explorer';
 import { StarIcon, ToolbarButton, useGraphiQL } from '@graphiql/react';
 import { DEFAULT_HEADERS, exampleTabs } from './examples.ts';
-import { keyFromHeadersText, parseJsonc, saveQuery } from './api.ts';
+import { authHeaders, parseJsonc, saveQuery } from './api.ts';
 
 const explorer = explorerPlugin({ showAttribution: false });
 
@@ -14,7 +15,13 @@ function operationNames(document) {
   return [...document.matchAll(/\b(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g)].map((m) => m[1]);
 }
 
-function createFetcher(path) {
+/** The headers editor's headers without any key: the console's key replaces it. */
+function withoutKey(headers) {
+  return Object.fromEntries(Object.entries(headers ?? {}).filter(([name]) => !/^(authorization|x-api-key)$/i.test(name)));
+}
+
+/** `keyRef.current`: the console's API key at the time of each request. */
+function createFetcher(path, keyRef) {
   return async (params, options) => {
     // GraphiQL learns the operation name a moment after an edit; a run right after pasting a
     // new document would otherwise name the previous document's operation.
@@ -24,7 +31,12 @@ function createFetcher(path) {
     }
     const res = await fetch(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(options?.headers ?? {}) },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        ...withoutKey(options?.headers),
+        ...authHeaders(keyRef.current),
+      },
       body: JSON.stringify(params),
     });
     const text = await res.text();
@@ -36,7 +48,7 @@ function createFetcher(path) {
   };
 }
 
-/** Reports the headers editor's text (current tab) to the frame, so the runner shares the key. */
+/** Reports the headers editor's text (current tab) to the frame, which adopts a key typed there. */
 function HeadersWatcher({ onChange }) {
   const headerEditor = useGraphiQL((s) => s.headerEditor);
   useEffect(() => {
@@ -70,10 +82,9 @@ function suggestName(operationName) {
   return base.replace(/^-+|-+$/g, '').slice(0, 64) || 'my-query';
 }
 
-function SaveOperation({ config, onSaved }) {
+function SaveOperation({ config, apiKey, onSaved }) {
   const queryEditor = useGraphiQL((s) => s.queryEditor);
   const variableEditor = useGraphiQL((s) => s.variableEditor);
-  const headerEditor = useGraphiQL((s) => s.headerEditor);
   const operationName = useGraphiQL((s) => s.operationName);
   const [form, setForm] = useState(null);
   const [status, setStatus] = useState({ busy: false, errors: [], done: null });
@@ -84,7 +95,6 @@ function SaveOperation({ config, onSaved }) {
     setForm({
       name: suggestName(operationNames(document)[0] ?? operationName),
       description: '',
-      key: keyFromHeadersText(headerEditor?.getValue()) ?? '',
       document,
       variables: variableEditor?.getValue() ?? '',
     });
@@ -111,7 +121,7 @@ function SaveOperation({ config, onSaved }) {
         config.savedQueriesPath,
         form.name.trim(),
         { document: form.document, ...(form.description.trim() ? { description: form.description.trim() } : {}), ...(defaultVariables ? { defaultVariables } : {}) },
-        form.key.trim() || undefined,
+        apiKey,
       );
       if (!result.ok) {
         setStatus({ busy: false, errors: result.errors, done: null });
@@ -143,10 +153,9 @@ function SaveOperation({ config, onSaved }) {
               Description
               <input name="description" value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
             </label>
-            <label>
-              API key
-              <input name="key" type="password" autoComplete="off" placeholder="dx_… (taken from the Headers tab when set there)" value={form.key} onChange={(e) => setForm({ ...form, key: e.target.value })} />
-            </label>
+            <p className="dx-muted" data-testid="save-key">
+              {apiKey ? <>Saved with the console’s API key …{apiKey.slice(-4)} (top bar).</> : <>No API key is set in the top bar: set an analyst or admin key there to save.</>}
+            </p>
             <details>
               <summary>Operation and default variables</summary>
               <pre className="dx-code">{form.document}</pre>
@@ -198,11 +207,22 @@ function initialEditors(tabs) {
 
 /**
  * `schema`: the introspection result from /console/schema.json when introspection is allowed;
- * otherwise GraphiQL introspects through /graphql with the headers editor's key (analysts and
- * admins may still get the schema where public callers may not).
+ * otherwise GraphiQL introspects through /graphql with the console's key (analysts and admins
+ * may still get the schema where public callers may not), again once a new key has settled.
+ * `apiKey`: the console's key (top bar), sent with every request.
  */
-export function Playground({ config, schema, onHeadersChange, onSaved }) {
-  const fetcher = useMemo(() => createFetcher(config.graphqlPath), [config.graphqlPath]);
+export function Playground({ config, schema, apiKey, onHeadersChange, onSaved }) {
+  const keyRef = useRef(apiKey);
+  keyRef.current = apiKey;
+  // Without a served schema, a new fetcher (after the key stopped changing) makes GraphiQL
+  // introspect again with that key.
+  const [schemaKey, setSchemaKey] = useState(apiKey);
+  useEffect(() => {
+    if (schema) return undefined;
+    const timer = setTimeout(() => setSchemaKey(apiKey), 400);
+    return () => clearTimeout(timer);
+  }, [apiKey, schema]);
+  const fetcher = useMemo(() => createFetcher(config.graphqlPath, keyRef), [config.graphqlPath, schema ? null : schemaKey]);
   const tabs = useMemo(() => exampleTabs(config.examples ?? {}), [config.examples]);
   const initial = useMemo(() => initialEditors(tabs), [tabs]);
   return (
@@ -227,7 +247,7 @@ export function Playground({ config, schema, onHeadersChange, onSaved }) {
             {prettify}
             {merge}
             {copy}
-            <SaveOperation config={config} onSaved={onSaved} />
+            <SaveOperation config={config} apiKey={apiKey} onSaved={onSaved} />
             <HeadersWatcher onChange={onHeadersChange} />
             <EditorTuning />
           </>

@@ -166,10 +166,10 @@ function formatTime(iso) {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
 }
 
-export function SavedQueries({ config, headerKey, version, selectName, visible }) {
+/** `apiKey`: the console's key (set in the top bar); every call of the runner sends it. */
+export function SavedQueries({ config, apiKey, version, selectName, visible }) {
   const base = config.savedQueriesPath;
-  const [keyInput, setKeyInput] = useState(null); // null: follow the playground's headers
-  const key = (keyInput ?? headerKey ?? '').trim() || undefined;
+  const key = apiKey;
   const [list, setList] = useState({ items: null, error: null, loading: false });
   const [filter, setFilter] = useState('');
   const [selected, setSelected] = useState(null);
@@ -184,7 +184,7 @@ export function SavedQueries({ config, headerKey, version, selectName, visible }
   const [downloadError, setDownloadError] = useState(null);
   const [loaded, setLoaded] = useState(false);
 
-  // The list is read with the key too (a bad key is a 401), but not on every keystroke.
+  // The list is read with the key too (a bad key is a 401), but not on every keystroke in the top bar.
   const [listKey, setListKey] = useState(key);
   useEffect(() => {
     const timer = setTimeout(() => setListKey(key), 400);
@@ -330,19 +330,6 @@ export function SavedQueries({ config, headerKey, version, selectName, visible }
             ↻
           </button>
         </div>
-        <form className="dx-key-form" onSubmit={(e) => e.preventDefault()}>
-          <label className="dx-key">
-            API key
-            <input
-              type="password"
-              name="api-key"
-              autoComplete="off"
-              placeholder={headerKey ? 'from the playground headers' : 'dx_… (optional)'}
-              value={keyInput ?? headerKey ?? ''}
-              onChange={(e) => setKeyInput(e.target.value)}
-            />
-          </label>
-        </form>
         {list.error && (
           <div className="dx-error" role="alert">
             {list.error}
