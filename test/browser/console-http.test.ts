@@ -138,10 +138,14 @@ describe('console served by the gateway (DATAEX_PLAYGROUND=true, the default)', 
     // The page first: it waits for the bundle (built now if the sources changed).
     const page = (await raw(`${stack.baseUrl}/`, { accept: BROWSER_ACCEPT })).body.toString();
     const manifest = readManifest(CONSOLE_DIR)!;
-    expect(page).toContain(`/console/assets/${manifest.js}`);
     expect(manifest).toBeDefined();
+    expect(page).toContain(`/console/assets/${manifest.js}`);
     const names = [manifest.js, manifest.css, manifest.workers.editor, manifest.workers.json, manifest.workers.graphql, manifest.favicon];
     const types: Record<string, RegExp> = { js: /^text\/javascript/, css: /^text\/css/, svg: /^image\/svg\+xml/ };
+    expect(names.every((n) => typeof n === 'string' && n.length > 0)).toBe(true);
+    // The page's script at least is served pre-gzipped: the gzip checks below are not all skipped.
+    expect(manifest.gzipped).toContain(manifest.js);
+    let zippedChecked = 0;
     for (const name of names) {
       const plain = await raw(`${stack.baseUrl}/console/assets/${name}`);
       expect(plain.status, name).toBe(200);
@@ -154,8 +158,10 @@ describe('console served by the gateway (DATAEX_PLAYGROUND=true, the default)', 
         expect(zipped.headers['content-encoding']).toBe('gzip');
         expect(zipped.body.length).toBeLessThan(plain.body.length);
         expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+        zippedChecked++;
       }
     }
+    expect(zippedChecked).toBe(manifest.gzipped.filter((n) => names.includes(n)).length);
     // The page's script names its workers by their hashed, same-origin URLs.
     const js = (await raw(`${stack.baseUrl}/console/assets/${manifest.js}`)).body.toString();
     expect(js).toContain(`/console/assets/${manifest.workers.graphql}`);

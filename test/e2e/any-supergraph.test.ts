@@ -8,7 +8,7 @@ import { parse } from 'graphql';
 import { composeServices } from '@apollo/composition';
 import { request } from 'undici';
 import { startSubgraphServer, type RunningServer } from '../../subgraphs/common/server.ts';
-import { freePort, runEntry, type Child } from '../helpers/process.ts';
+import { runEntry, type Child } from '../helpers/process.ts';
 
 const BOOKS = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
 type Query { books: [Book!]! }
@@ -44,8 +44,9 @@ beforeAll(async () => {
   if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
   const file = join(mkdtempSync(join(tmpdir(), 'dataex-sg-')), 'books.graphql');
   writeFileSync(file, result.supergraphSdl);
-  const port = await freePort();
-  gateway = runEntry('gateway/main.ts', { DATAEX_SUPERGRAPH: file, DATAEX_PORT: String(port) });
+  // Port 0: the gateway binds a free port itself and prints the URL it got (no port picked
+  // here that another process could take before the child binds it).
+  gateway = runEntry('gateway/main.ts', { DATAEX_SUPERGRAPH: file, DATAEX_PORT: '0' });
   await gateway.waitFor(/dataex gateway on (\S+)/);
 }, 60_000);
 

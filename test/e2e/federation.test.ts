@@ -67,6 +67,7 @@ describe('search', () => {
       expect(res.errors).toBeUndefined();
       const nodes = res.data.search.edges.map((e: any) => e.node);
       expect(nodes).toHaveLength(5);
+      let dataProducts = 0;
       for (const n of nodes) {
         expect(n.id.startsWith(`${exchange}:`)).toBe(true);
         expect(n.exchange.id).toBe(exchange);
@@ -81,12 +82,15 @@ describe('search', () => {
         expect(n.pricing.length).toBeGreaterThan(0);
         // Tools and models have no sample rows; every data product has.
         if (n.productType === 'DATASET' || n.productType === 'API_SERVICE') {
+          dataProducts++;
           expect(n.sample, `${n.id}.sample`).not.toBeNull();
           expect(n.sample.columns.length).toBeGreaterThan(0);
           expect(n.sample.rows.length).toBeGreaterThan(0);
           expect(n.sample.rows.length).toBeLessThanOrEqual(3);
         }
       }
+      // The sample checks above ran on this exchange's page.
+      expect(dataProducts, `${exchange}: data products among the first five`).toBeGreaterThan(0);
     }
   });
 

@@ -4,13 +4,15 @@
 import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'graphql';
 import { composeServices } from '@apollo/composition';
 import { SUBGRAPHS } from '../../subgraphs/exchanges.ts';
 import { subgraphSdl } from '../../schema/compose.ts';
 import { DEFAULT_SUPERGRAPH } from '../../schema/paths.ts';
-import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { startTestStack, until, type TestStack } from '../helpers/stack.ts';
+import { configureLogging } from '../../lib/observability/log.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dataex-reload-'));
 const file = join(dir, 'supergraph.graphql');
@@ -35,13 +37,27 @@ async function exchangesDescription(): Promise<string> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The gateway's log (info and up), kept here: the watcher says there what it did with a file. */
+let logText = '';
+const logLines = (pattern: RegExp) => logText.split('\n').filter((l) => pattern.test(l));
+
 beforeAll(async () => {
+  configureLogging({
+    level: 'info',
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        logText += chunk.toString();
+        done();
+      },
+    }),
+  });
   writeFileSync(file, readFileSync(DEFAULT_SUPERGRAPH));
   stack = await startTestStack({ DATAEX_SUPERGRAPH: file }, { as: 'admin' });
 }, 120_000);
 
 afterAll(async () => {
   await stack?.close();
+  configureLogging({});
 });
 
 it('switches to a replaced supergraph under load with zero failed requests', async () => {
@@ -60,7 +76,7 @@ it('switches to a replaced supergraph under load with zero failed requests', asy
   };
   const load = Promise.all(Array.from({ length: 8 }, (_, n) => worker(n)));
 
-  await sleep(300);
+  await until('the load to be running', () => (answered >= 8 ? true : undefined));
   // Atomic replacement (write elsewhere, rename over).
   writeFileSync(`${file}.tmp`, changedSupergraph('v2'));
   renameSync(`${file}.tmp`, file);
@@ -72,10 +88,15 @@ it('switches to a replaced supergraph under load with zero failed requests', asy
   for (let i = 0; i < 50 && !(await exchangesDescription()).includes('v3'); i++) await sleep(100);
   expect(await exchangesDescription()).toBe('Every exchange dataex federates (v3).');
 
-  // A broken file is refused: the running schema stays.
+  // A broken file is refused: the running schema stays. Wait for the refusal itself (the
+  // watcher's log line), not for a clock.
+  const REFUSED = /new supergraph refused, keeping the current one/;
+  const refusedBefore = logLines(REFUSED).length;
   writeFileSync(file, 'this is not a supergraph {');
-  await sleep(600);
+  await until('the broken supergraph to be refused', () => (logLines(REFUSED).length > refusedBefore ? true : undefined), 10_000);
   expect(await exchangesDescription()).toBe('Every exchange dataex federates (v3).');
+  // Nothing was loaded in its place.
+  expect(logLines(/supergraph reloaded from/)).toHaveLength(2);
 
   running = false;
   await load;

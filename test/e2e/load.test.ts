@@ -4,15 +4,15 @@
 // fresh for 1 s here so detail calls keep going upstream), while Guiyang flaps offline ↔ online
 // every 300 ms throughout. Asserted: every request gets a complete answer (none lost, none
 // cut), zero 5xx (every status 200), errors only ever about the flapping exchange, and the
-// child's RSS after the run and a short idle with forced GCs within baseline × 1.5 + 50 MB of
-// the RSS measured the same way after a warm-up with the same requests, and its live V8 heap
-// within 32 MB of the baseline's. The figures are printed.
+// child's live V8 heap (after forced GCs) grows by less than 16 MB over the second half of the
+// run, measured against itself after the first half (a leak grows in both halves; filling
+// bounded caches and warming up happen in the first). RSS is printed, not asserted.
 //
-// What the memory check measures: resident memory of the child process (/proc/<pid>/status
-// VmRSS), which includes whatever heap V8 and malloc still keep reserved (V8 hands pages back
-// over several GCs, so both measurements settle first; the margin stays generous), and, sharper,
-// V8's live heap after a forced GC. Caches are bounded here (a fixed set of request variants),
-// so growth of the live heap means memory held per request.
+// What the memory check measures: V8's live heap after forced GCs, once the process has
+// settled (V8 hands pages back over several GCs). Caches are bounded here (a fixed set of
+// request variants), so growth of the live heap from one half to the next means memory held
+// per request. Resident memory (/proc/<pid>/status VmRSS) also keeps whatever V8 and malloc
+// still hold reserved: printed for the record, too noisy for a bound.
 
 import { Pool } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -61,7 +61,7 @@ interface Tally {
   foreignErrors: string[];
 }
 
-it(`answers ${REQUESTS} requests at ${CONNECTIONS} connections with one exchange flapping: no 5xx, none lost, memory back near baseline`, async () => {
+it(`answers ${REQUESTS} requests at ${CONNECTIONS} connections with one exchange flapping: no 5xx, none lost, no memory held per request`, async () => {
   const { baseUrl, adminKey, simulators } = target.info;
   const pool = new Pool(baseUrl, { connections: CONNECTIONS, pipelining: 1, keepAliveTimeout: 30_000 });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` };
@@ -176,15 +176,24 @@ it(`answers ${REQUESTS} requests at ${CONNECTIONS} connections with one exchange
     }, 100);
 
     const tally = newTally();
-    const started = performance.now();
+    // Two halves with the memory measured between them: a process that holds memory per
+    // request grows in both; one that only fills bounded caches and warms up grows in the first.
+    let runMs = 0;
+    let mid: Awaited<ReturnType<typeof settle>> | undefined;
     try {
-      await run(REQUESTS, WARMUP, tally);
+      let started = performance.now();
+      await run(REQUESTS / 2, WARMUP, tally);
+      runMs += performance.now() - started;
+      mid = await settle(target);
+      started = performance.now();
+      await run(REQUESTS / 2, WARMUP + REQUESTS / 2, tally);
+      runMs += performance.now() - started;
     } finally {
       flapping = false;
       clearInterval(sampler);
       await flapper;
     }
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = runMs / 1000;
     const rssEnd = target.rss();
     const after = await settle(target);
     const guiyangFailures = (await readyzBreaker(target.info.baseUrl, FLAPPING)).counters.failures - guiyangFailuresBefore;
@@ -195,7 +204,7 @@ it(`answers ${REQUESTS} requests at ${CONNECTIONS} connections with one exchange
         `${tally.partial} partial answers (errors naming ${FLAPPING}), ${tally.stale} flagged stale; ` +
         `${FLAPPING} flipped ${flips} times, ${guiyangFailures} failed upstream attempts; ` +
         `RSS baseline ${mb(baseline.rss)} MB, peak ${mb(peak)} MB, at end ${mb(rssEnd)} MB, after ${after.idleS} s idle with GCs ${mb(after.rss)} MB; ` +
-        `V8 heap used after GC: baseline ${mb(baseline.heapUsed)} MB, after ${mb(after.heapUsed)} MB`,
+        `V8 heap used after GC: baseline ${mb(baseline.heapUsed)} MB, after the first half ${mb(mid!.heapUsed)} MB, after the second ${mb(after.heapUsed)} MB`,
     );
 
     expect(tally.lost).toEqual([]);
@@ -211,10 +220,10 @@ it(`answers ${REQUESTS} requests at ${CONNECTIONS} connections with one exchange
     const health = await pool.request({ path: '/healthz', method: 'GET' });
     expect(health.statusCode).toBe(200);
     await health.body.dump();
-    expect(after.rss).toBeLessThan(baseline.rss * 1.5 + 50 * 1024 * 1024);
-    // RSS keeps pages V8 and malloc hold on to; the live heap is the sharper measure of
-    // memory held per request.
-    expect(after.heapUsed).toBeLessThan(baseline.heapUsed + 32 * 1024 * 1024);
+    // No memory held per request: the live V8 heap after a forced GC (RSS, printed above, also
+    // keeps pages V8 and malloc hold on to) grows over the second half by less than 16 MB, i.e.
+    // under 1.6 KB per request, measured against this same run after its first half.
+    expect(after.heapUsed - mid!.heapUsed, `heap after the first half ${mb(mid!.heapUsed)} MB, after the second ${mb(after.heapUsed)} MB`).toBeLessThan(16 * 1024 * 1024);
   } finally {
     await pool.close();
   }

@@ -72,5 +72,6 @@ it('answers with the other exchanges when one is offline, names it, and marks it
   expect(back.guiyang.status).toBe('ONLINE');
   const again = await stack.gql('{ search(first: 5, filter: { exchanges: ["guiyang"] }) { edges { node { pricing { model } } } } }');
   expect(again.errors).toBeUndefined();
+  expect(again.data.search.edges).toHaveLength(5);
   for (const e of again.data.search.edges) expect(e.node.pricing).not.toBeNull();
 });

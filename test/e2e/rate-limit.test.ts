@@ -42,7 +42,9 @@ const skip = await skipWithoutRedis();
 
 describe.skipIf(skip)('across two instances sharing Redis', () => {
   const prefix = uniquePrefix();
-  const env = { ...LIMITS, DATAEX_REDIS_URL: REDIS_URL, DATAEX_REDIS_PREFIX: prefix };
+  // Analysts: a bucket of 20 refilled at 1 a second, for the concurrent burst below.
+  const ANALYST = { ratePerS: 1, burst: 20 };
+  const env = { DATAEX_RATE_LIMITS: `public=0.5/3,analyst=${ANALYST.ratePerS}/${ANALYST.burst},admin=off`, DATAEX_REDIS_URL: REDIS_URL, DATAEX_REDIS_PREFIX: prefix };
   let stack: TestStack;
   let second: Awaited<ReturnType<typeof startExtraGateway>>;
   beforeAll(async () => {
@@ -63,5 +65,27 @@ describe.skipIf(skip)('across two instances sharing Redis', () => {
     const other = await second.gql(query, pub);
     expect(other.status).toBe(429);
     expect(other.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+  });
+
+  it('a concurrent burst of 200 requests on both instances gets the bucket allowance plus its refill, no more', async () => {
+    const analyst = await apiKey(stack, 'analyst', 'concurrent-limit');
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? stack.gql(query, undefined, analyst) : second.gql(query, analyst))),
+    );
+    const elapsedS = (performance.now() - started) / 1000;
+    const allowed = results.filter((r) => r.status === 200).length;
+    const refused = results.filter((r) => r.status === 429);
+    expect(allowed + refused.length, 'every answer is 200 or 429').toBe(200);
+    for (const r of refused) expect(r.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    // Every token of the full bucket was there to take...
+    expect(allowed).toBeGreaterThanOrEqual(ANALYST.burst);
+    // ...and no more than the bucket held plus what it refilled while the burst lasted (one
+    // bucket for both instances: per-instance buckets would allow twice the burst).
+    const bound = ANALYST.burst + Math.floor(ANALYST.ratePerS * elapsedS);
+    expect(allowed, `allowed ${allowed} in ${elapsedS.toFixed(2)} s`).toBeLessThanOrEqual(bound);
+    // Both instances refused some: the bucket was shared, not spent on one of them only.
+    expect(results.filter((r, i) => i % 2 === 0 && r.status === 429).length).toBeGreaterThan(0);
+    expect(results.filter((r, i) => i % 2 === 1 && r.status === 429).length).toBeGreaterThan(0);
   });
 });

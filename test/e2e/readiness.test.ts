@@ -99,6 +99,8 @@ it('stays ready, "degraded", with an exchange subgraph down, and answers around 
     { 'cache-control': 'no-cache' },
   );
   expect(res.status).toBe(200);
+  expect(res.data.b.edges).toHaveLength(2);
+  expect(res.data.s.edges).toHaveLength(2);
   for (const e of res.data.b.edges) expect(e.node.pricing).not.toBeNull();
   for (const e of res.data.s.edges) expect(e.node.pricing).toBeNull();
   expect(res.errors?.length).toBeGreaterThan(0);

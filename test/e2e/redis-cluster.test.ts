@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { apiKey, startExtraGateway, startTestStack, type TestStack } from '../helpers/stack.ts';
+import { apiKey, nextInvalidation, startExtraGateway, startTestStack, until, type TestStack } from '../helpers/stack.ts';
 import { uniquePrefix } from '../helpers/redis.ts';
 import { clusterKeys, skipWithoutRedisCluster, startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster.ts';
 import { RedisKeyStore } from '../../gateway/auth/keys.ts';
@@ -160,16 +160,20 @@ describe.skipIf(skip)('Redis Cluster: every Redis use, two gateway instances, a 
     expect((await second.gql(query, other)).headers['x-dataex-cache']).toBe('HIT');
     const purge = (body: unknown) =>
       stack.http('/admin/cache/purge', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...admin } });
+    // Wait for the purge to reach the other instance (pub/sub), not for a clock.
+    const byId = nextInvalidation(second.cache.bus, (m) => m.kind === 'datasets' && m.ids.includes(id));
     const res = await purge({ datasetId: id });
     expect(res.status).toBe(200);
     expect(JSON.parse(res.text).responseEntries).toBeGreaterThan(0);
-    await sleep(150); // pub/sub delivery to the other instance
+    await byId;
     expect((await second.gql(query, other)).headers['x-dataex-cache']).toBe('MISS');
 
     expect((await clusterKeys(cluster, `${prefix}rc:{*`)).length).toBeGreaterThan(0);
+    const all = nextInvalidation(second.cache.bus, (m) => m.kind === 'all');
     expect((await purge({ all: true })).status).toBe(200);
-    await sleep(150);
-    expect(await clusterKeys(cluster, `${prefix}rc:*`)).toEqual([]);
+    await all;
+    // Every master scanned and emptied (the scan may outlive the response's own deadline).
+    await until('no response-cache keys left on any master', async () => ((await clusterKeys(cluster, `${prefix}rc:*`)).length === 0 ? true : undefined));
     expect((await second.gql(query, other)).headers['x-dataex-cache']).toBe('MISS');
   });
 
@@ -209,25 +213,36 @@ describe.skipIf(skip)('Redis Cluster: every Redis use, two gateway instances, a 
     await failover;
 
     const failed = results.filter((r) => !r.ok);
+    const before = results.filter((r) => r.end < killedAt);
     const after = results.filter((r) => r.start >= killedAt);
     const latencies = after.map((r) => r.end - r.start).sort((a, b) => a - b);
+    const baselineMax = Math.max(...before.map((r) => r.end - r.start));
     const slow = after.filter((r) => r.end - r.start > 500);
     const blipMs = slow.length > 0 ? Math.max(...slow.map((r) => r.end)) - killedAt : 0;
+    // What one request may wait on the dead master's slots, by configuration: each cache
+    // operation gives up after 500 ms (README), and an API key look-up, retried by the cluster
+    // client (maxRedirections 16 × retryDelayOnFailover 100 ms, lib/redis.ts), falls back to the
+    // key's last known answer; on one request's path: the key, the response cache, the catalog's
+    // and an exchange's upstream cache, one after the other.
+    const OP_DEADLINE_MS = 500;
+    const KEY_RETRIES_MS = 16 * 100;
+    const bound = baselineMax + KEY_RETRIES_MS + 3 * OP_DEADLINE_MS + 1_000;
     console.log(
       `[redis-cluster] ${results.length} requests, ${failed.length} failed; killed master ${victim}; replica promoted after ${healthyAt - killedAt} ms; ` +
-        `latency after the kill p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies[latencies.length - 1]} ms; ` +
+        `latency before the kill max ${baselineMax} ms; after the kill p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies[latencies.length - 1]} ms (bound ${bound} ms); ` +
         `${slow.length} requests slower than 500 ms, the last ending ${blipMs} ms after the kill`,
     );
     expect(healthyAt).toBeGreaterThan(0);
     expect(results.length).toBeGreaterThanOrEqual(400);
+    expect(before.length).toBeGreaterThan(0);
     expect(results.filter((r) => r.start >= healthyAt).length).toBeGreaterThan(0);
     expect(failed).toEqual([]);
-    // The blip is bounded: a Redis operation on the dead master's slots gives up after 500 ms
-    // (the cache misses, the rate limiter and key store fall back), so no request waits long,
-    // and the slow requests end with the failover (node timeout 1 s + the replica's election).
-    expect(latencies[latencies.length - 1]).toBeLessThan(3_000);
-    expect(healthyAt - killedAt).toBeLessThan(10_000);
-    expect(blipMs).toBeLessThan(healthyAt - killedAt + 3_000);
+    // Nothing waits for the failover itself: requests sent after the kill were answered while
+    // the master was still dead (the outage lasts at least the 1 s node timeout)...
+    expect(after.filter((r) => r.end < healthyAt).length).toBeGreaterThan(0);
+    // ...each within what the operations that give up on the dead master's slots may cost,
+    // on top of this run's own latency before the kill (not a wall-clock figure).
+    expect(latencies[latencies.length - 1]).toBeLessThan(bound);
 
     // After the failover the cache works again: a new answer lands in the cluster and the
     // other instance (whose memory tier never saw it) serves it as a HIT.

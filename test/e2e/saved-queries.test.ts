@@ -197,12 +197,30 @@ describe('refusals change nothing', () => {
   it('runs as the caller: the same answer as /graphql for that caller, and a bad key is refused', async () => {
     const doc = '{ search(first: 3, filter: { containsPersonalInfo: true, productTypes: [DATASET] }) { edges { node { id sample(rows: 2) { masked rows } } } } }';
     expect((await put('pi-samples', { document: doc })).status).toBe(201);
-    for (const key of [undefined, keys.public, keys.admin]) {
+    const samples: Record<string, any[]> = {};
+    for (const [who, key] of [['anonymous', undefined], ['public', keys.public], ['admin', keys.admin]] as const) {
       const headers = key ? bearer(key) : {};
       const direct = await stack.gql(doc, undefined, headers);
+      expect(direct.status, who).toBe(200);
+      expect(direct.errors, who).toBeUndefined();
       const run = await stack.http('/saved-queries/pi-samples/run', { headers });
-      expect(JSON.parse(run.text).data).toEqual(direct.data);
+      expect(run.status, `${who}: ${run.text.slice(0, 200)}`).toBe(200);
+      const ran = JSON.parse(run.text);
+      expect(ran.errors, who).toBeUndefined();
+      // Real answers (both undefined after a 401 or a 5xx would be "equal" too).
+      expect(ran.data?.search?.edges, who).toHaveLength(3);
+      expect(ran.data).toEqual(direct.data);
+      samples[who] = ran.data.search.edges.map((e: any) => e.node.sample);
+      for (const sample of samples[who]) {
+        expect(sample.rows.length, who).toBeGreaterThan(0);
+        // The caller's masking: only the admin is cleared for personal information.
+        expect(sample.masked, who).toBe(who !== 'admin');
+      }
     }
+    // Masking changed the rows: the admin's differ from the public caller's, which carry masks.
+    expect(samples.admin).not.toEqual(samples.public);
+    expect(JSON.stringify(samples.public)).toMatch(/\*{4}/);
+    expect(JSON.stringify(samples.admin)).not.toMatch(/\*{4}/);
     const bad = await stack.http('/saved-queries/pi-samples/run?format=csv', { headers: bearer('dx_revoked') });
     expect(bad.status).toBe(401);
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { Redis } from 'ioredis';
 import { apiKey, startTestStack, type TestStack } from '../helpers/stack.ts';
-import { freePort, runEntry, type Child } from '../helpers/process.ts';
+import { runEntry, type Child } from '../helpers/process.ts';
 import { REDIS_URL, deletePrefix, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
 
 const skip = await skipWithoutRedis();
@@ -27,12 +27,12 @@ describe.skipIf(skip)('two gateway workers share cache and rate limits through R
 
   beforeAll(async () => {
     stack = await startTestStack(env);
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
+    // Port 0: under node:cluster every worker that listens on port 0 gets the same port, chosen
+    // by the primary; each worker prints the URL it serves, which names it.
     child = runEntry('gateway/main.ts', {
       ...env,
       DATAEX_WORKERS: '2',
-      DATAEX_PORT: String(port),
+      DATAEX_PORT: '0',
       DATAEX_HOST: '127.0.0.1',
       DATAEX_DATA_DIR: stack.config.dataDir,
       DATAEX_SIGNING_SECRET: stack.signingSecret,
@@ -41,6 +41,12 @@ describe.skipIf(skip)('two gateway workers share cache and rate limits through R
         .join(','),
     });
     await child.waitFor(/dataex gateway: 2 workers on port/, 90_000);
+    await child.waitFor(/gateway worker \d+ on http\S+[\s\S]*gateway worker \d+ on http\S+/, 10_000);
+    const ports = new Set([...child.output().matchAll(/dataex gateway worker \d+ on http:\/\/127\.0\.0\.1:(\d+)\/graphql/g)].map((m) => Number(m[1])));
+    expect(ports.size, child.output()).toBe(1);
+    const [port] = ports;
+    expect(port).toBeGreaterThan(0);
+    base = `http://127.0.0.1:${port}`;
   }, 120_000);
 
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { loadConfig, type DataexConfig } from '../../lib/config.ts';
 import { startStack, type RunningStack } from '../../lib/stack.ts';
 import { keyStoreFor, type KeyStore } from '../../gateway/auth/keys.ts';
+import type { Invalidation, InvalidationBus } from '../../lib/cache/bus.ts';
 
 export interface GraphQLResult<T = any> {
   status: number;
@@ -96,8 +97,11 @@ export function callsBetween(before: Record<string, Record<string, number>>, aft
     .reduce((n, k) => n + after[sim][k] - (before[sim]?.[k] ?? 0), 0);
 }
 
-/** A further gateway instance over the same subgraphs (and, through the config, the same Redis). */
-export async function startExtraGateway(stack: TestStack, env: Record<string, string> = {}) {
+/**
+ * A further gateway instance over the same subgraphs (and, through the config, the same Redis).
+ * `subgraphUrls` replaces some of them (e.g. with a countingProxy in front of one).
+ */
+export async function startExtraGateway(stack: TestStack, env: Record<string, string> = {}, options: { subgraphUrls?: Record<string, string> } = {}) {
   const { launchGateway } = await import('../../gateway/launch.ts');
   const { createCacheSetup } = await import('../../lib/cache/setup.ts');
   const config = loadConfig({ DATAEX_DATA_DIR: stack.config.dataDir, ...env });
@@ -105,7 +109,7 @@ export async function startExtraGateway(stack: TestStack, env: Record<string, st
   const gateway = await launchGateway(config, cache, {
     signingSecret: stack.signingSecret,
     port: 0,
-    subgraphUrls: Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.url])),
+    subgraphUrls: { ...Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.url])), ...options.subgraphUrls },
   });
   const gql = async (query: string, headers: Record<string, string> = {}) => {
     const res = await request(gateway.url, { method: 'POST', body: JSON.stringify({ query }), headers: { 'content-type': 'application/json', ...headers } });
@@ -115,9 +119,43 @@ export async function startExtraGateway(stack: TestStack, env: Record<string, st
   return {
     gateway,
     gql,
+    /** This instance's cache setup (its Redis connection and invalidation bus). */
+    cache,
     async close() {
       await gateway.close();
       await cache.close();
     },
   };
+}
+
+/**
+ * Resolves with the next invalidation `bus` delivers that matches `match`, or rejects after
+ * `timeoutMs`. Subscribe (call this) before causing the message. The product's own handlers
+ * subscribed when the stack started, so they have run when this resolves: a test can wait for
+ * "the purge reached that instance" instead of sleeping for pub/sub.
+ */
+export function nextInvalidation(bus: InvalidationBus, match: (m: Invalidation) => boolean = () => true, timeoutMs = 10_000): Promise<Invalidation> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      unsubscribe();
+      reject(new Error(`no matching invalidation delivered within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const unsubscribe = bus.subscribe((m) => {
+      if (!match(m)) return;
+      clearTimeout(timer);
+      unsubscribe();
+      resolve(m);
+    });
+  });
+}
+
+/** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs`. */
+export async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
 }

@@ -87,7 +87,11 @@ describe('request log line', () => {
     await get('/graphql?query=secret&variables=%7B%7D', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
     await get('/healthz'); // probes: debug only
     await get('/graphql');
-    await new Promise((r) => setTimeout(r, 20));
+    // Lines are written after the response: wait for the second /graphql line, not for a clock.
+    for (let i = 0; out.lines().filter((l) => l.path === '/graphql').length < 2; i++) {
+      if (i > 500) throw new Error(`request lines not written: ${JSON.stringify(out.lines())}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
     server.close();
 
     const lines = out.lines();

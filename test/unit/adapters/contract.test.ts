@@ -202,28 +202,42 @@ describe('shanghai adapter ↔ simulator', () => {
     expect(after - before).toBe(Math.ceil(new Set(listings.map((l) => l.nativeId)).size / 50));
   });
 
-  it('refreshes a token that expires (short TTL), proactively and on 401', async () => {
-    const short = await startSimulator('shanghai', { port: 0, tokenTtlSeconds: 0.5 });
-    const ids = short.world.listings.shanghai.slice(0, 2).map((l) => l.nativeId);
+  it('refreshes a token shortly before it expires (no 401 needed), and on a 401', async () => {
+    const own = await startSimulator('shanghai', { port: 0, tokenTtlSeconds: 60 });
+    const ids = own.world.listings.shanghai.slice(0, 2).map((l) => l.nativeId);
+    const ok = (out: Map<string, unknown>) => [...out.values()].every((d) => d && !(d instanceof Error));
+    const calls = async () => {
+      const s = await stats(own);
+      return { token: s['POST /oauth/token'] ?? 0, batch: s['POST /dex-api/product/detail/batch'] ?? 0 };
+    };
     try {
-      // Real clock: the token is replaced shortly before it expires, no 401 needed.
-      const a = createShanghaiAdapter({ baseUrl: short.url });
-      expect([...(await a.details(ids)).values()].every((d) => d && !(d instanceof Error))).toBe(true);
-      await new Promise((r) => setTimeout(r, 600));
-      expect([...(await a.details(ids)).values()].every((d) => d && !(d instanceof Error))).toBe(true);
-      expect((await stats(short))['POST /oauth/token']).toBe(2);
+      // The adapter's clock, moved by hand: the token (60 s, refreshed 10% = 6 s early) is due
+      // for renewal by the adapter's reckoning while the upstream still honours it.
+      let clock = Date.now();
+      const a = createShanghaiAdapter({ baseUrl: own.url, now: () => clock });
+      expect(ok(await a.details(ids))).toBe(true);
+      expect(await calls()).toEqual({ token: 1, batch: 1 });
+      clock += 54_000 - 1_000;
+      expect(ok(await a.details(ids))).toBe(true);
+      expect(await calls()).toEqual({ token: 1, batch: 2 });
+      clock += 2_000;
+      expect(ok(await a.details(ids))).toBe(true);
+      // Renewed before use: one more token call and no batch refused (no 401, no retry).
+      expect(await calls()).toEqual({ token: 2, batch: 3 });
       await a.close();
-      // Frozen clock: the adapter believes its token valid, the upstream says 401, one refresh.
+
+      // The upstream forgets every token it issued (POST /__sim/reset revokes them and zeroes
+      // the counts) while the adapter believes its own valid (frozen clock): the next batch is
+      // refused with 401, the adapter fetches one new token and the retry succeeds.
       const frozen = Date.now();
-      const b = createShanghaiAdapter({ baseUrl: short.url, now: () => frozen });
-      await b.details(ids);
-      await new Promise((r) => setTimeout(r, 600));
-      const out = await b.details(ids);
-      expect([...out.values()].every((d) => d && !(d instanceof Error))).toBe(true);
-      expect((await stats(short))['POST /oauth/token']).toBe(4);
+      const b = createShanghaiAdapter({ baseUrl: own.url, now: () => frozen });
+      expect(ok(await b.details(ids))).toBe(true);
+      await fetch(`${own.url}/__sim/reset`, { method: 'POST' });
+      expect(ok(await b.details(ids))).toBe(true);
+      expect(await calls()).toEqual({ token: 1, batch: 2 });
       await b.close();
     } finally {
-      await short.close();
+      await own.close();
     }
   });
 

@@ -514,6 +514,20 @@ const TARGETS: Target[] = [
   },
 ];
 
+/** The recorded and hand-made error replies: mapping them must throw UpstreamError, and only them. */
+const THROWING_FIXTURES = new Set<string>([
+  'beijing/list-error.json',
+  'beijing/recorded-detail-401.json',
+  'guiyang/list-error.json',
+  'guiyang/recorded-gateway-outer-400.json',
+  'registry/recorded-lookup-401.json',
+  'shanghai/recorded-detail-batch-too-many.json',
+  'shanghai/recorded-token-expired.json',
+  'shanghai/search-error.json',
+]);
+/** Replies that map to "not found" rather than to a listing. */
+const NOT_FOUND_FIXTURES = new Set<string>(['beijing/recorded-detail-404.json', 'guiyang/recorded-gateway-e404.json']);
+
 // ───────────── the fuzz loop ─────────────
 
 interface Stats {
@@ -569,18 +583,29 @@ function hash(s: string): number {
 }
 
 describe('fuzzing the mappings with mutated recorded payloads', () => {
-  it('validators accept the unmutated fixtures', async () => {
+  it('validators accept the unmutated fixtures; exactly the error fixtures throw', async () => {
+    const threw: string[] = [];
+    const produced: Record<string, number> = {};
     for (const t of TARGETS) {
       for (const f of t.fixtures) {
+        let outcome: Outcome;
         try {
-          const outcome = await t.run(fixture(f), fixture(f));
-          expect(outcome.violations, `${t.name} ${f}`).toEqual([]);
+          outcome = await t.run(fixture(f), fixture(f));
         } catch (e) {
-          // Error fixtures (401, error envelopes) are meant to throw.
+          // Error fixtures (401, error envelopes) are meant to throw, as UPSTREAM_ERROR naming the upstream.
           expect(e, `${t.name} ${f}`).toBeInstanceOf(UpstreamError);
+          expect((e as UpstreamError).upstream, `${t.name} ${f}`).toBe(t.upstream);
+          threw.push(f);
+          continue;
         }
+        expect(outcome.violations, `${t.name} ${f}`).toEqual([]);
+        produced[f] = outcome.produced;
       }
     }
+    // A good fixture maps to something; only the recorded "not found" replies map to nothing.
+    expect(Object.keys(produced).filter((f) => produced[f] === 0).sort()).toEqual([...NOT_FOUND_FIXTURES].sort());
+    // Any other fixture throwing is a regression, not an error fixture.
+    expect(threw.sort()).toEqual([...THROWING_FIXTURES].sort());
   });
 
   for (const target of TARGETS) {

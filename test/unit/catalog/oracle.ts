@@ -1,12 +1,77 @@
-// Brute-force reference implementations the index is checked against.
+// Brute-force reference implementations the index is checked against. Deliberately naive and
+// independent of the code under test: visibility and text matching are re-implemented here from
+// their specification (README, tokenize.ts's header) instead of imported, so a bug in the
+// product's tokenizer or visibility rule cannot hide by also being in the oracle.
 
 import type { DatasetRecord } from '../../../subgraphs/common/model.ts';
 import { sectorByCode } from '../../../subgraphs/common/sectors.ts';
-import { isVisible } from '../../../subgraphs/catalog/search-index.ts';
 import type { Clearance, DatasetFilter, DatasetOrder, Facets, FacetBucket } from '../../../subgraphs/catalog/search-index.ts';
-import { indexTokens, queryTokens } from '../../../subgraphs/catalog/tokenize.ts';
 
 const collator = new Intl.Collator('zh', { numeric: true });
+
+// ───────────── visibility ─────────────
+
+const LEVEL_RANK: Record<string, number> = { GENERAL: 0, IMPORTANT: 1, CORE: 2 };
+
+/**
+ * Level at most the clearance's, and GENERAL data at most its grade. An unknown level counts
+ * as the most restricted one; a GENERAL listing without a grade is hidden from any caller
+ * whose clearance names a grade (fail closed).
+ */
+export function visibleTo(r: DatasetRecord, c: Clearance | null | undefined): boolean {
+  if (!c) return true;
+  const level = r.classification?.level;
+  const rank = level !== undefined && level in LEVEL_RANK ? LEVEL_RANK[level] : 2;
+  if (rank > LEVEL_RANK[c.maxLevel]) return false;
+  if (rank !== 0 || c.maxGrade === null || c.maxGrade === undefined) return true;
+  const grade = r.classification?.grade;
+  return typeof grade === 'number' && Number.isFinite(grade) && grade <= c.maxGrade;
+}
+
+// ───────────── text ─────────────
+
+const STOPWORDS = new Set(['a', 'an', 'and', 'are', 'as', 'at', 'by', 'for', 'from', 'in', 'is', 'of', 'on', 'or', 'the', 'to', 'with']);
+/** Chinese, Japanese and Korean characters (run into bigrams), by Unicode range. */
+const CJK_CHAR = /^[\u4e00-\u9fff\u3400-\u4dbf\u{20000}-\u{3134f}\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\u3007]$/u;
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+
+/** Full-width forms folded (NFKC), lower case. */
+const fold = (text: string): string => text.normalize('NFKC').toLowerCase();
+
+/** English plurals: "records" → "record", "companies" → "company", "taxes" → "tax"; "status", "analysis", "business" stay. */
+function singular(word: string): string {
+  if (word.length <= 3 || !word.endsWith('s') || /\d/.test(word)) return word;
+  if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  for (const ending of ['sses', 'xes', 'ches', 'shes', 'zes']) if (word.endsWith(ending)) return word.slice(0, -2);
+  for (const ending of ['ss', 'us', 'is']) if (word.endsWith(ending)) return word;
+  return word.slice(0, -1);
+}
+
+/** The text split into CJK runs and words (maximal runs of other letters and digits). */
+function pieces(text: string): { runs: string[][]; words: string[] } {
+  const runs: string[][] = [];
+  const words: string[] = [];
+  let kind: 'cjk' | 'word' | 'none' = 'none';
+  for (const ch of Array.from(fold(text))) {
+    const k = CJK_CHAR.test(ch) ? 'cjk' : WORD_CHAR.test(ch) ? 'word' : 'none';
+    if (k === 'cjk') {
+      if (kind !== 'cjk') runs.push([]);
+      runs[runs.length - 1].push(ch);
+    } else if (k === 'word') {
+      if (kind !== 'word') words.push('');
+      words[words.length - 1] += ch;
+    }
+    kind = k;
+  }
+  return { runs, words };
+}
+
+/** What a query asks for (all of it, AND): CJK bigrams (a lone character as itself) and singular words, stop words left out. */
+function queryTerms(text: string): { cjk: string[]; words: string[] } {
+  const { runs, words } = pieces(text);
+  const cjk = runs.flatMap((run) => (run.length === 1 ? run : run.slice(1).map((ch, i) => run[i] + ch)));
+  return { cjk, words: words.filter((w) => !STOPWORDS.has(w)).map(singular) };
+}
 
 export function textOf(r: DatasetRecord): string[] {
   const sectorNames = r.sectors.flatMap((c) => {
@@ -16,12 +81,19 @@ export function textOf(r: DatasetRecord): string[] {
   return [r.title, r.titleEn ?? '', r.description ?? '', ...r.keywords, ...r.scenarios, r.providerName, ...sectorNames];
 }
 
+/**
+ * Every term of the query occurs in one field of the record: a CJK term as a substring of the
+ * field's CJK runs (adjacent CJK characters are always in one run), a word as a singular word
+ * of the field. Words and runs never span fields.
+ */
 export function matchesText(r: DatasetRecord, text: string): boolean {
   if (text.trim() === '') return true;
-  const tokens = queryTokens(text);
-  if (tokens.length === 0) return false;
-  const have = new Set(textOf(r).flatMap((t) => indexTokens(t)));
-  return tokens.every((t) => have.has(t));
+  const terms = queryTerms(text);
+  if (terms.cjk.length + terms.words.length === 0) return false;
+  const fields = textOf(r).map(pieces);
+  const inRuns = (term: string) => fields.some((f) => f.runs.some((run) => run.join('').includes(term)));
+  const inWords = (term: string) => fields.some((f) => f.words.some((w) => !STOPWORDS.has(w) && singular(w) === term));
+  return terms.cjk.every(inRuns) && terms.words.every(inWords);
 }
 
 export function matchesFilter(r: DatasetRecord, f: DatasetFilter = {}): boolean {
@@ -44,7 +116,7 @@ export function expected(
   opts: { text?: string; filter?: DatasetFilter; clearance?: Clearance },
 ): DatasetRecord[] {
   return records.filter(
-    (r) => isVisible(r, opts.clearance) && matchesFilter(r, opts.filter) && matchesText(r, opts.text ?? ''),
+    (r) => visibleTo(r, opts.clearance) && matchesFilter(r, opts.filter) && matchesText(r, opts.text ?? ''),
   );
 }
 

@@ -23,6 +23,15 @@ const LIST: UpstreamRequest = { method: 'POST', path: '/product/api/productIndex
 const OK: UpstreamResponse = { status: 200, headers: {}, text: '{}' };
 const unavailable = () => Promise.reject(new UpstreamError('UPSTREAM_UNAVAILABLE', 'beijing', 'beijing GET /x: HTTP 503'));
 
+/** Polls `ok` until true (every 2 ms), failing after 5 s: waits for a state, not for a clock. */
+async function until(ok: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await delay(2);
+  }
+}
+
 describe('circuit breaker', () => {
   it('opens on the failure rate, fails fast without hitting the upstream, probes, and closes on recovery', async () => {
     simulator = await startSimulator('beijing', { port: 0 });
@@ -115,8 +124,7 @@ describe('circuit breaker', () => {
     await delay(70);
     let finish!: (r: UpstreamResponse) => void;
     const probe = guard.policy({ method: 'GET', path: '/x' }, () => new Promise((r) => (finish = r)), 'beijing');
-    await delay(5);
-    expect(guard.breakerState).toBe('half-open');
+    await until(() => guard.breakerState === 'half-open' && finish !== undefined);
     const e = await rejectionOf(guard.policy({ method: 'GET', path: '/x' }, () => Promise.resolve(OK), 'beijing'));
     expect(e).toBeInstanceOf(CircuitOpenError);
     expect(e.message).toMatch(/circuit half-open, a probe call is in flight/);
@@ -137,8 +145,7 @@ describe('circuit breaker', () => {
     );
     ac.abort(new Error('gone'));
     await expect(probe).rejects.toThrow('gone');
-    await delay(5);
-    expect(guard.breakerState).toBe('open');
+    await until(() => guard.breakerState === 'open');
   });
 });
 
@@ -157,7 +164,7 @@ describe('bulkhead', () => {
     let guard: UpstreamGuard;
     ({ client, guard } = guardedClient(stub.url, { bulkheadConcurrency: 2, bulkheadQueue: 2 }));
     const calls = Array.from({ length: 6 }, () => client!.request({ method: 'GET', path: '/x' }).then(() => 'ok', (e: unknown) => e));
-    await delay(100);
+    await until(() => stub!.requests.length >= 2 && guard!.health().queued === 2 && guard!.health().counters.rejected === 2);
     expect(stub.requests).toHaveLength(2);
     expect(guard!.health()).toMatchObject({ inFlight: 2, queued: 2, counters: { rejected: 2 } });
     // The two over the limit failed at once, as UPSTREAM_UNAVAILABLE, without reaching the upstream.
@@ -183,13 +190,12 @@ describe('bulkhead', () => {
     const ac = new AbortController();
     let ran = false;
     const queued = guard.policy({ method: 'GET', path: '/x', signal: ac.signal }, async () => ((ran = true), OK), 'beijing');
-    await delay(5);
-    expect(guard.health().queued).toBe(1);
+    await until(() => guard.health().queued === 1);
     ac.abort(new Error('not waiting'));
     await expect(queued).rejects.toThrow('not waiting');
     finish();
     await first;
-    await delay(5);
+    await until(() => guard.health().inFlight === 0 && guard.health().queued === 0);
     expect(ran).toBe(false);
     expect(guard.health()).toMatchObject({ inFlight: 0, queued: 0 });
   });

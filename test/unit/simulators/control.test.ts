@@ -164,16 +164,34 @@ describe('faults', () => {
 
 describe('lifecycle', () => {
   it('adds the base latency to upstream responses but not to control routes', async () => {
+    const lookup = (url: string) => call(url, 'GET', '/api/v1/enterprises?codes=x', { headers: { 'x-api-key': SIM_CREDENTIALS.registry.apiKey } });
     const slow = await startSimulator('registry', { latencyMs: 200 });
     try {
-      let started = performance.now();
-      await call(slow.url, 'GET', '/api/v1/enterprises?codes=x', { headers: { 'x-api-key': SIM_CREDENTIALS.registry.apiKey } });
+      // A lower bound: a timer never fires early, however loaded the machine.
+      const started = performance.now();
+      await lookup(slow.url);
       expect(performance.now() - started).toBeGreaterThanOrEqual(190);
-      started = performance.now();
-      await stats(slow.url);
-      expect(performance.now() - started).toBeLessThan(150);
     } finally {
       await slow.close();
+    }
+    // Control routes answer while an upstream request waits out a latency far longer than the
+    // test: had they the latency too, the stats call would wait with it.
+    const slower = await startSimulator('registry', { latencyMs: 600_000 });
+    try {
+      let upstreamDone = false;
+      const pending = lookup(slower.url).then(
+        () => (upstreamDone = true),
+        () => (upstreamDone = true),
+      );
+      for (let i = 0; (await stats(slower.url)).total === 0; i++) {
+        if (i > 200) throw new Error('the upstream request never arrived');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(upstreamDone).toBe(false);
+      expect((await stats(slower.url)).routes).toEqual({ 'GET /api/v1/enterprises': 1 });
+      void pending;
+    } finally {
+      await slower.close();
     }
   });
 
@@ -182,10 +200,14 @@ describe('lifecycle', () => {
     await setFaults(sim.url, { mode: 'hang' });
     const raw = rawRequest(sim.port, BJ_LIST);
     const pending = call(sim.url, 'POST', BJ_LIST, { json: {} });
-    await new Promise((r) => setTimeout(r, 100));
-    const started = performance.now();
-    await sim.close();
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Both requests are at the simulator, hanging (counted on arrival).
+    for (let i = 0; (await stats(sim.url)).total < 2; i++) {
+      if (i > 200) throw new Error('the hung requests never arrived');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // A close that waited for hung requests would never end (they never finish on their own).
+    const closed = await Promise.race([sim.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still waiting'), 10_000))]);
+    expect(closed).toBe('closed');
     await raw.closed;
     await expect(pending).rejects.toThrow();
   });
