@@ -8,12 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { parse } from 'graphql';
-import { composeServices } from '@apollo/composition';
-import { SUBGRAPHS } from '../../subgraphs/exchanges.ts';
-import { subgraphSdl } from '../../schema/compose.ts';
 import { DEFAULT_SUPERGRAPH } from '../../schema/paths.ts';
 import { startTestStack, until, type TestStack } from '../helpers/stack.ts';
+import { changedSupergraph, exchangesDescription as exchangesOf } from '../helpers/supergraph.ts';
 import { configureLogging } from '../../lib/observability/log.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dataex-configmap-'));
@@ -44,22 +41,7 @@ function kubeletUpdate(content: string): void {
   rmSync(join(dir, old), { recursive: true, force: true });
 }
 
-/** The real supergraph with one description changed, so a client can tell which one it got. */
-function changedSupergraph(marker: string): string {
-  const result = composeServices(
-    SUBGRAPHS.map(({ name, port }) => {
-      const sdl = subgraphSdl(name).replace('"Every exchange dataex federates, with harvest status."', `"Every exchange dataex federates (${marker})."`);
-      return { name, url: `http://127.0.0.1:${port}/graphql`, typeDefs: parse(sdl) };
-    }),
-  );
-  if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
-  return result.supergraphSdl;
-}
-
-async function exchangesDescription(): Promise<string> {
-  const res = await stack.gql('{ __schema { queryType { fields { name description } } } }');
-  return res.data.__schema.queryType.fields.find((f: any) => f.name === 'exchanges').description;
-}
+const exchangesDescription = () => exchangesOf(stack);
 
 const served = (marker: string) => async () => ((await exchangesDescription()).includes(`(${marker})`) ? true : undefined);
 
