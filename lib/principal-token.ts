@@ -18,7 +18,7 @@ import type { Principal } from '../subgraphs/common/principal.ts';
 import { DATA_LEVELS } from '../subgraphs/common/model.ts';
 import { log } from './observability/log.ts';
 import { ConfigError, DEVELOPMENT_SIGNING_SECRET, isLoopbackHost } from './config.ts';
-import { withDeadline, type RedisClient } from './redis.ts';
+import { RedisGuard, type RedisClient } from './redis.ts';
 
 export { DEVELOPMENT_SIGNING_SECRET };
 
@@ -120,28 +120,22 @@ export interface SharedNonceStore {
  * failures in a row Redis is skipped for a second. Falling back is logged (at most every 10 s).
  */
 export class RedisNonceStore implements SharedNonceStore {
-  private failures = 0;
-  private suspendedUntil = 0;
+  private readonly guard: RedisGuard;
   private lastWarning = 0;
   /** Claims answered without Redis (for tests and diagnostics). */
   fallbacks = 0;
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly options: { deadlineMs?: number } = {},
-  ) {}
+    options: { deadlineMs?: number } = {},
+  ) {
+    this.guard = new RedisGuard(redis, { deadlineMs: options.deadlineMs ?? 250 });
+  }
 
   async claim(nonce: string, ttlMs: number): Promise<boolean | undefined> {
-    if (this.redis.status !== 'ready' || Date.now() < this.suspendedUntil) return this.fallBack(`Redis is ${this.redis.status === 'ready' ? 'failing' : this.redis.status}`);
     try {
-      const answer = await withDeadline(this.redis.set(`nonce:${nonce}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'), this.options.deadlineMs ?? 250);
-      this.failures = 0;
-      return answer === 'OK';
+      return (await this.guard.run(() => this.redis.set(`nonce:${nonce}`, '1', 'PX', Math.max(1, Math.ceil(ttlMs)), 'NX'))) === 'OK';
     } catch (e) {
-      if (++this.failures >= 3) {
-        this.failures = 0;
-        this.suspendedUntil = Date.now() + 1_000;
-      }
       return this.fallBack(e instanceof Error ? e.message : String(e));
     }
   }

@@ -2,7 +2,7 @@
 // script per request) so that a limit holds across every gateway instance. If Redis fails,
 // the limiter falls back to its in-memory buckets: limits then hold per instance.
 
-import { withDeadline, type RedisClient } from './redis.ts';
+import { RedisGuard, type RedisClient } from './redis.ts';
 
 export interface BucketSpec {
   ratePerS: number;
@@ -93,24 +93,24 @@ return {allowed, math.floor(tokens * 1000), retry}
 
 export class RedisRateLimiter implements RateLimiter {
   private readonly fallback = new MemoryRateLimiter();
+  private readonly guard: RedisGuard;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly namespace = 'rl:',
     /** A bucket not answered within this long (e.g. its cluster master failing over) falls back. */
-    private readonly deadlineMs = 500,
+    deadlineMs = 500,
   ) {
     redis.defineCommand('dataexTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
+    // A Redis that keeps failing is skipped for a second: a hung Redis costs a few requests
+    // the deadline, not every request.
+    this.guard = new RedisGuard(redis, { deadlineMs });
   }
 
   async take(key: string, spec: BucketSpec): Promise<TakeResult> {
-    if (this.redis.status !== 'ready') return this.fallback.take(key, spec);
+    if (!this.guard.available) return this.fallback.take(key, spec);
     try {
-      const [allowed, tokensMilli, retryMs] = (await withDeadline((this.redis as any).dataexTakeToken(this.namespace + key, spec.ratePerS, spec.burst), this.deadlineMs)) as [
-        number,
-        number,
-        number,
-      ];
+      const [allowed, tokensMilli, retryMs] = (await this.guard.run(() => (this.redis as any).dataexTakeToken(this.namespace + key, spec.ratePerS, spec.burst))) as [number, number, number];
       return { allowed: allowed === 1, remaining: Math.floor(tokensMilli / 1000), retryAfterS: allowed === 1 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)) };
     } catch {
       return this.fallback.take(key, spec);

@@ -151,3 +151,54 @@ export function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
   promise.catch(() => undefined);
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
+
+export interface RedisGuardOptions {
+  /** A command not done after this long counts as failed (it carries on in Redis). */
+  deadlineMs: number;
+  /** After this many failures in a row, Redis is skipped for `suspendMs` (default 3). */
+  failureThreshold?: number;
+  suspendMs?: number;
+}
+
+/**
+ * Best-effort use of Redis, the one rule every optional Redis use follows (cache tiers, nonces,
+ * rate limits): nothing waits for a Redis that is not ready, a command has a deadline, and a
+ * Redis that keeps failing is skipped for a second at a time, so a hung Redis costs requests at
+ * most a few deadlines, not one each. `run` throws when Redis is skipped or the command fails;
+ * the caller falls back.
+ */
+export class RedisGuard {
+  private failures = 0;
+  private suspendedUntil = 0;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly options: RedisGuardOptions,
+  ) {}
+
+  /** Ready and not skipped. */
+  get available(): boolean {
+    return this.redis.status === 'ready' && Date.now() >= this.suspendedUntil;
+  }
+
+  /** Skipped after failures (while the connection itself may look ready). */
+  get suspended(): boolean {
+    return Date.now() < this.suspendedUntil;
+  }
+
+  /** Runs `op` against Redis (bounded by the deadline unless `bounded` is false), counting failures. */
+  async run<T>(op: () => Promise<T>, bounded = true): Promise<T> {
+    if (!this.available) throw new Error(`Redis is ${this.redis.status === 'ready' ? 'skipped after failures' : this.redis.status}`);
+    try {
+      const result = bounded ? await withDeadline(op(), this.options.deadlineMs) : await op();
+      this.failures = 0;
+      return result;
+    } catch (e) {
+      if (++this.failures >= (this.options.failureThreshold ?? 3)) {
+        this.failures = 0;
+        this.suspendedUntil = Date.now() + (this.options.suspendMs ?? 1_000);
+      }
+      throw e;
+    }
+  }
+}

@@ -5,7 +5,7 @@
 
 import { LRUCache } from 'lru-cache';
 import type { ChainableCommander } from 'ioredis';
-import { isCluster, withDeadline, type RedisClient } from '../redis.ts';
+import { isCluster, RedisGuard, type RedisClient } from '../redis.ts';
 import { dataNodes, deleteMany, pipelinePerSlot, type PipelineReply } from './slots.ts';
 
 export interface CacheStore {
@@ -156,44 +156,28 @@ export type RedisTierState = 'up' | 'suspended' | 'down';
  * slots.ts); when one slot's master is unreachable (a failover), only its keys miss.
  */
 export class RedisStore implements CacheStore {
-  private failures = 0;
-  private suspendedUntil = 0;
-  private readonly threshold: number;
-  private readonly suspendMs: number;
-  private readonly deadlineMs: number;
+  private readonly guard: RedisGuard;
   errors = 0;
 
   constructor(
     private readonly redis: RedisClient,
     private readonly options: RedisStoreOptions,
   ) {
-    this.threshold = options.failureThreshold ?? 3;
-    this.suspendMs = options.suspendMs ?? 1_000;
-    this.deadlineMs = options.deadlineMs ?? 500;
+    this.guard = new RedisGuard(redis, { deadlineMs: options.deadlineMs ?? 500, failureThreshold: options.failureThreshold ?? 3, suspendMs: options.suspendMs ?? 1_000 });
   }
 
   get state(): RedisTierState {
     if (this.redis.status !== 'ready') return 'down';
-    return Date.now() < this.suspendedUntil ? 'suspended' : 'up';
-  }
-
-  private available(): boolean {
-    return this.redis.status === 'ready' && Date.now() >= this.suspendedUntil;
+    return this.guard.suspended ? 'suspended' : 'up';
   }
 
   /** Runs `op`, bounded by the deadline unless it is a bulk operation (purge, clear). */
   private async attempt<T>(op: () => Promise<T>, fallback: T, bounded = true): Promise<T> {
-    if (!this.available()) return fallback;
+    if (!this.guard.available) return fallback;
     try {
-      const result = bounded ? await withDeadline(op(), this.deadlineMs) : await op();
-      this.failures = 0;
-      return result;
+      return await this.guard.run(op, bounded);
     } catch {
       this.errors++;
-      if (++this.failures >= this.threshold) {
-        this.suspendedUntil = Date.now() + this.suspendMs;
-        this.failures = 0;
-      }
       return fallback;
     }
   }
