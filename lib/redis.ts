@@ -101,7 +101,12 @@ export function connectRedis(options: RedisConnectOptions): RedisClient {
  * subscriptions, which must survive start-up and reconnects).
  */
 export function duplicateQueued(redis: RedisClient): RedisClient {
-  const copy = isCluster(redis) ? redis.duplicate([], { enableOfflineQueue: true }) : redis.duplicate({ enableOfflineQueue: true });
+  // Queued, retried across reconnects, and never timed out: a SUBSCRIBE lost with a connection
+  // that dropped before its reply (a loaded machine, a connect timeout) would otherwise leave
+  // the subscriber deaf for good, since ioredis re-subscribes only what it saw confirmed.
+  const copy = isCluster(redis)
+    ? redis.duplicate([], { enableOfflineQueue: true, redisOptions: { ...redis.options.redisOptions, maxRetriesPerRequest: null, commandTimeout: undefined } })
+    : redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
   copy.on('error', () => undefined);
   if (isCluster(copy)) copy.on('node error', () => undefined);
   return copy;
@@ -168,13 +173,19 @@ export interface RedisGuardOptions {
  * the caller falls back.
  */
 export class RedisGuard {
+  private readonly redis: RedisClient;
+  private readonly options: RedisGuardOptions;
+
   private failures = 0;
   private suspendedUntil = 0;
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly options: RedisGuardOptions,
-  ) {}
+    redis: RedisClient,
+    options: RedisGuardOptions,
+  ) {
+    this.redis = redis;
+    this.options = options;
+  }
 
   /** Ready and not skipped. */
   get available(): boolean {

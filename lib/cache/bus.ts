@@ -51,17 +51,24 @@ export class LocalBus implements InvalidationBus {
 
 /** Local delivery plus Redis pub/sub; messages this process sent are not delivered twice. */
 export class RedisBus extends LocalBus {
+  private readonly publisher: RedisClient;
+
   private readonly origin = randomUUID();
   private readonly subscriber: RedisClient;
 
-  constructor(private readonly publisher: RedisClient) {
+  constructor(publisher: RedisClient) {
     super();
+    this.publisher = publisher;
     // The subscription must survive start-up and reconnects: queue it until connected
     // (ioredis re-subscribes by itself after a reconnect; on a cluster, PUBLISH reaches every
     // node and ioredis moves the subscription to another node when its node goes away).
     this.subscriber = duplicateQueued(publisher);
     const channel = (publisher.options.keyPrefix ?? '') + CHANNEL;
-    void this.subscriber.subscribe(channel).catch(() => undefined);
+    // Subscribed on every (re)connection too: SUBSCRIBE is idempotent, and a subscription whose
+    // reply was lost with its connection is then made again instead of missed for good.
+    const subscribe = () => void this.subscriber.subscribe(channel).catch(() => undefined);
+    subscribe();
+    this.subscriber.on('ready', subscribe);
     this.subscriber.on('message', (_channel: string, text: string) => {
       try {
         const { origin, message } = JSON.parse(text) as { origin: string; message: Invalidation };
