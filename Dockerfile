@@ -1,7 +1,10 @@
 # dataex: one image for every process (gateway, subgraphs, simulators); the command picks one.
 # Multi-stage: build TypeScript and the console bundle, then ship production dependencies only.
+# Node 24 (the major of .nvmrc and of the `node` dependency that npm scripts run on; the runtime
+# stage installs that package with --ignore-scripts, so without its binary: the image's own
+# Node 24 runs every process). .dockerignore keeps node_modules, data and secrets out of the context.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -10,7 +13,7 @@ RUN npx tsc -p tsconfig.build.json \
  && cp schema/*.graphql dist/schema/ \
  && npm run build:console
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 # A 64 MiB young generation for every process (Node's default: 16 MiB): a request's short-lived
 # objects mostly die before a scavenge instead of being copied and promoted (cold queries: ~7 %
 # less gateway CPU). The gateway's commands add what NODE_OPTIONS may not carry: a young

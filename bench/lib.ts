@@ -31,7 +31,7 @@ export interface TargetOptions {
 export function productionNodeFlags(): string[] {
   const scripts = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).scripts as Record<string, string>;
   const words = scripts['start:gateway'].split(/\s+/);
-  return words[0] === 'node' ? words.slice(1, words.indexOf('--import')) : [];
+  return words[0] === 'node' ? words.slice(1).filter((w) => w.startsWith('-')) : [];
 }
 
 // Children die with the harness, however it ends (a thrown error included): none is left
@@ -44,9 +44,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => process.exit(130));
 }
 
-/** Starts a TypeScript entry in a child process and waits for its `{"ready": true, ...}` line. */
+/** Starts a TypeScript entry in a child process (Node strips its types) and waits for its `{"ready": true, ...}` line. */
 export function startTarget(entry: string, env: Record<string, string> = {}, timeoutMs = 120_000, options: TargetOptions = {}): Promise<Target> {
-  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
+  const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,7 +1,7 @@
 // Summarises a V8 .cpuprofile (from `node --cpu-prof`): where the time went, by function (self
 // and total time) and by package or project file.
 //
-//   npx tsx bench/profile-summary.ts bench/results/profile-dataex-cold.cpuprofile [--top 30] [--from S] [--to S]
+//   npx node bench/profile-summary.ts bench/results/profile-dataex-cold.cpuprofile [--top 30] [--from S] [--to S]
 //
 // --from/--to keep only samples taken that many seconds after the profile started (skip the
 // process start and the warm-up).
@@ -149,7 +149,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     options: { top: { type: 'string', default: '30' }, from: { type: 'string' }, to: { type: 'string' } },
   });
   if (positionals.length === 0) {
-    console.error('usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top N] [--from S] [--to S]');
+    console.error('usage: node bench/profile-summary.ts <file.cpuprofile> [--top N] [--from S] [--to S]');
     process.exit(2);
   }
   for (const file of positionals) {

@@ -532,8 +532,8 @@ async function startCeiling(scenario: Scenario, refs: Map<string, Reference>): P
 
 async function startGateway(name: GatewayName, supergraph: string, scenario?: string): Promise<Target> {
   const { entry, env } = gatewayTarget(name, supergraph);
-  // Each thread writes its own profile (tsx's module hooks run on one of their own): into a
-  // directory of their own, the main thread's is picked afterwards.
+  // Each thread writes its own profile (a worker thread would write one too): into a directory
+  // of their own, the main thread's is picked afterwards.
   const nodeArgs = [...(name.startsWith('dataex') ? DATAEX_NODE_FLAGS : []), ...(profiled.has(name) && scenario ? ['--cpu-prof', '--cpu-prof-dir', profileDir(name, scenario)] : [])];
   return startTarget(entry, env, 120_000, { nodeArgs });
 }

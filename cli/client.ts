@@ -5,12 +5,16 @@ import { request, type Dispatcher } from 'undici';
 import { EXIT, exitForStatus, type ExitCode } from './exit-codes.ts';
 
 export class CliError extends Error {
+  readonly exitCode: ExitCode;
+  readonly details: string[];
   constructor(
-    readonly exitCode: ExitCode,
+    exitCode: ExitCode,
     message: string,
-    readonly details: string[] = [],
+    details: string[] = [],
   ) {
     super(message);
+    this.exitCode = exitCode;
+    this.details = details;
     this.name = 'CliError';
   }
 }

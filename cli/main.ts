@@ -1,5 +1,5 @@
 // `dataex` command line: run saved queries into files, manage saved queries and API keys.
-// bin/dataex.mjs registers tsx and calls main(); main returns the exit code (exit-codes.ts).
+// bin/dataex.mjs runs it on Node 24 (types stripped, no loader) and calls main(); main returns the exit code (exit-codes.ts).
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Writable } from 'node:stream';

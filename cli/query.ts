@@ -71,6 +71,8 @@ const TAIL_BYTES = 256 * 1024;
 
 /** Passes the result through, counting rows and keeping the end to find error records. */
 class ResultScanner extends Transform {
+  private readonly format: Format;
+
   rows = 0;
   onRows: (rows: number) => void = () => undefined;
   private inQuotes = false;
@@ -79,10 +81,11 @@ class ResultScanner extends Transform {
   private whole: string[] | undefined;
 
   constructor(
-    private readonly format: Format,
+    format: Format,
     all: boolean,
   ) {
     super({ decodeStrings: true });
+    this.format = format;
     if (format === 'json' && !all) this.whole = [];
   }
 
@@ -162,16 +165,28 @@ class ResultScanner extends Transform {
 
 /** Row counts on stderr: rewritten in place on a terminal, a line a second otherwise. */
 class Progress {
+  private readonly stderr: Writable;
+  private readonly tty: boolean;
+  private readonly quiet: boolean;
+  private readonly name: string;
+  readonly total: number | undefined;
+
   private last = 0;
   private shown = false;
 
   constructor(
-    private readonly stderr: Writable,
-    private readonly tty: boolean,
-    private readonly quiet: boolean,
-    private readonly name: string,
-    readonly total: number | undefined,
-  ) {}
+    stderr: Writable,
+    tty: boolean,
+    quiet: boolean,
+    name: string,
+    total: number | undefined,
+  ) {
+    this.stderr = stderr;
+    this.tty = tty;
+    this.quiet = quiet;
+    this.name = name;
+    this.total = total;
+  }
 
   update(rows: number): void {
     if (this.quiet) return;

@@ -30,6 +30,8 @@ export interface AdmissionDeps {
 }
 
 export class Admission {
+  private readonly deps: AdmissionDeps;
+
   /** Refusal audit lines not written because their address was over its allowance. */
   suppressedAuditLines = 0;
   private readonly enabled: boolean;
@@ -39,7 +41,8 @@ export class Admission {
   /** Rate-limit keys, made once per signed-in principal. */
   private readonly principalKeys = new WeakMap<Principal, string>();
 
-  constructor(private readonly deps: AdmissionDeps) {
+  constructor(deps: AdmissionDeps) {
+    this.deps = deps;
     this.enabled = Object.values(deps.rateLimits).some((l) => l !== null);
   }
 

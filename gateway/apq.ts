@@ -8,7 +8,10 @@ import type { CacheStore } from '../lib/cache/store.ts';
 const DEFAULT_TTL_S = 86_400;
 
 export class StoreKeyValueCache implements KeyValueCache<string> {
-  constructor(private readonly store: CacheStore) {}
+  private readonly store: CacheStore;
+  constructor(store: CacheStore) {
+    this.store = store;
+  }
 
   async get(key: string): Promise<string | undefined> {
     return (await this.store.get(key))?.toString('utf8');

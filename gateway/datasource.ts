@@ -56,8 +56,10 @@ function isGraphQLBody(body: unknown): body is { data?: Record<string, unknown> 
 
 /** Thrown through RemoteGraphQLDataSource when the subgraph answered an HTTP error status with GraphQL errors. */
 class SubgraphAnswered extends Error {
-  constructor(readonly response: GatewayGraphQLResponse) {
+  readonly response: GatewayGraphQLResponse;
+  constructor(response: GatewayGraphQLResponse) {
     super('the subgraph answered with errors');
+    this.response = response;
   }
 }
 

@@ -71,14 +71,24 @@ class ResponseHeaders implements FetcherHeaders {
 
 /** A fully read response: the body is read once, eagerly, so text()/json()/clone() are cheap. */
 class BufferedResponse implements FetcherResponse {
+  readonly url: string;
+  readonly status: number;
+  readonly headers: FetcherHeaders;
+  private readonly body: string;
+
   bodyUsed = false;
   readonly redirected = false;
   constructor(
-    readonly url: string,
-    readonly status: number,
-    readonly headers: FetcherHeaders,
-    private readonly body: string,
-  ) {}
+    url: string,
+    status: number,
+    headers: FetcherHeaders,
+    body: string,
+  ) {
+    this.url = url;
+    this.status = status;
+    this.headers = headers;
+    this.body = body;
+  }
   get ok(): boolean {
     return this.status >= 200 && this.status < 300;
   }

@@ -109,8 +109,10 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  readonly variable: string;
+  constructor(variable: string, message: string) {
     super(`${variable}: ${message}`);
+    this.variable = variable;
     this.name = 'ConfigError';
   }
 }

@@ -5,13 +5,19 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly headers: Record<string, string>;
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: string,
     message: string,
-    readonly headers: Record<string, string> = {},
+    headers: Record<string, string> = {},
   ) {
     super(message);
+    this.status = status;
+    this.code = code;
+    this.headers = headers;
     this.name = 'HttpError';
   }
 }
@@ -37,7 +43,8 @@ export function readBodyThen(req: IncomingMessage, limitBytes: number, done: (er
 }
 
 // The body's listeners are shared functions working on state kept on the request: no closures
-// made per request (under tsx, a named closure also costs a defineProperty per request).
+// made per request (under a loader that keeps function names, as tsx did, a named closure also
+// costs a defineProperty per request).
 const BODY_READ = Symbol('dataex.bodyRead');
 interface BodyRead {
   chunks: Buffer[];

@@ -120,15 +120,18 @@ export interface SharedNonceStore {
  * failures in a row Redis is skipped for a second. Falling back is logged (at most every 10 s).
  */
 export class RedisNonceStore implements SharedNonceStore {
+  private readonly redis: RedisClient;
+
   private readonly guard: RedisGuard;
   private lastWarning = 0;
   /** Claims answered without Redis (for tests and diagnostics). */
   fallbacks = 0;
 
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     options: { deadlineMs?: number } = {},
   ) {
+    this.redis = redis;
     this.guard = new RedisGuard(redis, { deadlineMs: options.deadlineMs ?? 250 });
   }
 
@@ -158,13 +161,16 @@ export interface VerifierOptions {
 
 /** Verifies signed principal headers; remembers nonces so a header is accepted once. */
 export class PrincipalVerifier {
+  private readonly secret: string;
+
   private readonly seen = new LRUCache<string, true>({ max: 200_000, ttl: SIGNATURE_TTL_MS + SKEW_MS });
   private readonly shared: SharedNonceStore | undefined;
 
   constructor(
-    private readonly secret: string,
+    secret: string,
     options: VerifierOptions = {},
   ) {
+    this.secret = secret;
     this.shared = options.nonces;
   }
 

@@ -34,9 +34,13 @@ function refill(bucket: Bucket, spec: BucketSpec, now: number): void {
 }
 
 export class MemoryRateLimiter implements RateLimiter {
+  private readonly now: () => number;
+
   private readonly buckets = new Map<string, Bucket>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
 
   takeSync(key: string, spec: BucketSpec): TakeResult {
     const now = this.now();
@@ -92,15 +96,20 @@ return {allowed, math.floor(tokens * 1000), retry}
 `;
 
 export class RedisRateLimiter implements RateLimiter {
+  private readonly redis: RedisClient;
+  private readonly namespace: string;
+
   private readonly fallback = new MemoryRateLimiter();
   private readonly guard: RedisGuard;
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly namespace = 'rl:',
+    redis: RedisClient,
+    namespace = 'rl:',
     /** A bucket not answered within this long (e.g. its cluster master failing over) falls back. */
     deadlineMs = 500,
   ) {
+    this.redis = redis;
+    this.namespace = namespace;
     redis.defineCommand('dataexTakeToken', { numberOfKeys: 1, lua: TAKE_SCRIPT });
     // A Redis that keeps failing is skipped for a second: a hung Redis costs a few requests
     // the deadline, not every request.

@@ -20,7 +20,8 @@ const GATEWAY_ENTRY = fileURLToPath(new URL('../gateway/main.ts', import.meta.ur
 /** Forks `n` gateway workers running gateway/main.ts with `env` (from the primary process). */
 export function forkGatewayWorkers(n: number, env: Record<string, string>): WorkerPool {
   if (!cluster.isPrimary) throw new Error('only the primary process forks workers');
-  // The workers inherit execArgv, which carries tsx's loader when we run from sources.
+  // The workers inherit execArgv (the Node flags) and execPath (Node 24, which strips the
+  // entry's types itself).
   cluster.setupPrimary({ exec: GATEWAY_ENTRY, args: [] });
   const workerEnv = { ...env, DATAEX_WORKERS: '1', DATAEX_WORKER: '1' };
   const workers = new Set<Worker>();

@@ -4,11 +4,13 @@
 export const DEFAULT_SEED = 20240506;
 
 export class SimConfigError extends Error {
+  readonly variable: string;
   constructor(
-    readonly variable: string,
+    variable: string,
     message: string,
   ) {
     super(message);
+    this.variable = variable;
     this.name = 'SimConfigError';
   }
 }

@@ -1,4 +1,4 @@
-// CLI: `tsx simulators/main.ts [beijing|shanghai|guiyang|registry ...]` runs the named
+// CLI: `node simulators/main.ts [beijing|shanghai|guiyang|registry ...]` runs the named
 // simulators (default all four) on ports 4101–4104 or DATAEX_SIM_<NAME>_PORT.
 
 import { readHost, readLatencyMs, readPort, readScale, readSeed, SimConfigError } from './config.ts';

@@ -34,11 +34,13 @@ const ADAPTER_FACTORIES: Record<string, (baseUrl: string, client: UpstreamClient
 
 /** An UpstreamClient holding a lease on its upstream's guard, given back on close. */
 class GuardedUpstreamClient extends UpstreamClient {
+  private readonly lease: GuardLease;
   constructor(
     options: UpstreamClientOptions,
-    private readonly lease: GuardLease,
+    lease: GuardLease,
   ) {
     super({ ...options, policy: lease.guard.policy });
+    this.lease = lease;
   }
 
   override async close(): Promise<void> {

@@ -1,5 +1,5 @@
 // Starts one subgraph by name from configuration: what `npm start` does for each of them in
-// one process, and what `tsx subgraphs/main.ts <name>` does in a process of its own.
+// one process, and what `node subgraphs/main.ts <name>` does in a process of its own.
 
 import type { DataexConfig } from '../lib/config.ts';
 import type { CacheSetup } from '../lib/cache/setup.ts';

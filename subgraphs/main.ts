@@ -1,4 +1,4 @@
-// `tsx subgraphs/main.ts <catalog|beijing|shanghai|guiyang|registry>`: one subgraph in a
+// `node subgraphs/main.ts <catalog|beijing|shanghai|guiyang|registry>`: one subgraph in a
 // process of its own (the production shape; see docker-compose.yml). Upstream URLs come from
 // DATAEX_<UPSTREAM>_URL, defaulting to the simulators' ports on this host.
 

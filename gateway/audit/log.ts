@@ -254,15 +254,22 @@ export class FileAuditLog implements AuditLog {
 
 /** A Redis stream (XADD, capped near `maxLength` entries; one key, so one slot on a cluster), shared by every gateway instance. */
 export class RedisAuditLog implements AuditLog {
+  private readonly redis: RedisClient;
+  private readonly key: string;
+  private readonly maxLength: number;
+
   private pending = new Set<Promise<unknown>>();
   private readonly fallback: FileAuditLog;
 
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     dataDir: string,
-    private readonly key = 'audit',
-    private readonly maxLength = 1_000_000,
+    key = 'audit',
+    maxLength = 1_000_000,
   ) {
+    this.redis = redis;
+    this.key = key;
+    this.maxLength = maxLength;
     // If Redis cannot take a line, the local file does: a line is never just dropped.
     this.fallback = new FileAuditLog(dataDir);
   }

@@ -213,15 +213,25 @@ export function credentialsOf(headers: Record<string, string | string[] | undefi
  * unexplained failure.
  */
 export class RedisKeyStore implements KeyStore {
+  private readonly redis: RedisClient;
+  private readonly key: string;
+  private readonly memoMs: number;
+  /** How long a look-up waits for a connection that is not ready yet (start-up, failover). */
+  private readonly readyWaitMs: number;
+
   private readonly memo = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly key = 'keys',
-    private readonly memoMs = 5_000,
-    /** How long a look-up waits for a connection that is not ready yet (start-up, failover). */
-    private readonly readyWaitMs = 2_000,
-  ) {}
+    redis: RedisClient,
+    key = 'keys',
+    memoMs = 5_000,
+    readyWaitMs = 2_000,
+  ) {
+    this.redis = redis;
+    this.key = key;
+    this.memoMs = memoMs;
+    this.readyWaitMs = readyWaitMs;
+  }
 
   async findByKey(key: string): Promise<ApiKeyRecord | undefined> {
     const hash = hashKey(key);

@@ -207,9 +207,13 @@ export function measureDocument(doc: DocumentNode, limits: DocumentLimits): Limi
 }
 
 export class DocumentChecker {
+  readonly limits: DocumentLimits;
+
   private readonly memo = new LRUCache<string, LimitViolation | 'ok'>({ max: 10_000 });
 
-  constructor(readonly limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS) {}
+  constructor(limits: DocumentLimits = DEFAULT_DOCUMENT_LIMITS) {
+    this.limits = limits;
+  }
 
   /** A violation, or undefined when the document is within limits (or does not parse: Apollo reports that). */
   check(query: string): LimitViolation | undefined {

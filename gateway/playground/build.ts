@@ -264,7 +264,7 @@ export function ensureConsoleBundle(dir = CONSOLE_DIR, log: (line: string) => vo
   return build;
 }
 
-// CLI: `tsx gateway/playground/build.ts`
+// CLI: `node gateway/playground/build.ts` (npm run build:console)
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   buildConsole({ log: (line) => console.log(line) }).catch((e: unknown) => {
     console.error(`console build failed: ${e instanceof Error ? e.message : String(e)}`);

@@ -131,6 +131,11 @@ export function tagsOf(datasetIds: readonly string[]): string[] {
 }
 
 export class ResponseCache {
+  private readonly store: TieredStore;
+  private readonly maxTtlS: number;
+  /** Seconds past max-age an answer may still be served while it is refreshed (0: never). */
+  private readonly staleS: number;
+
   hits = 0;
   misses = 0;
   /** Stale answers served (also counted in `hits`). */
@@ -139,11 +144,14 @@ export class ResponseCache {
   private readonly refreshing = new Set<string>();
 
   constructor(
-    private readonly store: TieredStore,
-    private readonly maxTtlS: number,
-    /** Seconds past max-age an answer may still be served while it is refreshed (0: never). */
-    private readonly staleS = 0,
-  ) {}
+    store: TieredStore,
+    maxTtlS: number,
+    staleS = 0,
+  ) {
+    this.store = store;
+    this.maxTtlS = maxTtlS;
+    this.staleS = staleS;
+  }
 
   /**
    * Claims the refresh of a stale entry's key; false when one is already on its way. The

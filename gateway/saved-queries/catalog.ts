@@ -5,12 +5,15 @@ import type { SavedQuery, StoredQuery } from './model.ts';
 import type { SavedQueryStore } from './store.ts';
 
 export class SavedQueryCatalog {
+  readonly store: SavedQueryStore;
+
   private readonly shipped: Map<string, StoredQuery>;
 
   constructor(
-    readonly store: SavedQueryStore,
+    store: SavedQueryStore,
     shipped: readonly StoredQuery[] = [],
   ) {
+    this.store = store;
     this.shipped = new Map(shipped.map((q) => [q.name, q]));
   }
 

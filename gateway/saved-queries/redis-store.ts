@@ -21,12 +21,18 @@ return 0
 `;
 
 export class RedisSavedQueryStore implements SavedQueryStore {
+  private readonly redis: RedisClient;
+  private readonly options: { closeConnection?: boolean };
+
   readonly kind = 'redis' as const;
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly options: { closeConnection?: boolean } = {},
-  ) {}
+    redis: RedisClient,
+    options: { closeConnection?: boolean } = {},
+  ) {
+    this.redis = redis;
+    this.options = options;
+  }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     try {

@@ -67,13 +67,15 @@ export interface SavedQueryRouteOptions {
 }
 
 class ApiError extends HttpError {
+  readonly details?: readonly GraphQLFormattedError[];
   constructor(
     status: number,
     code: string,
     message: string,
-    readonly details?: readonly GraphQLFormattedError[],
+    details?: readonly GraphQLFormattedError[],
   ) {
     super(status, code, message);
+    this.details = details;
   }
 }
 

@@ -33,8 +33,10 @@ import {
 import { attachScalarParsing, resolveRelativeDate } from '../../subgraphs/common/scalar-parsing.ts';
 
 export class VariableError extends Error {
-  constructor(readonly errors: GraphQLError[]) {
+  readonly errors: GraphQLError[];
+  constructor(errors: GraphQLError[]) {
     super(errors.map((e) => e.message).join('; '));
+    this.errors = errors;
     this.name = 'VariableError';
   }
 }

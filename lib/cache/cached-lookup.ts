@@ -34,11 +34,14 @@ interface Envelope<V> {
 }
 
 export class CachedLookup<V> {
+  private readonly options: LookupOptions<V>;
+
   private readonly inflight = new Map<string, Promise<V | null | Error>>();
   private readonly now: () => number;
   stats = { hits: 0, misses: 0, stale: 0, errors: 0 };
 
-  constructor(private readonly options: LookupOptions<V>) {
+  constructor(options: LookupOptions<V>) {
+    this.options = options;
     this.now = options.now ?? Date.now;
   }
 

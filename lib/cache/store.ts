@@ -29,8 +29,10 @@ export interface MemoryStoreOptions {
 
 /** The keys carrying one tag. It knows its tag, so a key leaving it can drop an emptied set. */
 class TagSet extends Set<string> {
-  constructor(readonly tag: string) {
+  readonly tag: string;
+  constructor(tag: string) {
     super();
+    this.tag = tag;
   }
 }
 
@@ -156,13 +158,18 @@ export type RedisTierState = 'up' | 'suspended' | 'down';
  * slots.ts); when one slot's master is unreachable (a failover), only its keys miss.
  */
 export class RedisStore implements CacheStore {
+  private readonly redis: RedisClient;
+  private readonly options: RedisStoreOptions;
+
   private readonly guard: RedisGuard;
   errors = 0;
 
   constructor(
-    private readonly redis: RedisClient,
-    private readonly options: RedisStoreOptions,
+    redis: RedisClient,
+    options: RedisStoreOptions,
   ) {
+    this.redis = redis;
+    this.options = options;
     this.guard = new RedisGuard(redis, { deadlineMs: options.deadlineMs ?? 500, failureThreshold: options.failureThreshold ?? 3, suspendMs: options.suspendMs ?? 1_000 });
   }
 
@@ -311,10 +318,15 @@ export class RedisStore implements CacheStore {
 
 /** Memory first, Redis second. A Redis hit is copied into memory for the rest of its life. */
 export class TieredStore implements CacheStore {
+  readonly memory: MemoryStore;
+  readonly redis: RedisStore | undefined;
   constructor(
-    readonly memory: MemoryStore,
-    readonly redis: RedisStore | undefined,
-  ) {}
+    memory: MemoryStore,
+    redis: RedisStore | undefined,
+  ) {
+    this.memory = memory;
+    this.redis = redis;
+  }
 
   async get(key: string): Promise<Buffer | undefined> {
     return (await this.getMany([key]))[0];

@@ -55,13 +55,16 @@ export interface HarvesterOptions {
 }
 
 export class Harvester {
+  private readonly options: HarvesterOptions;
+
   private readonly states = new Map<string, ExchangeState>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly abort = new AbortController();
   private firstRoundDone = false;
 
-  constructor(private readonly options: HarvesterOptions) {
+  constructor(options: HarvesterOptions) {
+    this.options = options;
     for (const adapter of options.adapters) {
       this.states.set(adapter.info.id, {
         info: adapter.info,

@@ -1,4 +1,4 @@
-// Runs a TypeScript entry point as a child process (node --import tsx), for tests of the
+// Runs a TypeScript entry point as a child process (Node strips its types, as npm start), for tests of the
 // real commands.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -27,7 +27,7 @@ export interface Child {
 }
 
 export function runEntry(entry: string, env: Record<string, string>, args: string[] = []): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const proc = spawn(process.execPath, [entry, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -96,9 +96,27 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/COPY --from=build \/app\/dist/);
   });
 
+  it('builds and runs on the Node major of .nvmrc (24), slim Debian, in every stage', () => {
+    const major = read('.nvmrc').trim();
+    expect(major).toBe('24');
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(bases.length).toBeGreaterThanOrEqual(2);
+    for (const base of bases) expect(base).toBe(`node:${major}-bookworm-slim`);
+  });
+
+  it('has a .dockerignore keeping host installs, builds, state, secrets, logs and .git out of the context', () => {
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    for (const entry of ['node_modules', 'data', 'dist', '.git', 'test-output', '*.log', '.env']) expect(ignored, entry).toContain(entry);
+    // The build context still carries what the image builds from.
+    for (const needed of ['package.json', 'package-lock.json', 'schema', 'queries', 'gateway', 'lib']) expect(ignored).not.toContain(needed);
+  });
+
   it('runs the gateway with the same Node flags as the npm start scripts (and so the benchmark)', () => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
-    const flagsOf = (script: string) => script.split(/\s+/).slice(1, script.split(/\s+/).indexOf('--import'));
+    const flagsOf = (script: string) => script.split(/\s+/).slice(1).filter((w) => w.startsWith('-'));
     const gatewayFlags = flagsOf(scripts['start:gateway']);
     expect(gatewayFlags).toEqual(['--max-semi-space-size=64', '--min-semi-space-size=64', '--no-memory-reducer', '--heap-growing-percent=200']);
     expect(flagsOf(scripts.start)).toEqual(gatewayFlags);

@@ -6,14 +6,19 @@
 import { SlidingWindowCounter } from './window.ts';
 
 export class RetryBudget {
+  private readonly ratio: number;
+  private readonly minPerWindow: number;
+
   private readonly window: SlidingWindowCounter<'calls' | 'retries'>;
 
   constructor(
-    private readonly ratio: number,
-    private readonly minPerWindow: number,
+    ratio: number,
+    minPerWindow: number,
     windowMs: number,
     now: () => number = Date.now,
   ) {
+    this.ratio = ratio;
+    this.minPerWindow = minPerWindow;
     this.window = new SlidingWindowCounter(['calls', 'retries'], windowMs, now);
   }
 

@@ -74,14 +74,16 @@ export interface UpstreamHealth {
 export class LocalRejection extends UpstreamError {}
 
 export class CircuitOpenError extends LocalRejection {
+  /** Epoch ms from when a probe is let through; null while a probe is in flight. */
+  readonly nextProbeAt: number | null;
   constructor(
     upstream: string,
     message: string,
-    /** Epoch ms from when a probe is let through; null while a probe is in flight. */
-    readonly nextProbeAt: number | null,
+    nextProbeAt: number | null,
     retryAfterSeconds: number | undefined,
   ) {
     super('UPSTREAM_UNAVAILABLE', upstream, message, { retryAfterSeconds });
+    this.nextProbeAt = nextProbeAt;
     this.name = 'CircuitOpenError';
   }
 }
@@ -95,8 +97,10 @@ export class BulkheadFullError extends LocalRejection {
 
 /** Carries the error of a probe the caller aborted through the breaker as a failure. */
 class AbortedProbe extends Error {
-  constructor(readonly original: unknown) {
+  readonly original: unknown;
+  constructor(original: unknown) {
     super('probe aborted by the caller');
+    this.original = original;
   }
 }
 
@@ -107,14 +111,19 @@ export function isBreakerFailure(e: unknown): boolean {
 
 /** Failure rate over a time window, with a minimum number of calls (a cockatiel IBreaker). */
 class FailureRateBreaker implements IBreaker {
+  private readonly threshold: number;
+  private readonly minimumCalls: number;
+
   readonly window: SlidingWindowCounter<'successes' | 'failures'>;
 
   constructor(
-    private readonly threshold: number,
-    private readonly minimumCalls: number,
+    threshold: number,
+    minimumCalls: number,
     windowMs: number,
     now: () => number,
   ) {
+    this.threshold = threshold;
+    this.minimumCalls = minimumCalls;
     this.window = new SlidingWindowCounter(['successes', 'failures'], windowMs, now);
   }
 

@@ -22,9 +22,13 @@ export interface GuardLease {
 }
 
 export class ResilienceRegistry {
+  private readonly hooks: ResilienceHooks;
+
   private readonly entries = new Map<string, { guard: UpstreamGuard; refs: number }>();
 
-  constructor(private readonly hooks: ResilienceHooks = {}) {}
+  constructor(hooks: ResilienceHooks = {}) {
+    this.hooks = hooks;
+  }
 
   /** The guard of `upstream`, created with `settings` if it does not exist yet. */
   acquire(upstream: string, settings: Partial<ResilienceSettings> = {}): GuardLease {

@@ -3,15 +3,22 @@
 // failures). The clock is injected so tests can move time without waiting.
 
 export class SlidingWindowCounter<K extends string> {
+  private readonly kinds: readonly K[];
+  readonly windowMs: number;
+  private readonly now: () => number;
+
   private readonly bucketMs: number;
   private readonly slots: Array<{ epoch: number; counts: Record<K, number> }>;
 
   constructor(
-    private readonly kinds: readonly K[],
-    readonly windowMs: number,
-    private readonly now: () => number = Date.now,
+    kinds: readonly K[],
+    windowMs: number,
+    now: () => number = Date.now,
     buckets = 10,
   ) {
+    this.kinds = kinds;
+    this.windowMs = windowMs;
+    this.now = now;
     if (!(windowMs > 0)) throw new RangeError(`window must be > 0 ms, got ${windowMs}`);
     this.bucketMs = Math.max(1, Math.ceil(windowMs / buckets));
     this.slots = Array.from({ length: buckets }, () => ({ epoch: -1, counts: this.zero() }));

@@ -32,7 +32,7 @@ const keep = (name: string) => ({
  */
 async function killMidSave(dir: string, saves: number, delayMs: number, hold = false): Promise<number> {
   const args = hold ? [dir, String(saves + 1)] : [dir];
-  const child = fork(CHILD, args, { cwd: ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(CHILD, args, { cwd: ROOT, execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   let acknowledged = 0;

@@ -7,7 +7,7 @@ import { call } from './helpers.ts';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 function runMain(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'simulators/main.ts', ...args], {
+  const child = spawn(process.execPath, ['simulators/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
