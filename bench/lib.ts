@@ -1,12 +1,52 @@
 // Shared benchmark plumbing: targets run in child processes (so the load generator does not
 // share their event loop), load comes from autocannon in this process.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The peer gateways (Hive Gateway's 750 packages, 525 MiB) live in their own package,
+ * bench/peers, so that dataex's install does not carry them: installed from its lock file the
+ * first time a run needs them, by npm running on this Node (24), so their engines are met.
+ */
+export const PEERS_DIR = join(ROOT, 'bench', 'peers');
+
+export function ensureBenchPeers(): void {
+  const lock = JSON.parse(readFileSync(join(PEERS_DIR, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; optional?: boolean }> };
+  // Installed when every top-level, non-optional package of the lock is there at its version.
+  const installed = Object.entries(lock.packages).every(([path, { version, optional }]) => {
+    if (!path.startsWith('node_modules/') || path.includes('/node_modules/') || !version || optional) return true;
+    try {
+      return JSON.parse(readFileSync(join(PEERS_DIR, path, 'package.json'), 'utf8')).version === version;
+    } catch {
+      return false;
+    }
+  });
+  if (installed) return;
+  // Under `npm run`, npm_execpath is npm's own script: run it on this Node rather than on
+  // whatever Node the `npm` on PATH would use.
+  const npm = process.env.npm_execpath && existsSync(process.env.npm_execpath) ? [process.execPath, process.env.npm_execpath] : ['npm'];
+  console.log('bench: installing the peer gateways into bench/peers/node_modules (once)…');
+  const run = spawnSync(npm[0], [...npm.slice(1), 'ci', '--no-audit', '--no-fund'], { cwd: PEERS_DIR, stdio: 'inherit' });
+  if (run.status !== 0) throw new Error(`npm ci in ${PEERS_DIR} failed (${run.error?.message ?? `exit ${run.status}`})`);
+}
+
+/** The installed version of a package of dataex's tree or of the peers' ("missing" when absent). */
+export function versionOf(pkg: string): string {
+  for (const dir of [ROOT, PEERS_DIR]) {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+    } catch {
+      // not in this tree
+    }
+  }
+  return 'missing';
+}
 
 export interface Target {
   info: Record<string, any>;

@@ -44,7 +44,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, startTarget, runPhase, percentile, hasErrors, productionNodeFlags, cpuSecondsOf, machineBusySeconds, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
+import { ROOT, ensureBenchPeers, versionOf, startTarget, runPhase, percentile, hasErrors, productionNodeFlags, cpuSecondsOf, machineBusySeconds, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
 import { SCENARIOS, loadFixtures, type Scenario, type ScenarioRequests, type SuiteName, type Fixtures } from './scenarios.ts';
 import { summarise, formatSummary } from './profile-summary.ts';
 import { writeReports, type BenchReport, type RunRecord } from './report.ts';
@@ -95,6 +95,7 @@ for (const g of [...gatewayNames, ...profiled]) if (!GATEWAYS.includes(g as Gate
 // Run in a fixed order: the reference answer (and the ceiling's bytes) come from the first.
 const gateways = GATEWAYS.filter((g) => gatewayNames.includes(g));
 if (gateways.length === 1 && gateways[0] === 'ceiling') throw new Error('the ceiling serves a gateway\'s answer: add at least one gateway');
+if (gateways.some((g) => g.startsWith('hive'))) ensureBenchPeers();
 
 const RESULTS = join(ROOT, 'bench/results');
 mkdirSync(RESULTS, { recursive: true });
@@ -134,11 +135,11 @@ function gatewayTarget(name: GatewayName, supergraph: string): { entry: string; 
     case 'apollo':
       return { entry: 'bench/targets/apollo.ts', env: common };
     case 'hive':
-      return { entry: 'bench/targets/hive.ts', env: { ...common, BENCH_HIVE_RUNTIME: 'router' } };
+      return { entry: 'bench/peers/hive.ts', env: { ...common, BENCH_HIVE_RUNTIME: 'router' } };
     case 'hive-cache':
-      return { entry: 'bench/targets/hive.ts', env: { ...common, BENCH_HIVE_RUNTIME: 'router', BENCH_HIVE_CACHE: 'true' } };
+      return { entry: 'bench/peers/hive.ts', env: { ...common, BENCH_HIVE_RUNTIME: 'router', BENCH_HIVE_CACHE: 'true' } };
     case 'hive-stitching':
-      return { entry: 'bench/targets/hive.ts', env: common };
+      return { entry: 'bench/peers/hive.ts', env: common };
     case 'ceiling':
       throw new Error('the ceiling is started per scenario');
   }
@@ -253,14 +254,6 @@ const machine = {
   node: process.version,
   kernel: release(),
 };
-
-function versionOf(pkg: string): string {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
-  } catch {
-    return 'missing';
-  }
-}
 
 const report: BenchReport = {
   date: new Date().toISOString(),

@@ -246,11 +246,14 @@ const pending = new Map<string, Promise<ConsoleManifest>>();
  */
 export function ensureConsoleBundle(dir = CONSOLE_DIR, log: (line: string) => void = (l) => console.log(`[console] ${l}`)): Promise<ConsoleManifest> {
   const current = readManifest(dir);
+  // A production install (--omit=dev, the image) has neither the build tools nor GraphiQL's
+  // sources: it serves the bundle built with them (the image's build stage).
+  if (current && existsSync(join(dir, 'assets', current.js)) && !canBuild()) return Promise.resolve(current);
   let wanted: string;
   try {
     wanted = consoleSourceHash();
   } catch (e) {
-    // Sources not shipped (a deployment with only dist/): serve what was built.
+    // Sources not shipped: serve what was built.
     if (current) return Promise.resolve(current);
     return Promise.reject(new Error(`console sources unreadable and no bundle in ${dir}: ${(e as Error).message}`));
   }
@@ -264,8 +267,23 @@ export function ensureConsoleBundle(dir = CONSOLE_DIR, log: (line: string) => vo
   return build;
 }
 
-// CLI: `node gateway/playground/build.ts` (npm run build:console)
+/** Whether this install can build the console: its build tools are devDependencies. */
+function canBuild(): boolean {
+  try {
+    require.resolve('esbuild', { paths: [root] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// CLI: `node gateway/playground/build.ts` (npm run build:console, and `prepare` on npm install)
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (!canBuild()) {
+    // `npm install --omit=dev` runs `prepare` too, without the build tools: not an error.
+    console.log('console build skipped: esbuild and GraphiQL are devDependencies, not in this install (--omit=dev); the gateway serves a bundle built elsewhere (the image builds it in its build stage)');
+    process.exit(0);
+  }
   buildConsole({ log: (line) => console.log(line) }).catch((e: unknown) => {
     console.error(`console build failed: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import semver from 'semver';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/process.ts';
 
@@ -18,7 +19,9 @@ const pkg = JSON.parse(read('package.json')) as {
   dependencies: Record<string, string>;
   devDependencies: Record<string, string>;
 };
-const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, { version: string }> };
+const lock = JSON.parse(read('package-lock.json')) as {
+  packages: Record<string, { version: string; optional?: boolean; engines?: { node?: string } | string[] }>;
+};
 
 describe('the Node version', () => {
   it('is 24 in the test process', () => {
@@ -42,6 +45,30 @@ describe('the Node version', () => {
 // the Node version and the script it was about to run, then exits before that script starts. npm
 // itself runs with node_modules/.bin taken off PATH, so on a machine whose own Node is older npm
 // runs on that one, as on a fresh machine; the scripts must still get Node 24.
+describe('the dependency tree', () => {
+  // npm warns EBADENGINE for each installed package whose engines exclude the Node npm runs on.
+  // On Node 24 there is none (npm on an older Node warns for those wanting >= 22, which only
+  // ever run on 24: README).
+  it('wants no other Node than 24: npm running on it prints no EBADENGINE', () => {
+    const unmet = Object.entries(lock.packages)
+      .filter(([path, p]) => path && !p.optional && p.engines && !Array.isArray(p.engines) && p.engines.node)
+      .filter(([, p]) => !semver.satisfies(process.version, (p.engines as { node: string }).node))
+      .map(([path, p]) => `${path} wants node ${(p.engines as { node: string }).node}`);
+    expect(unmet).toEqual([]);
+    // …and it is not empty: these do want >= 22 (Apollo Server's own tree among them).
+    const wants22 = Object.values(lock.packages).filter((p) => p.engines && !Array.isArray(p.engines) && p.engines.node && !semver.satisfies('20.20.0', p.engines.node));
+    expect(wants22.length).toBeGreaterThan(0);
+  });
+
+  it('keeps no override of a peer dependency that a newer release has fixed', () => {
+    // The one override: graphiql-explorer 0.9.0 (the newest, used by @graphiql/plugin-explorer
+    // 5.1.5, the newest) still names React 15/16 and graphql 14/15 as peers; it runs on 19/16.
+    const overrides = (pkg as unknown as { overrides?: Record<string, unknown> }).overrides ?? {};
+    expect(Object.keys(overrides)).toEqual(['graphiql-explorer']);
+    expect(lock.packages['node_modules/@graphiql/plugin-explorer/node_modules/graphiql-explorer']?.version ?? lock.packages['node_modules/graphiql-explorer']?.version).toBe('0.9.0');
+  });
+});
+
 describe('every npm-started process', () => {
   const work = mkdtempSync(join(tmpdir(), 'dataex-runtime-'));
   const probe = join(work, 'probe.mjs');
