@@ -34,6 +34,7 @@
 //                           then B, C, A, …; each warmed up right before its first slice), so
 //                           a machine whose speed drifts over minutes slows every gateway
 //                           alike (default 4; quick and --profile: 1)
+//   --node-flags "…"        dataex's Node flags instead of those of `start:gateway` ("" for none)
 //   --rewarm S              with --rounds: discarded load right before every later slice too (1),
 //                           so a slice measures a gateway under load, not its first second back
 //                           from the idle turns of the others (0: off)
@@ -65,6 +66,7 @@ const { values } = parseArgs({
     retries: { type: 'string' },
     rounds: { type: 'string' },
     rewarm: { type: 'string', default: '1' },
+    'node-flags': { type: 'string' },
   },
 });
 
@@ -85,8 +87,9 @@ const gatewayNames = (list(values.gateways) ?? DEFAULT_GATEWAYS) as GatewayName[
 const profiled = new Set(list(values.profile) ?? []);
 const waitQuietS = Number(values['wait-quiet']);
 const retries = Number(values.retries ?? (waitQuietS > 0 ? 2 : 0));
-// dataex runs as it ships (read once from package.json).
-const DATAEX_NODE_FLAGS = productionNodeFlags();
+// dataex runs as it ships (read once from package.json), unless --node-flags names others (to
+// measure a flag: "" runs with none).
+const DATAEX_NODE_FLAGS = values['node-flags'] === undefined ? productionNodeFlags() : values['node-flags'].split(/\s+/).filter(Boolean);
 // Profiles need one process per scenario, so profiled runs are sequential.
 const rounds = profiled.size > 0 ? 1 : Math.max(1, Number(values.rounds ?? (values.quick ? 1 : 4)));
 const rewarmS = rounds > 1 ? Number(values.rewarm) : 0;
