@@ -24,7 +24,8 @@ const label = (r: BenchReport) => `Node ${r.machine.node.replace(/^v/, '')}, ${r
 const lines: string[] = [
   `# ${label(before)} → ${label(after)}`,
   '',
-  `Same harness settings where both ran them: ${after.settings.connections} connections, ${after.settings.durationS} s measured, ${after.settings.rounds} interleaved slices, upstream latency ${after.settings.latencyMs} ms; ${after.machine.cpu}, ${after.machine.cores} cores.`,
+  `Harness: ${after.settings.connections} connections, ${after.settings.durationS} s measured, ${after.settings.rounds} interleaved slices, upstream latency ${after.settings.latencyMs} ms (before: ${before.settings.connections}, ${before.settings.durationS} s, ${before.settings.rounds}, ${before.settings.latencyMs} ms).`,
+  `Machine: before ${before.machine.cpu}, ${before.machine.cores} cores, kernel ${before.machine.kernel}; after ${after.machine.cpu}, ${after.machine.cores} cores, kernel ${after.machine.kernel}${before.machine.cpu === after.machine.cpu ? '' : ' (**another machine**: compare the ratios, not the absolute figures)'}.`,
   `dataex Node flags: before \`${(before.settings.dataexNodeFlags ?? []).join(' ') || '(none)'}\`, after \`${(after.settings.dataexNodeFlags ?? []).join(' ') || '(none)'}\`.`,
   '',
 ];

@@ -34,7 +34,7 @@
 //                           then B, C, A, …; each warmed up right before its first slice), so
 //                           a machine whose speed drifts over minutes slows every gateway
 //                           alike (default 4; quick and --profile: 1)
-//   --node-flags "…"        dataex's Node flags instead of those of `start:gateway` ("" for none)
+//   --node-flags="…"        dataex's Node flags instead of those of `start:gateway` ("" for none)
 //   --rewarm S              with --rounds: discarded load right before every later slice too (1),
 //                           so a slice measures a gateway under load, not its first second back
 //                           from the idle turns of the others (0: off)

@@ -129,7 +129,7 @@ describe('Dockerfile', () => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
     const flagsOf = (script: string) => script.split(/\s+/).slice(1).filter((w) => w.startsWith('-'));
     const gatewayFlags = flagsOf(scripts['start:gateway']);
-    expect(gatewayFlags).toEqual(['--max-semi-space-size=64', '--min-semi-space-size=64', '--no-memory-reducer', '--heap-growing-percent=200']);
+    expect(gatewayFlags).toEqual(['--max-semi-space-size=64', '--min-semi-space-size=64', '--heap-growing-percent=200']);
     expect(flagsOf(scripts.start)).toEqual(gatewayFlags);
     // Node exits 9 on a flag it or V8 does not know (a typo, a flag a newer V8 dropped).
     expect(spawnSync(process.execPath, [...gatewayFlags, '-e', '0']).status).toBe(0);
