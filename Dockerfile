@@ -22,7 +22,7 @@ FROM node:24-bookworm-slim AS runtime
 # objects mostly die before a scavenge instead of being copied and promoted (cold queries: ~7 %
 # less gateway CPU). The gateway's commands add what NODE_OPTIONS may not carry: a young
 # generation that stays at that size, and an old generation allowed to grow 3x its live size
-# before a full GC (README, Configuration; each re-measured on Node 24).
+# before a full GC (docs/configuration.md; each re-measured on Node 24).
 ENV NODE_ENV=production \
     NODE_OPTIONS=--max-semi-space-size=64 \
     DATAEX_HOST=0.0.0.0 \

@@ -18,11 +18,11 @@ export const CORS_ALLOWED_HEADERS = [
   'x-apollo-operation-name',
   'apollographql-client-name',
   'apollographql-client-version',
-  // W3C trace context: an instrumented app's trace is continued (README, Observability).
+  // W3C trace context: an instrumented app's trace is continued (docs/observability.md).
   'traceparent',
   'tracestate',
   'baggage',
-  // `no-cache` skips the response-cache look-up (README, Caching).
+  // `no-cache` skips the response-cache look-up (docs/caching.md).
   'cache-control',
   'pragma',
 ].join(', ');

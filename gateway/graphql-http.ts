@@ -128,7 +128,7 @@ function mayUseCache(req: IncomingMessage): boolean {
  * Writes a hit; called from setImmediate. Under load, the hits answered in one event-loop turn
  * then go out back to back after it: the gateway finishes the JavaScript of every ready request
  * before its first write, and each write wakes a client that the previous one mostly already
- * woke (README, Benchmarks). An idle gateway still writes within the same turn.
+ * woke (docs/benchmarks.md). An idle gateway still writes within the same turn.
  */
 function writeHit(res: ServerResponse, entry: CachedResponse, stale: boolean, keyed: boolean): void {
   if (res.destroyed) return;

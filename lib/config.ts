@@ -1,5 +1,5 @@
 // Every configuration variable in one table: parsed, validated and documented from here.
-// An invalid value stops start-up with a message naming the variable. The README's table
+// An invalid value stops start-up with a message naming the variable. docs/configuration.md's table
 // lists the same variables (a test keeps them in step).
 
 import { resolve } from 'node:path';

@@ -1,5 +1,5 @@
 // The exchange list: adding an exchange is one line here, plus its adapter, subgraph folder
-// and SDL (see README "Adding an exchange").
+// and SDL (see docs/adding-an-exchange.md).
 
 import type { ExchangeInfo } from './common/model.ts';
 

@@ -3,7 +3,7 @@
 // exchanges, "save current operation" saves, the saved-query runner runs from its form, pages,
 // and downloads CSV; every request goes to the gateway's own origin and the CSP is never
 // violated. Screenshots land in test-output/screenshots (and, with DATAEX_UPDATE_SCREENSHOTS=1,
-// in docs/screenshots, which the README links).
+// in docs/screenshots, which docs/console.md shows).
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,8 +14,8 @@ import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { launchChromium, readMonaco, skipBrowserTests, type LaunchedBrowser } from './chromium.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
-/** The README links these; the test output (gitignored) gets a copy of each run's too. */
-// Every run writes test-output/screenshots; the copies the README shows (docs/screenshots) are
+/** docs/console.md shows these; the test output (gitignored) gets a copy of each run's too. */
+// Every run writes test-output/screenshots; the copies docs/console.md shows (docs/screenshots) are
 // refreshed on request only, so a plain `npm test` leaves the git tree clean.
 const SCREENSHOT_DIRS = [join(ROOT, 'test-output/screenshots'), ...(process.env.DATAEX_UPDATE_SCREENSHOTS ? [join(ROOT, 'docs/screenshots')] : [])];
 

@@ -107,7 +107,7 @@ describe.skipIf(skip)('Redis failure is not an outage', () => {
   // Limits on, in Redis, generous enough that this run never reaches them: every request asks
   // the Redis rate limiter first.
   const LIMITS = 'public=1000/2000,analyst=1000/2000,admin=off';
-  /** The documented per-command timeout of the Redis tier (README "Caching"). */
+  /** The documented per-command timeout of the Redis tier (docs/caching.md). */
   const COMMAND_TIMEOUT_MS = 250;
   let redis: PrivateRedis;
   let stack: TestStack;

@@ -74,7 +74,7 @@ describe('the image runtime stage, replayed from the Dockerfile', () => {
     }
     for (const dep of ['@apollo/server', '@apollo/gateway', 'graphql', 'ioredis', 'undici']) expect(installed(dep), dep).toBe(true);
     const mib = sizeOf(join(app, 'node_modules')) / MiB;
-    // Reported for the README (`du --apparent-size`: 336 MiB while the console's build tools and
+    // Reported for docs/deployment.md (`du --apparent-size`: 336 MiB while the console's build tools and
     // GraphiQL were dependencies, 159 MiB since).
     console.log(`production node_modules: ${mib.toFixed(0)} MiB`);
     expect(mib).toBeLessThan(300);

@@ -1,4 +1,4 @@
-// README "Tracing": DATAEX_OTLP_ENDPOINT exports spans over OTLP/HTTP. Here the collector is
+// docs/observability.md, "Tracing": DATAEX_OTLP_ENDPOINT exports spans over OTLP/HTTP. Here the collector is
 // real HTTP: a node:http server on port 0 that receives POST /v1/traces. Tracing is set up the
 // way the entry points do it (setupObservability from the configuration, which appends
 // /v1/traces to the endpoint), a traced search runs through the whole stack, and the spans of

@@ -1,4 +1,4 @@
-// README "Purge": an admin purge "drops cached answers and cached upstream data, on every
+// docs/caching.md, "Purge": an admin purge "drops cached answers and cached upstream data, on every
 // instance". Two whole deployments (gateway, subgraphs, simulators each) on one Redis: a
 // purge sent to the first must make the second instance's subgraphs ask their upstream again,
 // counted on the second instance's own simulators. The second instance has the data in its

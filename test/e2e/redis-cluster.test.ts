@@ -220,7 +220,7 @@ describe.skipIf(skip)('Redis Cluster: every Redis use, two gateway instances, a 
     const slow = after.filter((r) => r.end - r.start > 500);
     const blipMs = slow.length > 0 ? Math.max(...slow.map((r) => r.end)) - killedAt : 0;
     // What one request may wait on the dead master's slots, by configuration: each cache
-    // operation gives up after 500 ms (README), and an API key look-up, retried by the cluster
+    // operation gives up after 500 ms (docs/caching.md), and an API key look-up, retried by the cluster
     // client (maxRedirections 16 × retryDelayOnFailover 100 ms, lib/redis.ts), falls back to the
     // key's last known answer; on one request's path: the key, the response cache, the catalog's
     // and an exchange's upstream cache, one after the other.

@@ -1,6 +1,6 @@
 // Brute-force reference implementations the index is checked against. Deliberately naive and
 // independent of the code under test: visibility and text matching are re-implemented here from
-// their specification (README, tokenize.ts's header) instead of imported, so a bug in the
+// their specification (docs, tokenize.ts's header) instead of imported, so a bug in the
 // product's tokenizer or visibility rule cannot hide by also being in the oracle.
 
 import type { DatasetRecord } from '../../../subgraphs/common/model.ts';
