@@ -38,7 +38,7 @@ COPY queries ./queries
 COPY schema ./schema
 COPY simulators ./simulators
 COPY subgraphs ./subgraphs
-COPY start.ts ./
+COPY start.ts stack.ts ./
 COPY --from=build /app/dist/console ./dist/console
 # `dataex …` in the image: `docker run --rm -v dataex-data:/data dataex dataex keys create …`
 RUN ln -s /app/bin/dataex.mjs /usr/local/bin/dataex \

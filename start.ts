@@ -2,7 +2,7 @@
 // DATAEX_WORKERS=n the gateway runs as n worker processes sharing the port.
 
 import { loadConfig } from './lib/config.ts';
-import { startBackends, startStack, subgraphUrlsOf, type RunningBackends } from './lib/stack.ts';
+import { startBackends, startStack, subgraphUrlsOf, type RunningBackends } from './stack.ts';
 import { forkGatewayWorkers } from './lib/workers.ts';
 import { failStartup, runUntilSignal } from './lib/process.ts';
 import { setupObservability, shutdownObservability } from './lib/observability/index.ts';

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { FileKeyStore, KeySpecError, RedisKeyStore, ROLES, type KeyStore } from '../gateway/auth/keys.ts';
 import { connectRedis, describeRedis, parseClusterNodes, redisReady } from '../lib/redis.ts';
-import type { Clearance, Role } from '../subgraphs/common/principal.ts';
+import type { Clearance, Role } from '../lib/principal.ts';
 import { CliError } from './client.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 

@@ -15,7 +15,7 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../lib/http.ts';
 import { MemoryRateLimiter, type BucketSpec, type RateLimiter, type TakeResult } from '../lib/rate-limit.ts';
 import type { DataexConfig } from '../lib/config.ts';
-import { ANONYMOUS, type Principal } from '../subgraphs/common/principal.ts';
+import { ANONYMOUS, type Principal } from '../lib/principal.ts';
 
 /** Unknown keys an address may send: 5 a second, 20 at once. */
 export const BAD_KEY_LIMIT: BucketSpec = { ratePerS: 5, burst: 20 };

@@ -11,7 +11,7 @@ import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apol
 import { STALE_HEADER } from '../subgraphs/common/stale.ts';
 import { PRINCIPAL_HEADER, encodeClaims } from '../lib/principal-token.ts';
 import { AUDIENCE_HEADER, DEADLINE_HEADER } from './fetcher.ts';
-import type { GatewayContext } from './server.ts';
+import type { GatewayContext } from './contracts.ts';
 import { fetchThroughEntityCache, type EntityCache } from './entity-cache.ts';
 import { correctEntityErrorPaths } from './entity-paths.ts';
 

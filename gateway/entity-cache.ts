@@ -11,7 +11,7 @@ import { LRUCache } from 'lru-cache';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { STALE_HEADER } from '../subgraphs/common/stale.ts';
-import type { GatewayContext } from './server.ts';
+import type { GatewayContext } from './contracts.ts';
 import { accessClass } from './response-cache/cache.ts';
 
 interface Entry {

@@ -2,7 +2,7 @@
 
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DataexConfig } from '../lib/config.ts';
-import type { GatewayContext } from './server.ts';
+import type { GatewayContext } from './contracts.ts';
 import { onlySavedPlugin } from './plugins/only-saved.ts';
 import { costLimitPlugin } from './plugins/cost-limit.ts';
 import { introspectionGuardPlugin } from './plugins/introspection-guard.ts';

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import type { Principal, Role } from '../subgraphs/common/principal.ts';
+import type { Principal, Role } from '../lib/principal.ts';
 
 export interface OperationRequest {
   query: string;

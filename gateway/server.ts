@@ -12,7 +12,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { HttpError, closeServer, listen, requestUrl, sendError, sendJson } from '../lib/http.ts';
 import { headerMapOf } from '../lib/apollo-http.ts';
-import { ANONYMOUS, type Principal, type Role } from '../subgraphs/common/principal.ts';
+import { ANONYMOUS, type Principal, type Role } from '../lib/principal.ts';
 import { createUndiciFetcher } from './fetcher.ts';
 import { formatGatewayError } from './plugins/error-shape.ts';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph.ts';
@@ -25,9 +25,10 @@ import { DataexDataSource } from './datasource.ts';
 import type { EntityCache } from './entity-cache.ts';
 import { createGraphQLEndpoint, outcomeOf } from './graphql-http.ts';
 import { Admission } from './admission.ts';
-import { cacheDecisionPlugin, type CacheDecision } from './plugins/cache-decision.ts';
+import { cacheDecisionPlugin } from './plugins/cache-decision.ts';
 import { staleReportPlugin } from './plugins/stale-report.ts';
-import { operationFactsPlugin, type OperationFacts } from './plugins/operation-facts.ts';
+import { operationFactsPlugin } from './plugins/operation-facts.ts';
+import type { GatewayContext } from './contracts.ts';
 import type { ResponseCache } from './response-cache/cache.ts';
 import type { DocumentChecker } from './limits/document-limits.ts';
 import type { RateLimiter } from '../lib/rate-limit.ts';
@@ -39,21 +40,6 @@ import { observeOperation, observedHandler } from '../lib/observability/http.ts'
 import { trackResponseCache } from '../lib/observability/metrics.ts';
 
 const WORKER_ID = cluster.isWorker ? String(process.pid) : undefined;
-
-export interface GatewayContext {
-  principal: Principal;
-  /** Set when the operation is a saved query run through the saved-queries API. */
-  savedQuery?: string;
-  /** Upstreams whose data in this answer is stale (reported by subgraphs). */
-  stale: Set<string>;
-  /** Epoch ms by which the answer must be sent; subgraph calls are cut then. */
-  deadline?: number;
-  /**
-   * Filled in by plugins as the response is sent. An object, not fields, because Apollo Server
-   * may shallow-copy the context: writes must land on something shared.
-   */
-  outcome: { cacheDecision?: CacheDecision; facts?: OperationFacts };
-}
 
 export interface GatewayOptions {
   supergraphSdl: string;

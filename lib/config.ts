@@ -4,6 +4,7 @@
 
 import { resolve } from 'node:path';
 import proxyaddr from 'proxy-addr';
+import { ROLES, type Role } from './principal.ts';
 
 type Kind = 'port' | 'int' | 'number' | 'bool' | 'url' | 'string' | 'list' | 'path';
 
@@ -95,6 +96,17 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_UPSTREAM_TTL_S', 'int', '60', 'Freshness of cached upstream detail answers, in seconds (registry: 60×).'),
   v('DATAEX_STALE_LIMIT_S', 'int', '3600', 'How long past freshness an upstream answer may be served when the upstream fails.'),
 ];
+
+/**
+ * The upstream credentials the bundled simulators accept: what an adapter uses where its
+ * DATAEX_<EXCHANGE>_… variables are unset (development, tests). Public, like the simulators.
+ */
+export const DEVELOPMENT_UPSTREAM_CREDENTIALS = {
+  beijing: { appKey: 'dataex-bj', appSecret: 'bj-secret-0f3c9a' },
+  shanghai: { clientId: 'dataex-sh', clientSecret: 'sh-secret-77d1e2' },
+  guiyang: { appId: 'dataex-gy', appSecret: 'gy-secret-4b8e21' },
+  registry: { apiKey: 'dataex-registry-key' },
+} as const;
 
 /** Used by separately started processes on loopback when DATAEX_SIGNING_SECRET is unset: public, so never beyond loopback. */
 export const DEVELOPMENT_SIGNING_SECRET = 'dataex-development-signing-secret-change-me';
@@ -286,8 +298,8 @@ function parseUrlMap(entries: string[]): Record<string, string> {
   return map;
 }
 
-type RoleName = 'public' | 'analyst' | 'admin';
-const ROLE_NAMES: RoleName[] = ['public', 'analyst', 'admin'];
+type RoleName = Role;
+const ROLE_NAMES = ROLES;
 
 /** `role=value,…` with a value for every role. */
 function parseRoleMap<T>(variable: string, entries: string[], parse: (v: string) => T | undefined): Record<RoleName, T> {
@@ -295,7 +307,7 @@ function parseRoleMap<T>(variable: string, entries: string[], parse: (v: string)
   for (const entry of entries) {
     const [role, value] = entry.split('=').map((x) => x.trim());
     const parsed = value === undefined ? undefined : parse(value);
-    if (!ROLE_NAMES.includes(role as RoleName) || parsed === undefined) {
+    if (!(ROLE_NAMES as readonly string[]).includes(role) || parsed === undefined) {
       throw new ConfigError(variable, `entries must look like role=value with role public, analyst or admin (got ${JSON.stringify(entry)})`);
     }
     out[role as RoleName] = parsed;

@@ -14,8 +14,7 @@
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import type { Principal } from '../subgraphs/common/principal.ts';
-import { DATA_LEVELS } from '../subgraphs/common/model.ts';
+import { DATA_LEVELS, ROLES, type Principal } from './principal.ts';
 import { log } from './observability/log.ts';
 import { ConfigError, DEVELOPMENT_SIGNING_SECRET, isLoopbackHost } from './config.ts';
 import { RedisGuard, type RedisClient } from './redis.ts';
@@ -95,7 +94,7 @@ function parsePrincipal(claims: string): Principal {
   }
   const ok =
     typeof p?.id === 'string' &&
-    ['public', 'analyst', 'admin'].includes(p.role) &&
+    (ROLES as readonly string[]).includes(p.role) &&
     DATA_LEVELS.includes(p.clearance?.maxLevel) &&
     (p.clearance.maxGrade === null || Number.isInteger(p.clearance.maxGrade)) &&
     typeof p.personalInfo === 'boolean';

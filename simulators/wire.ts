@@ -5,14 +5,12 @@
 //
 // Shared rules:
 // - Every simulator also serves GET /__sim/stats, POST /__sim/reset, POST /__sim/faults.
-// - Default credentials are below (SIM_CREDENTIALS); the adapters use them unless configured.
+// - Default credentials: SIM_CREDENTIALS, lib/config.ts's development credentials (the adapters'
+//   defaults too, so production code never imports the simulators).
 
-export const SIM_CREDENTIALS = {
-  beijing: { appKey: 'dataex-bj', appSecret: 'bj-secret-0f3c9a' },
-  shanghai: { clientId: 'dataex-sh', clientSecret: 'sh-secret-77d1e2' },
-  guiyang: { appId: 'dataex-gy', appSecret: 'gy-secret-4b8e21' },
-  registry: { apiKey: 'dataex-registry-key' },
-} as const;
+import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../lib/config.ts';
+
+export const SIM_CREDENTIALS = DEVELOPMENT_UPSTREAM_CREDENTIALS;
 
 // ───────────────────────── Beijing (BJIDEX style) ─────────────────────────
 // POST /product/api/productIndex/getProductList

@@ -24,7 +24,7 @@ import { startCatalogSubgraph } from '../../subgraphs/catalog/subgraph.ts';
 import { startExchangeSubgraph, type UpstreamCacheOptions } from '../../subgraphs/common/exchange-server.ts';
 import { startRegistrySubgraph } from '../../subgraphs/registry/subgraph.ts';
 import type { RunningServer } from '../../subgraphs/common/server.ts';
-import type { Principal } from '../../subgraphs/common/principal.ts';
+import type { Principal } from '../../lib/principal.ts';
 import { PrincipalVerifier } from '../../lib/principal-token.ts';
 
 const BENCH_PRINCIPAL: Principal = Object.freeze({

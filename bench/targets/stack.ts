@@ -2,7 +2,7 @@
 // {"ready": true, "gateway": url, "simulators": {...}} once the first harvest is done.
 
 import { loadConfig } from '../../lib/config.ts';
-import { startStack } from '../../lib/stack.ts';
+import { startStack } from '../../stack.ts';
 
 const stack = await startStack({ config: loadConfig(), freePorts: true });
 await stack.catalog.firstHarvest;

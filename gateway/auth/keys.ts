@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../lib/atomic-file.ts';
 import { redisReady, type RedisClient } from '../../lib/redis.ts';
 import { HttpError } from '../../lib/http.ts';
 import { log } from '../../lib/observability/log.ts';
-import { DEFAULT_CLEARANCE, type Clearance, type Principal, type Role } from '../../subgraphs/common/principal.ts';
+import { DEFAULT_CLEARANCE, ROLES, type Clearance, type Principal, type Role } from '../../lib/principal.ts';
 export { DEFAULT_CLEARANCE };
 
 export interface ApiKeyRecord {
@@ -38,7 +38,8 @@ export interface KeyStore {
 }
 
 
-export const ROLES: readonly Role[] = ['public', 'analyst', 'admin'];
+/** The roles a key may carry (lib/principal.ts: one list). */
+export { ROLES } from '../../lib/principal.ts';
 
 /**
  * Principal ids no key may take: `anonymous` is the keyless caller (its cache entries, rate

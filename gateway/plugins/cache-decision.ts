@@ -3,16 +3,7 @@
 // (the gateway folds their Cache-Control headers into the overall cache policy).
 
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../server.ts';
-import type { CacheScope } from '../response-cache/cache.ts';
-
-export interface CacheDecision {
-  cacheable: boolean;
-  maxAgeS: number;
-  scope: CacheScope;
-  /** The operation is a query (identical concurrent requests may share its answer). */
-  isQuery: boolean;
-}
+import type { CacheDecision, GatewayContext } from '../contracts.ts';
 
 export function cacheDecisionPlugin(): ApolloServerPlugin<GatewayContext> {
   return {

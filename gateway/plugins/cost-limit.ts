@@ -43,8 +43,8 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Role } from '../../subgraphs/common/principal.ts';
-import type { GatewayContext } from '../server.ts';
+import type { Role } from '../../lib/principal.ts';
+import type { GatewayContext } from '../contracts.ts';
 import { DEFAULT_DOCUMENT_LIMITS, DocumentChecker, type DocumentLimits } from '../limits/document-limits.ts';
 import { registerSavedDocumentCheck, type SavedDocumentCheck } from '../saved-queries/validate.ts';
 import { typeVariables } from '../saved-queries/variables.ts';

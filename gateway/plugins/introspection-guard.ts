@@ -3,8 +3,8 @@
 
 import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { hasRole } from '../../subgraphs/common/principal.ts';
-import type { GatewayContext } from '../server.ts';
+import { hasRole } from '../../lib/principal.ts';
+import type { GatewayContext } from '../contracts.ts';
 
 function asksForSchema(document: DocumentNode): boolean {
   const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d.selectionSet]));

@@ -7,7 +7,7 @@
 import { GraphQLError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DataexConfig } from '../../lib/config.ts';
-import type { GatewayContext } from '../server.ts';
+import type { GatewayContext } from '../contracts.ts';
 
 export const ONLY_SAVED_MESSAGE =
   'this gateway runs saved queries only (DATAEX_ONLY_SAVED=true): run one with GET /saved-queries/<name>/run, list them with GET /saved-queries; ad-hoc operations need an admin API key';

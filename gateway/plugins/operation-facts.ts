@@ -2,17 +2,7 @@
 // is answered: its name, document hash and error codes.
 
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../server.ts';
-
-export interface OperationFacts {
-  operationName: string | null;
-  /** SHA-256 hex of the document (its APQ hash). */
-  queryHash: string | null;
-  errorCodes: string[];
-  hasData: boolean;
-  /** The operation was found in a parsed, validated document (its name may label metrics). */
-  resolved: boolean;
-}
+import type { GatewayContext, OperationFacts } from '../contracts.ts';
 
 export function operationFactsPlugin(): ApolloServerPlugin<GatewayContext> {
   return {

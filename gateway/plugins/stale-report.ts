@@ -3,7 +3,7 @@
 // `extensions.stale` and the answer is marked uncacheable.
 
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext } from '../server.ts';
+import type { GatewayContext } from '../contracts.ts';
 
 export function staleReportPlugin(): ApolloServerPlugin<GatewayContext> {
   return {

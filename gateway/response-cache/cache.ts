@@ -11,9 +11,10 @@
 import { hash } from 'node:crypto';
 import type { TieredStore } from '../../lib/cache/store.ts';
 import type { Invalidation } from '../../lib/cache/bus.ts';
-import type { Principal } from '../../subgraphs/common/principal.ts';
+import type { Principal } from '../../lib/principal.ts';
 
-export type CacheScope = 'PUBLIC' | 'PRIVATE';
+export type { CacheScope } from '../contracts.ts';
+import type { CacheScope } from '../contracts.ts';
 
 export interface CachedResponse {
   status: number;

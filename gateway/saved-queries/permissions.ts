@@ -6,7 +6,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../../lib/http.ts';
-import type { Principal, Role } from '../../subgraphs/common/principal.ts';
+import type { Principal, Role } from '../../lib/principal.ts';
 import type { GatewayServices } from '../routes.ts';
 import type { SavedQuery } from './model.ts';
 

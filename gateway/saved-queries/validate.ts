@@ -16,7 +16,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { Role } from '../../subgraphs/common/principal.ts';
+import type { Role } from '../../lib/principal.ts';
 
 /** What a check knows besides the document. */
 export interface SavedDocumentContext {

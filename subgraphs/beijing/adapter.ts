@@ -2,7 +2,7 @@
 
 import { createHmac } from 'node:crypto';
 import pLimit from 'p-limit';
-import { SIM_CREDENTIALS } from '../../simulators/wire.ts';
+import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
 import type { ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
 import { UpstreamError } from '../common/errors.ts';
 import type { DatasetDetail } from '../common/model.ts';
@@ -37,8 +37,8 @@ export function signDetail(appKey: string, appSecret: string, timestamp: string,
 }
 
 export function createBeijingAdapter(options: BeijingAdapterOptions): ExchangeAdapter {
-  const appKey = options.appKey ?? SIM_CREDENTIALS.beijing.appKey;
-  const appSecret = options.appSecret ?? SIM_CREDENTIALS.beijing.appSecret;
+  const appKey = options.appKey ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.beijing.appKey;
+  const appSecret = options.appSecret ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.beijing.appSecret;
   const pageSize = clampInt(options.pageSize, 500, 500);
   const limit = pLimit(clampInt(options.detailConcurrency, 8, 256));
   const now = options.now ?? Date.now;

@@ -3,7 +3,7 @@
 import { GraphQLError } from 'graphql';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { DatasetRecord } from '../common/model.ts';
-import type { Principal } from '../common/principal.ts';
+import type { Principal } from '../../lib/principal.ts';
 import { DateTimeScalar, LongScalar } from '../common/scalars.ts';
 import { toPricePlanShape } from '../common/money.ts';
 import { sectorByCode, SECTORS } from '../common/sectors.ts';

@@ -11,7 +11,7 @@ import type { DatasetDetail } from './model.ts';
 import { DateTimeScalar, LongScalar } from './scalars.ts';
 import { toPricePlanShape } from './money.ts';
 import { maskSample } from './masking.ts';
-import { hasRole, type Principal } from './principal.ts';
+import { hasRole, type Principal } from '../../lib/principal.ts';
 import type { StaleAware } from './stale.ts';
 
 export interface ExchangeContext extends StaleAware {

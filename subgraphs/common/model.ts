@@ -1,9 +1,13 @@
 // The unified model every adapter maps into. Only adapters know upstream shapes; everything
 // downstream of them (index, resolvers, gateway) speaks only these types.
 
+import type { DataLevel } from '../../lib/principal.ts';
+
+// Classification levels are the principal's business (lib/principal.ts); the model uses them.
+export { DATA_LEVELS, type DataLevel } from '../../lib/principal.ts';
+
 export type ProductType = 'DATASET' | 'API_SERVICE' | 'REPORT' | 'MODEL' | 'TOOL';
 export type ListingStatus = 'REGISTERED' | 'PUBLICIZING' | 'LISTED' | 'DELISTED';
-export type DataLevel = 'GENERAL' | 'IMPORTANT' | 'CORE';
 /** Openness of public data (DCAT access rights PUBLIC / RESTRICTED / NON_PUBLIC). */
 export type Openness = 'UNCONDITIONAL' | 'CONDITIONAL' | 'NOT_OPEN';
 export type PricingModel =
@@ -26,7 +30,6 @@ export type UpdateFrequency =
   | 'ONCE';
 
 /** Ordered from least to most restricted; index = rank. */
-export const DATA_LEVELS: readonly DataLevel[] = ['GENERAL', 'IMPORTANT', 'CORE'];
 
 export interface Classification {
   level: DataLevel;

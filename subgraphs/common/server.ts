@@ -12,7 +12,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import { unwrapResolverError } from '@apollo/server/errors';
 import { HttpError, closeServer, listen, requestUrl, sendJson } from '../../lib/http.ts';
 import { PRINCIPAL_HEADER, PrincipalRejected, SIGNATURE_HEADER, type PrincipalVerifier } from '../../lib/principal-token.ts';
-import { ANONYMOUS, type Principal } from './principal.ts';
+import { ANONYMOUS, type Principal } from '../../lib/principal.ts';
 import { handleGraphQL } from '../../lib/apollo-http.ts';
 import { isUpstreamError } from './errors.ts';
 import { SCHEMA_DIR } from '../../schema/paths.ts';

@@ -1,7 +1,7 @@
 // Guiyang exchange adapter: paged GET harvest, per-listing detail through the signed form gateway.
 
 import pLimit from 'p-limit';
-import { SIM_CREDENTIALS } from '../../simulators/wire.ts';
+import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
 import type { ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
 import { UpstreamError } from '../common/errors.ts';
 import type { DatasetDetail } from '../common/model.ts';
@@ -43,8 +43,8 @@ export function gatewayForm(appId: string, appSecret: string, serviceId: number,
 }
 
 export function createGuiyangAdapter(options: GuiyangAdapterOptions): ExchangeAdapter {
-  const appId = options.appId ?? SIM_CREDENTIALS.guiyang.appId;
-  const appSecret = options.appSecret ?? SIM_CREDENTIALS.guiyang.appSecret;
+  const appId = options.appId ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.guiyang.appId;
+  const appSecret = options.appSecret ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.guiyang.appSecret;
   const pageSize = clampInt(options.pageSize, 200, 200);
   const limit = pLimit(clampInt(options.detailConcurrency, 8, 256));
   const now = options.now ?? Date.now;

@@ -1,7 +1,7 @@
 // Enterprise registry adapter: batched USCC look-ups with an API key.
 
 import pLimit from 'p-limit';
-import { SIM_CREDENTIALS } from '../../simulators/wire.ts';
+import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
 import type { RegistryAdapter } from '../common/adapter.ts';
 import { UpstreamError } from '../common/errors.ts';
 import { looksLikeUscc } from '../common/identifiers.ts';
@@ -27,7 +27,7 @@ export interface RegistryAdapterOptions {
 export const LOOKUP_PATH = '/api/v1/enterprises';
 
 export function createRegistryAdapter(options: RegistryAdapterOptions): RegistryAdapter {
-  const apiKey = options.apiKey ?? SIM_CREDENTIALS.registry.apiKey;
+  const apiKey = options.apiKey ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.registry.apiKey;
   const batchSize = clampInt(options.batchSize, 100, 100);
   const limit = pLimit(clampInt(options.concurrency, 4, 256));
   const client = options.client ?? new UpstreamClient({ upstream: UPSTREAM, baseUrl: options.baseUrl, policy: options.policy });

@@ -1,7 +1,7 @@
 // Shanghai exchange adapter: bearer-token calls, harvest of both id spaces, batched details.
 
 import pLimit from 'p-limit';
-import { SIM_CREDENTIALS } from '../../simulators/wire.ts';
+import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
 import type { ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
 import { UpstreamError } from '../common/errors.ts';
 import type { DatasetDetail } from '../common/model.ts';
@@ -40,8 +40,8 @@ export function createShanghaiAdapter(options: ShanghaiAdapterOptions): Exchange
   const client = options.client ?? new UpstreamClient({ upstream: EXCHANGE, baseUrl: options.baseUrl, policy: options.policy });
   const tokens = createTokenSource({
     client,
-    clientId: options.clientId ?? SIM_CREDENTIALS.shanghai.clientId,
-    clientSecret: options.clientSecret ?? SIM_CREDENTIALS.shanghai.clientSecret,
+    clientId: options.clientId ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.shanghai.clientId,
+    clientSecret: options.clientSecret ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.shanghai.clientSecret,
     now: options.now,
   });
   const def = exchangeById(EXCHANGE);

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { apiKey, startTestStack, type TestStack } from '../helpers/stack.ts';
 import type { World, WorldListing } from '../../simulators/world.ts';
 import { isValidResidentId } from '../../subgraphs/common/identifiers.ts';
-import { DEFAULT_CLEARANCE, type Clearance } from '../../subgraphs/common/principal.ts';
+import { DEFAULT_CLEARANCE, type Clearance } from '../../lib/principal.ts';
 import { DATA_LEVELS } from '../../subgraphs/common/model.ts';
 import { PRINCIPAL_HEADER, SIGNATURE_HEADER, encodeClaims, signRequest } from '../../lib/principal-token.ts';
 

@@ -1,5 +1,5 @@
 // SIGTERM during a load run: the stack runs in a child process as `npm start` runs it
-// (lib/stack.ts + runUntilSignal, NODE_ENV=production). While requests are in flight (held up by
+// (stack.ts + runUntilSignal, NODE_ENV=production). While requests are in flight (held up by
 // slow exchange upstreams) and a background load keeps going, the child gets SIGTERM. Every
 // request the gateway had accepted before the signal must get its complete answer, later ones
 // either an answer or a clean connection failure (never a 5xx or a cut body), the process must

@@ -1,4 +1,4 @@
-// Child-process target for the load and shutdown suites: the whole stack (lib/stack.ts, as
+// Child-process target for the load and shutdown suites: the whole stack (stack.ts, as
 // `npm start` runs it) on free ports, configured from the environment. Once the first harvest
 // is done it prints one line `DATAEX_TARGET {json}` with its pid, the gateway and simulator
 // URLs and an admin API key (test/helpers/target.ts starts it and reads that line). SIGUSR2
@@ -6,7 +6,7 @@
 // SIGTERM/SIGINT stop it the way `npm start` stops (runUntilSignal).
 
 import { loadConfig } from '../../lib/config.ts';
-import { startStack, type RunningStack } from '../../lib/stack.ts';
+import { startStack, type RunningStack } from '../../stack.ts';
 import { failStartup, runUntilSignal } from '../../lib/process.ts';
 import { keyStoreFor } from '../../gateway/auth/keys.ts';
 import type { TargetInfo } from './target.ts';

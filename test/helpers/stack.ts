@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { loadConfig, type DataexConfig } from '../../lib/config.ts';
-import { startStack, type RunningStack } from '../../lib/stack.ts';
+import { startStack, type RunningStack } from '../../stack.ts';
 import { keyStoreFor, type KeyStore } from '../../gateway/auth/keys.ts';
 import type { Invalidation, InvalidationBus } from '../../lib/cache/bus.ts';
 

@@ -11,7 +11,7 @@ import * as errorShape from '../../gateway/plugins/error-shape.ts';
 const { formatGatewayError } = errorShape;
 import { DataexDataSource } from '../../gateway/datasource.ts';
 import { EntityCache } from '../../gateway/entity-cache.ts';
-import { ANONYMOUS } from '../../subgraphs/common/principal.ts';
+import { ANONYMOUS } from '../../lib/principal.ts';
 
 describe('formatGatewayError', () => {
   it("gives a 4xx error Apollo raised without a code (an APQ hash that does not match) BAD_REQUEST", () => {

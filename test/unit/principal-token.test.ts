@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectRedis, type RedisClient } from '../../lib/redis.ts';
 import { PrincipalRejected, PrincipalVerifier, RedisNonceStore, SIGNATURE_TTL_MS, encodeClaims, signRequest } from '../../lib/principal-token.ts';
-import type { Principal } from '../../subgraphs/common/principal.ts';
+import type { Principal } from '../../lib/principal.ts';
 import { REDIS_URL, deletePrefix, skipWithoutRedis, uniquePrefix } from '../helpers/redis.ts';
 import { freePort } from '../helpers/process.ts';
 

@@ -1,4 +1,4 @@
-// `npm start` (start.ts → lib/stack.ts) puts the bundled simulators on DATAEX_SIM_<NAME>_PORT
+// `npm start` (start.ts → stack.ts) puts the bundled simulators on DATAEX_SIM_<NAME>_PORT
 // when set (else 4101–4104), the way `npm run start:sims` does; an explicit port is honoured in
 // the tests' free-port mode too.
 
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { request } from 'undici';
 import { ConfigError, loadConfig } from '../../lib/config.ts';
-import { startStack, type RunningStack } from '../../lib/stack.ts';
+import { startStack, type RunningStack } from '../../stack.ts';
 
 const SIMS = ['beijing', 'shanghai', 'guiyang', 'registry'] as const;
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, TieredStore } from '../../../lib/cache/store.ts';
 import { ResponseCache, cacheKeys, isStale } from '../../../gateway/response-cache/cache.ts';
-import { ANONYMOUS } from '../../../subgraphs/common/principal.ts';
+import { ANONYMOUS } from '../../../lib/principal.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const answer = { status: 200, contentType: 'application/json', maxAgeS: 1, scope: 'PUBLIC' as const, operationName: 'Q', queryHash: null, datasets: ['beijing:1'] };

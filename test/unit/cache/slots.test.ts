@@ -9,7 +9,7 @@ import { groupBySlot, keySlot } from '../../../lib/cache/slots.ts';
 import { cacheKeys } from '../../../gateway/response-cache/cache.ts';
 import { ConfigError, loadConfig } from '../../../lib/config.ts';
 import { connectRedis, isCluster, parseClusterNodes } from '../../../lib/redis.ts';
-import { ANONYMOUS } from '../../../subgraphs/common/principal.ts';
+import { ANONYMOUS } from '../../../lib/principal.ts';
 
 // ioredis computes slots with cluster-key-slot; ours must agree with it byte for byte.
 const fromIoredis = createRequire(createRequire(import.meta.url).resolve('ioredis'));

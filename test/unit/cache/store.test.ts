@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../lib/cache/store.ts';
 import { accessClass, cacheKeys, datasetIdsOf, tagsOf } from '../../../gateway/response-cache/cache.ts';
-import { ANONYMOUS } from '../../../subgraphs/common/principal.ts';
+import { ANONYMOUS } from '../../../lib/principal.ts';
 
 describe('MemoryStore', () => {
   it('evicts the least recently used entries beyond its byte budget', async () => {

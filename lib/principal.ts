@@ -1,9 +1,14 @@
-// Who is asking. The gateway decides (API keys arrive with the access-control work); the
-// subgraphs that own data enforce what the principal may see.
+// Who is asking: the principal, its role and clearance, and the data levels clearance is made
+// of. The gateway decides who the caller is; the subgraphs that own data enforce what it may
+// see; lib/principal-token.ts carries it between them. A leaf: it imports nothing.
 
-import type { DataLevel } from './model.ts';
+/** Data classification levels (GB/T 43697-2024), lowest first. */
+export type DataLevel = 'GENERAL' | 'IMPORTANT' | 'CORE';
+export const DATA_LEVELS: readonly DataLevel[] = ['GENERAL', 'IMPORTANT', 'CORE'];
 
-export type Role = 'public' | 'analyst' | 'admin';
+/** Roles, least first: the one list (keys, configuration, signed principals and the CLI use it). */
+export const ROLES = ['public', 'analyst', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface Clearance {
   /** Highest data level visible. */
@@ -40,6 +45,5 @@ export const ANONYMOUS: Principal = Object.freeze({
 
 /** At least this role (public < analyst < admin). */
 export function hasRole(principal: Principal, least: Role): boolean {
-  const rank: Record<Role, number> = { public: 0, analyst: 1, admin: 2 };
-  return rank[principal.role] >= rank[least];
+  return ROLES.indexOf(principal.role) >= ROLES.indexOf(least);
 }

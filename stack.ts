@@ -3,17 +3,17 @@
 // DATAEX_<NAME>_PORT, DATAEX_SIM_<NAME>_PORT; defaults 4000–4005, 4101–4104); the end-to-end
 // tests run it on free ports (port 0 everywhere, except simulator ports set explicitly).
 
-import type { DataexConfig } from './config.ts';
-import { EXCHANGES, REGISTRY } from '../subgraphs/exchanges.ts';
-import type { RunningCatalog } from '../subgraphs/catalog/subgraph.ts';
-import type { RunningServer } from '../subgraphs/common/server.ts';
-import { startCatalog, startDataSubgraph } from '../subgraphs/launch.ts';
-import { startSimulator } from '../simulators/index.ts';
-import type { RunningGateway } from '../gateway/server.ts';
-import { launchGateway } from '../gateway/launch.ts';
-import { createCacheSetup, type CacheSetup } from './cache/setup.ts';
+import type { DataexConfig } from './lib/config.ts';
+import { EXCHANGES, REGISTRY } from './subgraphs/exchanges.ts';
+import type { RunningCatalog } from './subgraphs/catalog/subgraph.ts';
+import type { RunningServer } from './subgraphs/common/server.ts';
+import { startCatalog, startDataSubgraph } from './subgraphs/launch.ts';
+import { startSimulator } from './simulators/index.ts';
+import type { RunningGateway } from './gateway/server.ts';
+import { launchGateway } from './gateway/launch.ts';
+import { createCacheSetup, type CacheSetup } from './lib/cache/setup.ts';
 import { randomBytes } from 'node:crypto';
-import { log } from './observability/log.ts';
+import { log } from './lib/observability/log.ts';
 
 type SimulatorName = 'beijing' | 'shanghai' | 'guiyang' | 'registry';
 type RunningSimulator = Awaited<ReturnType<typeof startSimulator>>;
