@@ -16,6 +16,7 @@ import { HttpError } from '../lib/http.ts';
 import { MemoryRateLimiter, type BucketSpec, type RateLimiter, type TakeResult } from '../lib/rate-limit.ts';
 import type { DataexConfig } from '../lib/config.ts';
 import { ANONYMOUS, type Principal } from '../lib/principal.ts';
+import { ErrorCode } from '../lib/error-codes.ts';
 
 /** Unknown keys an address may send: 5 a second, 20 at once. */
 export const BAD_KEY_LIMIT: BucketSpec = { ratePerS: 5, burst: 20 };
@@ -81,11 +82,17 @@ export class Admission {
     throw tooManyBadKeys(Math.ceil(waitMs / 1000));
   }
 
-  /** Counts an unknown or revoked key from this request's address. */
+  /**
+   * Counts an unknown or revoked key from this request's address. Every one counts, also past
+   * the allowance (the bucket goes into debt): keys sent concurrently are all looked up before the
+   * first is known to be bad, so a refusing bucket would let each block's expiry through a whole
+   * burst of guesses, as many as the guesser sends at once; in debt, the block lasts as long as
+   * that burst was over the allowance, and guesses average 5 a second however they are sent.
+   */
   noteBadKey(req: IncomingMessage): void {
     if (!this.enabled) return;
     const address = this.deps.clientKeyOf(req);
-    const taken = this.local.takeSync(`badkey:${address}`, BAD_KEY_LIMIT);
+    const taken = this.local.debitSync(`badkey:${address}`, BAD_KEY_LIMIT);
     if (taken.allowed) return;
     if (this.blocked.size > 100_000) this.sweep();
     this.blocked.set(address, Date.now() + taken.retryAfterS * 1000);
@@ -107,11 +114,11 @@ export class Admission {
 
 function refuseIfLimited(limit: BucketSpec, role: string, taken: TakeResult): void {
   if (taken.allowed) return;
-  throw new HttpError(429, 'RATE_LIMITED', `rate limit of ${limit.ratePerS}/s (burst ${limit.burst}) for ${role} callers exceeded; retry in ${taken.retryAfterS} s`, {
+  throw new HttpError(429, ErrorCode.RATE_LIMITED, `rate limit of ${limit.ratePerS}/s (burst ${limit.burst}) for ${role} callers exceeded; retry in ${taken.retryAfterS} s`, {
     'retry-after': String(taken.retryAfterS),
   });
 }
 
 function tooManyBadKeys(retryAfterS: number): HttpError {
-  return new HttpError(429, 'RATE_LIMITED', `too many unknown or revoked API keys from this address; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
+  return new HttpError(429, ErrorCode.RATE_LIMITED, `too many unknown or revoked API keys from this address; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
 }

@@ -14,6 +14,7 @@ import { AUDIENCE_HEADER, DEADLINE_HEADER } from './fetcher.ts';
 import type { GatewayContext } from './contracts.ts';
 import { fetchThroughEntityCache, type EntityCache } from './entity-cache.ts';
 import { correctEntityErrorPaths } from './entity-paths.ts';
+import { ErrorCode } from '../lib/error-codes.ts';
 
 // One encoding per principal object (they live as long as the key store's cache entry).
 const claimsOf = new WeakMap<object, string>();
@@ -34,18 +35,18 @@ const TRANSPORT_REASONS: Record<string, string> = {
  * is no answer (UPSTREAM_UNAVAILABLE: refused, reset, timed out, 5xx/408/429) or an answer that
  * is not GraphQL (UPSTREAM_ERROR: another HTTP error without a GraphQL body, an unreadable body).
  */
-function failureOf(error: Error, response: FetcherResponse | undefined): { code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_ERROR'; reason: string } {
+function failureOf(error: Error, response: FetcherResponse | undefined): { code: typeof ErrorCode.UPSTREAM_UNAVAILABLE | typeof ErrorCode.UPSTREAM_ERROR; reason: string } {
   if (response && !response.ok) {
     const noAnswer = response.status >= 500 || response.status === 408 || response.status === 429;
-    return noAnswer ? { code: 'UPSTREAM_UNAVAILABLE', reason: `HTTP ${response.status}` } : { code: 'UPSTREAM_ERROR', reason: `HTTP ${response.status} without a GraphQL answer` };
+    return noAnswer ? { code: ErrorCode.UPSTREAM_UNAVAILABLE, reason: `HTTP ${response.status}` } : { code: ErrorCode.UPSTREAM_ERROR, reason: `HTTP ${response.status} without a GraphQL answer` };
   }
-  if (error instanceof SyntaxError) return { code: 'UPSTREAM_ERROR', reason: 'unreadable response' };
-  if (/^Expected JSON response body/.test(error.message)) return { code: 'UPSTREAM_ERROR', reason: 'not a GraphQL response' };
+  if (error instanceof SyntaxError) return { code: ErrorCode.UPSTREAM_ERROR, reason: 'unreadable response' };
+  if (/^Expected JSON response body/.test(error.message)) return { code: ErrorCode.UPSTREAM_ERROR, reason: 'not a GraphQL response' };
   for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return { code: 'UPSTREAM_UNAVAILABLE', reason: TRANSPORT_REASONS[code] ?? `request failed (${code})` };
+    if (typeof code === 'string') return { code: ErrorCode.UPSTREAM_UNAVAILABLE, reason: TRANSPORT_REASONS[code] ?? `request failed (${code})` };
   }
-  return { code: 'UPSTREAM_UNAVAILABLE', reason: 'request failed' };
+  return { code: ErrorCode.UPSTREAM_UNAVAILABLE, reason: 'request failed' };
 }
 
 /** A GraphQL response body: `errors`, a non-empty list of objects with a message. */

@@ -21,6 +21,7 @@ import type { GatewayContext } from './contracts.ts';
 import { observeOperation } from '../lib/observability/http.ts';
 import { bindActiveContext } from '../lib/observability/tracing.ts';
 import { log } from '../lib/observability/log.ts';
+import { ErrorCode } from '../lib/error-codes.ts';
 
 export interface GraphQLEndpointDeps {
   apollo: ApolloServer<GatewayContext>;
@@ -50,7 +51,7 @@ interface SharedAnswer {
 }
 
 /** Codes a refusal is answered with (the caller may not, or asked too much). */
-const REFUSAL_CODES = new Set(['QUERY_TOO_COMPLEX', 'FORBIDDEN', 'UNAUTHENTICATED', 'RATE_LIMITED', 'PERSISTED_QUERY_NOT_SUPPORTED']);
+const REFUSAL_CODES = new Set<string>([ErrorCode.QUERY_TOO_COMPLEX, ErrorCode.FORBIDDEN, ErrorCode.UNAUTHENTICATED, ErrorCode.RATE_LIMITED, ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]);
 
 /** An executed operation's outcome for the audit log, from its error codes. */
 export function outcomeOf(errorCodes: readonly string[], hasData: boolean): AuditEntry['outcome'] {
@@ -63,16 +64,16 @@ export function outcomeOf(errorCodes: readonly string[], hasData: boolean): Audi
 function errorCodesOf(text: string, status: number): string[] {
   try {
     const body = JSON.parse(text) as { errors?: Array<{ extensions?: { code?: unknown } }> };
-    const codes = [...new Set((body.errors ?? []).map((e) => String(e.extensions?.code ?? 'BAD_REQUEST')))];
+    const codes = [...new Set((body.errors ?? []).map((e) => String(e.extensions?.code ?? ErrorCode.BAD_REQUEST)))];
     if (codes.length > 0) return codes;
   } catch {
     /* not JSON */
   }
-  return status >= 400 ? ['BAD_REQUEST'] : [];
+  return status >= 400 ? [ErrorCode.BAD_REQUEST] : [];
 }
 
 /** Codes of a request GraphQL could not run: not parsed, not valid, variables not coerced. */
-const REQUEST_ERROR_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT']);
+const REQUEST_ERROR_CODES = new Set<string>([ErrorCode.GRAPHQL_PARSE_FAILED, ErrorCode.GRAPHQL_VALIDATION_FAILED, ErrorCode.BAD_USER_INPUT]);
 
 /**
  * GraphQL over HTTP: a well-formed request whose document does not parse or validate, or whose
@@ -313,15 +314,15 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
    */
   function failed(r: RequestInFlight, e: unknown): void {
     if (!(e instanceof HttpError)) {
-      audit(r.req, r.principal ?? ANONYMOUS, r.started, { ...draftOf(r), outcome: 'error', errorCodes: ['INTERNAL_SERVER_ERROR'], status: 500 });
+      audit(r.req, r.principal ?? ANONYMOUS, r.started, { ...draftOf(r), outcome: 'error', errorCodes: [ErrorCode.INTERNAL_SERVER_ERROR], status: 500 });
       return r.fail(e);
     }
     if (!r.res.headersSent) sendError(r.res, e);
-    if (e.code === 'UNAUTHENTICATED' && r.principal === undefined) deps.admission.noteBadKey(r.req);
+    if (e.code === ErrorCode.UNAUTHENTICATED && r.principal === undefined) deps.admission.noteBadKey(r.req);
     if (!deps.admission.mayAuditRefusal(r.req)) return;
-    const draft: AuditDraft = { ...draftOf(r), outcome: e.status === 400 && e.code !== 'QUERY_TOO_COMPLEX' ? 'error' : 'refused', errorCodes: [e.code], status: e.status };
+    const draft: AuditDraft = { ...draftOf(r), outcome: e.status === 400 && e.code !== ErrorCode.QUERY_TOO_COMPLEX ? 'error' : 'refused', errorCodes: [e.code], status: e.status };
     if (r.principal !== undefined || !hasCredentials(r.req.headers)) return audit(r.req, r.principal ?? ANONYMOUS, r.started, draft);
-    if (e.code === 'UNAUTHENTICATED' || e.code === 'RATE_LIMITED') return audit(r.req, UNKNOWN_CALLER, r.started, draft);
+    if (e.code === ErrorCode.UNAUTHENTICATED || e.code === ErrorCode.RATE_LIMITED) return audit(r.req, UNKNOWN_CALLER, r.started, draft);
     Promise.resolve()
       .then(() => deps.principalOf(r.req))
       .then(
@@ -368,7 +369,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       }
       // Allow-list mode refuses ad-hoc operations before the cache: an answer stored before
       // the switch (or by an admin) is not served to a caller who may not run the operation.
-      if (deps.onlySaved && principal.role !== 'admin') throw new HttpError(403, 'FORBIDDEN', ONLY_SAVED_MESSAGE);
+      if (deps.onlySaved && principal.role !== 'admin') throw new HttpError(403, ErrorCode.FORBIDDEN, ONLY_SAVED_MESSAGE);
       const cache = deps.cache && mayUseCache(r.req) ? deps.cache : undefined;
       const keys = cache && cacheKeys(r.req.method ?? 'GET', r.raw, principal, r.req.headers.accept);
       // Cache-Control: no-cache skips the look-up; the fresh answer is still stored.
@@ -421,7 +422,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
     r.variables = maskVariables(op.variables);
     if (op.query !== undefined) {
       const violation = deps.documents.check(op.query);
-      if (violation) throw new HttpError(400, 'QUERY_TOO_COMPLEX', violation.message);
+      if (violation) throw new HttpError(400, ErrorCode.QUERY_TOO_COMPLEX, violation.message);
     }
 
     let settle: (answer: SharedAnswer | undefined) => void = () => undefined;
@@ -487,7 +488,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps) {
       bindActiveContext((err: Error | undefined, raw: Buffer) => {
         // A body that never arrived whole (the client went away, or the request timeout cut it:
         // Node has answered 408) is the client's doing, not a server error.
-        if (err) return failed(r, err instanceof HttpError ? err : new HttpError(408, 'BAD_REQUEST', `the request body did not arrive: ${err.message}`));
+        if (err) return failed(r, err instanceof HttpError ? err : new HttpError(408, ErrorCode.BAD_REQUEST, `the request body did not arrive: ${err.message}`));
         r.raw = raw;
         proceed(r);
       }),

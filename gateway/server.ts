@@ -38,6 +38,7 @@ import { maskVariables, type AuditLog } from './audit/log.ts';
 import { log } from '../lib/observability/log.ts';
 import { observeOperation, observedHandler } from '../lib/observability/http.ts';
 import { trackResponseCache } from '../lib/observability/metrics.ts';
+import { ErrorCode } from '../lib/error-codes.ts';
 
 const WORKER_ID = cluster.isWorker ? String(process.pid) : undefined;
 
@@ -160,9 +161,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const principalOf = async (req: IncomingMessage): Promise<Principal> => {
     const credentials = credentialsOf(req.headers);
     if (credentials === undefined) return ANONYMOUS;
-    if ('malformed' in credentials) throw new HttpError(401, 'UNAUTHENTICATED', credentials.malformed, { 'www-authenticate': 'Bearer' });
+    if ('malformed' in credentials) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, credentials.malformed, { 'www-authenticate': 'Bearer' });
     const record = await options.keyStore?.findByKey(credentials.key);
-    if (!record) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown or revoked API key', { 'www-authenticate': 'Bearer' });
+    if (!record) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, 'unknown or revoked API key', { 'www-authenticate': 'Bearer' });
     return record.principal;
   };
   const context = async (req: IncomingMessage, savedQuery?: string): Promise<GatewayContext> => {
@@ -212,10 +213,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         caller = await principalOf(req);
         await admission.take(req, caller);
         const violation = options.documents.check(op.query);
-        if (violation) throw new HttpError(400, 'QUERY_TOO_COMPLEX', violation.message);
+        if (violation) throw new HttpError(400, ErrorCode.QUERY_TOO_COMPLEX, violation.message);
       } catch (e) {
         if (e instanceof HttpError) {
-          if (e.code === 'UNAUTHENTICATED') admission.noteBadKey(req);
+          if (e.code === ErrorCode.UNAUTHENTICATED) admission.noteBadKey(req);
           auditRefused(req, caller, { status: e.status, code: e.code, savedQuery: executeOptions?.savedQuery, operationName: op.operationName });
         }
         throw e;
@@ -232,7 +233,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       });
       if (response.body.kind !== 'complete') throw new Error('incremental delivery is not supported here');
       const body = JSON.parse(response.body.string) as ExecuteResult['body'];
-      const codes = [...new Set((body.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))];
+      const codes = [...new Set((body.errors ?? []).map((e) => String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR)))];
       const outcome = outcomeOf(codes, body.data !== undefined && body.data !== null);
       // Saved queries validate against the schema before they run: their names may label metrics.
       observeOperation(req, caller.id, started, { operationName: op.operationName ?? null, outcome, cache: null, status: response.status ?? 200, errorCodes: codes });
@@ -275,7 +276,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       const principal = await principalOf(req);
       if (!roles.includes(principal.role)) {
         const status = principal === ANONYMOUS ? 401 : 403;
-        throw new HttpError(status, status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', `this needs an API key with the ${roles.join(' or ')} role${principal === ANONYMOUS ? '' : `; yours has ${principal.role}`}`);
+        throw new HttpError(status, status === 401 ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN, `this needs an API key with the ${roles.join(' or ')} role${principal === ANONYMOUS ? '' : `; yours has ${principal.role}`}`);
       }
       return principal;
     },
@@ -309,7 +310,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     if (e instanceof HttpError) return sendError(res, e);
     log.error({ component: 'gateway', err: e }, 'request failed');
-    sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    sendJson(res, 500, { errors: [{ message: 'internal error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } }] });
   };
 
   /** Answers a request; returns a promise only when it has to wait (cache hits do not). */
@@ -329,7 +330,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const method = req.method ?? 'GET';
     for (const module of modules) if (module.matches(req, path)) return module.handle(req, res, requestUrl(req));
     if (path === '/graphql') {
-      if (method !== 'GET' && method !== 'POST') throw new HttpError(405, 'BAD_REQUEST', '/graphql takes GET or POST');
+      if (method !== 'GET' && method !== 'POST') throw new HttpError(405, ErrorCode.BAD_REQUEST, '/graphql takes GET or POST');
       return graphqlEndpoint(req, res, q < 0 ? '' : rawUrl.slice(q), (e) => failed(res, e));
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -338,7 +339,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       if (draining) return sendJson(res, 503, { ready: false, status: 'draining' });
       return readiness.check().then((report) => sendJson(res, report.ready ? 200 : 503, report));
     }
-    sendJson(res, 404, { errors: [{ message: `no route ${method} ${path}`, extensions: { code: 'NOT_FOUND' } }] });
+    sendJson(res, 404, { errors: [{ message: `no route ${method} ${path}`, extensions: { code: ErrorCode.NOT_FOUND } }] });
   };
 
   // Each request: its span (child of a client's traceparent) and, after the response, one log line.

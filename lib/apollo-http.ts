@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { HttpError, parseJsonBody, readBody, requestUrl, sendError } from './http.ts';
+import { ErrorCode } from './error-codes.ts';
 
 export function headerMapOf(req: IncomingMessage): HeaderMap {
   const headers = new HeaderMap();
@@ -51,6 +52,6 @@ export async function handleGraphQL<C extends BaseContext>(
       res.destroy();
       return;
     }
-    sendError(res, e instanceof HttpError ? e : new HttpError(500, 'INTERNAL_SERVER_ERROR', 'internal error'));
+    sendError(res, e instanceof HttpError ? e : new HttpError(500, ErrorCode.INTERNAL_SERVER_ERROR, 'internal error'));
   }
 }

@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ErrorCode } from './error-codes.ts';
 
 export class HttpError extends Error {
   readonly status: number;
@@ -34,7 +35,7 @@ export function readBodyThen(req: IncomingMessage, limitBytes: number, done: (er
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     req.resume();
-    return done(new HttpError(413, 'BAD_USER_INPUT', `request body of ${declared} bytes exceeds the limit of ${limitBytes} bytes`), EMPTY_BODY);
+    return done(new HttpError(413, ErrorCode.BAD_USER_INPUT, `request body of ${declared} bytes exceeds the limit of ${limitBytes} bytes`), EMPTY_BODY);
   }
   (req as Reading)[BODY_READ] = { chunks: [], size: 0, limitBytes, done };
   req.on('data', onBodyData);
@@ -65,7 +66,7 @@ function onBodyData(this: Reading, chunk: Buffer): void {
   // Drain the rest without keeping it.
   this.removeListener('data', onBodyData);
   this.resume();
-  settleBody(this, new HttpError(413, 'BAD_USER_INPUT', `request body exceeds the limit of ${read.limitBytes} bytes`), EMPTY_BODY);
+  settleBody(this, new HttpError(413, ErrorCode.BAD_USER_INPUT, `request body exceeds the limit of ${read.limitBytes} bytes`), EMPTY_BODY);
 }
 
 function onBodyEnd(this: Reading): void {
@@ -97,7 +98,7 @@ export function parseJsonBody(raw: Buffer): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (e) {
-    throw new HttpError(400, 'BAD_USER_INPUT', `malformed JSON body: ${(e as Error).message}`);
+    throw new HttpError(400, ErrorCode.BAD_USER_INPUT, `malformed JSON body: ${(e as Error).message}`);
   }
 }
 

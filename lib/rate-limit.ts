@@ -62,6 +62,27 @@ export class MemoryRateLimiter implements RateLimiter {
     return this.takeSync(key, spec);
   }
 
+  /**
+   * Takes a token whether or not there is one: the bucket goes into debt (down to `maxDebtS`
+   * seconds of refill), and `retryAfterS` says when it is out of it. For counting what has
+   * already happened (an unknown key already looked up): a burst of N at once then costs as long
+   * a wait as N one after the other, where a refusing bucket would count only its burst.
+   */
+  debitSync(key: string, spec: BucketSpec, maxDebtS = 600): TakeResult {
+    const now = this.now();
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { tokens: spec.burst, at: now };
+      this.buckets.set(key, bucket);
+      if (this.buckets.size > 100_000) this.sweep(spec, now);
+    }
+    refill(bucket, spec, now);
+    const allowed = bucket.tokens >= 1;
+    bucket.tokens = Math.max(-maxDebtS * spec.ratePerS, bucket.tokens - 1);
+    if (allowed) return { allowed, remaining: Math.floor(bucket.tokens), retryAfterS: 0 };
+    return { allowed, remaining: 0, retryAfterS: Math.max(1, Math.ceil((1 - bucket.tokens) / spec.ratePerS)) };
+  }
+
   /** Full buckets carry no information: drop them so many one-off callers cannot grow the map. */
   private sweep(spec: BucketSpec, now: number): void {
     for (const [key, bucket] of this.buckets) {

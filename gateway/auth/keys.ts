@@ -9,6 +9,7 @@ import { redisReady, type RedisClient } from '../../lib/redis.ts';
 import { HttpError } from '../../lib/http.ts';
 import { log } from '../../lib/observability/log.ts';
 import { DEFAULT_CLEARANCE, ROLES, type Clearance, type Principal, type Role } from '../../lib/principal.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 export { DEFAULT_CLEARANCE };
 
 export interface ApiKeyRecord {
@@ -246,7 +247,7 @@ export class RedisKeyStore implements KeyStore {
     } catch (e) {
       if (known) return known.record;
       log.warn({ component: 'keys', err: e }, 'API key look-up failed: Redis unavailable');
-      throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'API keys cannot be checked right now (the key store is unavailable); retry shortly', { 'retry-after': '1' });
+      throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'API keys cannot be checked right now (the key store is unavailable); retry shortly', { 'retry-after': '1' });
     }
     const parsed = raw ? (JSON.parse(raw) as ApiKeyRecord) : undefined;
     const record = parsed && parsed.revokedAt === null ? parsed : undefined;

@@ -23,6 +23,7 @@ import { introspectionFromSchema, isEnumType, isInputObjectType, type GraphQLSch
 import type { DataexConfig } from '../../lib/config.ts';
 import type { GatewayServices, RouteModule } from '../routes.ts';
 import { ASSET_PREFIX, CONSOLE_DIR, NONCE_PLACEHOLDER, ensureConsoleBundle, renderIndexHtml, type ConsoleManifest } from './build.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 /**
  * The console's content security policy: nothing from another origin, no inline or eval'd
@@ -205,7 +206,7 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
     try {
       schema = services.apiSchema();
     } catch {
-      const text = JSON.stringify({ errors: [{ message: 'the gateway has not loaded its schema yet', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      const text = JSON.stringify({ errors: [{ message: 'the gateway has not loaded its schema yet', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
       res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
       res.end(text);
       return;
@@ -292,7 +293,7 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
 }
 
 function notFound(res: ServerResponse): void {
-  const text = JSON.stringify({ errors: [{ message: 'not found', extensions: { code: 'NOT_FOUND' } }] });
+  const text = JSON.stringify({ errors: [{ message: 'not found', extensions: { code: ErrorCode.NOT_FOUND } }] });
   res.writeHead(404, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

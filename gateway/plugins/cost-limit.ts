@@ -48,6 +48,7 @@ import type { GatewayContext } from '../contracts.ts';
 import { DEFAULT_DOCUMENT_LIMITS, DocumentChecker, type DocumentLimits } from '../limits/document-limits.ts';
 import { registerSavedDocumentCheck, type SavedDocumentCheck } from '../saved-queries/validate.ts';
 import { typeVariables } from '../saved-queries/variables.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 /** Arguments whose number says how many items a field returns. */
 const SIZE_ARGUMENTS = ['first', 'rows', 'last', 'limit'];
@@ -221,7 +222,7 @@ export function savedDocumentLimitsCheck(budgets: Record<Role, number>, limits: 
   return (schema, document, context) => {
     const violation = checker.check(context.source);
     if (violation) {
-      return [new GraphQLError(violation.message, { extensions: { code: 'QUERY_TOO_COMPLEX', limit: violation.limit, figure: violation.figure, max: violation.max } })];
+      return [new GraphQLError(violation.message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, limit: violation.limit, figure: violation.figure, max: violation.max } })];
     }
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     if (!operation) return [];
@@ -238,7 +239,7 @@ export function savedDocumentLimitsCheck(budgets: Record<Role, number>, limits: 
     const whose = context.role ? `the ${role} limit of ${budget}` : `the highest limit of ${budget} (${role})`;
     return [
       new GraphQLError(`query too complex: estimated cost ${cost} with its default variables exceeds ${whose} (ask for fewer items with \`first\`, or fewer nested lists)`, {
-        extensions: { code: 'QUERY_TOO_COMPLEX', cost, limit: budget },
+        extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost, limit: budget },
       }),
     ];
   };
@@ -270,7 +271,7 @@ export function costLimitPlugin(budgets: Record<Role, number>, options: CostLimi
           const budget = budgets[role];
           if (cost > budget) {
             throw new GraphQLError(`query too complex: estimated cost ${cost} exceeds the ${role} limit of ${budget} (ask for fewer items with \`first\`, or fewer nested lists)`, {
-              extensions: { code: 'QUERY_TOO_COMPLEX', cost, limit: budget, http: { status: 400 } },
+              extensions: { code: ErrorCode.QUERY_TOO_COMPLEX, cost, limit: budget, http: { status: 400 } },
             });
           }
         },

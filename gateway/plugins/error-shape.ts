@@ -13,6 +13,7 @@
 
 import type { GraphQLFormattedError } from 'graphql';
 import { EXCHANGES } from '../../subgraphs/exchanges.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 const EXCHANGE_IDS = new Set(EXCHANGES.map((e) => e.id));
 
@@ -53,8 +54,8 @@ export function formatGatewayError(formatted: GraphQLFormattedError): GraphQLFor
   // An error with no code that Apollo answers with a 4xx (e.g. an APQ hash that does not match
   // its query) is the client's: BAD_REQUEST, never INTERNAL_SERVER_ERROR.
   const httpStatus = (ext.http as { status?: unknown } | undefined)?.status;
-  const uncoded = serviceName ? 'UPSTREAM_ERROR' : typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
-  const code = given === undefined ? uncoded : serviceName && UNCODED.has(given) ? 'UPSTREAM_ERROR' : given;
+  const uncoded = serviceName ? ErrorCode.UPSTREAM_ERROR : typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL_SERVER_ERROR;
+  const code = given === undefined ? uncoded : serviceName && UNCODED.has(given) ? ErrorCode.UPSTREAM_ERROR : given;
   const exchange =
     typeof ext.exchange === 'string' ? ext.exchange : code.startsWith('UPSTREAM_') && serviceName && EXCHANGE_IDS.has(serviceName) ? serviceName : undefined;
   const extensions: Record<string, unknown> = { code };

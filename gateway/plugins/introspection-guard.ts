@@ -5,6 +5,7 @@ import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'gr
 import type { ApolloServerPlugin } from '@apollo/server';
 import { hasRole } from '../../lib/principal.ts';
 import type { GatewayContext } from '../contracts.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 function asksForSchema(document: DocumentNode): boolean {
   const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d.selectionSet]));
@@ -28,7 +29,7 @@ export function introspectionGuardPlugin(): ApolloServerPlugin<GatewayContext> {
         async didResolveOperation({ document, contextValue }) {
           if (!hasRole(contextValue.principal, 'analyst') && asksForSchema(document)) {
             throw new GraphQLError('introspection is disabled for public callers; use an analyst or admin key', {
-              extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+              extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },
             });
           }
         },

@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DataexConfig } from '../../lib/config.ts';
 import type { GatewayContext } from '../contracts.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export const ONLY_SAVED_MESSAGE =
   'this gateway runs saved queries only (DATAEX_ONLY_SAVED=true): run one with GET /saved-queries/<name>/run, list them with GET /saved-queries; ad-hoc operations need an admin API key';
@@ -20,7 +21,7 @@ export function onlySavedPlugin(config: Pick<DataexConfig, 'onlySaved'>): Apollo
         async didResolveOperation({ contextValue }) {
           if (contextValue.savedQuery) return;
           if (contextValue.principal.role === 'admin') return;
-          throw new GraphQLError(ONLY_SAVED_MESSAGE, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+          throw new GraphQLError(ONLY_SAVED_MESSAGE, { extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } } });
         },
       };
     },

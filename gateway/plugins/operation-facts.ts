@@ -3,6 +3,7 @@
 
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GatewayContext, OperationFacts } from '../contracts.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export function operationFactsPlugin(): ApolloServerPlugin<GatewayContext> {
   return {
@@ -13,7 +14,7 @@ export function operationFactsPlugin(): ApolloServerPlugin<GatewayContext> {
           contextValue.outcome.facts = {
             operationName: operationName ?? request.operationName ?? null,
             queryHash: queryHash ?? null,
-            errorCodes: [...new Set((result?.errors ?? []).map((e) => String(e.extensions?.code ?? 'INTERNAL_SERVER_ERROR')))],
+            errorCodes: [...new Set((result?.errors ?? []).map((e) => String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR)))],
             hasData: result?.data !== undefined && result?.data !== null,
             resolved: operation !== undefined,
           };

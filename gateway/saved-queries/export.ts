@@ -19,6 +19,7 @@ import type { ExecuteResult, GatewayServices } from '../routes.ts';
 import { BOM, columnsOfValue, csvErrorRecord, csvRecord, flattenItem } from './csv.ts';
 import { connectionOf, itemsOf, type MainListPlan } from './main-list.ts';
 import { cstDateStamp } from './variables.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export type ExportFormat = 'json' | 'csv' | 'ndjson';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'csv', 'ndjson'];
@@ -61,7 +62,7 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
   if (spec.all && !paging) {
     throw new HttpError(
       400,
-      'BAD_USER_INPUT',
+      ErrorCode.BAD_USER_INPUT,
       spec.plan.connection?.pagingProblem ??
         `all=true needs the query's main list to be a connection with \`pageInfo { endCursor hasNextPage }\` and an \`after\` variable; "${spec.name}" has none`,
     );
@@ -84,7 +85,7 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
       status,
       {
         message: `saved query "${spec.name}" failed${first.status < 400 ? `: its main list (${where}) is missing from the result` : ''}`,
-        errors: errors.length > 0 ? errors : [{ message: `no data at ${where}`, extensions: { code: 'UPSTREAM_ERROR' } }],
+        errors: errors.length > 0 ? errors : [{ message: `no data at ${where}`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }],
       },
       { 'cache-control': 'no-store' },
     );
@@ -122,11 +123,11 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
     if (!info || info[paging.hasNextPageKey] !== true) break;
     const cursor = info[paging.endCursorKey];
     if (typeof cursor !== 'string' || cursor === '' || cursor === variables[paging.afterVariable]) {
-      errors.add([{ message: `export stopped after page ${pages}: the connection reports more pages but gives no new endCursor`, extensions: { code: 'UPSTREAM_ERROR' } }]);
+      errors.add([{ message: `export stopped after page ${pages}: the connection reports more pages but gives no new endCursor`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);
       break;
     }
     if (pages >= MAX_EXPORT_PAGES) {
-      errors.add([{ message: `export stopped after ${MAX_EXPORT_PAGES} pages (${rows} rows), the most one export fetches; narrow the query or raise its page size`, extensions: { code: 'QUERY_TOO_COMPLEX' } }]);
+      errors.add([{ message: `export stopped after ${MAX_EXPORT_PAGES} pages (${rows} rows), the most one export fetches; narrow the query or raise its page size`, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } }]);
       break;
     }
     variables = { ...variables, [paging.afterVariable]: cursor };
@@ -142,8 +143,8 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
     pages++;
     const next = result.status < 400 ? itemsOf(spec.plan, result.body.data) : undefined;
     if (!next) {
-      errors.add(result.body.errors?.length ? result.body.errors : [{ message: `page ${pages} had no data (status ${result.status})`, extensions: { code: 'UPSTREAM_ERROR' } }]);
-      errors.add([{ message: `export incomplete: stopped at page ${pages} after ${rows} rows`, extensions: { code: 'UPSTREAM_ERROR' } }]);
+      errors.add(result.body.errors?.length ? result.body.errors : [{ message: `page ${pages} had no data (status ${result.status})`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);
+      errors.add([{ message: `export incomplete: stopped at page ${pages} after ${rows} rows`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);
       break;
     }
     pageItems = next;
@@ -212,7 +213,7 @@ class ErrorLog {
 
   list(): GraphQLErrorJson[] {
     const out = [...this.seen.values()];
-    if (this.dropped > 0) out.push({ message: `…and ${this.dropped} more distinct errors`, extensions: { code: 'UPSTREAM_ERROR' } });
+    if (this.dropped > 0) out.push({ message: `…and ${this.dropped} more distinct errors`, extensions: { code: ErrorCode.UPSTREAM_ERROR } });
     return out;
   }
 }

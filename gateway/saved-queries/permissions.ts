@@ -9,6 +9,7 @@ import { HttpError } from '../../lib/http.ts';
 import type { Principal, Role } from '../../lib/principal.ts';
 import type { GatewayServices } from '../routes.ts';
 import type { SavedQuery } from './model.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface SavedQueryAccess {
   /** The caller of a read (list, show, run); throws HttpError 401 for a bad key. */
@@ -24,7 +25,7 @@ export const WRITER_ROLES: readonly Role[] = ['analyst', 'admin'];
 /** Refuses a change to someone else's query unless the caller is an admin. */
 function mustOwn(principal: Principal, existing: SavedQuery | undefined, verb: string): Principal {
   if (!existing || existing.readOnly || principal.role === 'admin' || existing.owner === principal.id) return principal;
-  throw new HttpError(403, 'FORBIDDEN', `saved query "${existing.name}" belongs to ${existing.owner}: only its owner or an admin may ${verb} it (save a copy under another name)`);
+  throw new HttpError(403, ErrorCode.FORBIDDEN, `saved query "${existing.name}" belongs to ${existing.owner}: only its owner or an admin may ${verb} it (save a copy under another name)`);
 }
 
 export function ownerBasedAccess(services: GatewayServices): SavedQueryAccess {

@@ -35,6 +35,7 @@ import { StoreUnavailableError, type SavedQueryStore } from './store.ts';
 import { describeVariables, validateSavedDocument } from './validate.ts';
 import { checkVariables, runVariables, typeVariables, VariableError } from './variables.ts';
 import { log } from '../../lib/observability/log.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export const SAVED_QUERIES_PATH = '/saved-queries';
 
@@ -126,12 +127,12 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
 
   const mustExist = async (name: string): Promise<SavedQuery> => {
     const q = isSlug(name) ? await catalog.get(name) : undefined;
-    if (!q) throw new ApiError(404, 'NOT_FOUND', `no saved query named "${name}"`);
+    if (!q) throw new ApiError(404, ErrorCode.NOT_FOUND, `no saved query named "${name}"`);
     return q;
   };
 
   const readOnly = (q: SavedQuery) =>
-    new ApiError(409, 'READ_ONLY', `saved query "${q.name}" is shipped with dataex (queries/${q.name}.graphql) and read-only; save a copy under another name`);
+    new ApiError(409, ErrorCode.READ_ONLY, `saved query "${q.name}" is shipped with dataex (queries/${q.name}.graphql) and read-only; save a copy under another name`);
 
   async function list(req: IncomingMessage, res: ServerResponse) {
     await access.reader(req);
@@ -144,7 +145,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
   }
 
   async function put(req: IncomingMessage, res: ServerResponse, name: string) {
-    if (!isSlug(name)) throw new ApiError(400, 'BAD_USER_INPUT', `invalid saved-query name "${name}": ${SLUG_RULE}`);
+    if (!isSlug(name)) throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `invalid saved-query name "${name}": ${SLUG_RULE}`);
     const existing = await catalog.get(name);
     const principal = await access.writer(req, name, existing);
     if (existing?.readOnly) throw readOnly(existing);
@@ -154,7 +155,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     // Held to the saver's own budget with the defaults it is saved with (cost-limit.ts).
     const checked = validateSavedDocument(schema, input.document, undefined, { role: principal.role, defaultVariables: input.defaultVariables });
     if (!checked.ok) {
-      throw new ApiError(400, 'GRAPHQL_VALIDATION_FAILED', `the document is not a valid query for this gateway's schema; "${name}" was not saved`, checked.errors.map((e) => e.toJSON()));
+      throw new ApiError(400, ErrorCode.GRAPHQL_VALIDATION_FAILED, `the document is not a valid query for this gateway's schema; "${name}" was not saved`, checked.errors.map((e) => e.toJSON()));
     }
     let defaults: Record<string, unknown>;
     try {
@@ -162,7 +163,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
       checkVariables(schema, checked.operation, defaults, Object.keys(defaults));
     } catch (e) {
       if (e instanceof VariableError) {
-        throw new ApiError(400, 'BAD_USER_INPUT', `invalid default variables; "${name}" was not saved`, e.errors.map((x) => x.toJSON()));
+        throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `invalid default variables; "${name}" was not saved`, e.errors.map((x) => x.toJSON()));
       }
       throw e;
     }
@@ -186,9 +187,9 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
   async function remove(req: IncomingMessage, res: ServerResponse, name: string) {
     const existing = isSlug(name) ? await catalog.get(name) : undefined;
     await access.deleter(req, existing);
-    if (!existing) throw new ApiError(404, 'NOT_FOUND', `no saved query named "${name}"`);
+    if (!existing) throw new ApiError(404, ErrorCode.NOT_FOUND, `no saved query named "${name}"`);
     if (existing.readOnly) throw readOnly(existing);
-    if (!(await store.delete(name))) throw new ApiError(404, 'NOT_FOUND', `no saved query named "${name}"`);
+    if (!(await store.delete(name))) throw new ApiError(404, ErrorCode.NOT_FOUND, `no saved query named "${name}"`);
     res.writeHead(204, { 'cache-control': 'no-store' }).end();
   }
 
@@ -202,7 +203,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
       spec = await prepareRun(req, name, url);
     } catch (e) {
       if (e instanceof HttpError) services.auditRefused(req, { status: e.status, code: e.code, savedQuery: name });
-      else if (e instanceof StoreUnavailableError) services.auditRefused(req, { status: 503, code: 'SERVICE_UNAVAILABLE', savedQuery: name });
+      else if (e instanceof StoreUnavailableError) services.auditRefused(req, { status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, savedQuery: name });
       throw e;
     }
     await runAndWrite(services, spec, req, res);
@@ -219,7 +220,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     if (!checked.ok) {
       throw new ApiError(
         400,
-        'GRAPHQL_VALIDATION_FAILED',
+        ErrorCode.GRAPHQL_VALIDATION_FAILED,
         `saved query "${name}" does not validate against the schema this gateway serves now`,
         checked.errors.map((e) => e.toJSON()),
       );
@@ -229,7 +230,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
       variables = runVariables(schema, checked.operation, query.defaultVariables, params.variables);
     } catch (e) {
       if (e instanceof VariableError) {
-        throw new ApiError(400, 'BAD_USER_INPUT', `invalid variables for saved query "${name}": ${e.message}`, e.errors.map((x) => x.toJSON()));
+        throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `invalid variables for saved query "${name}": ${e.message}`, e.errors.map((x) => x.toJSON()));
       }
       throw e;
     }
@@ -245,7 +246,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     };
   }
 
-  const notAllowed = (allow: string) => new ApiError(405, 'METHOD_NOT_ALLOWED', `allowed methods: ${allow}`);
+  const notAllowed = (allow: string) => new ApiError(405, ErrorCode.METHOD_NOT_ALLOWED, `allowed methods: ${allow}`);
 
   async function handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     try {
@@ -267,7 +268,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
         if (method === 'GET' || method === 'POST') return await run(req, res, name, url);
         throw notAllowed('GET, POST');
       }
-      throw new ApiError(404, 'NOT_FOUND', `no route ${method} ${url.pathname}`);
+      throw new ApiError(404, ErrorCode.NOT_FOUND, `no route ${method} ${url.pathname}`);
     } catch (e) {
       if (res.headersSent) {
         log.error({ component: 'saved-queries', err: e }, 'failed while streaming');
@@ -275,7 +276,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
         return;
       }
       if (e instanceof StoreUnavailableError) {
-        sendJson(res, 503, { message: e.message, errors: [{ message: e.message, extensions: { code: 'SERVICE_UNAVAILABLE' } }] }, { 'retry-after': '1' });
+        sendJson(res, 503, { message: e.message, errors: [{ message: e.message, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] }, { 'retry-after': '1' });
         return;
       }
       if (e instanceof HttpError) {
@@ -284,7 +285,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
         return;
       }
       if (e instanceof URIError) {
-        sendJson(res, 400, { message: 'malformed path', errors: [{ message: 'malformed path', extensions: { code: 'BAD_USER_INPUT' } }] });
+        sendJson(res, 400, { message: 'malformed path', errors: [{ message: 'malformed path', extensions: { code: ErrorCode.BAD_USER_INPUT } }] });
         return;
       }
       throw e;
@@ -306,7 +307,7 @@ interface SaveInput {
 }
 
 function saveInput(body: unknown): SaveInput {
-  const bad = (message: string) => new ApiError(400, 'BAD_USER_INPUT', message);
+  const bad = (message: string) => new ApiError(400, ErrorCode.BAD_USER_INPUT, message);
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw bad('the body must be a JSON object {document, description?, defaultVariables?}');
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).filter((k) => !['document', 'description', 'defaultVariables'].includes(k));
@@ -333,7 +334,7 @@ interface RunParams {
 function parseFormat(value: unknown): ExportFormat {
   const f = typeof value === 'string' ? value.trim().toLowerCase() : value;
   if (typeof f === 'string' && (EXPORT_FORMATS as readonly string[]).includes(f)) return f as ExportFormat;
-  throw new ApiError(400, 'BAD_USER_INPUT', `format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(value)})`);
+  throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(value)})`);
 }
 
 function parseAll(value: unknown): boolean {
@@ -342,7 +343,7 @@ function parseAll(value: unknown): boolean {
     if (/^(true|1|yes|on|)$/i.test(value.trim())) return true;
     if (/^(false|0|no|off)$/i.test(value.trim())) return false;
   }
-  throw new ApiError(400, 'BAD_USER_INPUT', `all must be true or false (got ${JSON.stringify(value)})`);
+  throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `all must be true or false (got ${JSON.stringify(value)})`);
 }
 
 function runParams(url: URL, req: IncomingMessage): RunParams {
@@ -365,7 +366,7 @@ function runParams(url: URL, req: IncomingMessage): RunParams {
 
 function mergeRunBody(params: RunParams, body: unknown): void {
   if (body === undefined) return;
-  const bad = (message: string) => new ApiError(400, 'BAD_USER_INPUT', message);
+  const bad = (message: string) => new ApiError(400, ErrorCode.BAD_USER_INPUT, message);
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw bad('the body must be a JSON object {variables?, format?, all?}');
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).filter((k) => !['variables', 'format', 'all'].includes(k));

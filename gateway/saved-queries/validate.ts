@@ -17,6 +17,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import type { Role } from '../../lib/principal.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 /** What a check knows besides the document. */
 export interface SavedDocumentContext {
@@ -64,7 +65,7 @@ export function validateSavedDocument(
     document = parse(source);
   } catch (e) {
     if (e instanceof GraphQLError) {
-      return { ok: false, errors: [withCode(e, 'GRAPHQL_PARSE_FAILED')] };
+      return { ok: false, errors: [withCode(e, ErrorCode.GRAPHQL_PARSE_FAILED)] };
     }
     throw e;
   }
@@ -74,7 +75,7 @@ export function validateSavedDocument(
       ok: false,
       errors: [
         new GraphQLError(`a saved query holds exactly one operation; this document has ${operations.length}`, {
-          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+          extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED },
         }),
       ],
     };
@@ -86,7 +87,7 @@ export function validateSavedDocument(
       errors: [
         new GraphQLError(`only queries can be saved; this document is a ${operation.operation}`, {
           nodes: [operation],
-          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+          extensions: { code: ErrorCode.GRAPHQL_VALIDATION_FAILED },
         }),
       ],
     };
@@ -104,7 +105,7 @@ export function validateSavedDocument(
       }
     }
   }
-  if (errors.length > 0) return { ok: false, errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) };
+  if (errors.length > 0) return { ok: false, errors: errors.map((e) => withCode(e, ErrorCode.GRAPHQL_VALIDATION_FAILED)) };
   return { ok: true, document, operation };
 }
 

@@ -31,6 +31,7 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { attachScalarParsing, resolveRelativeDate } from '../../subgraphs/common/scalar-parsing.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export class VariableError extends Error {
   readonly errors: GraphQLError[];
@@ -41,7 +42,7 @@ export class VariableError extends Error {
   }
 }
 
-const badInput = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+const badInput = (message: string) => new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
 
 function variableNames(operation: OperationDefinitionNode): string[] {
   return (operation.variableDefinitions ?? []).map((d) => d.variable.name.value);
@@ -168,7 +169,7 @@ export function checkVariables(
   if (only) defs = defs.filter((d) => only.includes(d.variable.name.value));
   const result = getVariableValues(schema, defs, resolveRelativeDates(schema, operation, values), { maxErrors: 20 });
   if (result.errors) {
-    throw new VariableError(result.errors.map((e) => new GraphQLError(e.message, { extensions: { code: 'BAD_USER_INPUT' } })));
+    throw new VariableError(result.errors.map((e) => new GraphQLError(e.message, { extensions: { code: ErrorCode.BAD_USER_INPUT } })));
   }
 }
 

@@ -10,6 +10,7 @@ import { clampInt } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamResponse } from '../common/upstream.ts';
 import { exchangeById } from '../exchanges.ts';
 import { EXCHANGE, UUID, mapDetailResponse, mapListResponse } from './mapping.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface BeijingAdapterOptions {
   /** e.g. DATAEX_BEIJING_URL, "http://127.0.0.1:4101". */
@@ -61,7 +62,7 @@ export function createBeijingAdapter(options: BeijingAdapterOptions): ExchangeAd
       expectOk(res, 'beijing list');
       const page = mapListResponse(res.text);
       if (page.current !== pageNo) {
-        throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `beijing list: asked for page ${pageNo}, got page ${page.current}`);
+        throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `beijing list: asked for page ${pageNo}, got page ${page.current}`);
       }
       // Listings shifting between pages during a harvest would otherwise appear twice.
       const records = page.records.filter((r) => !seen.has(r.id) && seen.add(r.id));
@@ -81,7 +82,7 @@ export function createBeijingAdapter(options: BeijingAdapterOptions): ExchangeAd
       route: `GET ${DETAIL_PATH}:uuid`,
     });
     if (res.status === 401) {
-      throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `beijing detail ${uuid}: request signature rejected (HTTP 401); check the app key, secret and clock`);
+      throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `beijing detail ${uuid}: request signature rejected (HTTP 401); check the app key, secret and clock`);
     }
     expectOk(res, `beijing detail ${uuid}`);
     return mapDetailResponse(res.text, uuid);
@@ -112,5 +113,5 @@ export function createBeijingAdapter(options: BeijingAdapterOptions): ExchangeAd
 
 /** Any status but 200 (5xx/429 already threw in the client) is an upstream error here. */
 function expectOk(res: UpstreamResponse, what: string): void {
-  if (res.status < 200 || res.status >= 300) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected HTTP ${res.status}`);
+  if (res.status < 200 || res.status >= 300) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected HTTP ${res.status}`);
 }

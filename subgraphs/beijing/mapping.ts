@@ -1,5 +1,5 @@
 // Beijing (BJIDEX style) wire → unified model. Pure: text in, model out.
-// Envelope problems throw UpstreamError('UPSTREAM_ERROR'); a bad listing becomes `skipped`.
+// Envelope problems throw UpstreamError(ErrorCode.UPSTREAM_ERROR); a bad listing becomes `skipped`.
 
 import { z } from 'zod';
 import { UpstreamError } from '../common/errors.ts';
@@ -27,6 +27,7 @@ import {
 } from '../common/normalize.ts';
 import { sectorByIndex } from '../common/sectors.ts';
 import { looksLikeUscc } from '../common/identifiers.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export const EXCHANGE = 'beijing';
 
@@ -91,7 +92,7 @@ export interface BeijingListResult extends HarvestPage {
 /** Unwraps the `{code, msg, data}` envelope; `code` other than 0 is an upstream error. */
 function unwrap(text: string, what: string): { code: number; msg: string; data: unknown } {
   const parsed = envelopeSchema.safeParse(parseJson(text, EXCHANGE, what));
-  if (!parsed.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected envelope (${describeZodError(parsed.error)})`);
+  if (!parsed.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected envelope (${describeZodError(parsed.error)})`);
   return { code: parsed.data.code, msg: parsed.data.msg ?? '', data: parsed.data.data };
 }
 
@@ -99,9 +100,9 @@ function unwrap(text: string, what: string): { code: number; msg: string; data: 
 export function mapListResponse(text: string): BeijingListResult {
   const what = 'beijing list';
   const env = unwrap(text, what);
-  if (env.code !== 0) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: upstream error code ${env.code} (${clip(env.msg)})`);
+  if (env.code !== 0) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: upstream error code ${env.code} (${clip(env.msg)})`);
   const page = pageSchema.safeParse(env.data);
-  if (!page.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected page (${describeZodError(page.error)})`);
+  if (!page.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected page (${describeZodError(page.error)})`);
   const { records, skipped } = mapItems(page.data.records, nativeIdOf, mapListItem);
   return { records, skipped, total: page.data.total, pages: page.data.pages, current: page.data.current };
 }
@@ -163,20 +164,20 @@ export function mapListItem(raw: unknown): DatasetRecord {
 
 /**
  * A detail reply (GET /product/api/detail/{uuid}, HTTP 200) → DatasetDetail, or null for
- * `code: 404`. Other codes and invalid payloads throw UpstreamError('UPSTREAM_ERROR').
+ * `code: 404`. Other codes and invalid payloads throw UpstreamError(ErrorCode.UPSTREAM_ERROR).
  */
 export function mapDetailResponse(text: string, uuid: string): DatasetDetail | null {
   const what = `beijing detail ${uuid}`;
   const env = unwrap(text, what);
   if (env.code === 404) return null;
-  if (env.code !== 0) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: upstream error code ${env.code} (${clip(env.msg)})`);
-  if (env.data === null || env.data === undefined) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: code 0 without data`);
+  if (env.code !== 0) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: upstream error code ${env.code} (${clip(env.msg)})`);
+  if (env.data === null || env.data === undefined) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: code 0 without data`);
   const parsed = detailSchema.safeParse(env.data);
-  if (!parsed.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: invalid detail (${describeZodError(parsed.error)})`);
+  if (!parsed.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: invalid detail (${describeZodError(parsed.error)})`);
   const d = parsed.data;
-  if (d.uuid !== uuid) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: reply is for another listing (${clip(d.uuid, 40)})`);
+  if (d.uuid !== uuid) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: reply is for another listing (${clip(d.uuid, 40)})`);
   const bad = (reason: string): never => {
-    throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: ${reason}`);
+    throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: ${reason}`);
   };
 
   const pricing: PricePlan[] = d.priceList.map((p, i) => {

@@ -3,9 +3,11 @@
 // index, however the index changed in between. A fingerprint of the query ties it to the query
 // that produced it. Cursors are opaque, not secret: they only hold values the caller has seen.
 
+import { ErrorCode } from '../../lib/error-codes.ts';
+
 /** Bad client input (maps to GraphQL extensions.code BAD_USER_INPUT). */
 export class SearchInputError extends Error {
-  readonly code = 'BAD_USER_INPUT' as const;
+  readonly code = ErrorCode.BAD_USER_INPUT;
   constructor(message: string) {
     super(message);
     this.name = 'SearchInputError';

@@ -11,6 +11,7 @@ import { isValidUscc, looksLikeUscc } from '../common/identifiers.ts';
 import { EXCHANGES, exchangeById } from '../exchanges.ts';
 import type { Harvester, ExchangeState } from './harvester.ts';
 import { SearchInputError, isVisible, type DatasetIndex, type DatasetFilter, type ProviderSummary, type SearchResult } from './search-index.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface CatalogContext {
   principal: Principal;
@@ -24,11 +25,11 @@ export interface CatalogDeps {
 export const MAX_IDS = 100;
 
 function badInput(message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+  return new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
 }
 
 function forbidden(id: string): GraphQLError {
-  return new GraphQLError(`dataset ${id} is above your clearance`, { extensions: { code: 'FORBIDDEN' } });
+  return new GraphQLError(`dataset ${id} is above your clearance`, { extensions: { code: ErrorCode.FORBIDDEN } });
 }
 
 /** Index input errors (bad cursor, bad `first`) are the caller's fault. */

@@ -1,6 +1,8 @@
 // Typed errors that cross module boundaries. Their `code` becomes GraphQL extensions.code.
 
-export type UpstreamErrorCode = 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_ERROR';
+import { ErrorCode } from '../../lib/error-codes.ts';
+
+export type UpstreamErrorCode = typeof ErrorCode.UPSTREAM_UNAVAILABLE | typeof ErrorCode.UPSTREAM_ERROR;
 
 /**
  * An upstream (exchange or registry) failed. UPSTREAM_UNAVAILABLE: could not be reached,

@@ -13,6 +13,7 @@ import { toPricePlanShape } from './money.ts';
 import { maskSample } from './masking.ts';
 import { hasRole, type Principal } from '../../lib/principal.ts';
 import type { StaleAware } from './stale.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface ExchangeContext extends StaleAware {
   principal: Principal;
@@ -62,7 +63,7 @@ export function exchangeResolvers(exchange: string, typeName: string): GraphQLRe
       },
       pricing: (e: DatasetEntity, _: unknown, ctx: ExchangeContext) => {
         if (!hasRole(ctx.principal, 'analyst')) {
-          throw new GraphQLError('price plans need the analyst or admin role (headlinePrice is public)', { extensions: { code: 'FORBIDDEN' } });
+          throw new GraphQLError('price plans need the analyst or admin role (headlinePrice is public)', { extensions: { code: ErrorCode.FORBIDDEN } });
         }
         return e.detail?.pricing.map(toPricePlanShape) ?? null;
       },
@@ -73,7 +74,7 @@ export function exchangeResolvers(exchange: string, typeName: string): GraphQLRe
         const rows = args.rows ?? 5;
         if (!Number.isInteger(rows) || rows < 1 || rows > MAX_SAMPLE_ROWS) {
           throw new GraphQLError(`sample(rows:) must be between 1 and ${MAX_SAMPLE_ROWS}, got ${rows}`, {
-            extensions: { code: 'BAD_USER_INPUT' },
+            extensions: { code: ErrorCode.BAD_USER_INPUT },
           });
         }
         const sample = e.detail?.sample;

@@ -11,6 +11,7 @@ import type { ZodError } from 'zod';
 import { UpstreamError } from './errors.ts';
 import type { DataLevel, DeliveryMethod, Openness, PricePlan, PricingModel, UpdateFrequency } from './model.ts';
 import { SECTORS, sectorByName } from './sectors.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 // ───────────── money ─────────────
 
@@ -355,12 +356,12 @@ export function splitList(text: string | null | undefined): string[] {
 
 // ───────────── payload decoding ─────────────
 
-/** JSON.parse that fails as UpstreamError('UPSTREAM_ERROR') naming what was being read. */
+/** JSON.parse that fails as UpstreamError(ErrorCode.UPSTREAM_ERROR) naming what was being read. */
 export function parseJson(text: string, upstream: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new UpstreamError('UPSTREAM_ERROR', upstream, `${what}: response is not valid JSON (${shortSyntaxError(err)})`, { cause: err });
+    throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, upstream, `${what}: response is not valid JSON (${shortSyntaxError(err)})`, { cause: err });
   }
 }
 
@@ -372,7 +373,7 @@ export function parseJsonLossless(text: string, upstream: string, what: string):
   try {
     return parseLossless(text, null, (value: string) => (isSafeNumber(value) ? Number(value) : new LosslessNumber(value)));
   } catch (err) {
-    throw new UpstreamError('UPSTREAM_ERROR', upstream, `${what}: response is not valid JSON (${shortSyntaxError(err)})`, { cause: err });
+    throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, upstream, `${what}: response is not valid JSON (${shortSyntaxError(err)})`, { cause: err });
   }
 }
 

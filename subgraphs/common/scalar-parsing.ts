@@ -10,6 +10,7 @@
 //   Long      an integer as a decimal string (or a JSON/GraphQL integer) within ±(2^53 − 1).
 
 import { GraphQLError, Kind, isScalarType, print, type GraphQLSchema, type ValueNode } from 'graphql';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 const CHINA_OFFSET_MS = 8 * 3600 * 1000;
 
@@ -35,7 +36,7 @@ const shown = (value: unknown): string => {
   }
 };
 
-const badInput = (message: string, node?: ValueNode) => new GraphQLError(message, { ...(node ? { nodes: node } : {}), extensions: { code: 'BAD_USER_INPUT' } });
+const badInput = (message: string, node?: ValueNode) => new GraphQLError(message, { ...(node ? { nodes: node } : {}), extensions: { code: ErrorCode.BAD_USER_INPUT } });
 
 /** A DateTime value (variable or literal text) into ISO-8601 China time; throws BAD_USER_INPUT naming the value. */
 export function parseDateTime(value: unknown, node?: ValueNode): string {

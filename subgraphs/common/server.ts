@@ -19,6 +19,7 @@ import { SCHEMA_DIR } from '../../schema/paths.ts';
 import { log } from '../../lib/observability/log.ts';
 import { observedHandler } from '../../lib/observability/http.ts';
 import { metricsText, startProcessMetrics } from '../../lib/observability/metrics.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export function loadSubgraphTypeDefs(name: string): DocumentNode {
   return parse(readFileSync(join(SCHEMA_DIR, `${name}.graphql`), 'utf8'));
@@ -73,12 +74,12 @@ export function formatSubgraphError(formatted: { message: string; extensions?: R
     };
   }
   const code = formatted.extensions?.code;
-  if (original instanceof GraphQLError || (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR')) {
+  if (original instanceof GraphQLError || (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR)) {
     const { stacktrace: _ignored, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
   log.error({ component: 'subgraph', err: original }, 'unexpected error');
-  return { message: 'internal error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  return { message: 'internal error', path: formatted.path, locations: formatted.locations, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
 
 export async function startSubgraphServer<C extends BaseContext>(options: SubgraphServerOptions<C>): Promise<RunningServer> {
@@ -104,7 +105,7 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
       // Signed for this subgraph only: the audience is the subgraph's name (its name in the supergraph).
       return await options.context(req, await options.verifier.verify(header(req, PRINCIPAL_HEADER), header(req, SIGNATURE_HEADER), raw, options.name));
     } catch (e) {
-      if (e instanceof PrincipalRejected) throw new HttpError(401, 'UNAUTHENTICATED', `${options.name}: ${e.message}`);
+      if (e instanceof PrincipalRejected) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, `${options.name}: ${e.message}`);
       throw e;
     }
   };

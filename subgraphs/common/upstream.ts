@@ -14,6 +14,7 @@ import { Pool, request, type Dispatcher } from 'undici';
 import { UpstreamError } from './errors.ts';
 import { recordUpstreamCall } from '../../lib/observability/metrics.ts';
 import { SpanKind, failSpan, injectTraceHeaders, startChildSpan, tracingEnabled, withContext, type Span } from '../../lib/observability/tracing.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -179,7 +180,7 @@ export class UpstreamClient {
   /** The un-wrapped HTTP exchange. */
   private async rawCall(req: UpstreamRequest): Promise<UpstreamResponse> {
     const label = `${this.upstream} ${req.method} ${req.path}`;
-    if (this.closed) throw new UpstreamError('UPSTREAM_UNAVAILABLE', this.upstream, `${label}: client is closed`);
+    if (this.closed) throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${label}: client is closed`);
     req.signal?.throwIfAborted();
 
     const headersMs = req.timeouts?.headersMs ?? this.timeouts.headersMs;
@@ -251,16 +252,16 @@ export class UpstreamClient {
       if (req.signal?.aborted) throw req.signal.reason;
       if (err instanceof UpstreamError) throw err;
       if (deadline?.aborted) {
-        throw new UpstreamError('UPSTREAM_UNAVAILABLE', this.upstream, `${label}: no complete answer within ${totalMs} ms`, { cause: err });
+        throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${label}: no complete answer within ${totalMs} ms`, { cause: err });
       }
-      throw new UpstreamError('UPSTREAM_UNAVAILABLE', this.upstream, `${label}: ${describeTransportError(err, { headersMs, bodyMs, connectMs: this.timeouts.connectMs })}`, { cause: err });
+      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${label}: ${describeTransportError(err, { headersMs, bodyMs, connectMs: this.timeouts.connectMs })}`, { cause: err });
     }
 
     if (status === 429 || status >= 500) {
       const retryAfterSeconds = parseRetryAfter(resHeaders['retry-after']);
       const what = status === 429 ? 'rate limited (HTTP 429)' : `HTTP ${status}`;
       const wait = retryAfterSeconds === undefined ? '' : `, retry after ${retryAfterSeconds} s`;
-      throw new UpstreamError('UPSTREAM_UNAVAILABLE', this.upstream, `${label}: ${what}${wait}`, { retryAfterSeconds });
+      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${label}: ${what}${wait}`, { retryAfterSeconds });
     }
     return { status, headers: resHeaders, text };
   }
@@ -280,7 +281,7 @@ function callOutcome(err: unknown, signal: AbortSignal | undefined): string {
   if (signal?.aborted) return 'aborted';
   if (err instanceof Error && err.name === 'CircuitOpenError') return 'short_circuited';
   if (err instanceof Error && err.name === 'BulkheadFullError') return 'rejected';
-  if (err instanceof UpstreamError) return err.code === 'UPSTREAM_UNAVAILABLE' ? 'unavailable' : 'error';
+  if (err instanceof UpstreamError) return err.code === ErrorCode.UPSTREAM_UNAVAILABLE ? 'unavailable' : 'error';
   return 'error';
 }
 
@@ -298,7 +299,7 @@ async function readText(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (
     size += chunk.length;
     if (size > limit) {
       body.destroy?.();
-      throw new UpstreamError('UPSTREAM_ERROR', upstream, `${label}: response larger than ${limit} bytes`);
+      throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, upstream, `${label}: response larger than ${limit} bytes`);
     }
     chunks.push(Buffer.from(chunk));
   }

@@ -9,6 +9,7 @@ import { clampInt, formatChinaTime } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamResponse } from '../common/upstream.ts';
 import { exchangeById } from '../exchanges.ts';
 import { EXCHANGE, mapGatewayResponse, mapListResponse, signGateway } from './mapping.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface GuiyangAdapterOptions {
   /** e.g. DATAEX_GUIYANG_URL, "http://127.0.0.1:4103". */
@@ -65,7 +66,7 @@ export function createGuiyangAdapter(options: GuiyangAdapterOptions): ExchangeAd
       });
       expectOk(res, 'guiyang list');
       const result = mapListResponse(res.text);
-      if (result.page !== page) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `guiyang list: asked for page ${page}, got page ${result.page}`);
+      if (result.page !== page) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `guiyang list: asked for page ${page}, got page ${result.page}`);
       const records = result.records.filter((r) => !seen.has(r.id) && seen.add(r.id));
       yield { records, skipped: result.skipped };
       // Counted from what arrived, not page × size: the reply does not echo the size it used.
@@ -110,5 +111,5 @@ export function createGuiyangAdapter(options: GuiyangAdapterOptions): ExchangeAd
 }
 
 function expectOk(res: UpstreamResponse, what: string): void {
-  if (res.status < 200 || res.status >= 300) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected HTTP ${res.status}`);
+  if (res.status < 200 || res.status >= 300) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected HTTP ${res.status}`);
 }

@@ -29,6 +29,7 @@ import {
 } from '../common/normalize.ts';
 import { sectorByIndex } from '../common/sectors.ts';
 import { looksLikeUscc } from '../common/identifiers.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export const EXCHANGE = 'guiyang';
 
@@ -103,10 +104,10 @@ export interface GuiyangListResult extends HarvestPage {
 export function mapListResponse(text: string): GuiyangListResult {
   const what = 'guiyang list';
   const parsed = listEnvelopeSchema.safeParse(parseJson(text, EXCHANGE, what));
-  if (!parsed.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected envelope (${describeZodError(parsed.error)})`);
+  if (!parsed.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected envelope (${describeZodError(parsed.error)})`);
   const env = parsed.data;
-  if (env.success !== 1) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: upstream error (${clip(env.errMsg ?? `success ${env.success}`)})`);
-  if (!env.data || env.total == null || env.page == null) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: success without data, total or page`);
+  if (env.success !== 1) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: upstream error (${clip(env.errMsg ?? `success ${env.success}`)})`);
+  if (!env.data || env.total == null || env.page == null) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: success without data, total or page`);
   const { records, skipped } = mapItems(env.data, nativeIdOf, mapListItem);
   return { records, skipped, total: env.total, page: env.page, count: env.data.length };
 }
@@ -194,27 +195,27 @@ function decodeNested(value: unknown, what: string): unknown {
 
 /**
  * A gateway reply (POST /interface/gateway.do, interface dataShop.detail) → DatasetDetail, null
- * for inner code "E404"; other codes and invalid payloads throw UpstreamError('UPSTREAM_ERROR').
+ * for inner code "E404"; other codes and invalid payloads throw UpstreamError(ErrorCode.UPSTREAM_ERROR).
  */
 export function mapGatewayResponse(text: string, serviceId: number): DatasetDetail | null {
   const what = `guiyang detail ${serviceId}`;
   const outer = outerSchema.safeParse(parseJson(text, EXCHANGE, what));
-  if (!outer.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected envelope (${describeZodError(outer.error)})`);
+  if (!outer.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected envelope (${describeZodError(outer.error)})`);
   if (String(outer.data.code) !== '200') {
-    throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: gateway code ${outer.data.code} (${clip(outer.data.msg ?? '')})`);
+    throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: gateway code ${outer.data.code} (${clip(outer.data.msg ?? '')})`);
   }
   const inner = innerSchema.safeParse(decodeNested(outer.data.data, `${what} (inner reply)`));
-  if (!inner.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected inner reply (${describeZodError(inner.error)})`);
+  if (!inner.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected inner reply (${describeZodError(inner.error)})`);
   const { code, msg } = inner.data;
   if (code === 'E404') return null;
-  if (code === 'E401') throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: gateway signature rejected (E401); check app id, secret and clock`);
-  if (code !== '1') throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: inner code ${code} (${clip(msg ?? '')})`);
+  if (code === 'E401') throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: gateway signature rejected (E401); check app id, secret and clock`);
+  if (code !== '1') throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: inner code ${code} (${clip(msg ?? '')})`);
 
   const parsed = detailSchema.safeParse(decodeNested(inner.data.data, `${what} (inner data)`));
-  if (!parsed.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: invalid detail (${describeZodError(parsed.error)})`);
+  if (!parsed.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: invalid detail (${describeZodError(parsed.error)})`);
   const d = parsed.data;
   const bad = (reason: string): never => {
-    throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: ${reason}`);
+    throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: ${reason}`);
   };
   if (d.serviceId !== serviceId) bad(`reply is for service ${d.serviceId}`);
 
@@ -246,7 +247,7 @@ export function mapGatewayResponse(text: string, serviceId: number): DatasetDeta
 /** `sampleJson` (a JSON array of row objects) → columns in first-seen order + rows. */
 export function sampleFromJson(json: string, what = 'guiyang sample'): DataSampleRows {
   const rows = z.array(z.record(z.string(), z.unknown())).safeParse(parseJson(json, EXCHANGE, `${what} (sampleJson)`));
-  if (!rows.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: sampleJson is not an array of row objects (${describeZodError(rows.error)})`);
+  if (!rows.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: sampleJson is not an array of row objects (${describeZodError(rows.error)})`);
   // Keys kept verbatim (no trimming): they index the row objects.
   const columns = [...new Set(rows.data.flatMap((r) => Object.keys(r)))];
   return { columns, rows: rows.data.map((r) => columns.map((c) => cell(r[c]))) };

@@ -9,6 +9,7 @@ import type { Registration } from '../common/model.ts';
 import { chunk, clampInt } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy } from '../common/upstream.ts';
 import { UPSTREAM, mapLookupResponse } from './mapping.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface RegistryAdapterOptions {
   /** e.g. DATAEX_REGISTRY_URL, "http://127.0.0.1:4104". */
@@ -42,8 +43,8 @@ export function createRegistryAdapter(options: RegistryAdapterOptions): Registry
       signal,
       route: `GET ${LOOKUP_PATH}`,
     });
-    if (res.status === 401 || res.status === 403) throw new UpstreamError('UPSTREAM_ERROR', UPSTREAM, `${what}: API key rejected (HTTP ${res.status})`);
-    if (res.status < 200 || res.status >= 300) throw new UpstreamError('UPSTREAM_ERROR', UPSTREAM, `${what}: unexpected HTTP ${res.status}`);
+    if (res.status === 401 || res.status === 403) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, UPSTREAM, `${what}: API key rejected (HTTP ${res.status})`);
+    if (res.status < 200 || res.status >= 300) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, UPSTREAM, `${what}: unexpected HTTP ${res.status}`);
     return mapLookupResponse(res.text).registrations;
   }
 

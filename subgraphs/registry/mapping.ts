@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { UpstreamError } from '../common/errors.ts';
 import type { Registration } from '../common/model.ts';
 import { blankToNull, clip, describeZodError, isoDateOnly, parseCapital, parseJson } from '../common/normalize.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export const UPSTREAM = 'registry';
 
@@ -46,10 +47,10 @@ export function capitalFen(regCapital: string | null | undefined): number | null
 export function mapLookupResponse(text: string): RegistryLookupResult {
   const what = 'registry lookup';
   const env = envelopeSchema.safeParse(parseJson(text, UPSTREAM, what));
-  if (!env.success) throw new UpstreamError('UPSTREAM_ERROR', UPSTREAM, `${what}: unexpected envelope (${describeZodError(env.error)})`);
-  if (env.data.code !== 0) throw new UpstreamError('UPSTREAM_ERROR', UPSTREAM, `${what}: upstream error code ${env.data.code} (${clip(env.data.message ?? '')})`);
+  if (!env.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, UPSTREAM, `${what}: unexpected envelope (${describeZodError(env.error)})`);
+  if (env.data.code !== 0) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, UPSTREAM, `${what}: upstream error code ${env.data.code} (${clip(env.data.message ?? '')})`);
   const list = z.array(z.unknown()).safeParse(env.data.data);
-  if (!list.success) throw new UpstreamError('UPSTREAM_ERROR', UPSTREAM, `${what}: data is not a list`);
+  if (!list.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, UPSTREAM, `${what}: data is not a list`);
 
   const registrations: Registration[] = [];
   const skipped: RegistryLookupResult['skipped'] = [];

