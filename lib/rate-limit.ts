@@ -43,14 +43,7 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   takeSync(key: string, spec: BucketSpec): TakeResult {
-    const now = this.now();
-    let bucket = this.buckets.get(key);
-    if (!bucket) {
-      bucket = { tokens: spec.burst, at: now };
-      this.buckets.set(key, bucket);
-      if (this.buckets.size > 100_000) this.sweep(spec, now);
-    }
-    refill(bucket, spec, now);
+    const bucket = this.refilled(key, spec);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return { allowed: true, remaining: Math.floor(bucket.tokens), retryAfterS: 0 };
@@ -69,6 +62,15 @@ export class MemoryRateLimiter implements RateLimiter {
    * a wait as N one after the other, where a refusing bucket would count only its burst.
    */
   debitSync(key: string, spec: BucketSpec, maxDebtS = 600): TakeResult {
+    const bucket = this.refilled(key, spec);
+    const allowed = bucket.tokens >= 1;
+    bucket.tokens = Math.max(-maxDebtS * spec.ratePerS, bucket.tokens - 1);
+    if (allowed) return { allowed, remaining: Math.floor(bucket.tokens), retryAfterS: 0 };
+    return { allowed, remaining: 0, retryAfterS: Math.max(1, Math.ceil((1 - bucket.tokens) / spec.ratePerS)) };
+  }
+
+  /** The key's bucket (a full one when new), refilled up to now. */
+  private refilled(key: string, spec: BucketSpec): Bucket {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -77,10 +79,7 @@ export class MemoryRateLimiter implements RateLimiter {
       if (this.buckets.size > 100_000) this.sweep(spec, now);
     }
     refill(bucket, spec, now);
-    const allowed = bucket.tokens >= 1;
-    bucket.tokens = Math.max(-maxDebtS * spec.ratePerS, bucket.tokens - 1);
-    if (allowed) return { allowed, remaining: Math.floor(bucket.tokens), retryAfterS: 0 };
-    return { allowed, remaining: 0, retryAfterS: Math.max(1, Math.ceil((1 - bucket.tokens) / spec.ratePerS)) };
+    return bucket;
   }
 
   /** Full buckets carry no information: drop them so many one-off callers cannot grow the map. */
