@@ -298,23 +298,20 @@ function parseUrlMap(entries: string[]): Record<string, string> {
   return map;
 }
 
-type RoleName = Role;
-const ROLE_NAMES = ROLES;
-
 /** `role=value,…` with a value for every role. */
-function parseRoleMap<T>(variable: string, entries: string[], parse: (v: string) => T | undefined): Record<RoleName, T> {
-  const out: Partial<Record<RoleName, T>> = {};
+function parseRoleMap<T>(variable: string, entries: string[], parse: (v: string) => T | undefined): Record<Role, T> {
+  const out: Partial<Record<Role, T>> = {};
   for (const entry of entries) {
     const [role, value] = entry.split('=').map((x) => x.trim());
     const parsed = value === undefined ? undefined : parse(value);
-    if (!(ROLE_NAMES as readonly string[]).includes(role) || parsed === undefined) {
+    if (!(ROLES as readonly string[]).includes(role) || parsed === undefined) {
       throw new ConfigError(variable, `entries must look like role=value with role public, analyst or admin (got ${JSON.stringify(entry)})`);
     }
-    out[role as RoleName] = parsed;
+    out[role as Role] = parsed;
   }
-  const missing = ROLE_NAMES.filter((r) => out[r] === undefined);
+  const missing = ROLES.filter((r) => out[r] === undefined);
   if (missing.length > 0) throw new ConfigError(variable, `no value for ${missing.join(', ')}`);
-  return out as Record<RoleName, T>;
+  return out as Record<Role, T>;
 }
 
 function parseRateLimits(entries: string[]): DataexConfig['rateLimits'] {
