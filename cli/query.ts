@@ -7,6 +7,7 @@ import { Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { call, CliError, connection, errorFromReply } from './client.ts';
 import { EXIT, type ExitCode } from './exit-codes.ts';
+import { Header } from '../lib/headers.ts';
 
 export type Format = 'json' | 'csv' | 'ndjson';
 const FORMATS: readonly Format[] = ['json', 'csv', 'ndjson'];
@@ -48,7 +49,7 @@ export async function runQuery(opts: QueryOptions, io: { stdout: Writable; stder
   if (res.statusCode >= 400) throw errorFromReply(res.statusCode, await res.body.text());
 
   const out: Writable = opts.output ? createWriteStream(opts.output) : io.stdout;
-  const total = Number(res.headers['x-dataex-total-count']);
+  const total = Number(res.headers[Header.TOTAL_COUNT]);
   const scanner = new ResultScanner(format, opts.all);
   const progress = new Progress(io.stderr, io.stderrIsTTY, opts.quiet || !opts.all, opts.name, Number.isFinite(total) ? total : undefined);
   scanner.onRows = (rows) => progress.update(rows);

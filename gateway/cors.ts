@@ -6,20 +6,21 @@
 // x-dataex-cache on cached answers, Content-Disposition on exports).
 
 import type { IncomingMessage } from 'node:http';
+import { Header } from '../lib/headers.ts';
 
 /** Request headers a browser page may send (besides the CORS-safelisted ones). */
 export const CORS_ALLOWED_HEADERS = [
   'content-type',
   'accept',
-  'authorization',
-  'x-api-key',
+  Header.AUTHORIZATION,
+  Header.API_KEY,
   // Apollo's CSRF prevention: a GET must carry one of these (the CSRF error asks for them).
-  'apollo-require-preflight',
-  'x-apollo-operation-name',
+  Header.APOLLO_REQUIRE_PREFLIGHT,
+  Header.APOLLO_OPERATION_NAME,
   'apollographql-client-name',
   'apollographql-client-version',
   // W3C trace context: an instrumented app's trace is continued (docs/observability.md).
-  'traceparent',
+  Header.TRACEPARENT,
   'tracestate',
   'baggage',
   // `no-cache` skips the response-cache look-up (docs/caching.md).
@@ -29,16 +30,16 @@ export const CORS_ALLOWED_HEADERS = [
 
 /** Response headers a browser page may read (besides the CORS-safelisted ones). */
 export const CORS_EXPOSED_HEADERS = [
-  'retry-after',
+  Header.RETRY_AFTER,
   'age',
-  'x-dataex-cache',
-  'x-dataex-worker',
-  'x-dataex-saved-query',
-  'x-dataex-total-count',
+  Header.CACHE,
+  Header.WORKER,
+  Header.SAVED_QUERY,
+  Header.TOTAL_COUNT,
   'content-disposition',
   'content-length',
   'location',
-  'www-authenticate',
+  Header.WWW_AUTHENTICATE,
 ].join(', ');
 
 /** The CORS headers of a request's answer; undefined when it gets none. */

@@ -8,9 +8,8 @@ import { GraphQLError } from 'graphql';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { STALE_HEADER } from '../subgraphs/common/stale.ts';
-import { PRINCIPAL_HEADER, encodeClaims } from '../lib/principal-token.ts';
-import { AUDIENCE_HEADER, DEADLINE_HEADER } from './fetcher.ts';
+import { encodeClaims } from '../lib/principal-token.ts';
+import { Header } from '../lib/headers.ts';
 import type { GatewayContext } from './contracts.ts';
 import { fetchThroughEntityCache, type EntityCache } from './entity-cache.ts';
 import { correctEntityErrorPaths } from './entity-paths.ts';
@@ -116,20 +115,20 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const { principal, deadline } = context as Partial<GatewayContext>;
     if (!request.http) return;
-    if (deadline) request.http.headers.set(DEADLINE_HEADER, String(deadline));
+    if (deadline) request.http.headers.set(Header.DEADLINE, String(deadline));
     if (!principal) return;
     let claims = claimsOf.get(principal);
     if (!claims) claimsOf.set(principal, (claims = encodeClaims(principal)));
-    request.http.headers.set(PRINCIPAL_HEADER, claims);
+    request.http.headers.set(Header.PRINCIPAL, claims);
     // The fetcher signs the call for this subgraph only.
-    request.http.headers.set(AUDIENCE_HEADER, this.serviceName);
+    request.http.headers.set(Header.AUDIENCE, this.serviceName);
   }
 
   override didReceiveResponse({
     response,
     context,
   }: Required<Pick<GatewayGraphQLRequestContext<GatewayContext>, 'request' | 'response' | 'context'>>): GatewayGraphQLResponse {
-    const stale = response.http?.headers.get(STALE_HEADER);
+    const stale = response.http?.headers.get(Header.STALE);
     if (stale && context.stale) for (const upstream of stale.split(',')) context.stale.add(upstream.trim());
     return response;
   }

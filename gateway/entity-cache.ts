@@ -10,9 +10,9 @@ import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { STALE_HEADER } from '../subgraphs/common/stale.ts';
 import type { GatewayContext } from './contracts.ts';
 import { accessClass } from './response-cache/cache.ts';
+import { Header } from '../lib/headers.ts';
 
 interface Entry {
   /** The entity as JSON: the gateway merges answers into its result tree in place, so every
@@ -119,7 +119,7 @@ export async function fetchThroughEntityCache(
   if (!Array.isArray(fetched)) return { ...response, ...(errors ? { errors } : {}) };
 
   const hint = cacheHintOf(response.http?.headers.get('cache-control'));
-  const cacheable = hint.maxAgeS > 0 && !hint.private && !response.http?.headers.get(STALE_HEADER);
+  const cacheable = hint.maxAgeS > 0 && !hint.private && !response.http?.headers.get(Header.STALE);
   const entities = cached.map((c) => c?.value);
   fetched.forEach((value, j) => {
     entities[missing[j]] = value;

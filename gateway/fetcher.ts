@@ -4,18 +4,14 @@
 
 import { Agent, type Dispatcher } from 'undici';
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
-import { PRINCIPAL_HEADER, SIGNATURE_HEADER, signRequest } from '../lib/principal-token.ts';
+import { signRequest } from '../lib/principal-token.ts';
 import { SpanKind, failSpan, injectTraceHeaders, startChildSpan, tracingEnabled, withContext } from '../lib/observability/tracing.ts';
+import { Header } from '../lib/headers.ts';
 
-/** Absolute epoch-ms deadline of the client request a subgraph call belongs to (gateway-internal). */
-export const DEADLINE_HEADER = 'x-dataex-deadline';
-
-/**
- * The subgraph a call is for (gateway-internal, set by the data source, not sent): the
- * audience the call's signature is bound to, so a header captured on its way to one subgraph
- * is refused by every other.
- */
-export const AUDIENCE_HEADER = 'x-dataex-audience';
+// Two headers the data source sets for this fetcher alone: Header.DEADLINE, the absolute
+// epoch-ms deadline of the client request the call belongs to; Header.AUDIENCE, the subgraph
+// the call is for (not sent): the audience its signature is bound to, so a header captured on
+// its way to one subgraph is refused by every other.
 
 // Subgraph operations are printed by the query planner: a mutation starts with "mutation".
 function isMutation(body: string): boolean {
@@ -168,12 +164,12 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
 
   const sendWith = async (url: string, target: { origin: string; path: string }, headers: Record<string, string>, init?: FetcherRequestInit): Promise<BufferedResponse> => {
     // The call may take what is left of the request's deadline, at most the subgraph timeout.
-    const deadline = Number(headers[DEADLINE_HEADER]);
+    const deadline = Number(headers[Header.DEADLINE]);
     const timeout = Number.isFinite(deadline) ? Math.max(1, Math.min(options.timeoutMs, deadline - Date.now())) : options.timeoutMs;
-    const claims = headers[PRINCIPAL_HEADER];
-    const audience = headers[AUDIENCE_HEADER] ?? options.subgraphOf?.(url) ?? '';
-    delete headers[AUDIENCE_HEADER];
-    if (claims) headers[SIGNATURE_HEADER] = signRequest(options.signingSecret, claims, init?.body ?? '', Date.now(), audience);
+    const claims = headers[Header.PRINCIPAL];
+    const audience = headers[Header.AUDIENCE] ?? options.subgraphOf?.(url) ?? '';
+    delete headers[Header.AUDIENCE];
+    if (claims) headers[Header.SIGNATURE] = signRequest(options.signingSecret, claims, init?.body ?? '', Date.now(), audience);
     const response = await agent.request({
       origin: target.origin,
       path: target.path,
@@ -193,7 +189,7 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
   const fetcher: Fetcher = (url: string, init?: FetcherRequestInit) => {
     const body = typeof init?.body === 'string' ? init.body : undefined;
     if (body === undefined || isMutation(body)) return send(url, init);
-    const key = `${url}\n${init?.headers?.[PRINCIPAL_HEADER] ?? ''}\n${body}`;
+    const key = `${url}\n${init?.headers?.[Header.PRINCIPAL] ?? ''}\n${body}`;
     let pending = inFlight.get(key);
     if (!pending) {
       pending = send(url, init).finally(() => inFlight.delete(key));

@@ -1,44 +1,40 @@
 // The gateway: Apollo Server 5 + ApolloGateway on a static supergraph, subgraph calls over
-// undici pools, on node:http with /graphql, /healthz, /readyz and pluggable route modules
-// (saved queries, playground, admin).
+// undici pools, on node:http with /graphql (request/endpoint.ts), /healthz, /readyz and
+// pluggable route modules (saved queries, playground, admin). What runs is decided by the
+// caller: the Apollo plugins (plugin-list.ts) and the route modules (route-list.ts).
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import cluster from 'node:cluster';
-import { createHash } from 'node:crypto';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import { HttpError, closeServer, listen, requestUrl, sendError, sendJson } from '../lib/http.ts';
-import { headerMapOf } from '../lib/apollo-http.ts';
-import { ANONYMOUS, type Principal, type Role } from '../lib/principal.ts';
 import { createUndiciFetcher } from './fetcher.ts';
-import { formatGatewayError } from './plugins/error-shape.ts';
+import { formatGatewayError } from './error-shape.ts';
 import { subgraphsOf, type SubgraphEndpoint } from './supergraph.ts';
 import { watchedSupergraph } from './supergraph-watch.ts';
 import { createReadiness } from './readiness.ts';
 import { corsHeaders } from './cors.ts';
-import type { ExecuteResult, GatewayServices, OperationRequest, RouteModule } from './routes.ts';
-import { credentialsOf, hasCredentials, type KeyStore } from './auth/keys.ts';
+import type { GatewayServices, RouteModule } from './routes.ts';
+import { hasCredentials, type KeyStore } from './auth/keys.ts';
 import { DataexDataSource } from './datasource.ts';
 import type { EntityCache } from './entity-cache.ts';
-import { createGraphQLEndpoint, outcomeOf } from './graphql-http.ts';
-import { Admission } from './admission.ts';
-import { cacheDecisionPlugin } from './plugins/cache-decision.ts';
-import { staleReportPlugin } from './plugins/stale-report.ts';
-import { operationFactsPlugin } from './plugins/operation-facts.ts';
+import { createGraphQLEndpoint } from './request/endpoint.ts';
+import { createCallers } from './request/caller.ts';
+import { isoNow } from './request/audit.ts';
+import { Admission } from './request/admission.ts';
 import type { GatewayContext } from './contracts.ts';
 import type { ResponseCache } from './response-cache/cache.ts';
 import type { DocumentChecker } from './limits/document-limits.ts';
 import type { RateLimiter } from '../lib/rate-limit.ts';
 import type { DataexConfig } from '../lib/config.ts';
-import { datasetIdsOf } from './response-cache/cache.ts';
-import { maskVariables, type AuditLog } from './audit/log.ts';
+import type { AuditLog } from './audit/log.ts';
 import { log } from '../lib/observability/log.ts';
-import { observeOperation, observedHandler } from '../lib/observability/http.ts';
+import { observedHandler } from '../lib/observability/http.ts';
 import { trackResponseCache } from '../lib/observability/metrics.ts';
 import { ErrorCode } from '../lib/error-codes.ts';
+import { Header } from '../lib/headers.ts';
 
 const WORKER_ID = cluster.isWorker ? String(process.pid) : undefined;
 
@@ -86,8 +82,11 @@ export interface GatewayOptions {
   keyStore?: KeyStore;
   /** Schema introspection (off in production unless asked for). */
   introspection?: boolean;
-  /** Apollo Server plugins (one concern each: cache, limits, audit…), in order. */
-  plugins?: ApolloServerPlugin<GatewayContext>[];
+  /**
+   * Apollo Server plugins, in order: the one list is plugin-list.ts. The endpoint reads what the
+   * cache-decision and operation-facts plugins report, so they must be in it.
+   */
+  plugins: ApolloServerPlugin<GatewayContext>[];
   /** Extra HTTP routes, built once the gateway's services exist. */
   routes?: Array<(services: GatewayServices) => RouteModule>;
 }
@@ -128,26 +127,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     buildService: ({ name, url }) =>
       new DataexDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher, serviceName: name, entityCache: options.entityCache }),
   });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
+    apiSchema = schema;
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     introspection: options.introspection ?? true,
     ...(options.apqCache ? { persistedQueries: { cache: options.apqCache } } : {}),
-    plugins: [
-      ApolloServerPluginLandingPageDisabled(),
-      cacheDecisionPlugin(),
-      staleReportPlugin(),
-      operationFactsPlugin(),
-      ...(options.plugins ?? []),
-      {
-        async serverWillStart() {
-          return {
-            schemaDidLoadOrUpdate({ apiSchema: schema }) {
-              apiSchema = schema;
-            },
-          };
-        },
-      },
-    ],
+    plugins: options.plugins,
     includeStacktraceInErrorResponses: false,
     formatError: (formatted) => formatGatewayError(formatted),
     // The process owns SIGINT/SIGTERM (lib/process.ts runUntilSignal drains and closes in
@@ -158,22 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   await apollo.start();
 
   const deadlineMs = options.requestDeadlineMs ?? 15_000;
-  const principalOf = async (req: IncomingMessage): Promise<Principal> => {
-    const credentials = credentialsOf(req.headers);
-    if (credentials === undefined) return ANONYMOUS;
-    if ('malformed' in credentials) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, credentials.malformed, { 'www-authenticate': 'Bearer' });
-    const record = await options.keyStore?.findByKey(credentials.key);
-    if (!record) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, 'unknown or revoked API key', { 'www-authenticate': 'Bearer' });
-    return record.principal;
-  };
-  const context = async (req: IncomingMessage, savedQuery?: string): Promise<GatewayContext> => {
-    try {
-      return { principal: await principalOf(req), stale: new Set(), outcome: {}, deadline: Date.now() + deadlineMs, ...(savedQuery ? { savedQuery } : {}) };
-    } catch (e) {
-      if (e instanceof HttpError) throw new GraphQLError(e.message, { extensions: { code: e.code, http: { status: e.status } } });
-      throw e;
-    }
-  };
+  const callers = createCallers(options.keyStore);
 
   const admission = new Admission({
     rateLimiter: options.rateLimiter,
@@ -181,111 +153,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     clientKeyOf: options.clientKeyOf ?? ((req) => req.socket.remoteAddress ?? '?'),
   });
 
-  /** The audit line of a request refused before anything ran (at the address's allowance). */
-  const auditRefused = (req: IncomingMessage, caller: Principal | undefined, refusal: { status: number; code: string; savedQuery?: string; operationName?: string | null }): void => {
-    if (!admission.mayAuditRefusal(req)) return;
-    const principal = caller ?? ANONYMOUS;
-    observeOperation(req, principal.id, performance.now(), { operationName: refusal.operationName ?? null, validated: false, outcome: 'refused', cache: null, status: refusal.status, errorCodes: [refusal.code] });
-    options.audit?.record({
-      time: new Date().toISOString(),
-      principal: principal.id,
-      role: principal.role,
-      operationName: refusal.operationName ?? null,
-      queryHash: null,
-      variables: undefined,
-      datasets: [],
-      outcome: refusal.status >= 500 ? 'error' : 'refused',
-      errorCodes: [refusal.code],
-      status: refusal.status,
-      durationMs: 0,
-      cache: null,
-      ...(refusal.savedQuery ? { savedQuery: refusal.savedQuery } : {}),
-    });
-  };
-
-  const services: GatewayServices = {
-    async execute(op: OperationRequest, req: IncomingMessage, executeOptions?: { savedQuery?: string }): Promise<ExecuteResult> {
-      const started = performance.now();
-      const time = new Date().toISOString();
-      // Every execution counts against the caller, each page of an `all=true` run included.
-      let caller: Principal | undefined;
-      try {
-        caller = await principalOf(req);
-        await admission.take(req, caller);
-        const violation = options.documents.check(op.query);
-        if (violation) throw new HttpError(400, ErrorCode.QUERY_TOO_COMPLEX, violation.message);
-      } catch (e) {
-        if (e instanceof HttpError) {
-          if (e.code === ErrorCode.UNAUTHENTICATED) admission.noteBadKey(req);
-          auditRefused(req, caller, { status: e.status, code: e.code, savedQuery: executeOptions?.savedQuery, operationName: op.operationName });
-        }
-        throw e;
-      }
-      const headers = headerMapOf(req);
-      // The operation travels as JSON and the caller of `execute` wants JSON back, whatever
-      // the original request asked for (e.g. Accept: text/csv on an export).
-      headers.set('content-type', 'application/json');
-      headers.set('accept', 'application/json');
-      headers.delete('content-length');
-      const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: 'POST', headers, search: '', body: op },
-        context: () => context(req, executeOptions?.savedQuery),
-      });
-      if (response.body.kind !== 'complete') throw new Error('incremental delivery is not supported here');
-      const body = JSON.parse(response.body.string) as ExecuteResult['body'];
-      const codes = [...new Set((body.errors ?? []).map((e) => String(e.extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR)))];
-      const outcome = outcomeOf(codes, body.data !== undefined && body.data !== null);
-      // Saved queries validate against the schema before they run: their names may label metrics.
-      observeOperation(req, caller.id, started, { operationName: op.operationName ?? null, outcome, cache: null, status: response.status ?? 200, errorCodes: codes });
-      options.audit?.record({
-        time,
-        principal: caller.id,
-        role: caller.role,
-        operationName: op.operationName ?? null,
-        queryHash: createHash('sha256').update(op.query).digest('hex'),
-        variables: maskVariables(op.variables),
-        datasets: datasetIdsOf(response.body.string),
-        outcome,
-        errorCodes: codes,
-        status: response.status ?? 200,
-        durationMs: Math.round(performance.now() - started),
-        cache: null,
-        ...(executeOptions?.savedQuery ? { savedQuery: executeOptions.savedQuery } : {}),
-      });
-      return { status: response.status ?? 200, headers: Object.fromEntries(response.headers), body };
-    },
-    apiSchema() {
-      if (!apiSchema) throw new Error('the gateway has not loaded its schema yet');
-      return apiSchema;
-    },
-    principalOf,
-    auditRefused: (req, refusal) => {
-      // The caller of the key sent; a bad key is audited as `unknown`, and counted against its address.
-      principalOf(req).then(
-        (p) => auditRefused(req, p, refusal),
-        () => {
-          if (hasCredentials(req.headers)) admission.noteBadKey(req);
-          auditRefused(req, hasCredentials(req.headers) ? { ...ANONYMOUS, id: 'unknown' } : ANONYMOUS, refusal);
-        },
-      );
-    },
-    checkNotBlocked: (req) => {
-      if (hasCredentials(req.headers)) admission.checkNotBlocked(req);
-    },
-    async authorize(req: IncomingMessage, roles: readonly Role[]) {
-      const principal = await principalOf(req);
-      if (!roles.includes(principal.role)) {
-        const status = principal === ANONYMOUS ? 401 : 403;
-        throw new HttpError(status, status === 401 ? ErrorCode.UNAUTHENTICATED : ErrorCode.FORBIDDEN, `this needs an API key with the ${roles.join(' or ')} role${principal === ANONYMOUS ? '' : `; yours has ${principal.role}`}`);
-      }
-      return principal;
-    },
-  };
-
-  const graphqlEndpoint = createGraphQLEndpoint({
+  const endpoint = createGraphQLEndpoint({
     apollo,
-    // Callers without a key are known at once: no promise on the hot path of public traffic.
-    principalOf: (req) => (req.headers.authorization === undefined && req.headers['x-api-key'] === undefined ? ANONYMOUS : principalOf(req)),
+    callers,
     cache: options.responseCache,
     bodyLimitBytes: options.bodyLimitBytes,
     documents: options.documents,
@@ -294,6 +164,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     audit: options.audit,
     deadlineMs,
   });
+
+  const services: GatewayServices = {
+    execute: endpoint.run,
+    apiSchema() {
+      if (!apiSchema) throw new Error('the gateway has not loaded its schema yet');
+      return apiSchema;
+    },
+    principalOf: callers.principalOf,
+    auditRefused: (req, refusal) => endpoint.audit.refused(req, undefined, performance.now(), isoNow(), refusal),
+    checkNotBlocked: (req) => {
+      if (hasCredentials(req.headers)) admission.checkNotBlocked(req);
+    },
+    authorize: callers.authorize,
+  };
+
   readiness = createReadiness(subgraphs, { essential: options.essentialSubgraphs, redisState: options.redisState });
   const untrackCache = options.responseCache ? trackResponseCache(options.responseCache) : () => undefined;
   const modules = (options.routes ?? []).map((build) => build(services));
@@ -318,7 +203,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const cors = corsHeaders(req, options.corsOrigins);
     if (cors) for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
     // A gateway worker (DATAEX_WORKERS > 1) names itself, so clients can tell workers apart.
-    if (WORKER_ID) res.setHeader('x-dataex-worker', WORKER_ID);
+    if (WORKER_ID) res.setHeader(Header.WORKER, WORKER_ID);
     if (req.method === 'OPTIONS') {
       res.writeHead(204).end();
       return;
@@ -331,7 +216,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     for (const module of modules) if (module.matches(req, path)) return module.handle(req, res, requestUrl(req));
     if (path === '/graphql') {
       if (method !== 'GET' && method !== 'POST') throw new HttpError(405, ErrorCode.BAD_REQUEST, '/graphql takes GET or POST');
-      return graphqlEndpoint(req, res, q < 0 ? '' : rawUrl.slice(q), (e) => failed(res, e));
+      return endpoint.handle(req, res, q < 0 ? '' : rawUrl.slice(q), (e) => failed(res, e));
     }
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/readyz') {

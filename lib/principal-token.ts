@@ -21,8 +21,6 @@ import { RedisGuard, type RedisClient } from './redis.ts';
 
 export { DEVELOPMENT_SIGNING_SECRET };
 
-export const PRINCIPAL_HEADER = 'x-dataex-principal';
-
 /**
  * The secret a gateway or subgraph process signs or verifies with. Beyond loopback it must be
  * set (loadConfig has already refused a short one and the development default there); on
@@ -41,8 +39,6 @@ export function signingSecretOf(config: { host: string; signingSecret: string | 
   log.warn({ component: who }, 'DATAEX_SIGNING_SECRET is not set: using the development default (loopback only); set it (openssl rand -base64 32) before listening beyond loopback');
   return DEVELOPMENT_SIGNING_SECRET;
 }
-export const SIGNATURE_HEADER = 'x-dataex-signature';
-
 /** How long a signed header stays valid. Subgraph calls happen within milliseconds of signing. */
 export const SIGNATURE_TTL_MS = 30_000;
 

@@ -10,6 +10,7 @@ import { HttpError } from '../../lib/http.ts';
 import { log } from '../../lib/observability/log.ts';
 import { DEFAULT_CLEARANCE, ROLES, type Clearance, type Principal, type Role } from '../../lib/principal.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
+import { Header } from '../../lib/headers.ts';
 export { DEFAULT_CLEARANCE };
 
 export interface ApiKeyRecord {
@@ -201,7 +202,7 @@ export function credentialsOf(headers: Record<string, string | string[] | undefi
     const scheme = /^\S+/.exec(auth.trim())![0];
     return { malformed: `the Authorization header must be "Bearer <API key>"${/^bearer$/i.test(scheme) ? ' (no key after Bearer)' : ` (got the ${scheme.slice(0, 20)} scheme)`}; or send the key in x-api-key` };
   }
-  const apiKey = headers['x-api-key'];
+  const apiKey = headers[Header.API_KEY];
   return typeof apiKey === 'string' && apiKey.trim() !== '' ? { key: apiKey.trim() } : undefined;
 }
 
@@ -247,7 +248,7 @@ export class RedisKeyStore implements KeyStore {
     } catch (e) {
       if (known) return known.record;
       log.warn({ component: 'keys', err: e }, 'API key look-up failed: Redis unavailable');
-      throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'API keys cannot be checked right now (the key store is unavailable); retry shortly', { 'retry-after': '1' });
+      throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'API keys cannot be checked right now (the key store is unavailable); retry shortly', { [Header.RETRY_AFTER]: '1' });
     }
     const parsed = raw ? (JSON.parse(raw) as ApiKeyRecord) : undefined;
     const record = parsed && parsed.revokedAt === null ? parsed : undefined;

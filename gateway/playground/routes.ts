@@ -24,6 +24,7 @@ import type { DataexConfig } from '../../lib/config.ts';
 import type { GatewayServices, RouteModule } from '../routes.ts';
 import { ASSET_PREFIX, CONSOLE_DIR, NONCE_PLACEHOLDER, ensureConsoleBundle, renderIndexHtml, type ConsoleManifest } from './build.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
+import { Header } from '../../lib/headers.ts';
 
 /**
  * The console's content security policy: nothing from another origin, no inline or eval'd
@@ -207,7 +208,7 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
       schema = services.apiSchema();
     } catch {
       const text = JSON.stringify({ errors: [{ message: 'the gateway has not loaded its schema yet', extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] });
-      res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' });
+      res.writeHead(503, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', [Header.RETRY_AFTER]: '1' });
       res.end(text);
       return;
     }

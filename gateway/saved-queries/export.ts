@@ -20,6 +20,7 @@ import { BOM, columnsOfValue, csvErrorRecord, csvRecord, flattenItem } from './c
 import { connectionOf, itemsOf, type MainListPlan } from './main-list.ts';
 import { cstDateStamp } from './variables.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
+import { Header } from '../../lib/headers.ts';
 
 export type ExportFormat = 'json' | 'csv' | 'ndjson';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'csv', 'ndjson'];
@@ -71,7 +72,7 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
   let variables = { ...spec.variables };
   const first = await execute(variables);
   if (spec.format === 'json' && !spec.all) {
-    sendJson(res, first.status, first.body, { 'cache-control': 'no-store', 'x-dataex-saved-query': spec.name });
+    sendJson(res, first.status, first.body, { 'cache-control': 'no-store', [Header.SAVED_QUERY]: spec.name });
     return;
   }
   const data = first.body.data;
@@ -101,8 +102,8 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
     'content-type': writer.contentType,
     'content-disposition': `attachment; filename="${exportFileName(spec.name, spec.format)}"`,
     'cache-control': 'no-store',
-    'x-dataex-saved-query': spec.name,
-    ...(total !== undefined ? { 'x-dataex-total-count': String(total) } : {}),
+    [Header.SAVED_QUERY]: spec.name,
+    ...(total !== undefined ? { [Header.TOTAL_COUNT]: String(total) } : {}),
   });
 
   const errors = new ErrorLog();

@@ -36,6 +36,7 @@ import { describeVariables, validateSavedDocument } from './validate.ts';
 import { checkVariables, runVariables, typeVariables, VariableError } from './variables.ts';
 import { log } from '../../lib/observability/log.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
+import { Header } from '../../lib/headers.ts';
 
 export const SAVED_QUERIES_PATH = '/saved-queries';
 
@@ -276,7 +277,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
         return;
       }
       if (e instanceof StoreUnavailableError) {
-        sendJson(res, 503, { message: e.message, errors: [{ message: e.message, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] }, { 'retry-after': '1' });
+        sendJson(res, 503, { message: e.message, errors: [{ message: e.message, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } }] }, { [Header.RETRY_AFTER]: '1' });
         return;
       }
       if (e instanceof HttpError) {

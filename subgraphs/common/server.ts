@@ -11,7 +11,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { HttpError, closeServer, listen, requestUrl, sendJson } from '../../lib/http.ts';
-import { PRINCIPAL_HEADER, PrincipalRejected, SIGNATURE_HEADER, type PrincipalVerifier } from '../../lib/principal-token.ts';
+import { PrincipalRejected, type PrincipalVerifier } from '../../lib/principal-token.ts';
 import { ANONYMOUS, type Principal } from '../../lib/principal.ts';
 import { handleGraphQL } from '../../lib/apollo-http.ts';
 import { isUpstreamError } from './errors.ts';
@@ -20,6 +20,7 @@ import { log } from '../../lib/observability/log.ts';
 import { observedHandler } from '../../lib/observability/http.ts';
 import { metricsText, startProcessMetrics } from '../../lib/observability/metrics.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
+import { Header } from '../../lib/headers.ts';
 
 export function loadSubgraphTypeDefs(name: string): DocumentNode {
   return parse(readFileSync(join(SCHEMA_DIR, `${name}.graphql`), 'utf8'));
@@ -103,7 +104,7 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
     if (!options.verifier) return options.context(req, ANONYMOUS);
     try {
       // Signed for this subgraph only: the audience is the subgraph's name (its name in the supergraph).
-      return await options.context(req, await options.verifier.verify(header(req, PRINCIPAL_HEADER), header(req, SIGNATURE_HEADER), raw, options.name));
+      return await options.context(req, await options.verifier.verify(header(req, Header.PRINCIPAL), header(req, Header.SIGNATURE), raw, options.name));
     } catch (e) {
       if (e instanceof PrincipalRejected) throw new HttpError(401, ErrorCode.UNAUTHENTICATED, `${options.name}: ${e.message}`);
       throw e;

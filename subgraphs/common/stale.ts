@@ -2,8 +2,7 @@
 // naming the upstreams, which the gateway turns into `extensions.stale` for the client.
 
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-
-export const STALE_HEADER = 'x-dataex-stale';
+import { Header } from '../../lib/headers.ts';
 
 export interface StaleAware extends BaseContext {
   /** Upstreams (exchange ids, "registry") whose data in this answer is stale. */
@@ -15,7 +14,7 @@ export function staleHeaderPlugin<C extends StaleAware>(): ApolloServerPlugin<C>
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response }) {
-          if (contextValue.stale.size > 0) response.http.headers.set(STALE_HEADER, [...contextValue.stale].sort().join(','));
+          if (contextValue.stale.size > 0) response.http.headers.set(Header.STALE, [...contextValue.stale].sort().join(','));
         },
       };
     },

@@ -9,7 +9,8 @@ import type { World, WorldListing } from '../../simulators/world.ts';
 import { isValidResidentId } from '../../subgraphs/common/identifiers.ts';
 import { DEFAULT_CLEARANCE, type Clearance } from '../../lib/principal.ts';
 import { DATA_LEVELS } from '../../subgraphs/common/model.ts';
-import { PRINCIPAL_HEADER, SIGNATURE_HEADER, encodeClaims, signRequest } from '../../lib/principal-token.ts';
+import { encodeClaims, signRequest } from '../../lib/principal-token.ts';
+import { Header } from '../../lib/headers.ts';
 
 let stack: TestStack;
 let world: World;
@@ -187,10 +188,10 @@ describe('principal propagation', () => {
   it('subgraphs refuse unsigned, forged, tampered, re-targeted, expired and replayed principal headers', async () => {
     const claims = encodeClaims(admin);
     expect((await post({})).status).toBe(401);
-    expect((await post({ [PRINCIPAL_HEADER]: claims })).status).toBe(401);
-    expect((await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest('not-the-secret', claims, body, Date.now(), 'catalog') })).status).toBe(401);
+    expect((await post({ [Header.PRINCIPAL]: claims })).status).toBe(401);
+    expect((await post({ [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signRequest('not-the-secret', claims, body, Date.now(), 'catalog') })).status).toBe(401);
 
-    const good = { [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body, Date.now(), 'catalog') };
+    const good = { [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signRequest(stack.signingSecret, claims, body, Date.now(), 'catalog') };
     const ok = await post(good);
     expect(ok.status).toBe(200);
     expect(ok.body.data.exchanges).toHaveLength(3);
@@ -200,21 +201,21 @@ describe('principal propagation', () => {
 
     const publicClaims = encodeClaims({ ...admin, role: 'public' });
     const signedForPublic = signRequest(stack.signingSecret, publicClaims, body, Date.now(), 'catalog');
-    expect((await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signedForPublic })).status).toBe(401);
+    expect((await post({ [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signedForPublic })).status).toBe(401);
     const otherBody = JSON.stringify({ query: '{ search(first: 1) { totalCount } }' });
-    expect((await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body, Date.now(), 'catalog') }, otherBody)).status).toBe(401);
+    expect((await post({ [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signRequest(stack.signingSecret, claims, body, Date.now(), 'catalog') }, otherBody)).status).toBe(401);
     const expired = signRequest(stack.signingSecret, claims, body, Date.now() - 60_000, 'catalog');
-    const forBeijing = await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body, Date.now(), 'beijing') });
+    const forBeijing = await post({ [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signRequest(stack.signingSecret, claims, body, Date.now(), 'beijing') });
     expect(forBeijing.status).toBe(401);
     expect(forBeijing.body.errors[0].message).toMatch(/another subgraph/);
-    const res = await post({ [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: expired });
+    const res = await post({ [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: expired });
     expect(res.status).toBe(401);
     expect(res.body.errors[0].message).toMatch(/expired/);
   });
 
   it('the gateway ignores principal headers a client sends', async () => {
     const claims = encodeClaims(admin);
-    const forged = { [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, '{}', Date.now(), 'catalog'), authorization: '' };
+    const forged = { [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signRequest(stack.signingSecret, claims, '{}', Date.now(), 'catalog'), authorization: '' };
     const res = await stack.gql('{ search(first: 0) { totalCount } }', undefined, forged);
     const publicTotal = Object.values(expectedCounts(DEFAULT_CLEARANCE.public.clearance)).reduce((a, b) => a + b, 0);
     expect(res.data.search.totalCount).toBe(publicTotal);

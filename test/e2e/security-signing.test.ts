@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { Redis } from 'ioredis';
 import { createCacheSetup, type CacheSetup } from '../../lib/cache/setup.ts';
-import { PRINCIPAL_HEADER, SIGNATURE_HEADER, encodeClaims, signRequest } from '../../lib/principal-token.ts';
+import { encodeClaims, signRequest } from '../../lib/principal-token.ts';
+import { Header } from '../../lib/headers.ts';
 import { startDataSubgraph } from '../../subgraphs/launch.ts';
 import type { RunningServer } from '../../subgraphs/common/server.ts';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
@@ -114,7 +115,7 @@ describe.skipIf(skip)('signed principal headers across subgraphs and replicas sh
 
   it('a header captured from a call to one replica is refused by another (401)', async () => {
     const claims = encodeClaims(admin);
-    const captured = { [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body, Date.now(), 'beijing') };
+    const captured = { [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signRequest(stack.signingSecret, claims, body, Date.now(), 'beijing') };
     const first = await post(replicas[0].url, captured);
     expect(first.status).toBe(200);
     expect(first.body.data.__typename).toBe('Query');
@@ -127,13 +128,13 @@ describe.skipIf(skip)('signed principal headers across subgraphs and replicas sh
   it('a header signed for beijing is refused by shanghai (401), and by the catalog', async () => {
     const claims = encodeClaims(admin);
     for (const target of ['shanghai', 'catalog']) {
-      const forBeijing = { [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body, Date.now(), 'beijing') };
+      const forBeijing = { [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signRequest(stack.signingSecret, claims, body, Date.now(), 'beijing') };
       const res = await post(stack.subgraphs[target].url, forBeijing);
       expect(res.status, target).toBe(401);
       expect(res.body.errors[0].message).toMatch(/another subgraph/);
     }
     // The same header, signed for shanghai, is accepted there.
-    const forShanghai = { [PRINCIPAL_HEADER]: claims, [SIGNATURE_HEADER]: signRequest(stack.signingSecret, claims, body, Date.now(), 'shanghai') };
+    const forShanghai = { [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signRequest(stack.signingSecret, claims, body, Date.now(), 'shanghai') };
     expect((await post(stack.subgraphs.shanghai.url, forShanghai)).status).toBe(200);
   });
 });

@@ -1,12 +1,12 @@
-// gateway/admission.ts alone, on a controlled clock: rate limits per caller, the unknown-key
+// gateway/request/admission.ts alone, on a controlled clock: rate limits per caller, the unknown-key
 // allowance per address (a concurrent burst of guesses included), the bound on refusal audit lines.
 
 import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Admission, BAD_KEY_LIMIT, REFUSAL_AUDIT_LIMIT } from '../../gateway/admission.ts';
-import { HttpError } from '../../lib/http.ts';
-import { MemoryRateLimiter } from '../../lib/rate-limit.ts';
-import { ANONYMOUS, DEFAULT_CLEARANCE, type Principal } from '../../lib/principal.ts';
+import { Admission, BAD_KEY_LIMIT, REFUSAL_AUDIT_LIMIT } from '../../../gateway/request/admission.ts';
+import { HttpError } from '../../../lib/http.ts';
+import { MemoryRateLimiter } from '../../../lib/rate-limit.ts';
+import { ANONYMOUS, DEFAULT_CLEARANCE, type Principal } from '../../../lib/principal.ts';
 
 const from = (address: string) => ({ headers: {}, socket: { remoteAddress: address } }) as unknown as IncomingMessage;
 const analyst: Principal = { id: 'ana', role: 'analyst', ...DEFAULT_CLEARANCE.analyst };

@@ -6,12 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
 import type { Fetcher } from '@apollo/utils.fetcher';
-import * as errorShape from '../../gateway/plugins/error-shape.ts';
+import * as errorShape from '../../../gateway/error-shape.ts';
 
 const { formatGatewayError } = errorShape;
-import { DataexDataSource } from '../../gateway/datasource.ts';
-import { EntityCache } from '../../gateway/entity-cache.ts';
-import { ANONYMOUS } from '../../lib/principal.ts';
+import { DataexDataSource } from '../../../gateway/datasource.ts';
+import { EntityCache } from '../../../gateway/entity-cache.ts';
+import { ANONYMOUS } from '../../../lib/principal.ts';
+import { run, serverWith } from '../plugins/helpers.ts';
 
 describe('formatGatewayError', () => {
   it("gives a 4xx error Apollo raised without a code (an APQ hash that does not match) BAD_REQUEST", () => {
@@ -164,4 +165,77 @@ describe('entity error paths', () => {
       ]);
     });
   }
+});
+
+describe('formatGatewayError: what it keeps and what it hides', () => {
+  it('keeps message, locations, path and the extensions clients may read; drops every other extension', () => {
+    const formatted = formatGatewayError({
+      message: 'query too complex',
+      locations: [{ line: 1, column: 3 }],
+      path: ['search', 0, 'provider'],
+      extensions: {
+        code: 'QUERY_TOO_COMPLEX',
+        cost: 120_000,
+        limit: 5_000,
+        retryAfterSeconds: 3,
+        count: 2,
+        stale: [{ exchange: 'beijing' }],
+        stacktrace: ['Error: x', '    at /srv/dataex/gateway/server.ts:1:1'],
+        exception: { stacktrace: ['x'] },
+        response: { url: 'http://10.1.2.3:4002/graphql', status: 500, body: 'secret body' },
+        http: { status: 400 },
+        internalNote: 'key store at redis://10.0.0.5:6379',
+      },
+    });
+    expect(formatted).toEqual({
+      message: 'query too complex',
+      locations: [{ line: 1, column: 3 }],
+      path: ['search', 0, 'provider'],
+      extensions: { code: 'QUERY_TOO_COMPLEX', cost: 120_000, limit: 5_000, retryAfterSeconds: 3, count: 2, stale: [{ exchange: 'beijing' }] },
+    });
+  });
+
+  it('gives an error without a code INTERNAL_SERVER_ERROR (BAD_REQUEST for a 4xx, UPSTREAM_ERROR from a subgraph)', () => {
+    expect(formatGatewayError({ message: 'x', extensions: { http: { status: 503 } } }).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(formatGatewayError({ message: 'x', extensions: { http: { status: 404 } } }).extensions).toEqual({ code: 'BAD_REQUEST' });
+    expect(formatGatewayError({ message: 'x', extensions: { code: 42 } }).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(formatGatewayError({ message: 'x', extensions: { serviceName: 'registry' } }).extensions).toEqual({ code: 'UPSTREAM_ERROR', subgraph: 'registry' });
+  });
+
+  it('names an exchange only for an exchange subgraph failing upstream, or where the error says so', () => {
+    for (const subgraph of ['catalog', 'registry']) {
+      expect(formatGatewayError({ message: 'x', extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: subgraph } }).extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', subgraph });
+    }
+    expect(formatGatewayError({ message: 'x', extensions: { code: 'UPSTREAM_ERROR', serviceName: 'guiyang' } }).extensions).toEqual({ code: 'UPSTREAM_ERROR', exchange: 'guiyang', subgraph: 'guiyang' });
+    expect(formatGatewayError({ message: 'x', extensions: { code: 'UPSTREAM_ERROR', exchange: 'shanghai', serviceName: 'catalog' } }).extensions).toEqual({
+      code: 'UPSTREAM_ERROR',
+      exchange: 'shanghai',
+      subgraph: 'catalog',
+    });
+  });
+
+  it("is what a client sees of a resolver's crash: masked message, no stack trace even when Apollo would include one", async () => {
+    const server = await serverWith({
+      typeDefs: 'type Query { boom: String, ok: String }',
+      resolvers: {
+        Query: {
+          ok: () => 'fine',
+          boom: () => {
+            throw new Error('connect ECONNREFUSED 10.0.0.9:6379 while reading redis://default:hunter2@10.0.0.9:6379/0 from /srv/dataex/lib/redis.ts:40:7');
+          },
+        },
+      },
+      plugins: [],
+      includeStacktraceInErrorResponses: true,
+      formatError: (formatted) => formatGatewayError(formatted),
+    });
+    const { result } = await run(server, { query: '{ ok boom }' });
+    expect(result.data).toEqual({ ok: 'fine', boom: null });
+    const [error] = result.errors!;
+    expect(error.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(error.path).toEqual(['boom']);
+    expect(error.locations).toEqual([{ line: 1, column: 6 }]);
+    expect(error.message).toMatch(/^connect ECONNREFUSED/);
+    for (const leak of ['10.0.0.9', '6379', 'hunter2', 'redis://', '/srv/dataex', 'redis.ts']) expect(error.message).not.toContain(leak);
+  });
 });

@@ -5,15 +5,15 @@
 
 import { describe, expect, it } from 'vitest';
 import { GraphQLError, Kind, getNamedType, isInterfaceType, isObjectType, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLNamedType, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { DEFAULT_DOCUMENT_LIMITS, DocumentChecker, measureDocument } from '../../gateway/limits/document-limits.ts';
-import { DEFAULT_COST_BUDGETS, LIST_SIZE_CAPS, costLimitPlugin, estimateCost, operationCost, savedDocumentLimitsCheck } from '../../gateway/plugins/cost-limit.ts';
-import { validateSavedDocument } from '../../gateway/saved-queries/validate.ts';
-import { typeVariables } from '../../gateway/saved-queries/variables.ts';
-import { loadShippedQueries } from '../../gateway/saved-queries/shipped.ts';
-import { MAX_PAGE_SIZE } from '../../subgraphs/catalog/search-index.ts';
-import { MAX_IDS } from '../../subgraphs/catalog/resolvers.ts';
-import { MAX_SAMPLE_ROWS } from '../../subgraphs/common/exchange-subgraph.ts';
-import { apiSchema as schema } from './saved-queries/schema.ts';
+import { DEFAULT_DOCUMENT_LIMITS, DocumentChecker, measureDocument } from '../../../gateway/limits/document-limits.ts';
+import { DEFAULT_COST_BUDGETS, LIST_SIZE_CAPS, costLimitPlugin, estimateCost, operationCost, savedDocumentLimitsCheck } from '../../../gateway/plugins/cost-limit.ts';
+import { validateSavedDocument } from '../../../gateway/saved-queries/validate.ts';
+import { typeVariables } from '../../../gateway/saved-queries/variables.ts';
+import { loadShippedQueries } from '../../../gateway/saved-queries/shipped.ts';
+import { MAX_PAGE_SIZE } from '../../../subgraphs/catalog/search-index.ts';
+import { MAX_IDS } from '../../../subgraphs/catalog/resolvers.ts';
+import { MAX_SAMPLE_ROWS } from '../../../subgraphs/common/exchange-subgraph.ts';
+import { apiSchema as schema } from '../saved-queries/schema.ts';
 
 function fragmentsOf(doc: DocumentNode): Record<string, FragmentDefinitionNode> {
   const out: Record<string, FragmentDefinitionNode> = {};

@@ -12,11 +12,12 @@
 // All three are off when the whole of DATAEX_RATE_LIMITS is `off`.
 
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from '../lib/http.ts';
-import { MemoryRateLimiter, type BucketSpec, type RateLimiter, type TakeResult } from '../lib/rate-limit.ts';
-import type { DataexConfig } from '../lib/config.ts';
-import { ANONYMOUS, type Principal } from '../lib/principal.ts';
-import { ErrorCode } from '../lib/error-codes.ts';
+import { HttpError } from '../../lib/http.ts';
+import { MemoryRateLimiter, type BucketSpec, type RateLimiter, type TakeResult } from '../../lib/rate-limit.ts';
+import type { DataexConfig } from '../../lib/config.ts';
+import { ANONYMOUS, type Principal } from '../../lib/principal.ts';
+import { ErrorCode } from '../../lib/error-codes.ts';
+import { Header } from '../../lib/headers.ts';
 
 /** Unknown keys an address may send: 5 a second, 20 at once. */
 export const BAD_KEY_LIMIT: BucketSpec = { ratePerS: 5, burst: 20 };
@@ -115,10 +116,10 @@ export class Admission {
 function refuseIfLimited(limit: BucketSpec, role: string, taken: TakeResult): void {
   if (taken.allowed) return;
   throw new HttpError(429, ErrorCode.RATE_LIMITED, `rate limit of ${limit.ratePerS}/s (burst ${limit.burst}) for ${role} callers exceeded; retry in ${taken.retryAfterS} s`, {
-    'retry-after': String(taken.retryAfterS),
+    [Header.RETRY_AFTER]: String(taken.retryAfterS),
   });
 }
 
 function tooManyBadKeys(retryAfterS: number): HttpError {
-  return new HttpError(429, ErrorCode.RATE_LIMITED, `too many unknown or revoked API keys from this address; retry in ${retryAfterS} s`, { 'retry-after': String(retryAfterS) });
+  return new HttpError(429, ErrorCode.RATE_LIMITED, `too many unknown or revoked API keys from this address; retry in ${retryAfterS} s`, { [Header.RETRY_AFTER]: String(retryAfterS) });
 }

@@ -1,6 +1,7 @@
-// The error shape clients see from the gateway: every error has an extensions.code, the
-// exchange at fault where there is one, the subgraph it came from, and no internals (stack
-// traces, internal URLs, hosts and ports, credentials, file paths).
+// The error shape clients see from the gateway (Apollo Server's `formatError`, set in
+// server.ts; not a plugin): every error has an extensions.code, the exchange at fault where
+// there is one, the subgraph it came from, and no internals (stack traces, internal URLs, hosts
+// and ports, credentials, file paths).
 //
 // The rule for errors from behind the gateway:
 //   - a subgraph that could not be reached or gave no usable answer (refused, reset, timed out,
@@ -12,8 +13,8 @@
 //     said, or an exchange's own subgraph failing with UPSTREAM_*.
 
 import type { GraphQLFormattedError } from 'graphql';
-import { EXCHANGES } from '../../subgraphs/exchanges.ts';
-import { ErrorCode } from '../../lib/error-codes.ts';
+import { EXCHANGES } from '../subgraphs/exchanges.ts';
+import { ErrorCode } from '../lib/error-codes.ts';
 
 const EXCHANGE_IDS = new Set(EXCHANGES.map((e) => e.id));
 
