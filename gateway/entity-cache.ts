@@ -109,9 +109,14 @@ export async function fetchThroughEntityCache(
   // Errors name positions in the list we sent: map them back to the original list (whether or
   // not the subgraph sent entities along: an HTTP 400 with errors has none).
   const failed = new Set<number>();
+  // An error that names no entity may concern any of them: then none of this answer is kept.
+  let unattributed = false;
   const errors = response.errors?.map((e) => {
     const path = e.path;
-    if (!path || path[0] !== '_entities' || typeof path[1] !== 'number' || missing[path[1]] === undefined) return e;
+    if (!path || path[0] !== '_entities' || typeof path[1] !== 'number' || missing[path[1]] === undefined) {
+      unattributed = true;
+      return e;
+    }
     failed.add(path[1]);
     return { ...e, path: ['_entities', missing[path[1]], ...path.slice(2)] };
   });
@@ -119,7 +124,7 @@ export async function fetchThroughEntityCache(
   if (!Array.isArray(fetched)) return { ...response, ...(errors ? { errors } : {}) };
 
   const hint = cacheHintOf(response.http?.headers.get('cache-control'));
-  const cacheable = hint.maxAgeS > 0 && !hint.private && !response.http?.headers.get(Header.STALE);
+  const cacheable = !unattributed && hint.maxAgeS > 0 && !hint.private && !response.http?.headers.get(Header.STALE);
   const entities = cached.map((c) => c?.value);
   fetched.forEach((value, j) => {
     entities[missing[j]] = value;

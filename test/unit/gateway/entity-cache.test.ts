@@ -251,6 +251,14 @@ describe('fetchThroughEntityCache', () => {
     expect(probe.calls.map(idsOf)).toEqual([['b2', 'b3']]);
   });
 
+  it('keeps nothing from an answer with an error that names no entity (it may concern any of them)', async () => {
+    const cache = new EntityCache();
+    const sg = subgraph((sent) => ({ entities: sent.map((r) => entity(r.id)), errors: [{ message: 'detail batch failed' }] }));
+    const response = await fetchThroughEntityCache(cache, 'beijing', fetchOptions({ representations: [rep('b1'), rep('b2')] }).options, sg.send);
+    expect(response.errors).toEqual([{ message: 'detail batch failed' }]);
+    expect(cache.size).toBe(0);
+  });
+
   it('maps error paths back even when the subgraph sent no entities (an HTTP 400 with errors)', async () => {
     const cache = new EntityCache();
     await fetchThroughEntityCache(cache, 'beijing', fetchOptions({ representations: [rep('b0')] }).options, subgraph().send);
