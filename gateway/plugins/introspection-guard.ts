@@ -1,13 +1,17 @@
 // Schema introspection off for public callers when DATAEX_INTROSPECTION is off (production):
 // analysts and admins keep it, since their tools need the schema.
 
-import { GraphQLError, Kind, type DocumentNode, type SelectionSetNode } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { hasRole } from '../../lib/principal.ts';
 import type { GatewayContext } from '../contracts.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 
-function asksForSchema(document: DocumentNode): boolean {
+/**
+ * Whether the operation that runs asks for the schema (another operation of its document does
+ * not run); every operation of the document when which one runs is not known.
+ */
+function asksForSchema(document: DocumentNode, operation: OperationDefinitionNode | undefined): boolean {
   const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d.selectionSet]));
   const seen = new Set<string>();
   const walk = (set: SelectionSetNode): boolean =>
@@ -19,6 +23,7 @@ function asksForSchema(document: DocumentNode): boolean {
       seen.add(sel.name.value);
       return walk(fragment);
     });
+  if (operation) return walk(operation.selectionSet);
   return document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && walk(d.selectionSet));
 }
 
@@ -26,8 +31,8 @@ export function introspectionGuardPlugin(): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, contextValue }) {
-          if (!hasRole(contextValue.principal, 'analyst') && asksForSchema(document)) {
+        async didResolveOperation({ document, operation, contextValue }) {
+          if (!hasRole(contextValue.principal, 'analyst') && asksForSchema(document, operation)) {
             throw new GraphQLError('introspection is disabled for public callers; use an analyst or admin key', {
               extensions: { code: ErrorCode.FORBIDDEN, http: { status: 403 } },
             });

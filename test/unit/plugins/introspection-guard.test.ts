@@ -62,4 +62,14 @@ describe('introspectionGuardPlugin', () => {
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ __typename: 'Query', hello: 'world', nested: { __typename: 'Nested', name: 'n' } });
   });
+
+  it('looks at the operation that runs, not its siblings in the document', async () => {
+    const s = await server();
+    const document = 'query Plain { hello } query Schema { __schema { queryType { name } } }';
+    const plain = await run(s, { query: document, operationName: 'Plain' }, contextOf(ANONYMOUS));
+    expect(plain.result.errors).toBeUndefined();
+    expect(plain.result.data).toEqual({ hello: 'world' });
+    const schema = await run(s, { query: document, operationName: 'Schema' }, contextOf(ANONYMOUS));
+    expect(codesOf(schema.result)).toEqual(['FORBIDDEN']);
+  });
 });
