@@ -14,20 +14,13 @@ import type { GatewayContext } from './contracts.ts';
 import { fetchThroughEntityCache, type EntityCache } from './entity-cache.ts';
 import { correctEntityErrorPaths } from './entity-paths.ts';
 import { ErrorCode } from '../lib/error-codes.ts';
+import { describeTransportError } from '../lib/transport-errors.ts';
 
 // One encoding per principal object (they live as long as the key store's cache entry).
 const claimsOf = new WeakMap<object, string>();
 
-const TRANSPORT_REASONS: Record<string, string> = {
-  UND_ERR_HEADERS_TIMEOUT: 'no answer in time (subgraph timeout or request deadline)',
-  UND_ERR_BODY_TIMEOUT: 'no complete answer in time (subgraph timeout or request deadline)',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-  UND_ERR_ABORTED: 'call aborted',
-  UND_ERR_SOCKET: 'connection lost',
-  UND_ERR_CLOSED: 'connection closed',
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-};
+/** What set a subgraph call's headers and body timers (gateway/fetcher.ts): the shorter of the two. */
+const CALL_TIMER = 'subgraph timeout or request deadline';
 
 /**
  * Why a subgraph call failed, in words that carry no address, URL or body, and whether that
@@ -41,11 +34,7 @@ function failureOf(error: Error, response: FetcherResponse | undefined): { code:
   }
   if (error instanceof SyntaxError) return { code: ErrorCode.UPSTREAM_ERROR, reason: 'unreadable response' };
   if (/^Expected JSON response body/.test(error.message)) return { code: ErrorCode.UPSTREAM_ERROR, reason: 'not a GraphQL response' };
-  for (let e: unknown = error, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return { code: ErrorCode.UPSTREAM_UNAVAILABLE, reason: TRANSPORT_REASONS[code] ?? `request failed (${code})` };
-  }
-  return { code: ErrorCode.UPSTREAM_UNAVAILABLE, reason: 'request failed' };
+  return { code: ErrorCode.UPSTREAM_UNAVAILABLE, reason: describeTransportError(error, { timers: { headers: CALL_TIMER, body: CALL_TIMER } }) };
 }
 
 /** A GraphQL response body: `errors`, a non-empty list of objects with a message. */

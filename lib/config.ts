@@ -1,40 +1,56 @@
 // Every configuration variable in one table: parsed, validated and documented from here.
-// An invalid value stops start-up with a message naming the variable. docs/configuration.md's table
-// lists the same variables (a test keeps them in step).
+// An invalid value stops start-up with a message naming the variable. docs/configuration.md is
+// written from this table by `npm run docs:config` (lib/config-doc.ts); a test fails when it is stale.
 
 import { resolve } from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { ROLES, type Role } from './principal.ts';
+import { DEFAULT_RESILIENCE_SETTINGS as RESILIENCE, type ResilienceSettings } from './resilience-settings.ts';
 
 type Kind = 'port' | 'int' | 'number' | 'bool' | 'url' | 'string' | 'list' | 'path';
 
-interface VariableSpec {
+export interface VariableSpec {
   name: string;
   kind: Kind;
+  /** The value used when the variable is unset or empty, before parsing; undefined = none. */
   default: string | undefined;
+  /** What the variable does, in Markdown: docs/configuration.md's "meaning" column. */
   description: string;
+  /** The docs' "default" column when it is not `default` verbatim (e.g. "simulator's"); Markdown. */
+  docDefault?: string;
 }
 
-const v = (name: string, kind: Kind, def: string | undefined, description: string): VariableSpec => ({
+const v = (name: string, kind: Kind, def: string | undefined, description: string, docDefault?: string): VariableSpec => ({
   name,
   kind,
   default: def,
   description,
+  ...(docDefault === undefined ? {} : { docDefault }),
 });
 
+/** Shortest DATAEX_SIGNING_SECRET accepted beyond loopback, in bytes (`openssl rand -base64 32` gives 44). */
+export const MIN_SIGNING_SECRET_BYTES = 32;
+
+/** Every variable, in the order docs/configuration.md lists them (`npm run docs:config` writes it from here). */
 export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_PORT', 'port', '4000', 'Gateway port.'),
-  v('DATAEX_WORKERS', 'int', '1', 'Gateway processes sharing the port (node:cluster); use Redis so they share caches and limits.'),
-  v('DATAEX_HOST', 'string', '127.0.0.1', 'Address every server binds to (0.0.0.0 in containers).'),
+  v('DATAEX_WORKERS', 'int', '1', 'Gateway processes sharing the port (node:cluster); use Redis with more than one, so they share caches, APQ, saved queries, keys, rate limits and the audit stream.'),
+  v('DATAEX_HOST', 'string', '127.0.0.1', 'Address every server binds to (`0.0.0.0` in containers).'),
   v('DATAEX_SUPERGRAPH', 'path', 'schema/supergraph.graphql', 'Supergraph file the gateway serves (any valid supergraph).'),
   v('DATAEX_SUBGRAPH_URLS', 'list', undefined, 'Overrides of subgraph URLs in the supergraph: `name=url,name=url`.'),
   v('DATAEX_DATA_DIR', 'path', './data', 'Directory for file-backed state (saved queries, keys, audit log).'),
   v('DATAEX_REDIS_URL', 'url', undefined, 'Redis for the shared cache tier and shared state; unset = memory only.'),
-  v('DATAEX_REDIS_CLUSTER', 'list', undefined, 'Redis Cluster seed nodes `host:port,host:port` instead of DATAEX_REDIS_URL (not both): the same shared cache tier and state on a cluster.'),
-  v('DATAEX_CORS_ORIGINS', 'list', undefined, 'Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only.'),
+  v('DATAEX_REDIS_CLUSTER', 'list', undefined, 'Redis Cluster instead: seed nodes `host:port,host:port` (any reachable node finds the rest), for the same shared cache tier and state on a cluster; not together with `DATAEX_REDIS_URL`.'),
+  v('DATAEX_REDIS_PREFIX', 'string', 'dataex:', 'Prefix of every Redis key dataex writes.'),
+  v(
+    'DATAEX_CORS_ORIGINS',
+    'list',
+    undefined,
+    'Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only. Pages may send `Authorization`, `x-api-key`, `Content-Type`, `Accept`, the CSRF-prevention headers (`apollo-require-preflight`, `x-apollo-operation-name`), Apollo\'s client-name headers, W3C trace context (`traceparent`, `tracestate`, `baggage`) and `Cache-Control`; they may read `Retry-After`, `Age`, `x-dataex-cache`, `x-dataex-worker`, `x-dataex-saved-query`, `x-dataex-total-count`, `Content-Disposition`, `Location` and `WWW-Authenticate`. Answers vary on `Origin`.',
+  ),
   v('DATAEX_BODY_LIMIT_BYTES', 'int', '1048576', 'Largest request body the gateway accepts.'),
-  v('DATAEX_SHUTDOWN_DELAY_MS', 'int', '0', 'On SIGTERM the gateway first answers /readyz 503 ("draining") for this long while it still serves, so a load balancer stops sending it traffic; then it stops accepting and lets requests in flight finish. The Kubernetes manifests pause in preStop instead.'),
   v('DATAEX_REQUEST_TIMEOUT_MS', 'int', '30000', 'How long a request (headers and body) may take to arrive at the gateway; a client that trickles it in is answered 408 and cut off. Headers alone get at most 10 s.'),
+  v('DATAEX_SHUTDOWN_DELAY_MS', 'int', '0', 'On SIGTERM the gateway first answers `/readyz` 503 (`"status": "draining"`) for this long while it still serves, so a load balancer stops sending it traffic; then it stops accepting and lets requests in flight finish. The Kubernetes manifests pause in `preStop` instead.'),
   v('DATAEX_SUBGRAPH_TIMEOUT_MS', 'int', '10000', 'Gateway timeout for one subgraph fetch.'),
   v('DATAEX_REQUEST_DEADLINE_MS', 'int', '15000', 'Every request is answered within this long; subgraph calls still running are cut, with errors naming them.'),
   v('DATAEX_CATALOG_PORT', 'port', '4001', 'Catalog subgraph port.'),
@@ -42,59 +58,79 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_SHANGHAI_PORT', 'port', '4003', 'Shanghai subgraph port.'),
   v('DATAEX_GUIYANG_PORT', 'port', '4004', 'Guiyang subgraph port.'),
   v('DATAEX_REGISTRY_PORT', 'port', '4005', 'Registry subgraph port.'),
-  v('DATAEX_BEIJING_URL', 'url', undefined, 'Beijing exchange API; unset = the bundled simulator on :4101.'),
-  v('DATAEX_SHANGHAI_URL', 'url', undefined, 'Shanghai exchange API; unset = the bundled simulator on :4102.'),
-  v('DATAEX_GUIYANG_URL', 'url', undefined, 'Guiyang exchange API; unset = the bundled simulator on :4103.'),
-  v('DATAEX_REGISTRY_URL', 'url', undefined, 'Enterprise registry API; unset = the bundled simulator on :4104.'),
-  v('DATAEX_BEIJING_APP_KEY', 'string', undefined, 'Beijing detail-call app key (simulator default).'),
-  v('DATAEX_BEIJING_APP_SECRET', 'string', undefined, 'Beijing detail-call signing secret (simulator default).'),
-  v('DATAEX_SHANGHAI_CLIENT_ID', 'string', undefined, 'Shanghai OAuth client id (simulator default).'),
-  v('DATAEX_SHANGHAI_CLIENT_SECRET', 'string', undefined, 'Shanghai OAuth client secret (simulator default).'),
-  v('DATAEX_GUIYANG_APP_ID', 'string', undefined, 'Guiyang gateway app id (simulator default).'),
-  v('DATAEX_GUIYANG_APP_SECRET', 'string', undefined, 'Guiyang gateway signing secret (simulator default).'),
-  v('DATAEX_REGISTRY_API_KEY', 'string', undefined, 'Enterprise registry API key (simulator default).'),
+  v('DATAEX_BEIJING_URL', 'url', undefined, 'Beijing exchange API; unset = the bundled simulator (on `DATAEX_SIM_BEIJING_PORT`, default :4101).'),
+  v('DATAEX_SHANGHAI_URL', 'url', undefined, 'Shanghai exchange API; unset = the bundled simulator (on `DATAEX_SIM_SHANGHAI_PORT`, default :4102).'),
+  v('DATAEX_GUIYANG_URL', 'url', undefined, 'Guiyang exchange API; unset = the bundled simulator (on `DATAEX_SIM_GUIYANG_PORT`, default :4103).'),
+  v('DATAEX_REGISTRY_URL', 'url', undefined, 'Enterprise registry API; unset = the bundled simulator (on `DATAEX_SIM_REGISTRY_PORT`, default :4104).'),
+  v('DATAEX_BEIJING_APP_KEY', 'string', undefined, 'Beijing detail-call signing credentials: the app key.', "simulator's"),
+  v('DATAEX_BEIJING_APP_SECRET', 'string', undefined, 'Beijing detail-call signing credentials: the signing secret.', "simulator's"),
+  v('DATAEX_SHANGHAI_CLIENT_ID', 'string', undefined, 'Shanghai OAuth client credentials: the client id.', "simulator's"),
+  v('DATAEX_SHANGHAI_CLIENT_SECRET', 'string', undefined, 'Shanghai OAuth client credentials: the client secret.', "simulator's"),
+  v('DATAEX_GUIYANG_APP_ID', 'string', undefined, 'Guiyang gateway signing credentials: the app id.', "simulator's"),
+  v('DATAEX_GUIYANG_APP_SECRET', 'string', undefined, 'Guiyang gateway signing credentials: the signing secret.', "simulator's"),
+  v('DATAEX_REGISTRY_API_KEY', 'string', undefined, 'Enterprise registry API key.', "simulator's"),
   v('DATAEX_UPSTREAM_TIMEOUT_MS', 'int', '8000', 'Timeout of one upstream (exchange or registry) call.'),
-  v('DATAEX_UPSTREAM_MAX_ATTEMPTS', 'int', '3', 'Attempts per idempotent upstream call, the first included (retries back off with jitter, within a retry budget).'),
-  v('DATAEX_UPSTREAM_BREAKER_FAILURE_RATE', 'number', '0.5', 'Share of failed upstream calls (over 10 s, at least 10 calls) that opens an upstream\'s circuit breaker.'),
-  v('DATAEX_UPSTREAM_BREAKER_COOLDOWN_MS', 'int', '5000', 'How long an open breaker fails fast before it lets one probe call through.'),
-  v('DATAEX_UPSTREAM_CONCURRENCY', 'int', '64', 'Upstream calls in flight per upstream and process (bulkhead).'),
-  v('DATAEX_UPSTREAM_QUEUE', 'int', '2000', 'Upstream calls waiting for a slot; beyond that they fail fast.'),
-  v('DATAEX_HARVEST_INTERVAL_MS', 'int', '300000', 'Full re-harvest of every exchange, in ms.'),
-  v('DATAEX_PROBE_INTERVAL_MS', 'int', '15000', 'Liveness probe of every exchange (marks it stale, triggers a harvest when its total changes).'),
+  v(
+    'DATAEX_UPSTREAM_MAX_ATTEMPTS',
+    'int',
+    String(RESILIENCE.maxAttempts),
+    `Attempts per idempotent upstream call, the first included (jittered exponential backoff, \`Retry-After\` honoured, within a retry budget of ${Math.round(RESILIENCE.retryBudgetRatio * 100)}% of calls).`,
+  ),
+  v(
+    'DATAEX_UPSTREAM_BREAKER_FAILURE_RATE',
+    'number',
+    String(RESILIENCE.breakerFailureRate),
+    `Share of failed upstream calls (over ${RESILIENCE.breakerWindowMs / 1000} s, ≥ ${RESILIENCE.breakerMinimumCalls} calls) that opens an upstream's circuit breaker.`,
+  ),
+  v('DATAEX_UPSTREAM_BREAKER_COOLDOWN_MS', 'int', String(RESILIENCE.breakerHalfOpenAfterMs), 'How long an open breaker fails fast before it lets one probe call through.'),
+  v('DATAEX_UPSTREAM_CONCURRENCY', 'int', String(RESILIENCE.bulkheadConcurrency), 'Upstream calls in flight per upstream and process (bulkhead).'),
+  v('DATAEX_UPSTREAM_QUEUE', 'int', String(RESILIENCE.bulkheadQueue), 'Upstream calls waiting for a slot; beyond that they fail fast.'),
+  v('DATAEX_HARVEST_INTERVAL_MS', 'int', '300000', 'Full re-harvest of every exchange, in ms (0 = only at start).'),
+  v('DATAEX_PROBE_INTERVAL_MS', 'int', '15000', 'Liveness probe of every exchange: marks it stale, triggers a harvest when its total changes (0 = off).'),
+  v('DATAEX_RESPONSE_CACHE', 'bool', 'true', 'Gateway response cache (whole responses, TTL from the subgraphs\' cache hints).'),
+  v('DATAEX_ENTITY_CACHE', 'bool', 'true', 'Gateway entity cache: per-entity answers of subgraph entity fetches (PUBLIC hints only), so pages sharing listings fetch each once per TTL.'),
+  v('DATAEX_CACHE_MEMORY_MB', 'int', '256', 'Byte budget of each in-process cache tier, in MiB.'),
+  v('DATAEX_RESPONSE_CACHE_STALE_S', 'int', '30', 'After an answer\'s max-age, serve it this many seconds more (`x-dataex-cache: STALE`) while one background request refreshes it; `0` = never serve stale.'),
+  v('DATAEX_CACHE_MAX_TTL_S', 'int', '3600', 'Upper bound on any response-cache TTL, in seconds.'),
+  v('DATAEX_UPSTREAM_TTL_S', 'int', '60', 'Freshness of cached upstream detail answers, in seconds (registrations: 60×).'),
+  v('DATAEX_STALE_LIMIT_S', 'int', '3600', 'How long (seconds) past freshness an upstream answer may be served while the upstream fails.'),
+  v(
+    'DATAEX_SIGNING_SECRET',
+    'string',
+    undefined,
+    `Secret the gateway signs the caller with for the subgraphs (HMAC; \`openssl rand -base64 32\`); every process of a deployment must share it. Required (≥ ${MIN_SIGNING_SECRET_BYTES} bytes, not the development default) for a gateway or subgraph listening beyond loopback; separate processes on loopback without it use a development default and warn.`,
+    'random per `npm start`',
+  ),
+  v('DATAEX_MAX_DEPTH', 'int', '12', 'Deepest selection nesting a query may have.'),
+  v('DATAEX_MAX_ALIASES', 'int', '30', 'Most aliases in one document.'),
+  v('DATAEX_MAX_ROOT_FIELDS', 'int', '10', 'Most root fields in one operation.'),
+  v('DATAEX_MAX_TOKENS', 'int', '5000', 'Most lexical tokens in one document (checked while parsing, which stops there, so huge documents stop early).'),
+  v('DATAEX_MAX_DOCUMENT_BYTES', 'int', '32768', 'Largest query document.'),
+  v('DATAEX_MAX_COST', 'list', 'public=5000,analyst=25000,admin=100000', 'Cost budget per role: each field counts 1, times the sizes (`first`, `rows`, `ids`) of the lists above it.'),
+  v('DATAEX_RATE_LIMITS', 'list', 'public=20/40,analyst=100/200,admin=off', 'Token bucket per caller and role: requests per second / burst, or `off` (the whole variable `off` = no limits). Anonymous callers are limited per address. Shared through Redis when configured.'),
+  v(
+    'DATAEX_TRUST_PROXY',
+    'string',
+    undefined,
+    'Proxies whose `X-Forwarded-For` the gateway believes (the client address that logs show and anonymous callers are rate-limited by): a hop count (`1` = one proxy in front) or comma-separated addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal` (as `proxy-addr` reads them); unset = trust nothing (the peer\'s address). IPv6 callers are counted per /64.',
+  ),
+  v('DATAEX_AUDIT', 'bool', 'true', 'Append one JSON line per operation to the audit log (`DATAEX_DATA_DIR/audit/`, or a Redis stream).'),
+  v('DATAEX_PLAYGROUND', 'bool', 'true', 'Serve the console (GraphiQL playground and saved-query runner) at `/`.'),
+  v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection.', 'follows `DATAEX_PLAYGROUND`'),
+  v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
   v('DATAEX_SEED', 'int', '20240506', 'Seed of the simulators\' generated data.'),
   v('DATAEX_SIM_SCALE', 'number', '1', 'Multiplies the simulators\' data sizes (benchmarks).'),
   v('DATAEX_SIM_LATENCY_MS', 'int', '0', 'Latency the simulators add to every upstream response.'),
   v('DATAEX_SIMULATORS', 'bool', 'true', '`npm start` also starts simulators for the upstreams whose URL is unset.'),
-  v('DATAEX_SIM_BEIJING_PORT', 'port', undefined, 'Port of the bundled Beijing simulator (`npm start`, `npm run start:sims`); unset = 4101 (free ports in tests).'),
-  v('DATAEX_SIM_SHANGHAI_PORT', 'port', undefined, 'Port of the bundled Shanghai simulator; unset = 4102.'),
-  v('DATAEX_SIM_GUIYANG_PORT', 'port', undefined, 'Port of the bundled Guiyang simulator; unset = 4103.'),
-  v('DATAEX_SIM_REGISTRY_PORT', 'port', undefined, 'Port of the bundled enterprise-registry simulator; unset = 4104.'),
-  v('DATAEX_LOG_LEVEL', 'string', 'info', 'Log level: error, warn, info, debug.'),
-  v('DATAEX_LOG_FORMAT', 'string', 'json', 'Log line format: `json` (one JSON object a line) or `pretty` (human-readable; `npm start` on a terminal uses it unless this is set).'),
+  v('DATAEX_SIM_BEIJING_PORT', 'port', undefined, 'Port of the bundled Beijing simulator, under `npm start` and `npm run start:sims`; `0` = any free port (what the tests use when it is unset).', '`4101`'),
+  v('DATAEX_SIM_SHANGHAI_PORT', 'port', undefined, 'Port of the bundled Shanghai simulator (as `DATAEX_SIM_BEIJING_PORT`).', '`4102`'),
+  v('DATAEX_SIM_GUIYANG_PORT', 'port', undefined, 'Port of the bundled Guiyang simulator (as `DATAEX_SIM_BEIJING_PORT`).', '`4103`'),
+  v('DATAEX_SIM_REGISTRY_PORT', 'port', undefined, 'Port of the bundled enterprise-registry simulator (as `DATAEX_SIM_BEIJING_PORT`).', '`4104`'),
+  v('DATAEX_LOG_LEVEL', 'string', 'info', 'Log level: `error`, `warn`, `info` or `debug` (under a test runner the default is `warn`).'),
+  v('DATAEX_LOG_FORMAT', 'string', 'json', 'Log line format: `json` (one JSON object a line) or `pretty` (human-readable); `npm start` on a terminal uses `pretty` unless this is set.'),
   v('DATAEX_METRICS', 'bool', 'true', 'Serve Prometheus metrics at `/metrics` on the gateway and on each subgraph.'),
-  v('DATAEX_OTLP_ENDPOINT', 'url', undefined, 'OpenTelemetry collector (OTLP/HTTP) that traces are exported to, e.g. `http://collector:4318`; unset = tracing off.'),
-  v('DATAEX_TRACE_SAMPLE_RATIO', 'number', '1', 'Share of new traces recorded when tracing is on (a caller\'s sampled `traceparent` is always followed).'),
-  v('DATAEX_PLAYGROUND', 'bool', 'true', 'Serve the console (GraphiQL playground and saved-query runner) at `/`.'),
-  v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection; unset = follows DATAEX_PLAYGROUND.'),
-  v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
-  v('DATAEX_SIGNING_SECRET', 'string', undefined, 'Secret the gateway signs the caller with for the subgraphs (HMAC); all processes of a deployment share it (`openssl rand -base64 32`). Required, at least 32 bytes and not the development default, for a gateway or subgraph listening beyond loopback. Unset on loopback: random per `npm start`, the development default for separate processes (with a warning).'),
-  v('DATAEX_TRUST_PROXY', 'string', undefined, 'Proxies whose X-Forwarded-For the gateway believes (client address for rate limits and logs): a hop count (`1` = one proxy in front), or addresses, CIDRs and `loopback`, `linklocal`, `uniquelocal`, comma-separated. Unset = trust nothing (the peer address).'),
-  v('DATAEX_MAX_DEPTH', 'int', '12', 'Deepest selection nesting a query may have.'),
-  v('DATAEX_MAX_ALIASES', 'int', '30', 'Most aliases in one document.'),
-  v('DATAEX_MAX_ROOT_FIELDS', 'int', '10', 'Most root fields in one operation.'),
-  v('DATAEX_MAX_TOKENS', 'int', '5000', 'Most lexical tokens in one document (checked while parsing, so huge documents stop early).'),
-  v('DATAEX_MAX_DOCUMENT_BYTES', 'int', '32768', 'Largest query document.'),
-  v('DATAEX_MAX_COST', 'list', 'public=5000,analyst=25000,admin=100000', 'Cost budget per role: each field counts 1, times the sizes (`first`, `rows`, `ids`) of the lists above it.'),
-  v('DATAEX_RATE_LIMITS', 'list', 'public=20/40,analyst=100/200,admin=off', 'Token bucket per caller and role: requests per second / burst, or `off` (whole variable `off` = no limits). Anonymous callers are limited per address. Shared through Redis when configured.'),
-  v('DATAEX_AUDIT', 'bool', 'true', 'Append one JSON line per operation to the audit log (a file under DATAEX_DATA_DIR, or a Redis stream).'),
-  v('DATAEX_REDIS_PREFIX', 'string', 'dataex:', 'Prefix of every Redis key dataex writes.'),
-  v('DATAEX_RESPONSE_CACHE', 'bool', 'true', 'Gateway response cache (whole responses, TTL from the subgraphs\' cache hints).'),
-  v('DATAEX_ENTITY_CACHE', 'bool', 'true', 'Gateway entity cache: per-entity answers of subgraph entity fetches (PUBLIC hints only), so pages that share listings fetch each one once per TTL.'),
-  v('DATAEX_CACHE_MEMORY_MB', 'int', '256', 'Byte budget of each in-process cache tier, in MiB.'),
-  v('DATAEX_RESPONSE_CACHE_STALE_S', 'int', '30', 'After an answer\'s max-age, serve it this many seconds more (`x-dataex-cache: STALE`) while one background request refreshes it; 0 = never serve stale.'),
-  v('DATAEX_CACHE_MAX_TTL_S', 'int', '3600', 'Upper bound on any response-cache TTL, in seconds.'),
-  v('DATAEX_UPSTREAM_TTL_S', 'int', '60', 'Freshness of cached upstream detail answers, in seconds (registry: 60×).'),
-  v('DATAEX_STALE_LIMIT_S', 'int', '3600', 'How long past freshness an upstream answer may be served when the upstream fails.'),
+  v('DATAEX_OTLP_ENDPOINT', 'url', undefined, 'OpenTelemetry collector (OTLP/HTTP, e.g. `http://collector:4318`; `/v1/traces` is appended) that traces are exported to; unset = tracing off.'),
+  v('DATAEX_TRACE_SAMPLE_RATIO', 'number', '1', 'Share of new traces recorded when tracing is on; a caller\'s sampled `traceparent` is always followed.'),
 ];
 
 /**
@@ -110,9 +146,6 @@ export const DEVELOPMENT_UPSTREAM_CREDENTIALS = {
 
 /** Used by separately started processes on loopback when DATAEX_SIGNING_SECRET is unset: public, so never beyond loopback. */
 export const DEVELOPMENT_SIGNING_SECRET = 'dataex-development-signing-secret-change-me';
-
-/** Shortest DATAEX_SIGNING_SECRET accepted beyond loopback, in bytes (`openssl rand -base64 32` gives 44). */
-export const MIN_SIGNING_SECRET_BYTES = 32;
 
 /** True when a server bound to `host` is reachable from this machine only. */
 export function isLoopbackHost(host: string): boolean {
@@ -209,7 +242,8 @@ export interface DataexConfig {
   upstreamUrls: Record<string, string | undefined>;
   credentials: Record<string, string | undefined>;
   upstreamTimeoutMs: number;
-  resilience: { maxAttempts: number; breakerFailureRate: number; breakerHalfOpenAfterMs: number; bulkheadConcurrency: number; bulkheadQueue: number };
+  /** The resilience settings set by variables (the others keep DEFAULT_RESILIENCE_SETTINGS). */
+  resilience: Pick<ResilienceSettings, 'maxAttempts' | 'breakerFailureRate' | 'breakerHalfOpenAfterMs' | 'bulkheadConcurrency' | 'bulkheadQueue'>;
   harvestIntervalMs: number;
   probeIntervalMs: number;
   seed: number;

@@ -15,6 +15,7 @@ import { UpstreamError } from './errors.ts';
 import { recordUpstreamCall } from '../../lib/observability/metrics.ts';
 import { SpanKind, failSpan, injectTraceHeaders, startChildSpan, tracingEnabled, withContext, type Span } from '../../lib/observability/tracing.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
+import { describeTransportError } from '../../lib/transport-errors.ts';
 
 export type HttpMethod = 'GET' | 'POST';
 
@@ -254,7 +255,7 @@ export class UpstreamClient {
       if (deadline?.aborted) {
         throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${label}: no complete answer within ${totalMs} ms`, { cause: err });
       }
-      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${label}: ${describeTransportError(err, { headersMs, bodyMs, connectMs: this.timeouts.connectMs })}`, { cause: err });
+      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${label}: ${describeTransportError(err, { timers: { headers: headersMs, body: bodyMs, connect: this.timeouts.connectMs }, withCode: true })}`, { cause: err });
     }
 
     if (status === 429 || status >= 500) {
@@ -304,42 +305,6 @@ async function readText(body: AsyncIterable<Buffer | Uint8Array> & { destroy?: (
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-const TRANSPORT_CODES: Record<string, string> = {
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'timed out waiting for response headers',
-  UND_ERR_BODY_TIMEOUT: 'timed out reading the response body',
-  UND_ERR_SOCKET: 'connection failed',
-  UND_ERR_CLOSED: 'connection closed',
-  UND_ERR_DESTROYED: 'connection destroyed',
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection broken',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ETIMEDOUT: 'connection timed out',
-};
-
-/** A short, secret-free description of a transport failure (codes only, never request data). */
-export function describeTransportError(err: unknown, t: { headersMs: number; bodyMs: number; connectMs: number }): string {
-  const code = errorCode(err);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return `${TRANSPORT_CODES[code]} (${t.headersMs} ms)`;
-  if (code === 'UND_ERR_BODY_TIMEOUT') return `${TRANSPORT_CODES[code]} (${t.bodyMs} ms)`;
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return `${TRANSPORT_CODES[code]} (${t.connectMs} ms)`;
-  if (code && TRANSPORT_CODES[code]) return `${TRANSPORT_CODES[code]} (${code})`;
-  return code ? `request failed (${code})` : 'request failed';
-}
-
-function errorCode(err: unknown): string | undefined {
-  // undici wraps socket errors; the errno code may sit on the cause.
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
 }
 
 /** Retry-After as seconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */

@@ -1,50 +1,9 @@
-// Settings of the upstream resilience policy, with the defaults every adapter gets.
+// Settings of the upstream resilience policy: the defaults every adapter gets (in lib/, where
+// lib/config.ts takes the defaults of its variables from them too), hooks, and validation.
 
-export interface ResilienceSettings {
-  /** Attempts per call, the first one included (1 = never retry). */
-  maxAttempts: number;
-  /** Backoff before retry n is drawn from [d/2, d] with d = min(backoffMaxMs, backoffBaseMs · 2^(n-1)). */
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-  /**
-   * Longest Retry-After (429/503) the policy waits for. A longer one is not shortened (that
-   * would ignore the upstream's request) and not waited out (the caller would hang): the call
-   * fails at once with the error, which carries retryAfterSeconds.
-   */
-  retryAfterMaxMs: number;
-  /** Retry budget: retries in the window may not exceed ratio × calls + minPerWindow. */
-  retryBudgetRatio: number;
-  /** Retries always allowed per window, so a quiet upstream can still be retried. */
-  retryBudgetMinPerWindow: number;
-  retryBudgetWindowMs: number;
-  /** The breaker opens when more than this share of the calls in the window failed… */
-  breakerFailureRate: number;
-  /** …and the window holds at least this many calls. */
-  breakerMinimumCalls: number;
-  breakerWindowMs: number;
-  /** Open → one probe call allowed after this long; success closes, failure re-opens. */
-  breakerHalfOpenAfterMs: number;
-  /** Calls in flight to one upstream at once (per process). */
-  bulkheadConcurrency: number;
-  /** Calls waiting for a slot; beyond that calls fail fast with UPSTREAM_UNAVAILABLE. */
-  bulkheadQueue: number;
-}
+import { DEFAULT_RESILIENCE_SETTINGS, type ResilienceSettings } from '../../../lib/resilience-settings.ts';
 
-export const DEFAULT_RESILIENCE_SETTINGS: Readonly<ResilienceSettings> = Object.freeze({
-  maxAttempts: 3,
-  backoffBaseMs: 100,
-  backoffMaxMs: 2_000,
-  retryAfterMaxMs: 5_000,
-  retryBudgetRatio: 0.2,
-  retryBudgetMinPerWindow: 10,
-  retryBudgetWindowMs: 10_000,
-  breakerFailureRate: 0.5,
-  breakerMinimumCalls: 10,
-  breakerWindowMs: 10_000,
-  breakerHalfOpenAfterMs: 5_000,
-  bulkheadConcurrency: 16,
-  bulkheadQueue: 64,
-});
+export { DEFAULT_RESILIENCE_SETTINGS, type ResilienceSettings };
 
 /** Injected time and randomness (tests); production uses the real ones. */
 export interface ResilienceHooks {
