@@ -57,6 +57,6 @@ const report = {
   ratioToCeiling: Number(ratio.toFixed(3)),
 };
 mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/results/cache-hit.json'), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(join(ROOT, 'bench/results/cache-hit.json'), `${JSON.stringify(report, null, 2)}\n`);
 console.table({ 'gateway (cache hit)': gatewayResult, 'ceiling (node:http)': ceilingResult });
 console.log(`cache-hit throughput = ${(ratio * 100).toFixed(1)}% of the bare node:http ceiling`);

@@ -15,8 +15,7 @@ const load = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as BenchRe
 const before = load(beforePath);
 const after = load(afterPath);
 
-const find = (r: BenchReport, gateway: string, scenario: string): RunRecord | undefined =>
-  r.runs.find((x) => x.gateway === gateway && x.scenario === scenario && !x.skipped);
+const find = (r: BenchReport, gateway: string, scenario: string): RunRecord | undefined => r.runs.find((x) => x.gateway === gateway && x.scenario === scenario && !x.skipped);
 const fmt = (n: number | undefined, digits = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits));
 const change = (a: number | undefined, b: number | undefined) => (a && b ? `${b >= a ? '+' : ''}${(((b - a) / a) * 100).toFixed(0)} %` : '—');
 
@@ -53,5 +52,5 @@ for (const scenario of scenarios) {
   lines.push('');
 }
 const text = lines.join('\n');
-if (outPath) writeFileSync(outPath, text + '\n');
+if (outPath) writeFileSync(outPath, `${text}\n`);
 console.log(text);

@@ -303,27 +303,24 @@ export function runPhase(opts: PhaseOptions): Promise<PhaseResult> {
         },
       ];
   return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      { url: opts.url, connections: opts.connections, duration: opts.durationS, requests: requests as any },
-      (err, r) => {
-        if (err) return reject(err);
-        const sorted = latencies.subarray(0, n).sort();
-        let sum = 0;
-        for (let i = 0; i < n; i++) sum += sorted[i];
-        const durationS = r.duration || opts.durationS;
-        resolve({
-          durationS,
-          total: r.requests.total,
-          requestsPerSec: r.requests.total / durationS,
-          latencyMs: { avg: n ? sum / n : 0, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: n ? sorted[n - 1] : 0 },
-          errors: r.errors + r.timeouts,
-          non2xx: r.non2xx,
-          graphqlErrors,
-          bytesPerResponse: r.requests.total ? r.throughput.total / r.requests.total : 0,
-          latencies: sorted,
-        });
-      },
-    );
+    const instance = autocannon({ url: opts.url, connections: opts.connections, duration: opts.durationS, requests: requests as any }, (err, r) => {
+      if (err) return reject(err);
+      const sorted = latencies.subarray(0, n).sort();
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += sorted[i];
+      const durationS = r.duration || opts.durationS;
+      resolve({
+        durationS,
+        total: r.requests.total,
+        requestsPerSec: r.requests.total / durationS,
+        latencyMs: { avg: n ? sum / n : 0, p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: n ? sorted[n - 1] : 0 },
+        errors: r.errors + r.timeouts,
+        non2xx: r.non2xx,
+        graphqlErrors,
+        bytesPerResponse: r.requests.total ? r.throughput.total / r.requests.total : 0,
+        latencies: sorted,
+      });
+    });
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
       if (n === latencies.length) {
         const bigger = new Float64Array(latencies.length * 2);

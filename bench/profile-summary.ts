@@ -61,14 +61,14 @@ function shortUrl(url: string): string {
 
 function packageOf(url: string): string {
   if (!url) return '(native/V8)';
-  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const short = shortUrl(url);
   if (url.includes('/node_modules/')) {
     const parts = short.split('/');
     return parts[0].startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
   }
   const parts = short.split('/');
-  return parts.length > 1 ? `${parts[0]}/${parts.length > 2 ? parts[1] + '/' : ''}` : short;
+  return parts.length > 1 ? `${parts[0]}/${parts.length > 2 ? `${parts[1]}/` : ''}` : short;
 }
 
 export function summarise(profile: CpuProfile, options: { fromS?: number; toS?: number; top?: number } = {}): ProfileSummary {
@@ -132,12 +132,18 @@ export function formatSummary(s: ProfileSummary, top = 30): string {
   const num = (v: number) => v.toFixed(1).padStart(7);
   const lines: string[] = [];
   const busy = s.sampledMs - s.idleMs;
-  lines.push(`sampled ${(s.sampledMs / 1000).toFixed(1)} s: busy ${(busy / 1000).toFixed(1)} s (${((100 * busy) / (s.sampledMs || 1)).toFixed(0)}%), idle ${(s.idleMs / 1000).toFixed(1)} s, GC ${(s.gcMs / 1000).toFixed(1)} s (${((100 * s.gcMs) / (busy || 1)).toFixed(1)}% of busy)`);
+  lines.push(
+    `sampled ${(s.sampledMs / 1000).toFixed(1)} s: busy ${(busy / 1000).toFixed(1)} s (${((100 * busy) / (s.sampledMs || 1)).toFixed(0)}%), idle ${(s.idleMs / 1000).toFixed(1)} s, GC ${(s.gcMs / 1000).toFixed(1)} s (${((100 * s.gcMs) / (busy || 1)).toFixed(1)}% of busy)`,
+  );
   lines.push('', `top ${top} by self time (% of busy time)`, `${'self%'.padStart(7)} ${'total%'.padStart(7)}  function  (file:line)`);
   for (const f of [...s.functions].sort((a, b) => b.selfMs - a.selfMs).slice(0, top)) lines.push(`${num(f.selfPct)} ${num(f.totalPct)}  ${pad(f.name, 48)} ${f.where}`);
   lines.push('', `top ${top} by total time, project code and gateway packages`, `${'total%'.padStart(7)} ${'self%'.padStart(7)}  function  (file:line)`);
   const interesting = (f: Entry) => !f.where.startsWith('node:') && f.name !== '(program)' && f.name !== '(garbage collector)';
-  for (const f of [...s.functions].filter(interesting).sort((a, b) => b.totalMs - a.totalMs).slice(0, top)) lines.push(`${num(f.totalPct)} ${num(f.selfPct)}  ${pad(f.name, 48)} ${f.where}`);
+  for (const f of [...s.functions]
+    .filter(interesting)
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, top))
+    lines.push(`${num(f.totalPct)} ${num(f.selfPct)}  ${pad(f.name, 48)} ${f.where}`);
   lines.push('', 'self time by package / project folder');
   for (const p of s.packages.slice(0, 25)) lines.push(`${num(p.selfPct)}  ${p.name}`);
   return lines.join('\n');

@@ -34,7 +34,22 @@ export interface BenchReport {
   date: string;
   machine: { cpu: string; cores: number; memoryGiB: number; node: string; kernel: string };
   versions: Record<string, string>;
-  settings: { connections: number; durationS: number; warmupS: number; rewarmS?: number; latencyMs: number; upstreamTtlS: number; waitQuietS: number; retries: number; rounds?: number; dataexNodeFlags?: string[]; scenarios: string[]; gateways: string[]; profiled: string[]; quick: boolean };
+  settings: {
+    connections: number;
+    durationS: number;
+    warmupS: number;
+    rewarmS?: number;
+    latencyMs: number;
+    upstreamTtlS: number;
+    waitQuietS: number;
+    retries: number;
+    rounds?: number;
+    dataexNodeFlags?: string[];
+    scenarios: string[];
+    gateways: string[];
+    profiled: string[];
+    quick: boolean;
+  };
   gatewayLabels: Record<string, string>;
   scenarios: Array<{ name: string; suite: string; description: string; cacheable: boolean }>;
   runs: RunRecord[];
@@ -88,12 +103,28 @@ function computeRatios(report: BenchReport): void {
   };
   const cold = ratios.cold?.dataex?.apollo;
   if (report.scenarios.some((s) => s.name === 'cold')) {
-    goals.push({ goal: 'cold path: dataex req/s ≥ 2 × vanilla Apollo Gateway', scenario: 'cold', value: cold ? cold.requestsPerSec : null, target: 2, met: cold ? cold.requestsPerSec >= 2 : null, otherLoadCores: noise('cold', 'dataex', 'apollo'), cpuBoundEstimate: estimate('cold', 'dataex', 'apollo') });
+    goals.push({
+      goal: 'cold path: dataex req/s ≥ 2 × vanilla Apollo Gateway',
+      scenario: 'cold',
+      value: cold ? cold.requestsPerSec : null,
+      target: 2,
+      met: cold ? cold.requestsPerSec >= 2 : null,
+      otherLoadCores: noise('cold', 'dataex', 'apollo'),
+      cpuBoundEstimate: estimate('cold', 'dataex', 'apollo'),
+    });
   }
   // The federation-bench subgraphs send no cache hints: dataex has no cached path there.
   for (const s of report.scenarios.filter((x) => x.cacheable && x.suite === 'dataex')) {
     const r = ratios[s.name]?.dataex?.ceiling;
-    goals.push({ goal: 'cached path: dataex req/s ≥ 0.8 × the bare node:http ceiling', scenario: s.name, value: r ? r.requestsPerSec : null, target: 0.8, met: r ? r.requestsPerSec >= 0.8 : null, otherLoadCores: noise(s.name, 'dataex', 'ceiling'), cpuBoundEstimate: estimate(s.name, 'dataex', 'ceiling') });
+    goals.push({
+      goal: 'cached path: dataex req/s ≥ 0.8 × the bare node:http ceiling',
+      scenario: s.name,
+      value: r ? r.requestsPerSec : null,
+      target: 0.8,
+      met: r ? r.requestsPerSec >= 0.8 : null,
+      otherLoadCores: noise(s.name, 'dataex', 'ceiling'),
+      cpuBoundEstimate: estimate(s.name, 'dataex', 'ceiling'),
+    });
   }
   report.goals = goals;
 }
@@ -102,11 +133,7 @@ function markdown(report: BenchReport, svgName: string): string {
   const { machine: m, settings: st } = report;
   const L: string[] = [];
   L.push(`# dataex benchmark`, '');
-  L.push(
-    `${report.date.slice(0, 16).replace('T', ' ')} UTC · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · Linux ${m.kernel}` +
-      (st.quick ? ' · **quick run**' : ''),
-    '',
-  );
+  L.push(`${report.date.slice(0, 16).replace('T', ' ')} UTC · ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · Linux ${m.kernel}${st.quick ? ' · **quick run**' : ''}`, '');
   L.push(
     `One run, one machine, loopback. Each gateway runs in its own process against the same subgraphs ` +
       `(started once per suite in another process) and receives the same request sequence (a generated one: an equivalent stream of its own) from autocannon in a third, one gateway under load at a time: ` +
@@ -119,13 +146,19 @@ function markdown(report: BenchReport, svgName: string): string {
       `The ceiling is a bare node:http server answering each request with the bytes the first gateway answered it with (generated request streams: its answer to the first sample).`,
     '',
   );
-  L.push(`Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join(', ')}.`, '');
+  L.push(
+    `Versions: ${Object.entries(report.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}.`,
+    '',
+  );
   L.push(`![requests per second](${svgName})`, '');
 
   if (report.goals?.length) {
     L.push('## Goals', '', '| goal | scenario | measured | target | met | other load (cores) | CPU-bound estimate |', '| --- | --- | ---: | ---: | :---: | ---: | ---: |');
     const x = (v: number | null) => (v === null ? '–' : `${v.toFixed(2)}×`);
-    for (const g of report.goals) L.push(`| ${g.goal} | ${g.scenario} | ${x(g.value)} | ${g.target}× | ${g.met === null ? '–' : g.met ? 'yes' : 'no'} | ${g.otherLoadCores ?? '–'} | ${x(g.cpuBoundEstimate)} |`);
+    for (const g of report.goals)
+      L.push(`| ${g.goal} | ${g.scenario} | ${x(g.value)} | ${g.target}× | ${g.met === null ? '–' : g.met ? 'yes' : 'no'} | ${g.otherLoadCores ?? '–'} | ${x(g.cpuBoundEstimate)} |`);
     L.push(
       '',
       '"other load" is the most CPU that processes outside the benchmark used during either of the two runs compared: above ~0.1 cores the measured ratio is noisy. ' +
@@ -147,15 +180,16 @@ function markdown(report: BenchReport, svgName: string): string {
         L.push(`| ${report.gatewayLabels[r.gateway] ?? r.gateway} | not timed: ${r.skipped.replace(/\|/g, '/').slice(0, 160)} | | | | | | | | | | |`);
         continue;
       }
-      const answer = r.gateway === 'ceiling'
-        ? `bytes of ${r.ceilingBytesFrom}`
-        : r.check.withErrors
-          ? `${r.check.withErrors}/${r.check.sampled} with errors: ${r.check.firstError?.slice(0, 90)}`
-          : r.check.differsAt
-            ? `differs from ${r.check.sameDataAs} at \`${r.check.differsAt}\``
-            : r.check.sameDataAs
-              ? `same data as ${r.check.sameDataAs}`
-              : 'reference';
+      const answer =
+        r.gateway === 'ceiling'
+          ? `bytes of ${r.ceilingBytesFrom}`
+          : r.check.withErrors
+            ? `${r.check.withErrors}/${r.check.sampled} with errors: ${r.check.firstError?.slice(0, 90)}`
+            : r.check.differsAt
+              ? `differs from ${r.check.sameDataAs} at \`${r.check.differsAt}\``
+              : r.check.sameDataAs
+                ? `same data as ${r.check.sameDataAs}`
+                : 'reference';
       L.push(
         `| ${report.gatewayLabels[r.gateway] ?? r.gateway}${r.profiled ? ' (profiled)' : ''}${(r.attempts ?? 1) > 1 ? ` (${r.attempts} attempts)` : ''} | ${fmt(r.requestsPerSec)} | ${fmt(r.latencyMs.p50, 1)} | ${fmt(r.latencyMs.p95, 1)} | ${fmt(r.latencyMs.p99, 1)} | ${r.errors.total}${r.errors.total ? ` (${r.errors.graphql} GraphQL, ${r.errors.non2xx} non-2xx, ${r.errors.transport} transport)` : ''} | ${fmt(r.peakRssMiB)} | ${fmt(r.cpuMsPerOperation.gateway, 2)} / ${fmt(r.cpuMsPerOperation.backend, 2)} | ${fmt(r.cpuCores.gateway, 2)} / ${fmt(r.cpuCores.backend, 2)} / ${fmt(r.cpuCores.loadGenerator, 2)} / ${fmt(r.cpuCores.other, 2)} | ${fmt(r.perOperation.subgraphRequests, 2)} | ${fmt(r.perOperation.upstreamRequests, 2)} | ${answer} |`,
       );
@@ -167,14 +201,16 @@ function markdown(report: BenchReport, svgName: string): string {
       L.push(`| | ${peers.map((p) => report.gatewayLabels[p] ?? p).join(' | ')} |`, `| --- | ${peers.map(() => '---:').join(' | ')} |`);
       for (const d of DATAEX) {
         if (!ratios[d]) continue;
-        L.push(`| ${report.gatewayLabels[d]} | ${peers.map((p) => (ratios[d][p] ? `${ratios[d][p].requestsPerSec.toFixed(2)}× (p99 ${ratios[d][p].p99.toFixed(2)}×, RSS ${ratios[d][p].peakRss.toFixed(2)}×, CPU/op ${ratios[d][p].gatewayCpuPerOp.toFixed(2)}×)` : '')).join(' | ')} |`);
+        L.push(
+          `| ${report.gatewayLabels[d]} | ${peers.map((p) => (ratios[d][p] ? `${ratios[d][p].requestsPerSec.toFixed(2)}× (p99 ${ratios[d][p].p99.toFixed(2)}×, RSS ${ratios[d][p].peakRss.toFixed(2)}×, CPU/op ${ratios[d][p].gatewayCpuPerOp.toFixed(2)}×)` : '')).join(' | ')} |`,
+        );
       }
     }
     L.push('');
   }
   L.push('## Notes', '');
   L.push(
-    '- Requests/s counts every completed response in the measured window; latency percentiles are computed from every response\'s time. ' +
+    "- Requests/s counts every completed response in the measured window; latency percentiles are computed from every response's time. " +
       'Errors are transport errors, non-2xx answers and 2xx answers carrying GraphQL `errors`. "answer" checks five requests per scenario before the load and compares the first one\'s `data` with the first gateway\'s.',
     '- Subgraph req/op counts GraphQL requests the subgraphs received; upstream req/op counts calls the simulators received (dataex suite), both divided by the operations completed in the window.',
     '- CPU is the process CPU time over the window in cores (gateway, backend and load generator share the machine\'s cores); "other" is whatever else ran on the machine meanwhile — above ~0.1 it means the figures are noisy.',
@@ -183,8 +219,8 @@ function markdown(report: BenchReport, svgName: string): string {
     (st.rounds ?? 1) > 1
       ? `- Each figure merges ${st.rounds} interleaved slices of one gateway (counts summed, percentiles over every response of all slices, peak RSS the highest).`
       : '- A measurement during which other processes used more than a quarter of a core is repeated (`--retries`) and the least disturbed attempt kept; "(n attempts)" marks those.',
-    '- dataex\'s response cache stores only answers whose subgraphs send cache hints (`@cacheControl`); the federation-bench subgraphs send none (as in the public benchmark), so there dataex only shares one execution among identical concurrent requests, while Hive\'s cache is configured with a fixed 60 s for everything.',
-    '- The subgraphs take every request as one analyst caller (they cannot verify peers\' unsigned requests); dataex still signs its subgraph calls. dataex runs with rate limits that never bite.',
+    "- dataex's response cache stores only answers whose subgraphs send cache hints (`@cacheControl`); the federation-bench subgraphs send none (as in the public benchmark), so there dataex only shares one execution among identical concurrent requests, while Hive's cache is configured with a fixed 60 s for everything.",
+    "- The subgraphs take every request as one analyst caller (they cannot verify peers' unsigned requests); dataex still signs its subgraph calls. dataex runs with rate limits that never bite.",
   );
   for (const n of report.notes) L.push(`- ${n}`);
   if (report.profiles?.length) {
@@ -192,7 +228,7 @@ function markdown(report: BenchReport, svgName: string): string {
     for (const p of report.profiles) L.push(`- ${p.gateway} / ${p.scenario}: [summary](${p.summary.replace('bench/results/', '')}) (\`${p.cpuprofile}\`, not committed)`);
   }
   if (report.elapsedS) L.push('', `Run took ${Math.round(report.elapsedS)} s.`);
-  return L.join('\n') + '\n';
+  return `${L.join('\n')}\n`;
 }
 
 const COLORS: Record<string, string> = {
@@ -252,14 +288,14 @@ function svg(report: BenchReport): string {
     `<text x="10" y="40" font-size="11" fill="#555">${esc(`${report.date.slice(0, 10)} · ${m.cpu}, ${m.cores} cores · Node ${m.node} · ${report.settings.connections} connections, ${report.settings.durationS} s · upstream latency ${report.settings.latencyMs} ms`)}</text>`,
   );
   parts.push(...panels, '</svg>');
-  return parts.join('\n') + '\n';
+  return `${parts.join('\n')}\n`;
 }
 
 /** Writes <name>.json, <name>.md and <name>.svg into dir; returns the paths. */
 export function writeReports(report: BenchReport, dir: string, name: string): string[] {
   computeRatios(report);
   const files = [join(dir, `${name}.json`), join(dir, `${name}.md`), join(dir, `${name}.svg`)];
-  writeFileSync(files[0], JSON.stringify(report, null, 2) + '\n');
+  writeFileSync(files[0], `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(files[1], markdown(report, `${name}.svg`));
   writeFileSync(files[2], svg(report));
   return files;

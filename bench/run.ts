@@ -45,7 +45,23 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, ensureBenchPeers, versionOf, startTarget, runPhase, percentile, hasErrors, productionNodeFlags, cpuSecondsOf, machineBusySeconds, peakRssOf, resetPeakRss, rssOf, type Target, type LoadRequest } from './lib.ts';
+import {
+  ROOT,
+  ensureBenchPeers,
+  versionOf,
+  startTarget,
+  runPhase,
+  percentile,
+  hasErrors,
+  productionNodeFlags,
+  cpuSecondsOf,
+  machineBusySeconds,
+  peakRssOf,
+  resetPeakRss,
+  rssOf,
+  type Target,
+  type LoadRequest,
+} from './lib.ts';
 import { SCENARIOS, loadFixtures, type Scenario, type ScenarioRequests, type SuiteName, type Fixtures } from './scenarios.ts';
 import { summarise, formatSummary } from './profile-summary.ts';
 import { writeReports, type BenchReport, type RunRecord } from './report.ts';
@@ -74,7 +90,13 @@ const GATEWAYS = ['dataex', 'dataex-nocache', 'apollo', 'hive', 'hive-cache', 'h
 type GatewayName = (typeof GATEWAYS)[number];
 const DEFAULT_GATEWAYS: GatewayName[] = ['dataex', 'dataex-nocache', 'apollo', 'hive', 'hive-cache', 'ceiling'];
 
-const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 const connections = Number(values.connections);
 const durationS = Number(values.duration ?? (values.quick ? 2 : 12));
 const warmupS = Number(values.warmup ?? (values.quick ? 1 : 3));
@@ -97,7 +119,7 @@ for (const s of scenarioNames) if (!SCENARIOS.some((x) => x.name === s)) throw n
 for (const g of [...gatewayNames, ...profiled]) if (!GATEWAYS.includes(g as GatewayName)) throw new Error(`unknown gateway ${g}; choose from ${GATEWAYS.join(', ')}`);
 // Run in a fixed order: the reference answer (and the ceiling's bytes) come from the first.
 const gateways = GATEWAYS.filter((g) => gatewayNames.includes(g));
-if (gateways.length === 1 && gateways[0] === 'ceiling') throw new Error('the ceiling serves a gateway\'s answer: add at least one gateway');
+if (gateways.length === 1 && gateways[0] === 'ceiling') throw new Error("the ceiling serves a gateway's answer: add at least one gateway");
 if (gateways.some((g) => g.startsWith('hive'))) ensureBenchPeers();
 
 const RESULTS = join(ROOT, 'bench/results');
@@ -261,8 +283,25 @@ const machine = {
 const report: BenchReport = {
   date: new Date().toISOString(),
   machine,
-  versions: Object.fromEntries(['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', '@graphql-hive/router-runtime', 'graphql', 'autocannon'].map((p) => [p, versionOf(p)])),
-  settings: { connections, durationS, warmupS, rewarmS, latencyMs, upstreamTtlS, waitQuietS, retries, rounds, dataexNodeFlags: DATAEX_NODE_FLAGS, scenarios: scenarioNames, gateways: [...gateways], profiled: [...profiled], quick: values.quick! },
+  versions: Object.fromEntries(
+    ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', '@graphql-hive/router-runtime', 'graphql', 'autocannon'].map((p) => [p, versionOf(p)]),
+  ),
+  settings: {
+    connections,
+    durationS,
+    warmupS,
+    rewarmS,
+    latencyMs,
+    upstreamTtlS,
+    waitQuietS,
+    retries,
+    rounds,
+    dataexNodeFlags: DATAEX_NODE_FLAGS,
+    scenarios: scenarioNames,
+    gateways: [...gateways],
+    profiled: [...profiled],
+    quick: values.quick!,
+  },
   gatewayLabels: GATEWAY_LABELS,
   scenarios: SCENARIOS.filter((s) => scenarioNames.includes(s.name)).map((s) => ({ name: s.name, suite: s.suite, description: s.description, cacheable: s.cacheable })),
   runs: [],
@@ -368,7 +407,12 @@ function mergeSlices(slices: Slice[]): RunRecord {
   const perOp = (k: 'gateway' | 'backend' | 'loadGenerator') => (cpuCores[k] * wallS * 1000) / (total || 1);
   const bySubgraph: Record<string, number> = {};
   for (const s of slices) for (const [k, v] of Object.entries(s.subgraphs)) bySubgraph[k] = (bySubgraph[k] ?? 0) + v;
-  const errors = { transport: sum((s) => s.record.errors.transport), non2xx: sum((s) => s.record.errors.non2xx), graphql: sum((s) => s.record.errors.graphql), total: sum((s) => s.record.errors.total) };
+  const errors = {
+    transport: sum((s) => s.record.errors.transport),
+    non2xx: sum((s) => s.record.errors.non2xx),
+    graphql: sum((s) => s.record.errors.graphql),
+    total: sum((s) => s.record.errors.total),
+  };
   return {
     ...first,
     requestsPerSec: total / sum((s) => s.measuredS),
@@ -682,7 +726,11 @@ function summariseProfile(gateway: string, scenario: string, window: { fromS: nu
   const file = join(RESULTS, `profile-${gateway}-${scenario}.cpuprofile`);
   const dir = profileDir(gateway, scenario);
   // The main thread's profile is the largest (the others mostly idle).
-  const written = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(dir, f)) : [];
+  const written = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(dir, f))
+    : [];
   if (written.length === 0) {
     report.notes.push(`profile of ${gateway}/${scenario} was not written`);
     return;
@@ -708,7 +756,14 @@ backends.forEach((b) => b.catch(() => undefined));
 try {
   for (const [i, suite] of suites.entries()) await runSuite(suite, backends[i]);
 } finally {
-  await Promise.all(backends.map((b) => b.then((x) => x.backend.stop(), () => undefined)));
+  await Promise.all(
+    backends.map((b) =>
+      b.then(
+        (x) => x.backend.stop(),
+        () => undefined,
+      ),
+    ),
+  );
 }
 report.elapsedS = (Date.now() - started) / 1000;
 const written = writeReports(report, RESULTS, values.name!);

@@ -7,11 +7,7 @@ import { EXIT, exitForStatus, type ExitCode } from './exit-codes.ts';
 export class CliError extends Error {
   readonly exitCode: ExitCode;
   readonly details: string[];
-  constructor(
-    exitCode: ExitCode,
-    message: string,
-    details: string[] = [],
-  ) {
+  constructor(exitCode: ExitCode, message: string, details: string[] = []) {
     super(message);
     this.exitCode = exitCode;
     this.details = details;

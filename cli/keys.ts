@@ -25,7 +25,9 @@ export function dataDirOf(flag: string | undefined, env: NodeJS.ProcessEnv = pro
 /** Runs `use` with the deployment's key store, closing a Redis connection afterwards. */
 async function withStore<T>(dataDir: string | undefined, use: (store: KeyStore) => Promise<T>, env: NodeJS.ProcessEnv = process.env): Promise<T> {
   const url = env.DATAEX_REDIS_URL || undefined;
-  const clusterList = env.DATAEX_REDIS_CLUSTER?.split(',').map((s) => s.trim()).filter(Boolean);
+  const clusterList = env.DATAEX_REDIS_CLUSTER?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const cluster = clusterList && clusterList.length > 0 ? clusterList : undefined;
   if (!url && !cluster) return use(new FileKeyStore(dataDirOf(dataDir, env)));
   if (url && cluster) throw new CliError(EXIT.USAGE, 'DATAEX_REDIS_URL and DATAEX_REDIS_CLUSTER are both set; set one');
@@ -68,19 +70,21 @@ export async function createKey(
   const principalId = opts.principal;
   let created;
   try {
-    created = await withStore(opts.dataDir, (store) => store.create({
-      principalId,
-      role,
-      label: opts.label,
-      ...(clearance ? { clearance } : {}),
-      ...(opts.personalInfo ? { personalInfo: true } : {}),
-    }));
+    created = await withStore(opts.dataDir, (store) =>
+      store.create({
+        principalId,
+        role,
+        label: opts.label,
+        ...(clearance ? { clearance } : {}),
+        ...(opts.personalInfo ? { personalInfo: true } : {}),
+      }),
+    );
   } catch (e) {
     if (e instanceof KeySpecError) throw new CliError(EXIT.USAGE, (e as Error).message);
     throw e;
   }
   const { key, record } = created;
-  if (opts.json) io.stdout.write(JSON.stringify({ key, keyId: record.keyId, principal: record.principal, label: record.label }, null, 2) + '\n');
+  if (opts.json) io.stdout.write(`${JSON.stringify({ key, keyId: record.keyId, principal: record.principal, label: record.label }, null, 2)}\n`);
   else {
     io.stdout.write(`${key}\n`);
     io.stderr.write(
@@ -94,7 +98,13 @@ export async function createKey(
 export async function listKeys(opts: { dataDir?: string; json: boolean }, io: Io): Promise<ExitCode> {
   const records = await withStore(opts.dataDir, (store) => store.list());
   if (opts.json) {
-    io.stdout.write(JSON.stringify(records.map(({ hash: _hash, ...r }) => r), null, 2) + '\n');
+    io.stdout.write(
+      `${JSON.stringify(
+        records.map(({ hash: _hash, ...r }) => r),
+        null,
+        2,
+      )}\n`,
+    );
     return EXIT.OK;
   }
   const rows = [['KEY ID', 'PRINCIPAL', 'ROLE', 'CLEARANCE', 'LABEL', 'CREATED', 'REVOKED']];
@@ -111,7 +121,16 @@ export async function listKeys(opts: { dataDir?: string; json: boolean }, io: Io
     ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  io.stdout.write(rows.map((row) => row.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n');
+  io.stdout.write(
+    `${rows
+      .map((row) =>
+        row
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n')}\n`,
+  );
   return EXIT.OK;
 }
 

@@ -37,15 +37,22 @@ interface Common {
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => [...r[i]].length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('  ').trimEnd()).join('\n') + '\n';
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }
 
-const shorten = (s: string, n: number) => ([...s].length > n ? [...s].slice(0, n - 1).join('') + '…' : s);
+const shorten = (s: string, n: number) => ([...s].length > n ? `${[...s].slice(0, n - 1).join('')}…` : s);
 
 export async function listQueries(opts: Common, io: Io): Promise<ExitCode> {
   const { savedQueries } = await jsonReply<{ savedQueries: SavedQueryView[] }>(await call(connection(opts), '/saved-queries'));
   if (opts.json) {
-    io.stdout.write(JSON.stringify(savedQueries, null, 2) + '\n');
+    io.stdout.write(`${JSON.stringify(savedQueries, null, 2)}\n`);
     return EXIT.OK;
   }
   if (savedQueries.length === 0) {
@@ -64,7 +71,7 @@ export async function listQueries(opts: Common, io: Io): Promise<ExitCode> {
 export async function showQuery(opts: Common & { name: string }, io: Io): Promise<ExitCode> {
   const q = await jsonReply<SavedQueryView>(await call(connection(opts), `/saved-queries/${encodeURIComponent(opts.name)}`));
   if (opts.json) {
-    io.stdout.write(JSON.stringify(q, null, 2) + '\n');
+    io.stdout.write(`${JSON.stringify(q, null, 2)}\n`);
     return EXIT.OK;
   }
   const lines = [
@@ -79,14 +86,11 @@ export async function showQuery(opts: Common & { name: string }, io: Io): Promis
     '',
     q.document.trimEnd(),
   ];
-  io.stdout.write(lines.join('\n') + '\n');
+  io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.OK;
 }
 
-export async function saveQuery(
-  opts: Common & { name: string; file?: string; document?: string; description?: string; vars: string[] },
-  io: Io,
-): Promise<ExitCode> {
+export async function saveQuery(opts: Common & { name: string; file?: string; document?: string; description?: string; vars: string[] }, io: Io): Promise<ExitCode> {
   let text: string;
   if (opts.document !== undefined) text = opts.document;
   else if (opts.file && opts.file !== '-') {
@@ -111,7 +115,7 @@ export async function saveQuery(
   const res = await call(connection(opts), `/saved-queries/${encodeURIComponent(opts.name)}`, { method: 'PUT', body });
   if (res.statusCode >= 400) throw errorFromReply(res.statusCode, await res.body.text());
   const saved = (await res.body.json()) as SavedQueryView;
-  if (opts.json) io.stdout.write(JSON.stringify(saved, null, 2) + '\n');
+  if (opts.json) io.stdout.write(`${JSON.stringify(saved, null, 2)}\n`);
   io.stderr.write(`${res.statusCode === 201 ? 'created' : 'updated'} saved query ${saved.name}\n`);
   return EXIT.OK;
 }

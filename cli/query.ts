@@ -81,10 +81,7 @@ class ResultScanner extends Transform {
   private tail = '';
   private whole: string[] | undefined;
 
-  constructor(
-    format: Format,
-    all: boolean,
-  ) {
+  constructor(format: Format, all: boolean) {
     super({ decodeStrings: true });
     this.format = format;
     if (format === 'json' && !all) this.whole = [];
@@ -175,13 +172,7 @@ class Progress {
   private last = 0;
   private shown = false;
 
-  constructor(
-    stderr: Writable,
-    tty: boolean,
-    quiet: boolean,
-    name: string,
-    total: number | undefined,
-  ) {
+  constructor(stderr: Writable, tty: boolean, quiet: boolean, name: string, total: number | undefined) {
     this.stderr = stderr;
     this.tty = tty;
     this.quiet = quiet;

@@ -113,10 +113,7 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     request.http.headers.set(Header.AUDIENCE, this.serviceName);
   }
 
-  override didReceiveResponse({
-    response,
-    context,
-  }: Required<Pick<GatewayGraphQLRequestContext<GatewayContext>, 'request' | 'response' | 'context'>>): GatewayGraphQLResponse {
+  override didReceiveResponse({ response, context }: Required<Pick<GatewayGraphQLRequestContext<GatewayContext>, 'request' | 'response' | 'context'>>): GatewayGraphQLResponse {
     const stale = response.http?.headers.get(Header.STALE);
     if (stale && context.stale) for (const upstream of stale.split(',')) context.stale.add(upstream.trim());
     return response;

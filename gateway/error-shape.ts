@@ -57,8 +57,7 @@ export function formatGatewayError(formatted: GraphQLFormattedError): GraphQLFor
   const httpStatus = (ext.http as { status?: unknown } | undefined)?.status;
   const uncoded = serviceName ? ErrorCode.UPSTREAM_ERROR : typeof httpStatus === 'number' && httpStatus >= 400 && httpStatus < 500 ? ErrorCode.BAD_REQUEST : ErrorCode.INTERNAL_SERVER_ERROR;
   const code = given === undefined ? uncoded : serviceName && UNCODED.has(given) ? ErrorCode.UPSTREAM_ERROR : given;
-  const exchange =
-    typeof ext.exchange === 'string' ? ext.exchange : code.startsWith('UPSTREAM_') && serviceName && EXCHANGE_IDS.has(serviceName) ? serviceName : undefined;
+  const exchange = typeof ext.exchange === 'string' ? ext.exchange : code.startsWith('UPSTREAM_') && serviceName && EXCHANGE_IDS.has(serviceName) ? serviceName : undefined;
   const extensions: Record<string, unknown> = { code };
   if (exchange) extensions.exchange = exchange;
   if (serviceName) extensions.subgraph = serviceName;

@@ -74,12 +74,7 @@ class BufferedResponse implements FetcherResponse {
 
   bodyUsed = false;
   readonly redirected = false;
-  constructor(
-    url: string,
-    status: number,
-    headers: FetcherHeaders,
-    body: string,
-  ) {
+  constructor(url: string, status: number, headers: FetcherHeaders, body: string) {
     this.url = url;
     this.status = status;
     this.headers = headers;

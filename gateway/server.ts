@@ -124,8 +124,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     supergraphSdl: options.supergraphPath
       ? watchedSupergraph({ path: options.supergraphPath, initialSdl: options.supergraphSdl, overrides: options.subgraphUrls ?? {}, onSubgraphs })
       : options.supergraphSdl,
-    buildService: ({ name, url }) =>
-      new DataexDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher, serviceName: name, entityCache: options.entityCache }),
+    buildService: ({ name, url }) => new DataexDataSource({ url: urlOf.get(name) ?? url, fetcher: undici.fetcher, serviceName: name, entityCache: options.entityCache }),
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;

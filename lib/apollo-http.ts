@@ -34,11 +34,7 @@ export interface GraphQLHandlerOptions<C extends BaseContext> {
 }
 
 /** Handles one GraphQL request (GET or POST) end to end, errors included. */
-export async function handleGraphQL<C extends BaseContext>(
-  req: IncomingMessage,
-  res: ServerResponse,
-  { server, context, bodyLimitBytes }: GraphQLHandlerOptions<C>,
-): Promise<void> {
+export async function handleGraphQL<C extends BaseContext>(req: IncomingMessage, res: ServerResponse, { server, context, bodyLimitBytes }: GraphQLHandlerOptions<C>): Promise<void> {
   try {
     const raw = req.method === 'POST' ? await readBody(req, bodyLimitBytes) : Buffer.alloc(0);
     const contextValue = await context(req, raw);

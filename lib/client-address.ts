@@ -62,7 +62,7 @@ function expandIPv6(address: string): number[] | undefined {
   if (v4) {
     const b = v4.slice(1, 5).map(Number);
     if (b.some((x) => x > 255)) return undefined;
-    text = text.slice(0, v4.index) + `${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
+    text = `${text.slice(0, v4.index)}${((b[0] << 8) | b[1]).toString(16)}:${((b[2] << 8) | b[3]).toString(16)}`;
   }
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
@@ -86,7 +86,11 @@ export function rateKeyAddress(address: string): string {
   if (kind === 4) return plain;
   if (kind === 6) {
     const groups = expandIPv6(plain);
-    if (groups) return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+    if (groups)
+      return `${groups
+        .slice(0, 4)
+        .map((g) => g.toString(16))
+        .join(':')}::/64`;
   }
   return plain.slice(0, 64);
 }

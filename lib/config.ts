@@ -40,17 +40,32 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_SUBGRAPH_URLS', 'list', undefined, 'Overrides of subgraph URLs in the supergraph: `name=url,name=url`.'),
   v('DATAEX_DATA_DIR', 'path', './data', 'Directory for file-backed state (saved queries, keys, audit log).'),
   v('DATAEX_REDIS_URL', 'url', undefined, 'Redis for the shared cache tier and shared state; unset = memory only.'),
-  v('DATAEX_REDIS_CLUSTER', 'list', undefined, 'Redis Cluster instead: seed nodes `host:port,host:port` (any reachable node finds the rest), for the same shared cache tier and state on a cluster; not together with `DATAEX_REDIS_URL`.'),
+  v(
+    'DATAEX_REDIS_CLUSTER',
+    'list',
+    undefined,
+    'Redis Cluster instead: seed nodes `host:port,host:port` (any reachable node finds the rest), for the same shared cache tier and state on a cluster; not together with `DATAEX_REDIS_URL`.',
+  ),
   v('DATAEX_REDIS_PREFIX', 'string', 'dataex:', 'Prefix of every Redis key dataex writes.'),
   v(
     'DATAEX_CORS_ORIGINS',
     'list',
     undefined,
-    'Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only. Pages may send `Authorization`, `x-api-key`, `Content-Type`, `Accept`, the CSRF-prevention headers (`apollo-require-preflight`, `x-apollo-operation-name`), Apollo\'s client-name headers, W3C trace context (`traceparent`, `tracestate`, `baggage`) and `Cache-Control`; they may read `Retry-After`, `Age`, `x-dataex-cache`, `x-dataex-worker`, `x-dataex-saved-query`, `x-dataex-total-count`, `Content-Disposition`, `Location` and `WWW-Authenticate`. Answers vary on `Origin`.',
+    "Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only. Pages may send `Authorization`, `x-api-key`, `Content-Type`, `Accept`, the CSRF-prevention headers (`apollo-require-preflight`, `x-apollo-operation-name`), Apollo's client-name headers, W3C trace context (`traceparent`, `tracestate`, `baggage`) and `Cache-Control`; they may read `Retry-After`, `Age`, `x-dataex-cache`, `x-dataex-worker`, `x-dataex-saved-query`, `x-dataex-total-count`, `Content-Disposition`, `Location` and `WWW-Authenticate`. Answers vary on `Origin`.",
   ),
   v('DATAEX_BODY_LIMIT_BYTES', 'int', '1048576', 'Largest request body the gateway accepts.'),
-  v('DATAEX_REQUEST_TIMEOUT_MS', 'int', '30000', 'How long a request (headers and body) may take to arrive at the gateway; a client that trickles it in is answered 408 and cut off. Headers alone get at most 10 s.'),
-  v('DATAEX_SHUTDOWN_DELAY_MS', 'int', '0', 'On SIGTERM the gateway first answers `/readyz` 503 (`"status": "draining"`) for this long while it still serves, so a load balancer stops sending it traffic; then it stops accepting and lets requests in flight finish. The Kubernetes manifests pause in `preStop` instead.'),
+  v(
+    'DATAEX_REQUEST_TIMEOUT_MS',
+    'int',
+    '30000',
+    'How long a request (headers and body) may take to arrive at the gateway; a client that trickles it in is answered 408 and cut off. Headers alone get at most 10 s.',
+  ),
+  v(
+    'DATAEX_SHUTDOWN_DELAY_MS',
+    'int',
+    '0',
+    'On SIGTERM the gateway first answers `/readyz` 503 (`"status": "draining"`) for this long while it still serves, so a load balancer stops sending it traffic; then it stops accepting and lets requests in flight finish. The Kubernetes manifests pause in `preStop` instead.',
+  ),
   v('DATAEX_SUBGRAPH_TIMEOUT_MS', 'int', '10000', 'Gateway timeout for one subgraph fetch.'),
   v('DATAEX_REQUEST_DEADLINE_MS', 'int', '15000', 'Every request is answered within this long; subgraph calls still running are cut, with errors naming them.'),
   v('DATAEX_CATALOG_PORT', 'port', '4001', 'Catalog subgraph port.'),
@@ -87,10 +102,15 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_UPSTREAM_QUEUE', 'int', String(RESILIENCE.bulkheadQueue), 'Upstream calls waiting for a slot; beyond that they fail fast.'),
   v('DATAEX_HARVEST_INTERVAL_MS', 'int', '300000', 'Full re-harvest of every exchange, in ms (0 = only at start).'),
   v('DATAEX_PROBE_INTERVAL_MS', 'int', '15000', 'Liveness probe of every exchange: marks it stale, triggers a harvest when its total changes (0 = off).'),
-  v('DATAEX_RESPONSE_CACHE', 'bool', 'true', 'Gateway response cache (whole responses, TTL from the subgraphs\' cache hints).'),
+  v('DATAEX_RESPONSE_CACHE', 'bool', 'true', "Gateway response cache (whole responses, TTL from the subgraphs' cache hints)."),
   v('DATAEX_ENTITY_CACHE', 'bool', 'true', 'Gateway entity cache: per-entity answers of subgraph entity fetches (PUBLIC hints only), so pages sharing listings fetch each once per TTL.'),
   v('DATAEX_CACHE_MEMORY_MB', 'int', '256', 'Byte budget of each in-process cache tier, in MiB.'),
-  v('DATAEX_RESPONSE_CACHE_STALE_S', 'int', '30', 'After an answer\'s max-age, serve it this many seconds more (`x-dataex-cache: STALE`) while one background request refreshes it; `0` = never serve stale.'),
+  v(
+    'DATAEX_RESPONSE_CACHE_STALE_S',
+    'int',
+    '30',
+    "After an answer's max-age, serve it this many seconds more (`x-dataex-cache: STALE`) while one background request refreshes it; `0` = never serve stale.",
+  ),
   v('DATAEX_CACHE_MAX_TTL_S', 'int', '3600', 'Upper bound on any response-cache TTL, in seconds.'),
   v('DATAEX_UPSTREAM_TTL_S', 'int', '60', 'Freshness of cached upstream detail answers, in seconds (registrations: 60×).'),
   v('DATAEX_STALE_LIMIT_S', 'int', '3600', 'How long (seconds) past freshness an upstream answer may be served while the upstream fails.'),
@@ -107,22 +127,33 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_MAX_TOKENS', 'int', '5000', 'Most lexical tokens in one document (checked while parsing, which stops there, so huge documents stop early).'),
   v('DATAEX_MAX_DOCUMENT_BYTES', 'int', '32768', 'Largest query document.'),
   v('DATAEX_MAX_COST', 'list', 'public=5000,analyst=25000,admin=100000', 'Cost budget per role: each field counts 1, times the sizes (`first`, `rows`, `ids`) of the lists above it.'),
-  v('DATAEX_RATE_LIMITS', 'list', 'public=20/40,analyst=100/200,admin=off', 'Token bucket per caller and role: requests per second / burst, or `off` (the whole variable `off` = no limits). Anonymous callers are limited per address. Shared through Redis when configured.'),
+  v(
+    'DATAEX_RATE_LIMITS',
+    'list',
+    'public=20/40,analyst=100/200,admin=off',
+    'Token bucket per caller and role: requests per second / burst, or `off` (the whole variable `off` = no limits). Anonymous callers are limited per address. Shared through Redis when configured.',
+  ),
   v(
     'DATAEX_TRUST_PROXY',
     'string',
     undefined,
-    'Proxies whose `X-Forwarded-For` the gateway believes (the client address that logs show and anonymous callers are rate-limited by): a hop count (`1` = one proxy in front) or comma-separated addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal` (as `proxy-addr` reads them); unset = trust nothing (the peer\'s address). IPv6 callers are counted per /64.',
+    "Proxies whose `X-Forwarded-For` the gateway believes (the client address that logs show and anonymous callers are rate-limited by): a hop count (`1` = one proxy in front) or comma-separated addresses, CIDRs, `loopback`, `linklocal`, `uniquelocal` (as `proxy-addr` reads them); unset = trust nothing (the peer's address). IPv6 callers are counted per /64.",
   ),
   v('DATAEX_AUDIT', 'bool', 'true', 'Append one JSON line per operation to the audit log (`DATAEX_DATA_DIR/audit/`, or a Redis stream).'),
   v('DATAEX_PLAYGROUND', 'bool', 'true', 'Serve the console (GraphiQL playground and saved-query runner) at `/`.'),
   v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection.', 'follows `DATAEX_PLAYGROUND`'),
   v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
-  v('DATAEX_SEED', 'int', '20240506', 'Seed of the simulators\' generated data.'),
-  v('DATAEX_SIM_SCALE', 'number', '1', 'Multiplies the simulators\' data sizes (benchmarks).'),
+  v('DATAEX_SEED', 'int', '20240506', "Seed of the simulators' generated data."),
+  v('DATAEX_SIM_SCALE', 'number', '1', "Multiplies the simulators' data sizes (benchmarks)."),
   v('DATAEX_SIM_LATENCY_MS', 'int', '0', 'Latency the simulators add to every upstream response.'),
   v('DATAEX_SIMULATORS', 'bool', 'true', '`npm start` also starts simulators for the upstreams whose URL is unset.'),
-  v('DATAEX_SIM_BEIJING_PORT', 'port', undefined, 'Port of the bundled Beijing simulator, under `npm start` and `npm run start:sims`; `0` = any free port (what the tests use when it is unset).', '`4101`'),
+  v(
+    'DATAEX_SIM_BEIJING_PORT',
+    'port',
+    undefined,
+    'Port of the bundled Beijing simulator, under `npm start` and `npm run start:sims`; `0` = any free port (what the tests use when it is unset).',
+    '`4101`',
+  ),
   v('DATAEX_SIM_SHANGHAI_PORT', 'port', undefined, 'Port of the bundled Shanghai simulator (as `DATAEX_SIM_BEIJING_PORT`).', '`4102`'),
   v('DATAEX_SIM_GUIYANG_PORT', 'port', undefined, 'Port of the bundled Guiyang simulator (as `DATAEX_SIM_BEIJING_PORT`).', '`4103`'),
   v('DATAEX_SIM_REGISTRY_PORT', 'port', undefined, 'Port of the bundled enterprise-registry simulator (as `DATAEX_SIM_BEIJING_PORT`).', '`4104`'),
@@ -130,7 +161,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_LOG_FORMAT', 'string', 'json', 'Log line format: `json` (one JSON object a line) or `pretty` (human-readable); `npm start` on a terminal uses `pretty` unless this is set.'),
   v('DATAEX_METRICS', 'bool', 'true', 'Serve Prometheus metrics at `/metrics` on the gateway and on each subgraph.'),
   v('DATAEX_OTLP_ENDPOINT', 'url', undefined, 'OpenTelemetry collector (OTLP/HTTP, e.g. `http://collector:4318`; `/v1/traces` is appended) that traces are exported to; unset = tracing off.'),
-  v('DATAEX_TRACE_SAMPLE_RATIO', 'number', '1', 'Share of new traces recorded when tracing is on; a caller\'s sampled `traceparent` is always followed.'),
+  v('DATAEX_TRACE_SAMPLE_RATIO', 'number', '1', "Share of new traces recorded when tracing is on; a caller's sampled `traceparent` is always followed."),
 ];
 
 /**
@@ -149,7 +180,10 @@ export const DEVELOPMENT_SIGNING_SECRET = 'dataex-development-signing-secret-cha
 
 /** True when a server bound to `host` is reachable from this machine only. */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
@@ -435,9 +469,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     simLatencyMs: r.DATAEX_SIM_LATENCY_MS as number,
     startSimulators: r.DATAEX_SIMULATORS as boolean,
     simulatorPorts: Object.fromEntries(
-      (['beijing', 'shanghai', 'guiyang', 'registry'] as const)
-        .map((name) => [name, r[`DATAEX_SIM_${name.toUpperCase()}_PORT`] as number | undefined])
-        .filter(([, port]) => port !== undefined),
+      (['beijing', 'shanghai', 'guiyang', 'registry'] as const).map((name) => [name, r[`DATAEX_SIM_${name.toUpperCase()}_PORT`] as number | undefined]).filter(([, port]) => port !== undefined),
     ),
     logLevel: level,
     logFormat,

@@ -122,10 +122,7 @@ export class RedisNonceStore implements SharedNonceStore {
   /** Claims answered without Redis (for tests and diagnostics). */
   fallbacks = 0;
 
-  constructor(
-    redis: RedisClient,
-    options: { deadlineMs?: number } = {},
-  ) {
+  constructor(redis: RedisClient, options: { deadlineMs?: number } = {}) {
     this.redis = redis;
     this.guard = new RedisGuard(redis, { deadlineMs: options.deadlineMs ?? 250 });
   }
@@ -161,10 +158,7 @@ export class PrincipalVerifier {
   private readonly seen = new LRUCache<string, true>({ max: 200_000, ttl: SIGNATURE_TTL_MS + SKEW_MS });
   private readonly shared: SharedNonceStore | undefined;
 
-  constructor(
-    secret: string,
-    options: VerifierOptions = {},
-  ) {
+  constructor(secret: string, options: VerifierOptions = {}) {
     this.secret = secret;
     this.shared = options.nonces;
   }

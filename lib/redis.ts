@@ -179,10 +179,7 @@ export class RedisGuard {
   private failures = 0;
   private suspendedUntil = 0;
 
-  constructor(
-    redis: RedisClient,
-    options: RedisGuardOptions,
-  ) {
+  constructor(redis: RedisClient, options: RedisGuardOptions) {
     this.redis = redis;
     this.options = options;
   }

@@ -10,7 +10,6 @@ import { composeServices } from '@apollo/composition';
 import { SUBGRAPHS } from '../subgraphs/exchanges.ts';
 import { SCHEMA_DIR } from './paths.ts';
 
-
 export function subgraphSdl(name: string): string {
   return readFileSync(join(SCHEMA_DIR, `${name}.graphql`), 'utf8');
 }
@@ -53,8 +52,8 @@ export function composeSupergraph(): ComposedSchemas {
     throw new Error(`composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);
   }
   const api = printSchema(result.schema.toAPISchema().toGraphQLJSSchema());
-  const supergraph = result.supergraphSdl + '\n';
-  return { supergraph, api: api + '\n', k8sConfigMap: configMapOf(supergraph) };
+  const supergraph = `${result.supergraphSdl}\n`;
+  return { supergraph, api: `${api}\n`, k8sConfigMap: configMapOf(supergraph) };
 }
 
 function main(): void {

@@ -5,10 +5,7 @@ export const DEFAULT_SEED = 20240506;
 
 export class SimConfigError extends Error {
   readonly variable: string;
-  constructor(
-    variable: string,
-    message: string,
-  ) {
+  constructor(variable: string, message: string) {
     super(message);
     this.variable = variable;
     this.name = 'SimConfigError';

@@ -94,7 +94,10 @@ function delivery(rng: Rng, productType: ProductType, personal: boolean): WorldD
     }
     case 'REPORT':
       return rng.chance(0.3)
-        ? [{ method: 'FILE', format: 'PDF', remark: null }, { method: 'OFFLINE', format: null, remark: '线下签署协议后交付纸质报告' }]
+        ? [
+            { method: 'FILE', format: 'PDF', remark: null },
+            { method: 'OFFLINE', format: null, remark: '线下签署协议后交付纸质报告' },
+          ]
         : [{ method: 'FILE', format: 'PDF', remark: null }];
     case 'MODEL':
       return rng.chance(0.5) ? [sandbox(), privacy()] : [{ method: 'API', format: 'JSON', remark: '模型推理接口' }];

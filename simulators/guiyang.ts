@@ -91,7 +91,10 @@ export function guiyangSign(appSecret: string, params: Readonly<Record<string, s
     .sort()
     .map((k) => `${k}=${params[k]}`)
     .join('&');
-  return createHash('md5').update(appSecret + canonical + appSecret, 'utf8').digest('hex').toUpperCase();
+  return createHash('md5')
+    .update(appSecret + canonical + appSecret, 'utf8')
+    .digest('hex')
+    .toUpperCase();
 }
 
 const listError = (errMsg: string): Reply => jsonReply({ success: 0, errMsg } satisfies GuiyangListEnvelope);
@@ -132,8 +135,7 @@ export function guiyangUpstream(world: World, options: GuiyangOptions = {}): Ups
     const matching = items
       .filter(
         ({ item, domains: own }) =>
-          (wanted.length === 0 || own.some((d) => wanted.includes(d))) &&
-          matchesKeyword(keyword, [item.serviceName, item.serviceNameEn, item.serviceDesc, item.tags, item.providerName]),
+          (wanted.length === 0 || own.some((d) => wanted.includes(d))) && matchesKeyword(keyword, [item.serviceName, item.serviceNameEn, item.serviceDesc, item.tags, item.providerName]),
       )
       .map(({ item }) => item);
     const result = pageOf(matching, current, pageSize);
@@ -170,8 +172,7 @@ export function guiyangUpstream(world: World, options: GuiyangOptions = {}): Ups
       { method: 'GET', pattern: '/apaas/serviceapp/v3/servicemarket/dataShop/list', handler: list },
       { method: 'POST', pattern: '/interface/gateway.do', handler: gateway },
     ],
-    errorReply: (route) =>
-      route?.pattern === '/interface/gateway.do' ? gatewayReply({ code: 'E500', msg: '系统繁忙', data: null }) : listError('系统繁忙'),
+    errorReply: (route) => (route?.pattern === '/interface/gateway.do' ? gatewayReply({ code: 'E500', msg: '系统繁忙', data: null }) : listError('系统繁忙')),
     notFoundReply: () => jsonReply({ success: 0, errMsg: '404 Not Found' } satisfies GuiyangListEnvelope, 404),
   };
 }

@@ -66,12 +66,20 @@ export const ITEM_KINDS: readonly ItemKind[] = [
   {
     id: 'business-registration',
     weight: 12,
-    sectors: [['S', 6], ['M', 4]],
+    sectors: [
+      ['S', 6],
+      ['M', 4],
+    ],
     secondarySector: 'L',
     grades: [1, 2],
     personalInfo: false,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 5], ['API_SERVICE', 4], ['REPORT', 1], ['TOOL', 1]],
+    productTypes: [
+      ['DATASET', 5],
+      ['API_SERVICE', 4],
+      ['REPORT', 1],
+      ['TOOL', 1],
+    ],
     subjects: [
       { zh: '企业工商登记信息', en: 'enterprise business registration records' },
       { zh: '企业照面信息', en: 'enterprise basic registration profiles' },
@@ -82,18 +90,30 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['工商', '企业', '登记', '照面', '注册信息', '股东'],
     scenarios: ['企业征信', '金融风控', '政务服务', '供应链管理'],
     zones: ['金融', '政务'],
-    updateFrequencies: [['DAILY', 4], ['WEEKLY', 2], ['MONTHLY', 2], ['REALTIME', 1]],
+    updateFrequencies: [
+      ['DAILY', 4],
+      ['WEEKLY', 2],
+      ['MONTHLY', 2],
+      ['REALTIME', 1],
+    ],
     source: '市场监督管理部门登记数据',
   },
   {
     id: 'ip-registration',
     weight: 7,
-    sectors: [['M', 7], ['S', 3]],
+    sectors: [
+      ['M', 7],
+      ['S', 3],
+    ],
     secondarySector: null,
     grades: [1, 2],
     personalInfo: false,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 5], ['API_SERVICE', 3], ['REPORT', 2]],
+    productTypes: [
+      ['DATASET', 5],
+      ['API_SERVICE', 3],
+      ['REPORT', 2],
+    ],
     subjects: [
       { zh: '专利登记信息', en: 'patent registrations' },
       { zh: '商标注册信息', en: 'trademark registrations' },
@@ -104,18 +124,30 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['专利', '商标', '知识产权', '著作权', '科创'],
     scenarios: ['科技金融', '企业征信', '招商引资'],
     zones: ['科创', '金融'],
-    updateFrequencies: [['WEEKLY', 3], ['MONTHLY', 4], ['QUARTERLY', 1]],
+    updateFrequencies: [
+      ['WEEKLY', 3],
+      ['MONTHLY', 4],
+      ['QUARTERLY', 1],
+    ],
     source: '知识产权管理部门公开数据',
   },
   {
     id: 'tax-credit',
     weight: 9,
-    sectors: [['S', 5], ['L', 5]],
+    sectors: [
+      ['S', 5],
+      ['L', 5],
+    ],
     secondarySector: 'J',
     grades: [2, 3],
     personalInfo: false,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 4], ['API_SERVICE', 3], ['REPORT', 2], ['MODEL', 1]],
+    productTypes: [
+      ['DATASET', 4],
+      ['API_SERVICE', 3],
+      ['REPORT', 2],
+      ['MODEL', 1],
+    ],
     subjects: [
       { zh: '企业纳税信用等级', en: 'corporate tax credit ratings' },
       { zh: '企业欠税公告信息', en: 'corporate tax arrears notices' },
@@ -125,18 +157,30 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['纳税', '税务', '信用等级', '欠税', '发票'],
     scenarios: ['金融风控', '企业征信', '普惠金融'],
     zones: ['金融'],
-    updateFrequencies: [['MONTHLY', 4], ['QUARTERLY', 3], ['YEARLY', 2]],
+    updateFrequencies: [
+      ['MONTHLY', 4],
+      ['QUARTERLY', 3],
+      ['YEARLY', 2],
+    ],
     source: '税务部门授权数据',
   },
   {
     id: 'social-credit',
     weight: 9,
-    sectors: [['S', 5], ['L', 5]],
+    sectors: [
+      ['S', 5],
+      ['L', 5],
+    ],
     secondarySector: 'J',
     grades: [2, 3],
     personalInfo: false,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 4], ['API_SERVICE', 3], ['REPORT', 2], ['MODEL', 2]],
+    productTypes: [
+      ['DATASET', 4],
+      ['API_SERVICE', 3],
+      ['REPORT', 2],
+      ['MODEL', 2],
+    ],
     subjects: [
       { zh: '企业社会信用记录', en: 'corporate social credit records' },
       { zh: '公共信用综合评价', en: 'public credit composite evaluations' },
@@ -146,7 +190,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['信用', '社会信用', '信用评价', '红黑名单', '守信激励'],
     scenarios: ['企业征信', '金融风控', '政务服务', '招投标审查'],
     zones: ['金融', '政务'],
-    updateFrequencies: [['DAILY', 2], ['WEEKLY', 3], ['MONTHLY', 3]],
+    updateFrequencies: [
+      ['DAILY', 2],
+      ['WEEKLY', 3],
+      ['MONTHLY', 3],
+    ],
     source: '公共信用信息平台归集数据',
   },
   {
@@ -157,7 +205,10 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [1],
     personalInfo: false,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 8], ['API_SERVICE', 2]],
+    productTypes: [
+      ['DATASET', 8],
+      ['API_SERVICE', 2],
+    ],
     subjects: [
       { zh: '新冠疫苗接种点位信息', en: 'COVID-19 vaccination clinic locations' },
       { zh: '新冠疫苗接种门诊名录', en: 'COVID-19 vaccination clinic directory' },
@@ -166,7 +217,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['新冠', '疫苗', '接种点', '医疗机构', '公共卫生'],
     scenarios: ['公共卫生', '智慧医疗', '便民服务'],
     zones: ['医疗健康'],
-    updateFrequencies: [['ONCE', 3], ['IRREGULAR', 3], ['MONTHLY', 2]],
+    updateFrequencies: [
+      ['ONCE', 3],
+      ['IRREGULAR', 3],
+      ['MONTHLY', 2],
+    ],
     source: '卫生健康部门公开数据',
   },
   {
@@ -177,7 +232,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [1],
     personalInfo: false,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 8], ['API_SERVICE', 1], ['REPORT', 1]],
+    productTypes: [
+      ['DATASET', 8],
+      ['API_SERVICE', 1],
+      ['REPORT', 1],
+    ],
     subjects: [
       { zh: '取水点分布信息', en: 'water collection points' },
       { zh: '取水口监测点位', en: 'water intake monitoring points' },
@@ -187,7 +246,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['取水点', '水资源', '水文', '监测', '水源地'],
     scenarios: ['水资源管理', '城市治理', '环境监测'],
     zones: ['城市治理'],
-    updateFrequencies: [['MONTHLY', 3], ['QUARTERLY', 3], ['YEARLY', 2]],
+    updateFrequencies: [
+      ['MONTHLY', 3],
+      ['QUARTERLY', 3],
+      ['YEARLY', 2],
+    ],
     source: '水务部门公开数据',
   },
   {
@@ -198,7 +261,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [2, 3],
     personalInfo: false,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 6], ['API_SERVICE', 3], ['REPORT', 1]],
+    productTypes: [
+      ['DATASET', 6],
+      ['API_SERVICE', 3],
+      ['REPORT', 1],
+    ],
     subjects: [
       { zh: '市场监管行政处罚信息', en: 'market regulation administrative penalty records' },
       { zh: '生态环境行政处罚信息', en: 'environmental administrative penalty records' },
@@ -208,7 +275,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['行政处罚', '市场监管', '违法记录', '处罚决定', '合规'],
     scenarios: ['合规审查', '企业征信', '金融风控', '市场监管'],
     zones: ['政务', '金融'],
-    updateFrequencies: [['DAILY', 3], ['WEEKLY', 3], ['MONTHLY', 2]],
+    updateFrequencies: [
+      ['DAILY', 3],
+      ['WEEKLY', 3],
+      ['MONTHLY', 2],
+    ],
     source: '执法部门行政处罚公示数据',
   },
   {
@@ -219,7 +290,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [3],
     personalInfo: true,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 6], ['API_SERVICE', 3], ['REPORT', 1]],
+    productTypes: [
+      ['DATASET', 6],
+      ['API_SERVICE', 3],
+      ['REPORT', 1],
+    ],
     subjects: [
       { zh: '交通违法行政处罚记录', en: 'traffic violation administrative penalty records' },
       { zh: '道路运输行政处罚信息', en: 'road transport administrative penalty records' },
@@ -228,7 +303,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['交通违法', '行政处罚', '驾驶人', '罚款', '车辆'],
     scenarios: ['交通治理', '保险定价', '合规审查'],
     zones: ['交通出行'],
-    updateFrequencies: [['DAILY', 4], ['WEEKLY', 2], ['REALTIME', 1]],
+    updateFrequencies: [
+      ['DAILY', 4],
+      ['WEEKLY', 2],
+      ['REALTIME', 1],
+    ],
     source: '公安交通管理部门授权数据',
   },
   {
@@ -239,7 +318,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [2, 3],
     personalInfo: true,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 5], ['API_SERVICE', 4], ['REPORT', 1]],
+    productTypes: [
+      ['DATASET', 5],
+      ['API_SERVICE', 4],
+      ['REPORT', 1],
+    ],
     subjects: [
       { zh: '失信被执行人信息', en: 'dishonest judgment debtor records' },
       { zh: '裁判文书摘要', en: 'court judgment summaries' },
@@ -249,7 +332,10 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['司法', '失信', '被执行人', '裁判文书', '涉诉'],
     scenarios: ['司法协助', '金融风控', '企业征信'],
     zones: ['政务', '金融'],
-    updateFrequencies: [['DAILY', 4], ['WEEKLY', 3]],
+    updateFrequencies: [
+      ['DAILY', 4],
+      ['WEEKLY', 3],
+    ],
     source: '人民法院公开数据',
   },
   {
@@ -260,7 +346,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [2],
     personalInfo: false,
     sensitivePersonalInfo: false,
-    productTypes: [['DATASET', 5], ['REPORT', 3], ['API_SERVICE', 2]],
+    productTypes: [
+      ['DATASET', 5],
+      ['REPORT', 3],
+      ['API_SERVICE', 2],
+    ],
     subjects: [
       { zh: '外商投资企业信息', en: 'foreign-invested enterprise records' },
       { zh: '外商投资项目备案信息', en: 'foreign investment project filings' },
@@ -270,7 +360,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['外商投资', '外资', '备案', '跨境', '招商'],
     scenarios: ['招商引资', '产业分析', '政务服务'],
     zones: ['国际数据', '政务'],
-    updateFrequencies: [['MONTHLY', 3], ['QUARTERLY', 4], ['YEARLY', 2]],
+    updateFrequencies: [
+      ['MONTHLY', 3],
+      ['QUARTERLY', 4],
+      ['YEARLY', 2],
+    ],
     source: '商务部门备案数据',
   },
   {
@@ -281,7 +375,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [3, 4],
     personalInfo: true,
     sensitivePersonalInfo: true,
-    productTypes: [['DATASET', 8], ['MODEL', 3], ['TOOL', 1]],
+    productTypes: [
+      ['DATASET', 8],
+      ['MODEL', 3],
+      ['TOOL', 1],
+    ],
     subjects: [
       { zh: '人脸图像AI训练', en: 'face images for AI training' },
       { zh: '儿童面部表情图像', en: "children's facial expression images" },
@@ -293,7 +391,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['人工智能', '训练数据', '图像', '标注', '人脸', '高质量数据集'],
     scenarios: ['AI训练', '计算机视觉', '智能安防'],
     zones: ['人工智能'],
-    updateFrequencies: [['ONCE', 5], ['IRREGULAR', 3], ['QUARTERLY', 1]],
+    updateFrequencies: [
+      ['ONCE', 5],
+      ['IRREGULAR', 3],
+      ['QUARTERLY', 1],
+    ],
     source: '经授权采集的图像数据',
   },
   {
@@ -304,7 +406,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [3, 4],
     personalInfo: true,
     sensitivePersonalInfo: true,
-    productTypes: [['DATASET', 8], ['MODEL', 3], ['TOOL', 1]],
+    productTypes: [
+      ['DATASET', 8],
+      ['MODEL', 3],
+      ['TOOL', 1],
+    ],
     subjects: [
       { zh: '普通话语音样本', en: 'Mandarin speech samples' },
       { zh: '儿童语音样本', en: "children's speech samples" },
@@ -316,7 +422,11 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     keywords: ['语音', '训练数据', '音频', '标注', '方言', '高质量数据集'],
     scenarios: ['AI训练', '语音识别', '智能客服'],
     zones: ['人工智能'],
-    updateFrequencies: [['ONCE', 5], ['IRREGULAR', 3], ['QUARTERLY', 1]],
+    updateFrequencies: [
+      ['ONCE', 5],
+      ['IRREGULAR', 3],
+      ['QUARTERLY', 1],
+    ],
     source: '经授权采集的语音数据',
   },
   {
@@ -327,7 +437,10 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [4],
     personalInfo: true,
     sensitivePersonalInfo: false,
-    productTypes: [['API_SERVICE', 9], ['TOOL', 1]],
+    productTypes: [
+      ['API_SERVICE', 9],
+      ['TOOL', 1],
+    ],
     subjects: [
       { zh: '身份证二要素核验', en: 'ID number and name verification' },
       { zh: '个人实名认证', en: 'personal real-name authentication' },
@@ -348,7 +461,10 @@ export const ITEM_KINDS: readonly ItemKind[] = [
     grades: [4],
     personalInfo: true,
     sensitivePersonalInfo: false,
-    productTypes: [['API_SERVICE', 9], ['TOOL', 1]],
+    productTypes: [
+      ['API_SERVICE', 9],
+      ['TOOL', 1],
+    ],
     subjects: [
       { zh: '手机号三要素核验', en: 'mobile number three-factor verification' },
       { zh: '手机号在网状态查询', en: 'mobile line status check' },

@@ -52,9 +52,45 @@ const CREATED_NOT_BEFORE_MS = chinaEpochMs(2022, 6, 1);
 const DAY_MS = 86_400_000;
 
 const COVERAGE_WEIGHTS: Record<ExchangeId, ReadonlyArray<readonly [CoverageKey, number]>> = {
-  beijing: [['beijing', 40], ['jingjinji', 8], ['national', 20], ['shanghai', 4], ['guangdong', 5], ['shenzhen', 5], ['zhejiang', 4], ['hangzhou', 3], ['guizhou', 3], ['chengdu', 3], ['yangtzeDelta', 5]],
-  shanghai: [['shanghai', 30], ['yangtzeDelta', 12], ['national', 20], ['zhejiang', 8], ['hangzhou', 6], ['beijing', 6], ['guangdong', 5], ['shenzhen', 5], ['chengdu', 3], ['guizhou', 2], ['jingjinji', 3]],
-  guiyang: [['guizhou', 25], ['guiyang', 15], ['national', 20], ['chengdu', 8], ['beijing', 6], ['shanghai', 6], ['guangdong', 5], ['shenzhen', 5], ['zhejiang', 4], ['hangzhou', 3], ['yangtzeDelta', 3]],
+  beijing: [
+    ['beijing', 40],
+    ['jingjinji', 8],
+    ['national', 20],
+    ['shanghai', 4],
+    ['guangdong', 5],
+    ['shenzhen', 5],
+    ['zhejiang', 4],
+    ['hangzhou', 3],
+    ['guizhou', 3],
+    ['chengdu', 3],
+    ['yangtzeDelta', 5],
+  ],
+  shanghai: [
+    ['shanghai', 30],
+    ['yangtzeDelta', 12],
+    ['national', 20],
+    ['zhejiang', 8],
+    ['hangzhou', 6],
+    ['beijing', 6],
+    ['guangdong', 5],
+    ['shenzhen', 5],
+    ['chengdu', 3],
+    ['guizhou', 2],
+    ['jingjinji', 3],
+  ],
+  guiyang: [
+    ['guizhou', 25],
+    ['guiyang', 15],
+    ['national', 20],
+    ['chengdu', 8],
+    ['beijing', 6],
+    ['shanghai', 6],
+    ['guangdong', 5],
+    ['shenzhen', 5],
+    ['zhejiang', 4],
+    ['hangzhou', 3],
+    ['yangtzeDelta', 3],
+  ],
 };
 
 const KIND_WEIGHTS = ITEM_KINDS.map((k) => [k.id, k.weight] as const);
@@ -63,9 +99,20 @@ const KIND_WEIGHTS = ITEM_KINDS.map((k) => [k.id, k.weight] as const);
 export type StatusMix = 'default' | 'registered-space' | 'tradable-space';
 
 const STATUS_WEIGHTS: Record<StatusMix, ReadonlyArray<readonly [ListingStatus, number]>> = {
-  default: [['LISTED', 86], ['PUBLICIZING', 5], ['REGISTERED', 4], ['DELISTED', 5]],
-  'registered-space': [['REGISTERED', 75], ['PUBLICIZING', 25]],
-  'tradable-space': [['LISTED', 93], ['DELISTED', 7]],
+  default: [
+    ['LISTED', 86],
+    ['PUBLICIZING', 5],
+    ['REGISTERED', 4],
+    ['DELISTED', 5],
+  ],
+  'registered-space': [
+    ['REGISTERED', 75],
+    ['PUBLICIZING', 25],
+  ],
+  'tradable-space': [
+    ['LISTED', 93],
+    ['DELISTED', 7],
+  ],
 };
 
 function capitalise(text: string): string {

@@ -73,11 +73,30 @@ export function pricedPlan(rng: Rng, model: PricingModel, rules: PriceRules): Wo
 }
 
 const PAID_MODELS: Record<ProductType, ReadonlyArray<readonly [PricingModel, number]>> = {
-  API_SERVICE: [['PER_CALL', 50], ['MONTHLY', 15], ['YEARLY', 12]],
-  DATASET: [['PER_RECORD', 30], ['ONE_TIME', 25], ['YEARLY', 15]],
-  REPORT: [['ONE_TIME', 70], ['YEARLY', 10]],
-  MODEL: [['YEARLY', 30], ['ONE_TIME', 30], ['MONTHLY', 10]],
-  TOOL: [['MONTHLY', 30], ['YEARLY', 30], ['ONE_TIME', 10]],
+  API_SERVICE: [
+    ['PER_CALL', 50],
+    ['MONTHLY', 15],
+    ['YEARLY', 12],
+  ],
+  DATASET: [
+    ['PER_RECORD', 30],
+    ['ONE_TIME', 25],
+    ['YEARLY', 15],
+  ],
+  REPORT: [
+    ['ONE_TIME', 70],
+    ['YEARLY', 10],
+  ],
+  MODEL: [
+    ['YEARLY', 30],
+    ['ONE_TIME', 30],
+    ['MONTHLY', 10],
+  ],
+  TOOL: [
+    ['MONTHLY', 30],
+    ['YEARLY', 30],
+    ['ONE_TIME', 10],
+  ],
 };
 
 /**
@@ -97,7 +116,15 @@ export function pricePlans(rng: Rng, productType: ProductType, rules: PriceRules
   const headline = rng.weighted(models);
   const plans = [pricedPlan(rng, headline, rules)];
   const others = models.map(([m]) => m).filter((m) => m !== headline);
-  for (const model of rng.sample(others, rng.weighted([[0, 4], [1, 4], [2, 2]]))) plans.push(pricedPlan(rng, model, rules));
+  for (const model of rng.sample(
+    others,
+    rng.weighted([
+      [0, 4],
+      [1, 4],
+      [2, 2],
+    ]),
+  ))
+    plans.push(pricedPlan(rng, model, rules));
   return plans;
 }
 

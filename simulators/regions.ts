@@ -47,10 +47,7 @@ export const PROVIDER_CITY_WEIGHTS: ReadonlyArray<readonly [string, number]> = [
 ];
 
 /** Extra district codes for resident ID numbers (people are born everywhere). */
-export const BIRTH_REGION_CODES: readonly string[] = [
-  ...DISTRICTS.map((d) => d.code),
-  '120101', '130102', '320106', '370102', '410105', '430104', '500103', '610113', '230103', '450103', '360102',
-];
+export const BIRTH_REGION_CODES: readonly string[] = [...DISTRICTS.map((d) => d.code), '120101', '130102', '320106', '370102', '410105', '430104', '500103', '610113', '230103', '450103', '360102'];
 
 /** Coverage areas named in listing titles. `district` links to coordinates for samples. */
 export interface CoverageArea {

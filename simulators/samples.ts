@@ -54,7 +54,7 @@ function remarkAbout(rng: Rng, idNumber: string, mobile: string, plain: readonly
 }
 
 function courtCaseNo(rng: Rng, ctx: SampleContext): string {
-  const abbr: Record<string, string> = { '北京市': '京', '上海市': '沪', '贵州省': '黔', '浙江省': '浙', '广东省': '粤', '四川省': '川', '湖北省': '鄂', '福建省': '闽' };
+  const abbr: Record<string, string> = { 北京市: '京', 上海市: '沪', 贵州省: '黔', 浙江省: '浙', 广东省: '粤', 四川省: '川', 湖北省: '鄂', 福建省: '闽' };
   return `(${chinaDate(ctx.periodMs).slice(0, 4)})${abbr[ctx.district.province] ?? '京'}${ctx.district.code.slice(2)}执${rng.int(100, 9999)}号`;
 }
 
@@ -73,7 +73,7 @@ const SHAPES: Record<ItemKindId, SampleShape> = {
       const patent = rng.chance(0.6);
       return [
         patent ? `CN${year}1${String(rng.int(0, 99999999)).padStart(8, '0')}.${rng.int(0, 9)}` : `第${rng.int(10000000, 69999999)}号`,
-        patent ? rng.pick(['一种数据脱敏处理方法', '一种基于区块链的数据确权系统', '多方安全计算装置', '一种图像标注方法及设备']) : rng.pick(['数智', '云图', '汇智', '星河']) + '（商标）',
+        patent ? rng.pick(['一种数据脱敏处理方法', '一种基于区块链的数据确权系统', '多方安全计算装置', '一种图像标注方法及设备']) : `${rng.pick(['数智', '云图', '汇智', '星河'])}（商标）`,
         company(rng, ctx).name,
         dateNear(rng, ctx),
         rng.pick(['授权', '实质审查', '公开', '已注册', '驳回']),
@@ -84,14 +84,37 @@ const SHAPES: Record<ItemKindId, SampleShape> = {
     columns: ['统一社会信用代码', '企业名称', '纳税信用等级', '评价年度', '主管税务机关'],
     row: (rng, ctx) => {
       const c = company(rng, ctx);
-      return [c.uscc, c.name, rng.weighted([['A', 3], ['B', 5], ['M', 2], ['C', 1], ['D', 1]]), dateNear(rng, ctx).slice(0, 4), `国家税务总局${ctx.district.city}${ctx.district.district}税务局`];
+      return [
+        c.uscc,
+        c.name,
+        rng.weighted([
+          ['A', 3],
+          ['B', 5],
+          ['M', 2],
+          ['C', 1],
+          ['D', 1],
+        ]),
+        dateNear(rng, ctx).slice(0, 4),
+        `国家税务总局${ctx.district.city}${ctx.district.district}税务局`,
+      ];
     },
   },
   'social-credit': {
     columns: ['统一社会信用代码', '企业名称', '信用评级', '名单类型', '认定日期', '认定部门'],
     row: (rng, ctx) => {
       const c = company(rng, ctx);
-      return [c.uscc, c.name, rng.pick(['AAA', 'AA', 'A', 'B', 'C']), rng.weighted([['无', 6], ['守信红名单', 2], ['失信黑名单', 1]]), dateNear(rng, ctx), `${ctx.district.city}发展和改革委员会`];
+      return [
+        c.uscc,
+        c.name,
+        rng.pick(['AAA', 'AA', 'A', 'B', 'C']),
+        rng.weighted([
+          ['无', 6],
+          ['守信红名单', 2],
+          ['失信黑名单', 1],
+        ]),
+        dateNear(rng, ctx),
+        `${ctx.district.city}发展和改革委员会`,
+      ];
     },
   },
   'covid-clinic': {
@@ -171,7 +194,14 @@ const SHAPES: Record<ItemKindId, SampleShape> = {
     columns: ['企业名称', '统一社会信用代码', '投资方国别（地区）', '投资总额（万美元）', '所属行业', '备案日期'],
     row: (rng, ctx) => {
       const c = company(rng, ctx);
-      return [c.name, c.uscc, rng.pick(['中国香港', '新加坡', '日本', '德国', '美国', '韩国', '英属维尔京群岛']), String(rng.int(50, 20000)), rng.pick(['软件和信息技术服务业', '制造业', '批发和零售业', '科学研究和技术服务业']), dateNear(rng, ctx)];
+      return [
+        c.name,
+        c.uscc,
+        rng.pick(['中国香港', '新加坡', '日本', '德国', '美国', '韩国', '英属维尔京群岛']),
+        String(rng.int(50, 20000)),
+        rng.pick(['软件和信息技术服务业', '制造业', '批发和零售业', '科学研究和技术服务业']),
+        dateNear(rng, ctx),
+      ];
     },
   },
   'ai-image': {
@@ -213,7 +243,11 @@ const SHAPES: Record<ItemKindId, SampleShape> = {
       `REQ${String(rng.uint32()).padStart(10, '0')}`,
       personName(rng),
       residentId(rng, { minYear: 1955, maxYear: 2005 }),
-      rng.weighted([['一致', 8], ['不一致', 1], ['无记录', 1]]),
+      rng.weighted([
+        ['一致', 8],
+        ['不一致', 1],
+        ['无记录', 1],
+      ]),
       `${dateNear(rng, ctx)} ${String(rng.int(8, 21)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')}`,
     ],
   },
@@ -226,7 +260,11 @@ const SHAPES: Record<ItemKindId, SampleShape> = {
         personName(rng),
         residentId(rng, { minYear: 1955, maxYear: 2005 }),
         mobile.carrier,
-        rng.weighted([['一致', 8], ['不一致', 1], ['无记录', 1]]),
+        rng.weighted([
+          ['一致', 8],
+          ['不一致', 1],
+          ['无记录', 1],
+        ]),
         rng.chance(0.08) ? '是' : '否',
         rng.pick(['0-3个月', '3-6个月', '6-12个月', '12-24个月', '24个月以上']),
       ];

@@ -113,7 +113,10 @@ export function shanghaiUpstream(world: World, options: ShanghaiOptions = {}): U
   const now = options.now ?? Date.now;
   const tokens = new Map<string, number>(); // token → expiry (epoch ms)
 
-  const spaces = new Map<number, Array<{ item: ShanghaiListItem; listing: ShanghaiListing }>>([[1, []], [2, []]]);
+  const spaces = new Map<number, Array<{ item: ShanghaiListItem; listing: ShanghaiListing }>>([
+    [1, []],
+    [2, []],
+  ]);
   const byKey = new Map<string, ShanghaiListing>();
   for (const listing of world.listings.shanghai) {
     spaces.get(listing.serviceType)!.push({ item: toShanghaiListItem(listing), listing });

@@ -147,9 +147,17 @@ const HOME_EXCHANGE: Record<string, ReadonlyArray<readonly [ExchangeId, number]>
   '1101': [['beijing', 1]],
   '3101': [['shanghai', 1]],
   '5201': [['guiyang', 1]],
-  '3301': [['shanghai', 6], ['beijing', 3], ['guiyang', 1]],
+  '3301': [
+    ['shanghai', 6],
+    ['beijing', 3],
+    ['guiyang', 1],
+  ],
 };
-const ELSEWHERE: ReadonlyArray<readonly [ExchangeId, number]> = [['beijing', 4], ['shanghai', 4], ['guiyang', 3]];
+const ELSEWHERE: ReadonlyArray<readonly [ExchangeId, number]> = [
+  ['beijing', 4],
+  ['shanghai', 4],
+  ['guiyang', 3],
+];
 
 function pickDistrict(rng: Rng): District {
   const prefix = rng.weighted(PROVIDER_CITY_WEIGHTS);
@@ -185,7 +193,13 @@ function draftProviders(rng: Rng, count: number): ProviderDraft[] {
       provider: { creditCode: code, creditCodeValid: isValidUscc(code), name, regionCode: district.code, exchanges: [], listingCounts: { beijing: 0, shanghai: 0, guiyang: 0 } },
       district,
       planned,
-      size: rng.weighted([[1, 50], [2, 25], [4, 15], [8, 7], [16, 3]]),
+      size: rng.weighted([
+        [1, 50],
+        [2, 25],
+        [4, 15],
+        [8, 7],
+        [16, 3],
+      ]),
     });
   }
   return drafts;
@@ -236,7 +250,11 @@ function hex32(rng: Rng): string {
 
 function buildBeijing(rng: Rng, drafts: readonly ProviderDraft[], count: number): BeijingListing[] {
   const owners = assignProviders(rng, drafts, 'beijing', count);
-  const bodies = contents(rng, 'beijing', owners.map(() => 'default'));
+  const bodies = contents(
+    rng,
+    'beijing',
+    owners.map(() => 'default'),
+  );
   const used = new Set<string>();
   const listings = owners.map((owner, i): BeijingListing => {
     let uuid = hex32(rng);
@@ -296,12 +314,20 @@ function buildShanghai(rng: Rng, drafts: readonly ProviderDraft[], count: number
 
 function buildGuiyang(rng: Rng, drafts: readonly ProviderDraft[], count: number): GuiyangListing[] {
   const owners = assignProviders(rng, drafts, 'guiyang', count);
-  const bodies = contents(rng, 'guiyang', owners.map(() => 'default'));
+  const bodies = contents(
+    rng,
+    'guiyang',
+    owners.map(() => 'default'),
+  );
   // serviceIds grow with creation time, with gaps where products were withdrawn.
   const order = [...bodies.keys()].sort((a, b) => bodies[a].createdAtMs - bodies[b].createdAtMs);
   let serviceId = 100;
   return order.map((i): GuiyangListing => {
-    serviceId += rng.weighted([[1, 8], [2, 3], [3, 1]]);
+    serviceId += rng.weighted([
+      [1, 8],
+      [2, 3],
+      [3, 1],
+    ]);
     return { ...bodies[i], ...identity('guiyang', String(serviceId), owners[i]), exchange: 'guiyang', serviceId };
   });
 }
@@ -322,7 +348,12 @@ function buildRegistry(rng: Rng, drafts: readonly ProviderDraft[], firstListingM
       legalPerson: rng.chance(0.99) ? personName(rng) : null,
       regCapital: rng.chance(0.97) ? registeredCapital(rng) : null,
       establishDate: chinaDate(rng.int(earliest, Math.max(earliest, latest))),
-      regStatus: rng.weighted([['存续', 80], ['在业', 15], ['注销', 3], ['吊销', 2]]),
+      regStatus: rng.weighted([
+        ['存续', 80],
+        ['在业', 15],
+        ['注销', 3],
+        ['吊销', 2],
+      ]),
       address: streetAddress(rng, draft.district),
       scope: rng.chance(0.98) ? businessScope(rng) : null,
     });

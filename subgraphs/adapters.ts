@@ -35,10 +35,7 @@ const ADAPTER_FACTORIES: Record<string, (baseUrl: string, client: UpstreamClient
 /** An UpstreamClient holding a lease on its upstream's guard, given back on close. */
 class GuardedUpstreamClient extends UpstreamClient {
   private readonly lease: GuardLease;
-  constructor(
-    options: UpstreamClientOptions,
-    lease: GuardLease,
-  ) {
+  constructor(options: UpstreamClientOptions, lease: GuardLease) {
     super({ ...options, policy: lease.guard.policy });
     this.lease = lease;
   }

@@ -17,9 +17,24 @@ const FED = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.3"
 
 // ---- data -----------------------------------------------------------------------------------
 
-interface User { id: string; name: string; username: string; birthday: number }
-interface Product { upc: string; name: string; price: number; weight: number }
-interface Review { id: string; body: string; productUpc: string; authorId: string }
+interface User {
+  id: string;
+  name: string;
+  username: string;
+  birthday: number;
+}
+interface Product {
+  upc: string;
+  name: string;
+  price: number;
+  weight: number;
+}
+interface Review {
+  id: string;
+  body: string;
+  productUpc: string;
+  authorId: string;
+}
 
 const USERS: User[] = [
   { id: '1', name: 'Ada Lovelace', username: 'ada', birthday: 1234567890 },
@@ -52,7 +67,17 @@ function text(length: number, seed: number): string {
   return out.slice(0, length);
 }
 const REVIEWS: Review[] = [
-  [445, '1'], [290, '1'], [280, '1'], [140, '1'], [445, '2'], [290, '2'], [280, '2'], [140, '2'], [140, '3'], [140, '4'], [1100, '4'],
+  [445, '1'],
+  [290, '1'],
+  [280, '1'],
+  [140, '1'],
+  [445, '2'],
+  [290, '2'],
+  [280, '2'],
+  [140, '2'],
+  [140, '3'],
+  [140, '4'],
+  [1100, '4'],
 ].map(([len, upc], i) => ({ id: String(i + 1), body: text(len as number, i), productUpc: upc as string, authorId: '1' }));
 
 // Every user's reviews are the first two, and every review's author is user 1: the benchmark's

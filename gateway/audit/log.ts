@@ -261,12 +261,7 @@ export class RedisAuditLog implements AuditLog {
   private pending = new Set<Promise<unknown>>();
   private readonly fallback: FileAuditLog;
 
-  constructor(
-    redis: RedisClient,
-    dataDir: string,
-    key = 'audit',
-    maxLength = 1_000_000,
-  ) {
+  constructor(redis: RedisClient, dataDir: string, key = 'audit', maxLength = 1_000_000) {
     this.redis = redis;
     this.key = key;
     this.maxLength = maxLength;

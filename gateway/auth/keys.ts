@@ -39,7 +39,6 @@ export interface KeyStore {
   revoke(keyId: string): Promise<boolean>;
 }
 
-
 /** The roles a key may carry (lib/principal.ts: one list). */
 export { ROLES } from '../../lib/principal.ts';
 
@@ -138,7 +137,7 @@ export class FileKeyStore implements KeyStore {
   }
 
   private async save(records: ApiKeyRecord[]): Promise<void> {
-    await writeFileAtomic(this.path, JSON.stringify(records, null, 2) + '\n');
+    await writeFileAtomic(this.path, `${JSON.stringify(records, null, 2)}\n`);
     this.cache = undefined;
   }
 
@@ -200,7 +199,9 @@ export function credentialsOf(headers: Record<string, string | string[] | undefi
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     if (m) return { key: m[1] };
     const scheme = /^\S+/.exec(auth.trim())![0];
-    return { malformed: `the Authorization header must be "Bearer <API key>"${/^bearer$/i.test(scheme) ? ' (no key after Bearer)' : ` (got the ${scheme.slice(0, 20)} scheme)`}; or send the key in x-api-key` };
+    return {
+      malformed: `the Authorization header must be "Bearer <API key>"${/^bearer$/i.test(scheme) ? ' (no key after Bearer)' : ` (got the ${scheme.slice(0, 20)} scheme)`}; or send the key in x-api-key`,
+    };
   }
   const apiKey = headers[Header.API_KEY];
   return typeof apiKey === 'string' && apiKey.trim() !== '' ? { key: apiKey.trim() } : undefined;
@@ -224,12 +225,7 @@ export class RedisKeyStore implements KeyStore {
 
   private readonly memo = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
 
-  constructor(
-    redis: RedisClient,
-    key = 'keys',
-    memoMs = 5_000,
-    readyWaitMs = 2_000,
-  ) {
+  constructor(redis: RedisClient, key = 'keys', memoMs = 5_000, readyWaitMs = 2_000) {
     this.redis = redis;
     this.key = key;
     this.memoMs = memoMs;
@@ -264,7 +260,10 @@ export class RedisKeyStore implements KeyStore {
     // second key, written after it, is checked again and removed if it disagrees.
     await this.redis.hset(this.key, created.record.hash, JSON.stringify(created.record));
     try {
-      checkPrincipalUnique(created.record, (await this.list()).filter((r) => r.hash !== created.record.hash && r.createdAt <= created.record.createdAt));
+      checkPrincipalUnique(
+        created.record,
+        (await this.list()).filter((r) => r.hash !== created.record.hash && r.createdAt <= created.record.createdAt),
+      );
     } catch (e) {
       await this.redis.hdel(this.key, created.record.hash);
       throw e;

@@ -82,9 +82,7 @@ export function readManifest(dir = CONSOLE_DIR): ConsoleManifest | undefined {
 const dropMonacoCss: Plugin = {
   name: 'drop-monaco-css',
   setup(build) {
-    build.onResolve({ filter: /\.css$/ }, (args) =>
-      /[\\/]monaco-(editor|graphql)[\\/]/.test(args.importer) ? { path: args.path, namespace: 'dropped-css' } : undefined,
-    );
+    build.onResolve({ filter: /\.css$/ }, (args) => (/[\\/]monaco-(editor|graphql)[\\/]/.test(args.importer) ? { path: args.path, namespace: 'dropped-css' } : undefined));
     build.onLoad({ filter: /.*/, namespace: 'dropped-css' }, () => ({ contents: '', loader: 'css' }));
   },
 };
@@ -222,7 +220,7 @@ export async function buildConsole(options: { outDir?: string; log?: (line: stri
   // 5. The page and the manifest last: until then the previous bundle stays whole.
   const manifest: ConsoleManifest = { sourceHash, builtAt: new Date().toISOString(), js, css, favicon, workers, files, gzipped };
   writeAtomic(join(outDir, 'index.html'), renderIndexHtml(manifest));
-  writeAtomic(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  writeAtomic(join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
   // 6. Drop assets no build has referenced for a while.
   const referenced = new Set(files.flatMap((f) => [f, `${f}.gz`]));
@@ -281,7 +279,9 @@ function canBuild(): boolean {
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   if (!canBuild()) {
     // `npm install --omit=dev` runs `prepare` too, without the build tools: not an error.
-    console.log('console build skipped: esbuild and GraphiQL are devDependencies, not in this install (--omit=dev); the gateway serves a bundle built elsewhere (the image builds it in its build stage)');
+    console.log(
+      'console build skipped: esbuild and GraphiQL are devDependencies, not in this install (--omit=dev); the gateway serves a bundle built elsewhere (the image builds it in its build stage)',
+    );
     process.exit(0);
   }
   buildConsole({ log: (line) => console.log(line) }).catch((e: unknown) => {

@@ -3,7 +3,7 @@
 // (the gateway folds their Cache-Control headers into the overall cache policy).
 
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { CacheDecision, GatewayContext } from '../contracts.ts';
+import type { GatewayContext } from '../contracts.ts';
 
 export function cacheDecisionPlugin(): ApolloServerPlugin<GatewayContext> {
   return {

@@ -96,7 +96,7 @@ function argumentValue(def: GraphQLArgument, node: ArgumentNode | undefined, inp
   if (value.kind === Kind.VARIABLE) {
     const name = value.name.value;
     if (input.unknownVariables?.has(name)) return UNKNOWN;
-    if (!Object.prototype.hasOwnProperty.call(input.variables, name)) return byDefault;
+    if (!Object.hasOwn(input.variables, name)) return byDefault;
     return input.variables[name] ?? UNKNOWN;
   }
   // A list written out has its length whatever its items' variables hold.
@@ -188,14 +188,8 @@ export function coerceVariables(schema: GraphQLSchema, definitions: readonly Var
 }
 
 /** The estimated cost of one operation of a (valid) document with the given raw variables. */
-export function operationCost(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode,
-  rawVariables: Record<string, unknown> = {},
-): number {
-  const rootType =
-    operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, rawVariables: Record<string, unknown> = {}): number {
+  const rootType = operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
   if (!rootType) return 0;
   const fragments: Record<string, FragmentDefinitionNode> = {};
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;

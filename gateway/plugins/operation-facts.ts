@@ -2,7 +2,7 @@
 // is answered: its name, document hash and error codes.
 
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { GatewayContext, OperationFacts } from '../contracts.ts';
+import type { GatewayContext } from '../contracts.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 
 export function operationFactsPlugin(): ApolloServerPlugin<GatewayContext> {

@@ -51,12 +51,18 @@ function hitHeaders(entry: CachedResponse, stale: boolean, keyed: boolean): Arra
   const known = hitHeadersOf.get(entry);
   if (known && known.age === age && known.stale === stale && known.keyed === keyed) return known.headers;
   const headers = [
-    'content-type', entry.contentType,
-    'content-length', entry.body.length,
-    'cache-control', `max-age=${stale ? 0 : left}, ${entry.scope === 'PRIVATE' || keyed ? 'private' : 'public'}`,
-    'vary', VARY,
-    'age', String(age),
-    Header.CACHE, stale ? 'STALE' : 'HIT',
+    'content-type',
+    entry.contentType,
+    'content-length',
+    entry.body.length,
+    'cache-control',
+    `max-age=${stale ? 0 : left}, ${entry.scope === 'PRIVATE' || keyed ? 'private' : 'public'}`,
+    'vary',
+    VARY,
+    'age',
+    String(age),
+    Header.CACHE,
+    stale ? 'STALE' : 'HIT',
   ];
   hitHeadersOf.set(entry, { age, stale, keyed, headers });
   return headers;
@@ -80,15 +86,19 @@ export async function storeAnswer(plan: CachePlan, status: number, response: HTT
   const decision = context.outcome.cacheDecision;
   if (!decision?.cacheable || status !== 200) return;
   const facts = context.outcome.facts;
-  await plan.cache.save(plan.keys, {
-    status: 200,
-    contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8',
-    maxAgeS: decision.maxAgeS,
-    scope: decision.scope,
-    operationName: facts?.operationName ?? null,
-    queryHash: facts?.queryHash ?? null,
-    datasets,
-  }, text);
+  await plan.cache.save(
+    plan.keys,
+    {
+      status: 200,
+      contentType: response.headers.get('content-type') ?? 'application/json; charset=utf-8',
+      maxAgeS: decision.maxAgeS,
+      scope: decision.scope,
+      operationName: facts?.operationName ?? null,
+      queryHash: facts?.queryHash ?? null,
+      datasets,
+    },
+    text,
+  );
 }
 
 /**

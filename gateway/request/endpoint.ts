@@ -36,7 +36,7 @@ import type { ExecuteResult, OperationRequest } from '../routes.ts';
 import type { Callers } from './caller.ts';
 import { createRequestAudit, isoNow, NO_STRINGS, type AuditDraft, type RequestAudit } from './audit.ts';
 import { cachePlanOf, revalidate, storeAnswer, writeHit, type CachePlan } from './cache.ts';
-import { InFlight, writeShared, type SharedAnswer } from './coalesce.ts';
+import { InFlight, writeShared } from './coalesce.ts';
 import { checkDocument, operationOf } from './operation.ts';
 import { apolloRequestOf, createExecutor, jsonRequestOf } from './execute.ts';
 import { answerHeaders, answerStatus } from './respond.ts';
@@ -193,7 +193,13 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
       const shared = await pending;
       if (shared?.isQuery) {
         writeShared(res, shared);
-        return audit.answered(req, principal, r.started, { ...draftOf(r), operationName: shared.operationName, queryHash: shared.queryHash, outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' }, true);
+        return audit.answered(
+          req,
+          principal,
+          r.started,
+          { ...draftOf(r), operationName: shared.operationName, queryHash: shared.queryHash, outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' },
+          true,
+        );
       }
     }
 
@@ -225,17 +231,23 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
       // No facts: Apollo refused the request before any GraphQL work (CSRF prevention, a batch,
       // a malformed request): the codes are in the body.
       const errorCodes = facts?.errorCodes ?? errorCodesOf(text, res.statusCode);
-      audit.answered(req, principal, r.started, {
-        ...draftOf(r),
-        operationName: facts?.operationName ?? r.operationName,
-        queryHash: facts?.queryHash ?? null,
-        datasets,
-        outcome: !facts && res.statusCode >= 400 ? 'refused' : outcomeOf(errorCodes, facts?.hasData ?? false),
-        errorCodes,
-        status: res.statusCode,
-        cache: cacheHeader,
-        ...(context.savedQuery ? { savedQuery: context.savedQuery } : {}),
-      }, facts?.resolved ?? false);
+      audit.answered(
+        req,
+        principal,
+        r.started,
+        {
+          ...draftOf(r),
+          operationName: facts?.operationName ?? r.operationName,
+          queryHash: facts?.queryHash ?? null,
+          datasets,
+          outcome: !facts && res.statusCode >= 400 ? 'refused' : outcomeOf(errorCodes, facts?.hasData ?? false),
+          errorCodes,
+          status: res.statusCode,
+          cache: cacheHeader,
+          ...(context.savedQuery ? { savedQuery: context.savedQuery } : {}),
+        },
+        facts?.resolved ?? false,
+      );
       if (plan) await storeAnswer(plan, res.statusCode, response, context, text, datasets);
     } finally {
       settle?.(undefined);
@@ -243,7 +255,19 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
   }
 
   function handle(req: IncomingMessage, res: ServerResponse, search: string, fail: (e: unknown) => void): void {
-    const r: RequestInFlight = { req, res, search, fail, started: performance.now(), time: isoNow(), raw: EMPTY_BODY, principal: undefined, rateChecked: false, operationName: null, variables: undefined };
+    const r: RequestInFlight = {
+      req,
+      res,
+      search,
+      fail,
+      started: performance.now(),
+      time: isoNow(),
+      raw: EMPTY_BODY,
+      principal: undefined,
+      rateChecked: false,
+      operationName: null,
+      variables: undefined,
+    };
     if (req.method !== 'POST') {
       r.raw = Buffer.from(search);
       return proceed(r);
@@ -281,18 +305,24 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
     const facts = context.outcome.facts;
     const body = JSON.parse(text) as ExecuteResult['body'];
     const errorCodes = facts?.errorCodes ?? errorCodesOf(text, status);
-    audit.answered(req, principal, started, {
-      time,
-      operationName: facts?.operationName ?? op.operationName ?? null,
-      queryHash: facts?.queryHash ?? createHash('sha256').update(op.query).digest('hex'),
-      variables: maskVariables(op.variables),
-      datasets: datasetIdsOf(text),
-      outcome: outcomeOf(errorCodes, body.data !== undefined && body.data !== null),
-      errorCodes,
-      status,
-      cache: null,
-      ...(savedQuery ? { savedQuery } : {}),
-    }, facts?.resolved ?? false);
+    audit.answered(
+      req,
+      principal,
+      started,
+      {
+        time,
+        operationName: facts?.operationName ?? op.operationName ?? null,
+        queryHash: facts?.queryHash ?? createHash('sha256').update(op.query).digest('hex'),
+        variables: maskVariables(op.variables),
+        datasets: datasetIdsOf(text),
+        outcome: outcomeOf(errorCodes, body.data !== undefined && body.data !== null),
+        errorCodes,
+        status,
+        cache: null,
+        ...(savedQuery ? { savedQuery } : {}),
+      },
+      facts?.resolved ?? false,
+    );
     return { status, headers: Object.fromEntries(response.headers), body };
   }
 

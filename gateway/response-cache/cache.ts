@@ -85,7 +85,7 @@ function keyFor(keys: CacheKeys, scope: CacheScope): string {
 
 /** The stored form: the head as one JSON line, then the body bytes, in one allocation. */
 function encode(entry: Omit<CachedResponse, 'body'>, body: string): Buffer {
-  const head = JSON.stringify(entry) + '\n';
+  const head = `${JSON.stringify(entry)}\n`;
   const headBytes = Buffer.byteLength(head);
   const out = Buffer.allocUnsafe(headBytes + Buffer.byteLength(body));
   out.write(head, 0);
@@ -144,11 +144,7 @@ export class ResponseCache {
   /** Keys with a background refresh on its way: one refresh per key at a time. */
   private readonly refreshing = new Set<string>();
 
-  constructor(
-    store: TieredStore,
-    maxTtlS: number,
-    staleS = 0,
-  ) {
+  constructor(store: TieredStore, maxTtlS: number, staleS = 0) {
     this.store = store;
     this.maxTtlS = maxTtlS;
     this.staleS = staleS;

@@ -9,10 +9,7 @@ export class SavedQueryCatalog {
 
   private readonly shipped: Map<string, StoredQuery>;
 
-  constructor(
-    store: SavedQueryStore,
-    shipped: readonly StoredQuery[] = [],
-  ) {
+  constructor(store: SavedQueryStore, shipped: readonly StoredQuery[] = []) {
     this.store = store;
     this.shipped = new Map(shipped.map((q) => [q.name, q]));
   }

@@ -76,7 +76,5 @@ export function flattenItem(item: unknown, columns: readonly string[]): string[]
 export function columnsOfValue(value: unknown, prefix = ''): string[] {
   if (value === null || typeof value !== 'object') return prefix ? [prefix.slice(0, -1)] : [];
   if (Array.isArray(value)) return columnsOfValue(value.find((v) => v !== null) ?? null, prefix);
-  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
-    v !== null && typeof v === 'object' ? columnsOfValue(v, `${prefix}${k}.`) : [`${prefix}${k}`],
-  );
+  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (v !== null && typeof v === 'object' ? columnsOfValue(v, `${prefix}${k}.`) : [`${prefix}${k}`]));
 }

@@ -56,16 +56,14 @@ export function exportFileName(name: string, format: ExportFormat, now = new Dat
 export async function runAndWrite(services: GatewayServices, spec: RunSpec, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const execReq = asJsonRequest(req);
   const operationName = spec.operation.name?.value;
-  const execute = (variables: Record<string, unknown>) =>
-    services.execute({ query: spec.document, variables, ...(operationName ? { operationName } : {}) }, execReq, { savedQuery: spec.name });
+  const execute = (variables: Record<string, unknown>) => services.execute({ query: spec.document, variables, ...(operationName ? { operationName } : {}) }, execReq, { savedQuery: spec.name });
 
   const paging = spec.plan.connection?.paging;
   if (spec.all && !paging) {
     throw new HttpError(
       400,
       ErrorCode.BAD_USER_INPUT,
-      spec.plan.connection?.pagingProblem ??
-        `all=true needs the query's main list to be a connection with \`pageInfo { endCursor hasNextPage }\` and an \`after\` variable; "${spec.name}" has none`,
+      spec.plan.connection?.pagingProblem ?? `all=true needs the query's main list to be a connection with \`pageInfo { endCursor hasNextPage }\` and an \`after\` variable; "${spec.name}" has none`,
     );
   }
 
@@ -128,7 +126,12 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
       break;
     }
     if (pages >= MAX_EXPORT_PAGES) {
-      errors.add([{ message: `export stopped after ${MAX_EXPORT_PAGES} pages (${rows} rows), the most one export fetches; narrow the query or raise its page size`, extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } }]);
+      errors.add([
+        {
+          message: `export stopped after ${MAX_EXPORT_PAGES} pages (${rows} rows), the most one export fetches; narrow the query or raise its page size`,
+          extensions: { code: ErrorCode.QUERY_TOO_COMPLEX },
+        },
+      ]);
       break;
     }
     variables = { ...variables, [paging.afterVariable]: cursor };
@@ -175,8 +178,8 @@ function formatWriter(spec: RunSpec, columns: string[]): FormatWriter {
       return {
         contentType: 'application/x-ndjson; charset=utf-8',
         start: () => '',
-        item: (item) => JSON.stringify(item) + '\n',
-        end: (errors) => (errors.length > 0 ? JSON.stringify({ errors }) + '\n' : ''),
+        item: (item) => `${JSON.stringify(item)}\n`,
+        end: (errors) => (errors.length > 0 ? `${JSON.stringify({ errors })}\n` : ''),
       };
     case 'json':
       return {

@@ -69,12 +69,12 @@ export class FileSavedQueryStore implements SavedQueryStore {
 
   async get(name: string): Promise<StoredQuery | undefined> {
     const queries = (await this.read()).queries;
-    return Object.prototype.hasOwnProperty.call(queries, name) ? queries[name] : undefined;
+    return Object.hasOwn(queries, name) ? queries[name] : undefined;
   }
 
   async put(name: string, update: (current: StoredQuery | undefined) => StoredQuery): Promise<{ created: boolean; query: StoredQuery }> {
     return this.mutate((queries) => {
-      const current = Object.prototype.hasOwnProperty.call(queries, name) ? queries[name] : undefined;
+      const current = Object.hasOwn(queries, name) ? queries[name] : undefined;
       const query = update(current);
       queries[name] = query;
       return { result: { created: current === undefined, query }, write: true };
@@ -83,7 +83,7 @@ export class FileSavedQueryStore implements SavedQueryStore {
 
   async delete(name: string): Promise<boolean> {
     return this.mutate((queries) => {
-      if (!Object.prototype.hasOwnProperty.call(queries, name)) return { result: false, write: false };
+      if (!Object.hasOwn(queries, name)) return { result: false, write: false };
       delete queries[name];
       return { result: true, write: true };
     });
@@ -103,8 +103,12 @@ export class FileSavedQueryStore implements SavedQueryStore {
         const queries = { ...data.queries };
         const outcome = change(queries);
         if (!outcome.write) return outcome.result;
-        const sorted = Object.fromEntries(Object.keys(queries).sort().map((k) => [k, queries[k]]));
-        const text = JSON.stringify({ version: 1, queries: sorted } satisfies FileShape, null, 2) + '\n';
+        const sorted = Object.fromEntries(
+          Object.keys(queries)
+            .sort()
+            .map((k) => [k, queries[k]]),
+        );
+        const text = `${JSON.stringify({ version: 1, queries: sorted } satisfies FileShape, null, 2)}\n`;
         try {
           await writeFileAtomic(this.path, text);
         } catch (e) {

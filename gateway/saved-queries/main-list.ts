@@ -74,9 +74,7 @@ export interface MainListPlan {
 }
 
 export function planMainList(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): MainListPlan {
-  const fragments = new Map(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-  );
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
   const root = schema.getQueryType();
   if (!root) throw new Error('the schema has no query type');
   const merge = (selectionSets: readonly SelectionSetNode[], parent: GraphQLCompositeType) => mergeFields(schema, fragments, selectionSets, parent);
@@ -103,10 +101,18 @@ export function planMainList(schema: GraphQLSchema, document: DocumentNode, oper
       const edges = children.find((c) => c.name === 'edges' && c.type && isList(c.type));
       if (edges) {
         const edgeType = getNamedType(edges.type!);
-        const edgeFields = isCompositeType(edgeType) ? merge(edges.nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])), edgeType) : [];
+        const edgeFields = isCompositeType(edgeType)
+          ? merge(
+              edges.nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
+              edgeType,
+            )
+          : [];
         const node = edgeFields.find((c) => c.name === 'node');
         if (node && node.type && isCompositeType(getNamedType(node.type))) {
-          const nodeFields = merge(node.nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])), getNamedType(node.type) as GraphQLCompositeType);
+          const nodeFields = merge(
+            node.nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
+            getNamedType(node.type) as GraphQLCompositeType,
+          );
           const connectionPath = [...path, f.key];
           return {
             path: [...connectionPath, edges.key],
@@ -151,12 +157,7 @@ function isList(type: GraphQLOutputType): boolean {
 }
 
 /** Fields of selection sets by response key, in first-seen order, fragments expanded. */
-function mergeFields(
-  schema: GraphQLSchema,
-  fragments: Map<string, FragmentDefinitionNode>,
-  selectionSets: readonly SelectionSetNode[],
-  parent: GraphQLCompositeType,
-): MergedField[] {
+function mergeFields(schema: GraphQLSchema, fragments: Map<string, FragmentDefinitionNode>, selectionSets: readonly SelectionSetNode[], parent: GraphQLCompositeType): MergedField[] {
   const byKey = new Map<string, MergedField>();
   const visit = (set: SelectionSetNode, type: GraphQLCompositeType, seen: Set<string>) => {
     for (const sel of set.selections) {

@@ -26,10 +26,7 @@ export class RedisSavedQueryStore implements SavedQueryStore {
 
   readonly kind = 'redis' as const;
 
-  constructor(
-    redis: RedisClient,
-    options: { closeConnection?: boolean } = {},
-  ) {
+  constructor(redis: RedisClient, options: { closeConnection?: boolean } = {}) {
     this.redis = redis;
     this.options = options;
   }

@@ -70,12 +70,7 @@ export interface SavedQueryRouteOptions {
 
 class ApiError extends HttpError {
   readonly details?: readonly GraphQLFormattedError[];
-  constructor(
-    status: number,
-    code: string,
-    message: string,
-    details?: readonly GraphQLFormattedError[],
-  ) {
+  constructor(status: number, code: string, message: string, details?: readonly GraphQLFormattedError[]) {
     super(status, code, message);
     this.details = details;
   }
@@ -156,7 +151,12 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     // Held to the saver's own budget with the defaults it is saved with (cost-limit.ts).
     const checked = validateSavedDocument(schema, input.document, undefined, { role: principal.role, defaultVariables: input.defaultVariables });
     if (!checked.ok) {
-      throw new ApiError(400, ErrorCode.GRAPHQL_VALIDATION_FAILED, `the document is not a valid query for this gateway's schema; "${name}" was not saved`, checked.errors.map((e) => e.toJSON()));
+      throw new ApiError(
+        400,
+        ErrorCode.GRAPHQL_VALIDATION_FAILED,
+        `the document is not a valid query for this gateway's schema; "${name}" was not saved`,
+        checked.errors.map((e) => e.toJSON()),
+      );
     }
     let defaults: Record<string, unknown>;
     try {
@@ -164,7 +164,12 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
       checkVariables(schema, checked.operation, defaults, Object.keys(defaults));
     } catch (e) {
       if (e instanceof VariableError) {
-        throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `invalid default variables; "${name}" was not saved`, e.errors.map((x) => x.toJSON()));
+        throw new ApiError(
+          400,
+          ErrorCode.BAD_USER_INPUT,
+          `invalid default variables; "${name}" was not saved`,
+          e.errors.map((x) => x.toJSON()),
+        );
       }
       throw e;
     }
@@ -231,7 +236,12 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
       variables = runVariables(schema, checked.operation, query.defaultVariables, params.variables);
     } catch (e) {
       if (e instanceof VariableError) {
-        throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `invalid variables for saved query "${name}": ${e.message}`, e.errors.map((x) => x.toJSON()));
+        throw new ApiError(
+          400,
+          ErrorCode.BAD_USER_INPUT,
+          `invalid variables for saved query "${name}": ${e.message}`,
+          e.errors.map((x) => x.toJSON()),
+        );
       }
       throw e;
     }

@@ -60,7 +60,9 @@ export function loadShippedQueries(dir = SHIPPED_QUERIES_DIR): ShippedLoad {
   const out: ShippedLoad = { queries: [], problems: [] };
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.graphql')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.graphql'))
+      .sort();
   } catch {
     return out;
   }

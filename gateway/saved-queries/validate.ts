@@ -3,19 +3,7 @@
 // (the query limits join here: the cost-limit plugin registers the document limits and the cost
 // estimate with `registerSavedDocumentCheck` while its server runs).
 
-import {
-  GraphQLError,
-  Kind,
-  parse,
-  print,
-  specifiedRules,
-  typeFromAST,
-  validate,
-  valueFromASTUntyped,
-  type DocumentNode,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { GraphQLError, Kind, parse, print, specifiedRules, typeFromAST, validate, valueFromASTUntyped, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Role } from '../../lib/principal.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 
@@ -43,9 +31,7 @@ export function registerSavedDocumentCheck(check: SavedDocumentCheck): () => voi
   };
 }
 
-export type DocumentValidation =
-  | { ok: true; document: DocumentNode; operation: OperationDefinitionNode }
-  | { ok: false; errors: GraphQLError[] };
+export type DocumentValidation = { ok: true; document: DocumentNode; operation: OperationDefinitionNode } | { ok: false; errors: GraphQLError[] };
 
 /**
  * Checks a saved query's document. Error codes: GRAPHQL_PARSE_FAILED for syntax errors,
@@ -132,15 +118,11 @@ export interface VariableDescription {
 }
 
 /** The operation's variables, for forms and help texts. */
-export function describeVariables(
-  operation: OperationDefinitionNode,
-  defaults: Record<string, unknown>,
-  schema?: GraphQLSchema,
-): VariableDescription[] {
+export function describeVariables(operation: OperationDefinitionNode, defaults: Record<string, unknown>, schema?: GraphQLSchema): VariableDescription[] {
   return (operation.variableDefinitions ?? []).map((def) => {
     const name = def.variable.name.value;
     const documentDefault = def.defaultValue ? valueFromASTUntyped(def.defaultValue) : undefined;
-    const hasSaved = Object.prototype.hasOwnProperty.call(defaults, name);
+    const hasSaved = Object.hasOwn(defaults, name);
     const defaultValue = hasSaved ? defaults[name] : documentDefault;
     const nonNull = def.type.kind === Kind.NON_NULL_TYPE;
     const type = schema ? String(typeFromAST(schema, def.type) ?? print(def.type)) : print(def.type);

@@ -57,11 +57,7 @@ function describeNames(names: string[]): string {
  * Unknown names and values that cannot be read throw VariableError; values of the wrong type
  * are left for `checkVariables`, whose messages name the variable and the expected type.
  */
-export function typeVariables(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  raw: Record<string, unknown>,
-): Record<string, unknown> {
+export function typeVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, raw: Record<string, unknown>): Record<string, unknown> {
   const defs = new Map((operation.variableDefinitions ?? []).map((d) => [d.variable.name.value, d]));
   const errors: GraphQLError[] = [];
   const out: Record<string, unknown> = {};
@@ -156,12 +152,7 @@ function parseJson(text: string, where: string, what: string): unknown {
  * taken; with `only`, checks just those variables (defaults at save time, when required
  * variables may still be missing).
  */
-export function checkVariables(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  values: Record<string, unknown>,
-  only?: readonly string[],
-): void {
+export function checkVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, values: Record<string, unknown>, only?: readonly string[]): void {
   // The gateway's schema has it already (gateway/plugins/scalar-input.ts); a schema built
   // elsewhere from SDL (tools, tests) gets it here. Idempotent.
   attachScalarParsing(schema);
@@ -177,12 +168,7 @@ export function checkVariables(
  * Resolves relative DateTime values (`now-7d`) to ISO date-times with the +08:00 offset,
  * wherever the variable's type has a DateTime: at the top, in lists, in input objects.
  */
-export function resolveRelativeDates(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  values: Record<string, unknown>,
-  now = new Date(),
-): Record<string, unknown> {
+export function resolveRelativeDates(schema: GraphQLSchema, operation: OperationDefinitionNode, values: Record<string, unknown>, now = new Date()): Record<string, unknown> {
   const out = { ...values };
   for (const def of operation.variableDefinitions ?? []) {
     const name = def.variable.name.value;
@@ -223,20 +209,16 @@ function formatCst(cstMs: number): string {
 
 /** `YYYYMMDD` of a moment in China time (export file names). */
 export function cstDateStamp(now = new Date()): string {
-  return formatCst(now.getTime() + CST_OFFSET_MS).slice(0, 10).replace(/-/g, '');
+  return formatCst(now.getTime() + CST_OFFSET_MS)
+    .slice(0, 10)
+    .replace(/-/g, '');
 }
 
 /**
  * The variables of a run: saved defaults ⊕ the caller's values, typed and checked. Throws
  * VariableError (a 400) naming the variable.
  */
-export function runVariables(
-  schema: GraphQLSchema,
-  operation: OperationDefinitionNode,
-  defaults: Record<string, unknown>,
-  raw: Record<string, unknown>,
-  now = new Date(),
-): Record<string, unknown> {
+export function runVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, defaults: Record<string, unknown>, raw: Record<string, unknown>, now = new Date()): Record<string, unknown> {
   const saved = typeVariables(schema, operation, defaults);
   const given = typeVariables(schema, operation, raw);
   const merged = resolveRelativeDates(schema, operation, { ...saved, ...given }, now);

@@ -28,9 +28,7 @@ export interface CacheSetup {
 
 export function createCacheSetup(settings: CacheSettings): CacheSetup {
   const redis =
-    settings.redisUrl || settings.redisCluster
-      ? connectRedis({ url: settings.redisUrl, cluster: settings.redisCluster, keyPrefix: settings.redisPrefix, commandTimeoutMs: 250 })
-      : undefined;
+    settings.redisUrl || settings.redisCluster ? connectRedis({ url: settings.redisUrl, cluster: settings.redisCluster, keyPrefix: settings.redisPrefix, commandTimeoutMs: 250 }) : undefined;
   const bus: InvalidationBus = redis ? new RedisBus(redis) : new LocalBus();
   const tiers: RedisStore[] = [];
   // dataex_redis_configured / dataex_redis_up

@@ -66,11 +66,7 @@ export interface PerSlotResult {
  * Queues `perKey` commands for each key (`add`) and runs them: one pipeline on a single Redis,
  * one pipeline per slot on a cluster, concurrently. A group that fails does not fail the others.
  */
-export async function pipelinePerSlot(
-  redis: RedisClient,
-  keys: readonly string[],
-  add: (pipeline: ChainableCommander, key: string) => void,
-): Promise<PerSlotResult> {
+export async function pipelinePerSlot(redis: RedisClient, keys: readonly string[], add: (pipeline: ChainableCommander, key: string) => void): Promise<PerSlotResult> {
   const replies: PipelineReply[][] = keys.map(() => []);
   const groups = groupBySlot(redis, keys);
   let failedGroups = 0;

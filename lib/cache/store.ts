@@ -164,10 +164,7 @@ export class RedisStore implements CacheStore {
   private readonly guard: RedisGuard;
   errors = 0;
 
-  constructor(
-    redis: RedisClient,
-    options: RedisStoreOptions,
-  ) {
+  constructor(redis: RedisClient, options: RedisStoreOptions) {
     this.redis = redis;
     this.options = options;
     this.guard = new RedisGuard(redis, { deadlineMs: options.deadlineMs ?? 500, failureThreshold: options.failureThreshold ?? 3, suspendMs: options.suspendMs ?? 1_000 });
@@ -252,7 +249,10 @@ export class RedisStore implements CacheStore {
   delete(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return Promise.resolve();
     return this.attempt(async () => {
-      await deleteMany(this.redis, keys.map((k) => this.k(k)));
+      await deleteMany(
+        this.redis,
+        keys.map((k) => this.k(k)),
+      );
     }, undefined);
   }
 
@@ -273,46 +273,54 @@ export class RedisStore implements CacheStore {
   }
 
   purgeTag(tag: string): Promise<number> {
-    return this.attempt(async () => {
-      const keys = await this.redis.smembers(this.k(`tag:${tag}`));
-      // The members live in many slots: one DEL on a single Redis, one per slot on a cluster.
-      await deleteMany(this.redis, [this.k(`tag:${tag}`), ...keys.map((k) => this.k(k))]);
-      return keys.length;
-    }, 0, false);
+    return this.attempt(
+      async () => {
+        const keys = await this.redis.smembers(this.k(`tag:${tag}`));
+        // The members live in many slots: one DEL on a single Redis, one per slot on a cluster.
+        await deleteMany(this.redis, [this.k(`tag:${tag}`), ...keys.map((k) => this.k(k))]);
+        return keys.length;
+      },
+      0,
+      false,
+    );
   }
 
   clear(): Promise<void> {
-    return this.attempt(async () => {
-      const keyPrefix = this.redis.options.keyPrefix ?? '';
-      // keyPrefix is not applied to SCAN patterns: match on the full prefix.
-      const pattern = `${keyPrefix}${this.options.namespace}*`;
-      if (!isCluster(this.redis)) {
-        const redis = this.redis;
-        let cursor = '0';
-        do {
-          const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-          cursor = next;
-          if (found.length > 0) await redis.unlink(...found.map((k) => k.slice(keyPrefix.length)));
-        } while (cursor !== '0');
-        return;
-      }
-      // A cluster: every master holds a share of the keys. Its node connections carry no key
-      // prefix, and the keys one SCAN returns span slots: unlink them one by one (pipelined).
-      await Promise.all(
-        dataNodes(this.redis).map(async (node) => {
+    return this.attempt(
+      async () => {
+        const keyPrefix = this.redis.options.keyPrefix ?? '';
+        // keyPrefix is not applied to SCAN patterns: match on the full prefix.
+        const pattern = `${keyPrefix}${this.options.namespace}*`;
+        if (!isCluster(this.redis)) {
+          const redis = this.redis;
           let cursor = '0';
           do {
-            const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+            const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
             cursor = next;
-            if (found.length > 0) {
-              const pipeline = node.pipeline();
-              for (const k of found) pipeline.unlink(k);
-              await pipeline.exec();
-            }
+            if (found.length > 0) await redis.unlink(...found.map((k) => k.slice(keyPrefix.length)));
           } while (cursor !== '0');
-        }),
-      );
-    }, undefined, false);
+          return;
+        }
+        // A cluster: every master holds a share of the keys. Its node connections carry no key
+        // prefix, and the keys one SCAN returns span slots: unlink them one by one (pipelined).
+        await Promise.all(
+          dataNodes(this.redis).map(async (node) => {
+            let cursor = '0';
+            do {
+              const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+              cursor = next;
+              if (found.length > 0) {
+                const pipeline = node.pipeline();
+                for (const k of found) pipeline.unlink(k);
+                await pipeline.exec();
+              }
+            } while (cursor !== '0');
+          }),
+        );
+      },
+      undefined,
+      false,
+    );
   }
 }
 
@@ -320,10 +328,7 @@ export class RedisStore implements CacheStore {
 export class TieredStore implements CacheStore {
   readonly memory: MemoryStore;
   readonly redis: RedisStore | undefined;
-  constructor(
-    memory: MemoryStore,
-    redis: RedisStore | undefined,
-  ) {
+  constructor(memory: MemoryStore, redis: RedisStore | undefined) {
     this.memory = memory;
     this.redis = redis;
   }

@@ -127,18 +127,23 @@ function allCells(): OperationCells[] {
   return list;
 }
 
-customMetric(`${PREFIX}requests_total`, 'GraphQL operations answered by the gateway, by operation name, outcome (ok, partial, error, refused) and response-cache state (HIT, STALE, MISS, BYPASS, COALESCED, none).', 'counter', () => {
-  const out: Sample[] = [];
-  for (const cells of allCells()) {
-    OUTCOMES.forEach((outcome, o) =>
-      CACHE_STATES.forEach((cache, c) => {
-        const value = cells.counts[o * CACHE_STATES.length + c];
-        if (value > 0) out.push({ labels: { operation: cells.label, outcome, cache }, value });
-      }),
-    );
-  }
-  return out;
-});
+customMetric(
+  `${PREFIX}requests_total`,
+  'GraphQL operations answered by the gateway, by operation name, outcome (ok, partial, error, refused) and response-cache state (HIT, STALE, MISS, BYPASS, COALESCED, none).',
+  'counter',
+  () => {
+    const out: Sample[] = [];
+    for (const cells of allCells()) {
+      OUTCOMES.forEach((outcome, o) =>
+        CACHE_STATES.forEach((cache, c) => {
+          const value = cells.counts[o * CACHE_STATES.length + c];
+          if (value > 0) out.push({ labels: { operation: cells.label, outcome, cache }, value });
+        }),
+      );
+    }
+    return out;
+  },
+);
 
 customMetric(`${PREFIX}request_duration_seconds`, 'Time from request to answer of GraphQL operations at the gateway, by operation name and response-cache state.', 'histogram', () => {
   const name = `${PREFIX}request_duration_seconds`;

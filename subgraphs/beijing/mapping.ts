@@ -78,9 +78,7 @@ const detailSchema = z.object({
   deliveryModes: z.array(z.object({ mode: z.string(), format: z.string().nullish(), remark: z.string().nullish() })),
   certificates: z.array(z.object({ certNo: z.string(), issueOrg: z.string(), issueDate: z.string(), certType: z.string() })),
   updateFrequency: z.string().nullish(),
-  sample: z
-    .object({ headers: z.array(z.string()), rows: z.array(z.array(z.union([z.string(), z.number()]).nullable())) })
-    .nullish(),
+  sample: z.object({ headers: z.array(z.string()), rows: z.array(z.array(z.union([z.string(), z.number()]).nullable())) }).nullish(),
 });
 
 export interface BeijingListResult extends HarvestPage {
@@ -196,9 +194,7 @@ export function mapDetailResponse(text: string, uuid: string): DatasetDetail | n
     kind: c.certType.trim(),
   }));
   const updateFrequency = d.updateFrequency == null ? null : (parseFrequency(d.updateFrequency) ?? bad(`updateFrequency: unknown value "${clip(d.updateFrequency, 40)}"`));
-  const sample = d.sample
-    ? { columns: d.sample.headers, rows: d.sample.rows.map((r) => r.map((c) => (c === null ? null : String(c)))) }
-    : null;
+  const sample = d.sample ? { columns: d.sample.headers, rows: d.sample.rows.map((r) => r.map((c) => (c === null ? null : String(c)))) } : null;
 
   return { id: `${EXCHANGE}:${uuid}`, pricing, delivery, certificates, updateFrequency, sample };
 }

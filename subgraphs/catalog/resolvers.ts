@@ -183,11 +183,7 @@ export function catalogResolvers(deps: CatalogDeps): GraphQLResolverMap<CatalogC
         if (!found && !isValidUscc(code) && !index.provider(code)) throw badInput(`creditCode ${code} fails the GB 32100 check digit and no exchange lists it`);
         return found;
       },
-      providers: (
-        _: unknown,
-        args: { text?: string | null; exchange?: string | null; minExchanges?: number | null; first?: number | null; after?: string | null },
-        ctx: CatalogContext,
-      ) =>
+      providers: (_: unknown, args: { text?: string | null; exchange?: string | null; minExchanges?: number | null; first?: number | null; after?: string | null }, ctx: CatalogContext) =>
         asUserError(() => {
           const result = index.providers({
             text: args.text ?? undefined,

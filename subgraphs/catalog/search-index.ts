@@ -14,19 +14,7 @@ import type { DataLevel, DatasetRecord, ProductType } from '../common/model.ts';
 import { sectorByCode, sectorByName } from '../common/sectors.ts';
 import { decodeCursor, encodeCursor, fingerprintOf, InvalidCursorError, SearchInputError } from './cursor.ts';
 import type { CursorPayload } from './cursor.ts';
-import {
-  buildSegment,
-  Dict,
-  cmpId,
-  cmpNumAsc,
-  compareKeys,
-  docComparator,
-  gradeOf,
-  levelRankOf,
-  normCode,
-  shouldPatch,
-  updateSegment,
-} from './segment.ts';
+import { buildSegment, Dict, cmpId, cmpNumAsc, compareKeys, docComparator, gradeOf, levelRankOf, normCode, shouldPatch, updateSegment } from './segment.ts';
 import type { KeyOrder, MultiField, Postings, Segment, SingleField } from './segment.ts';
 import { queryTokens } from './tokenize.ts';
 
@@ -289,12 +277,7 @@ function intersectAll(lists: Int32Array[]): Int32Array {
  * Sorted insertion into a k-long buffer: k is at most MAX_PAGE_SIZE, and once the buffer is
  * full most candidates lose a single comparison against its last element.
  */
-function selectTop(
-  count: number,
-  k: number,
-  accept: (i: number) => boolean,
-  cmp: (a: number, b: number) => number,
-): { top: number[]; accepted: number } {
+function selectTop(count: number, k: number, accept: (i: number) => boolean, cmp: (a: number, b: number) => number): { top: number[]; accepted: number } {
   const top: number[] = [];
   let accepted = 0;
   for (let i = 0; i < count; i++) {
@@ -507,10 +490,22 @@ class Snapshot {
       this.pii.set(s.pii, o);
       this.segIdx.fill(i, o, o + s.records.length);
     });
-    this.productType = mergeSingle(segments.map((s) => s.productType), n);
-    this.provider = mergeSingle(segments.map((s) => s.provider), n);
-    this.sectors = mergeMulti(segments.map((s) => s.sectors), n);
-    this.scenarios = mergeMulti(segments.map((s) => s.scenarios), n);
+    this.productType = mergeSingle(
+      segments.map((s) => s.productType),
+      n,
+    );
+    this.provider = mergeSingle(
+      segments.map((s) => s.provider),
+      n,
+    );
+    this.sectors = mergeMulti(
+      segments.map((s) => s.sectors),
+      n,
+    );
+    this.scenarios = mergeMulti(
+      segments.map((s) => s.scenarios),
+      n,
+    );
 
     // No cross-segment sort here: key orders stay per segment and a query merges one page's
     // worth from each, so a replace costs the harvested exchange's work plus linear copies.
@@ -675,12 +670,7 @@ function corpusStats(s: Snapshot, tokens: string[], vis: Visibility): number[] {
 }
 
 /** AND of all tokens, BM25-scored. Returns matches in ascending global doc order. */
-function textMatches(
-  s: Snapshot,
-  tokens: string[],
-  stats: number[],
-  pred: (g: number) => boolean,
-): { docs: Int32Array; scores: Float64Array } {
+function textMatches(s: Snapshot, tokens: string[], stats: number[], pred: (g: number) => boolean): { docs: Int32Array; scores: Float64Array } {
   const T = tokens.length;
   const N = stats[0];
   const avgdl = stats[1] > 0 ? stats[1] : 1;
@@ -755,7 +745,10 @@ function computeFacets(s: Snapshot, docs: Int32Array): Facets {
     for (let j = scStart[g]; j < scStart[g + 1]; j++) sc[scIds[j]]++;
   }
   return {
-    exchanges: facetBuckets(s.segments.map((x) => x.exchange), ex),
+    exchanges: facetBuckets(
+      s.segments.map((x) => x.exchange),
+      ex,
+    ),
     sectors: facetBuckets(s.sectors.values, sec),
     productTypes: facetBuckets(s.productType.values, pt),
     levels: facetBuckets(DATA_LEVELS, lv),
@@ -812,13 +805,7 @@ function parseKeyCursor(order: KeyOrder, c: CursorPayload): CursorKey {
  * Each segment is already sorted: find the cursor's position in it, take that segment's first
  * `first` members after it, then merge those short lists. Also counts the rows after the cursor.
  */
-function keyOrderPage(
-  snap: Snapshot,
-  order: KeyOrder,
-  docs: Int32Array,
-  key: CursorKey | null,
-  first: number,
-): { page: number[]; qualifying: number } {
+function keyOrderPage(snap: Snapshot, order: KeyOrder, docs: Int32Array, key: CursorKey | null, first: number): { page: number[]; qualifying: number } {
   let qualifying = 0;
   const candidates: number[] = [];
   let lo = 0;
@@ -1055,13 +1042,8 @@ export class DatasetIndex {
         ck = { score: s0, upd: u0, id: cursor.id };
       }
       const after = ck;
-      const { top, accepted } = selectTop(
-        M,
-        first,
-        after
-          ? (i) => compareRelevance(sc[i], upd[docs[i]], recs[docs[i]].id, after.score, after.upd, after.id) > 0
-          : () => true,
-        (a, b) => compareRelevance(sc[a], upd[docs[a]], recs[docs[a]].id, sc[b], upd[docs[b]], recs[docs[b]].id),
+      const { top, accepted } = selectTop(M, first, after ? (i) => compareRelevance(sc[i], upd[docs[i]], recs[docs[i]].id, after.score, after.upd, after.id) > 0 : () => true, (a, b) =>
+        compareRelevance(sc[a], upd[docs[a]], recs[docs[a]].id, sc[b], upd[docs[b]], recs[docs[b]].id),
       );
       qualifying = accepted;
       for (const i of top) {
@@ -1154,13 +1136,8 @@ export class DatasetIndex {
     }
     const cmp = (a: number, b: number): number => cmpNumAsc(st.total[b], st.total[a]) || cmpId(codes[a], codes[b]);
     const after = cursor ? { count: cursor.k[0] as number, code: cursor.id } : null;
-    const { top, accepted } = selectTop(
-      matching.length,
-      first,
-      after
-        ? (i) => (cmpNumAsc(after.count, st.total[matching[i]]) || cmpId(codes[matching[i]], after.code)) > 0
-        : () => true,
-      (a, b) => cmp(matching[a], matching[b]),
+    const { top, accepted } = selectTop(matching.length, first, after ? (i) => (cmpNumAsc(after.count, st.total[matching[i]]) || cmpId(codes[matching[i]], after.code)) > 0 : () => true, (a, b) =>
+      cmp(matching[a], matching[b]),
     );
     const edges: ProviderEdge[] = top.map((i) => {
       const p = matching[i];

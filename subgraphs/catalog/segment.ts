@@ -145,11 +145,7 @@ function cmpPrice(a: number, b: number, desc: boolean): number {
 }
 
 /** The one definition of every key order: for sorting, merging and positioning cursors. */
-export function compareKeys(
-  order: KeyOrder,
-  upd1: number, price1: number, title1: string, id1: string,
-  upd2: number, price2: number, title2: string, id2: string,
-): number {
+export function compareKeys(order: KeyOrder, upd1: number, price1: number, title1: string, id1: string, upd2: number, price2: number, title2: string, id2: string): number {
   let c: number;
   switch (order) {
     case 'UPDATED_DESC':
@@ -204,11 +200,7 @@ export class Dict {
 }
 
 /** Feeds a record's text fields with their weights, always in this order (tf sums depend on it). */
-function feedFields(
-  r: DatasetRecord,
-  add: (text: string | null | undefined, w: number) => void,
-  addRepeating: (text: string | null | undefined, w: number) => void,
-): void {
+function feedFields(r: DatasetRecord, add: (text: string | null | undefined, w: number) => void, addRepeating: (text: string | null | undefined, w: number) => void): void {
   add(r.title, BOOST.title);
   add(r.titleEn, BOOST.titleEn);
   for (const k of r.keywords ?? []) addRepeating(k, BOOST.keywords);
@@ -361,12 +353,7 @@ const scenarioValues = (r: DatasetRecord): Iterable<string> => new Set((r.scenar
  * A multi-valued field for n docs: docs marked in `fresh` take their values from the record,
  * the others (same doc number in `prev`) copy theirs, run by run.
  */
-function buildMulti(
-  records: readonly DatasetRecord[],
-  values: (r: DatasetRecord) => Iterable<string>,
-  prev: MultiField | null,
-  fresh: Uint8Array | null,
-): MultiField {
+function buildMulti(records: readonly DatasetRecord[], values: (r: DatasetRecord) => Iterable<string>, prev: MultiField | null, fresh: Uint8Array | null): MultiField {
   const n = records.length;
   const dict = new Dict(prev ?? undefined);
   const start = new Int32Array(n + 1);
@@ -453,13 +440,7 @@ function lowerBound(arr: Int32Array, target: number, from: number): number {
  * in; null when nothing is left. With few gone docs it finds them by binary search and block-
  * copies the rest (common tokens have lists as long as the segment); otherwise one linear pass.
  */
-function patchPostings(
-  old: Postings | undefined,
-  gone: Uint8Array,
-  goneSorted: readonly number[],
-  addDocs: readonly number[],
-  addTf: readonly number[],
-): Postings | null {
+function patchPostings(old: Postings | undefined, gone: Uint8Array, goneSorted: readonly number[], addDocs: readonly number[], addTf: readonly number[]): Postings | null {
   const L = old ? old.docs.length : 0;
   const oldDocs = old ? old.docs : new Int32Array(0);
   const oldTf = old ? old.tf : new Float32Array(0);
@@ -528,11 +509,7 @@ function insertSorted(big: Int32Array, small: readonly number[], cmp: (a: number
 }
 
 /** Provider name tokens → ascending provider ids, over the providers that have a doc. */
-function providerText(
-  records: readonly DatasetRecord[],
-  providerBest: Int32Array,
-  nameTokens: Map<string, string[]>,
-): Map<string, Int32Array> {
+function providerText(records: readonly DatasetRecord[], providerBest: Int32Array, nameTokens: Map<string, string[]>): Map<string, Int32Array> {
   const lists = new Map<string, number[]>();
   for (let p = 0; p < providerBest.length; p++) {
     if (providerBest[p] < 0) continue;
@@ -559,13 +536,7 @@ function providerText(
  * Each provider's most recently updated doc. With `affected` (and prev), only those providers
  * are recomputed; the others' docs kept their numbers, so their representative did too.
  */
-function providerBestOf(
-  records: readonly DatasetRecord[],
-  a: Attrs,
-  providerCount: number,
-  prevBest?: Int32Array,
-  affected?: Uint8Array,
-): Int32Array {
+function providerBestOf(records: readonly DatasetRecord[], a: Attrs, providerCount: number, prevBest?: Int32Array, affected?: Uint8Array): Int32Array {
   const best = new Int32Array(providerCount).fill(-1);
   if (prevBest && affected) {
     best.set(prevBest);
@@ -639,10 +610,7 @@ export function buildSegment(exchange: string, records: DatasetRecord[]): Segmen
 /** Whether patching `prev` with this diff beats a full build. */
 export function shouldPatch(prev: Segment, diff: SegmentDiff): boolean {
   const changes = diff.added.length + diff.changed.length + diff.removed.length;
-  return (
-    prev.generation < PATCH_MAX_GENERATIONS &&
-    changes <= Math.max(PATCH_MIN_CHANGES, prev.records.length * PATCH_MAX_FRACTION)
-  );
+  return prev.generation < PATCH_MAX_GENERATIONS && changes <= Math.max(PATCH_MIN_CHANGES, prev.records.length * PATCH_MAX_FRACTION);
 }
 
 /**

@@ -4,9 +4,7 @@
 // must use exactly these functions, or tokens stop lining up.
 
 /** English function words dropped on both sides; with AND semantics they would only exclude. */
-const STOPWORDS = new Set([
-  'a', 'an', 'and', 'are', 'as', 'at', 'by', 'for', 'from', 'in', 'is', 'of', 'on', 'or', 'the', 'to', 'with',
-]);
+const STOPWORDS = new Set(['a', 'an', 'and', 'are', 'as', 'at', 'by', 'for', 'from', 'in', 'is', 'of', 'on', 'or', 'the', 'to', 'with']);
 
 /** NFKC folds full-width Latin/digits ("ＡＰＩ２０２４") onto ASCII; then case-fold. */
 export function normalizeText(text: string): string {
@@ -39,7 +37,7 @@ function isWordChar(cp: number, ch: string): boolean {
 export function stemWord(w: string): string {
   if (w.length <= 3 || !w.endsWith('s')) return w;
   if (/\d/.test(w)) return w;
-  if (w.endsWith('ies') && w.length > 4) return w.slice(0, -3) + 'y';
+  if (w.endsWith('ies') && w.length > 4) return `${w.slice(0, -3)}y`;
   if (/(?:sses|xes|ches|shes|zes)$/.test(w)) return w.slice(0, -2);
   if (/(?:ss|us|is)$/.test(w)) return w;
   return w.slice(0, -1);

@@ -1,6 +1,6 @@
 // Typed errors that cross module boundaries. Their `code` becomes GraphQL extensions.code.
 
-import { ErrorCode } from '../../lib/error-codes.ts';
+import type { ErrorCode } from '../../lib/error-codes.ts';
 
 export type UpstreamErrorCode = typeof ErrorCode.UPSTREAM_UNAVAILABLE | typeof ErrorCode.UPSTREAM_ERROR;
 
@@ -16,12 +16,7 @@ export class UpstreamError extends Error {
   /** Seconds the upstream asked us to wait (HTTP Retry-After), when it did. */
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(
-    code: UpstreamErrorCode,
-    upstream: string,
-    message: string,
-    options?: { cause?: unknown; retryAfterSeconds?: number },
-  ) {
+  constructor(code: UpstreamErrorCode, upstream: string, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'UpstreamError';
     this.code = code;

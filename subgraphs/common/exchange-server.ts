@@ -33,7 +33,7 @@ export function startExchangeSubgraph(options: {
   const exchange = definition.id;
   const details = new CachedLookup<DatasetDetail>({
     store: cache.store,
-    namespace: "detail:",
+    namespace: 'detail:',
     ttlMs: cache.ttlMs,
     staleMs: cache.staleMs,
     fetch: (nativeIds) => adapter.details(nativeIds),

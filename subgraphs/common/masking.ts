@@ -52,9 +52,23 @@ function maskIds(text: string): string {
 // shape stays readable: +86 178 **** 8322, 86-178-****-8322, (+86)178****8322, 178****8322.
 
 const PHONE_NORMAL: Record<string, string> = {
-  '＋': '+', '（': '(', '）': ')',
-  '‐': '-', '‑': '-', '‒': '-', '–': '-', '—': '-', '－': '-', '−': '-',
-  '\t': ' ', '\u00a0': ' ', '\u3000': ' ', '\u2002': ' ', '\u2003': ' ', '\u2009': ' ', '\u202f': ' ',
+  '＋': '+',
+  '（': '(',
+  '）': ')',
+  '‐': '-',
+  '‑': '-',
+  '‒': '-',
+  '–': '-',
+  '—': '-',
+  '－': '-',
+  '−': '-',
+  '\t': ' ',
+  '\u00a0': ' ',
+  '\u3000': ' ',
+  '\u2002': ' ',
+  '\u2003': ' ',
+  '\u2009': ' ',
+  '\u202f': ' ',
 };
 
 const NEEDS_NORMALISING = /[\uff10-\uff19＋（）‐‑‒–—－−\t\u00a0\u3000\u2002\u2003\u2009\u202f]/;
@@ -160,7 +174,10 @@ type ColumnKind = 'id' | 'mobile' | 'phone' | 'name' | 'legal-representative' | 
 
 /** The column name without case, spaces, underscores, hyphens or brackets: "Home_Address" → "homeaddress". */
 function normaliseColumn(column: string): string {
-  return column.normalize('NFKC').toLowerCase().replace(/[\s_\-.:：()（）/]/g, '');
+  return column
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_\-.:：()（）/]/g, '');
 }
 
 export function columnKind(column: string): ColumnKind {
@@ -172,7 +189,12 @@ export function columnKind(column: string): ColumnKind {
   if (/^(?:法定代表人|法人代表|法人)(?:姓名)?$|^legal(?:representative|person)(?:name)?$/.test(c)) return 'legal-representative';
   if (/^(?:名字|联系人|持卡人|监护人|患者|驾驶人|name|fullname|realname|personname|contact|contactname)$/.test(c) || /姓名/.test(c)) return 'name';
   // Not a place: IP, e-mail, web and wallet addresses.
-  if (/^(?:ip|ipv[46]|mac)(?:地址|address|addr)?$|ip地址|ipaddr|ipv[46]|mac地址|macaddr|邮箱|邮件|电子邮|email|^mail(?:address|addr)?$|网址|url|website|webaddress|链接|钱包|wallet|服务器|server|hostaddr/.test(c)) return 'text';
+  if (
+    /^(?:ip|ipv[46]|mac)(?:地址|address|addr)?$|ip地址|ipaddr|ipv[46]|mac地址|macaddr|邮箱|邮件|电子邮|email|^mail(?:address|addr)?$|网址|url|website|webaddress|链接|钱包|wallet|服务器|server|hostaddr/.test(
+      c,
+    )
+  )
+    return 'text';
   // Where a person lives: personal by its meaning alone.
   if (/住址|家庭地址|居住地|户籍|暂住|现住|homeaddress|residentialaddress|residence|^home$/.test(c)) return 'home-address';
   if (/地址|住所|所在地|address|^addr/.test(c)) return 'address';

@@ -10,24 +10,9 @@ export type ProductType = 'DATASET' | 'API_SERVICE' | 'REPORT' | 'MODEL' | 'TOOL
 export type ListingStatus = 'REGISTERED' | 'PUBLICIZING' | 'LISTED' | 'DELISTED';
 /** Openness of public data (DCAT access rights PUBLIC / RESTRICTED / NON_PUBLIC). */
 export type Openness = 'UNCONDITIONAL' | 'CONDITIONAL' | 'NOT_OPEN';
-export type PricingModel =
-  | 'PER_CALL'
-  | 'PER_RECORD'
-  | 'MONTHLY'
-  | 'YEARLY'
-  | 'ONE_TIME'
-  | 'NEGOTIABLE'
-  | 'FREE';
+export type PricingModel = 'PER_CALL' | 'PER_RECORD' | 'MONTHLY' | 'YEARLY' | 'ONE_TIME' | 'NEGOTIABLE' | 'FREE';
 export type DeliveryMethod = 'API' | 'FILE' | 'SANDBOX' | 'PRIVACY_COMPUTING' | 'OFFLINE';
-export type UpdateFrequency =
-  | 'REALTIME'
-  | 'DAILY'
-  | 'WEEKLY'
-  | 'MONTHLY'
-  | 'QUARTERLY'
-  | 'YEARLY'
-  | 'IRREGULAR'
-  | 'ONCE';
+export type UpdateFrequency = 'REALTIME' | 'DAILY' | 'WEEKLY' | 'MONTHLY' | 'QUARTERLY' | 'YEARLY' | 'IRREGULAR' | 'ONCE';
 
 /** Ordered from least to most restricted; index = rank. */
 

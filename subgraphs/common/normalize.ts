@@ -49,7 +49,10 @@ const FREE_WORDS = ['免费'];
 /** Normalises a price unit: "元/次" → "次", "/千条" → "千条", "元" or "" → null. */
 export function normalizeUnit(unit: string | null | undefined): string | null {
   if (unit == null) return null;
-  const u = unit.trim().replace(/^(人民币)?[元¥￥]?\s*[/／每]?\s*/, '').trim();
+  const u = unit
+    .trim()
+    .replace(/^(人民币)?[元¥￥]?\s*[/／每]?\s*/, '')
+    .trim();
   return u === '' ? null : u;
 }
 
@@ -385,7 +388,10 @@ function shortSyntaxError(err: unknown): string {
 /** "data.records[3].uuid: Invalid input…; …" from a ZodError, first few issues only. */
 export function describeZodError(err: ZodError, max = 3): string {
   const parts = err.issues.slice(0, max).map((i) => {
-    const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+    const path = i.path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+      .join('')
+      .replace(/^\./, '');
     return `${path || '(root)'}: ${i.message}`;
   });
   const more = err.issues.length > max ? ` (+${err.issues.length - max} more)` : '';

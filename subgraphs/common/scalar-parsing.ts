@@ -16,7 +16,7 @@ const CHINA_OFFSET_MS = 8 * 3600 * 1000;
 
 /** Formats an instant as ISO-8601 in China Standard Time, e.g. 2024-05-06T12:00:00+08:00. */
 export function toChinaIso(epochMs: number): string {
-  return new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(0, 19) + '+08:00';
+  return `${new Date(epochMs + CHINA_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
 }
 
 /** The forms a DateTime takes, for messages. */

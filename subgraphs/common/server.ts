@@ -114,24 +114,26 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
   if (metrics) startProcessMetrics();
   // Each request runs in its span, the child of the gateway's fetch span (traceparent).
   const observe = { seam: 'subgraph', component: `subgraph:${options.name}`, level: 'debug', attributes: { 'dataex.subgraph': options.name } } as const;
-  const server = createServer(observedHandler(observe, (req, res) => {
-    const path = requestUrl(req).pathname;
-    if (path === '/graphql') {
-      void handleGraphQL(req, res, { server: apollo, context, bodyLimitBytes });
-    } else if (path === '/metrics' && metrics && req.method === 'GET') {
-      metricsText().then(
-        ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body),
-        () => sendJson(res, 500, { error: 'metrics unavailable' }),
-      );
-    } else if (path === '/healthz') {
-      sendJson(res, 200, { status: 'ok', subgraph: options.name });
-    } else if (path === '/readyz') {
-      const r = options.readiness?.() ?? { ready: true };
-      sendJson(res, r.ready ? 200 : 503, { ready: r.ready, subgraph: options.name, ...(r.detail === undefined ? {} : { detail: r.detail }) });
-    } else {
-      sendJson(res, 404, { error: `no route ${path}` });
-    }
-  }));
+  const server = createServer(
+    observedHandler(observe, (req, res) => {
+      const path = requestUrl(req).pathname;
+      if (path === '/graphql') {
+        void handleGraphQL(req, res, { server: apollo, context, bodyLimitBytes });
+      } else if (path === '/metrics' && metrics && req.method === 'GET') {
+        metricsText().then(
+          ({ contentType, body }) => res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' }).end(body),
+          () => sendJson(res, 500, { error: 'metrics unavailable' }),
+        );
+      } else if (path === '/healthz') {
+        sendJson(res, 200, { status: 'ok', subgraph: options.name });
+      } else if (path === '/readyz') {
+        const r = options.readiness?.() ?? { ready: true };
+        sendJson(res, r.ready ? 200 : 503, { ready: r.ready, subgraph: options.name, ...(r.detail === undefined ? {} : { detail: r.detail }) });
+      } else {
+        sendJson(res, 404, { error: `no route ${path}` });
+      }
+    }),
+  );
   server.keepAliveTimeout = 65_000;
   const port = await listen(server, options.port, options.host);
   const host = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;

@@ -79,8 +79,7 @@ export type UpstreamPolicy = (req: UpstreamRequest, next: UpstreamCall, upstream
 /** Chains policies; the first one is outermost. */
 export function composePolicies(...policies: UpstreamPolicy[]): UpstreamPolicy {
   return (req, next, upstream) => {
-    const run = (i: number, r: UpstreamRequest): Promise<UpstreamResponse> =>
-      i === policies.length ? next(r) : policies[i](r, (r2) => run(i + 1, r2), upstream);
+    const run = (i: number, r: UpstreamRequest): Promise<UpstreamResponse> => (i === policies.length ? next(r) : policies[i](r, (r2) => run(i + 1, r2), upstream));
     return run(0, req);
   };
 }
@@ -255,7 +254,12 @@ export class UpstreamClient {
       if (deadline?.aborted) {
         throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${label}: no complete answer within ${totalMs} ms`, { cause: err });
       }
-      throw new UpstreamError(ErrorCode.UPSTREAM_UNAVAILABLE, this.upstream, `${label}: ${describeTransportError(err, { timers: { headers: headersMs, body: bodyMs, connect: this.timeouts.connectMs }, withCode: true })}`, { cause: err });
+      throw new UpstreamError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        this.upstream,
+        `${label}: ${describeTransportError(err, { timers: { headers: headersMs, body: bodyMs, connect: this.timeouts.connectMs }, withCode: true })}`,
+        { cause: err },
+      );
     }
 
     if (status === 429 || status >= 500) {

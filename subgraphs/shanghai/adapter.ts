@@ -65,10 +65,7 @@ export function createShanghaiAdapter(options: ShanghaiAdapterOptions): Exchange
   async function* harvestType(serviceType: ServiceType, seen: Set<string>, signal?: AbortSignal): AsyncIterable<HarvestPage> {
     for (let pageNum = 1; ; pageNum++) {
       const what = `shanghai search (serviceType ${serviceType})`;
-      const res = await authorized(
-        { method: 'POST', path: SEARCH_PATH, json: { pageNum, pageSize, serviceType }, signal, idempotent: true, route: `POST ${SEARCH_PATH}` },
-        what,
-      );
+      const res = await authorized({ method: 'POST', path: SEARCH_PATH, json: { pageNum, pageSize, serviceType }, signal, idempotent: true, route: `POST ${SEARCH_PATH}` }, what);
       const page = mapSearchResponse(res.text, serviceType);
       if (page.pageNum !== pageNum) throw new UpstreamError(ErrorCode.UPSTREAM_ERROR, EXCHANGE, `${what}: asked for page ${pageNum}, got page ${page.pageNum}`);
       const records = page.records.filter((r) => !seen.has(r.id) && seen.add(r.id));

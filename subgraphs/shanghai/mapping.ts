@@ -113,15 +113,11 @@ const detailKeySchema = z.object({ id: snowflake, serviceType });
 const detailSchema = z.object({
   id: snowflake,
   serviceType,
-  plans: z.array(
-    z.object({ chargeMode: z.string(), priceFen: z.number().int().nonnegative().nullable(), unit: z.string().nullish(), remark: z.string().nullish() }),
-  ),
+  plans: z.array(z.object({ chargeMode: z.string(), priceFen: z.number().int().nonnegative().nullable(), unit: z.string().nullish(), remark: z.string().nullish() })),
   deliveries: z.array(z.object({ type: z.string(), format: z.string().nullish(), remark: z.string().nullish() })),
   certs: z.array(z.object({ certNo: z.string(), issuer: z.string(), issuedAt: epochMs, kind: z.string() })),
   updateCycle: z.string().nullish(),
-  sampleData: z
-    .object({ columns: z.array(z.string()), data: z.array(z.array(z.union([z.string(), z.number()]).nullable())) })
-    .nullish(),
+  sampleData: z.object({ columns: z.array(z.string()), data: z.array(z.array(z.union([z.string(), z.number()]).nullable())) }).nullish(),
 });
 
 /** Unwraps `{code: 200, message, data}`; any other code is an upstream error. */
@@ -164,9 +160,7 @@ export function mapListItem(raw: unknown, expectedType?: ServiceType): DatasetRe
 
   const productType = PRODUCT_TYPES[it.productType.trim()] ?? reject(`productType: unknown value "${clip(it.productType, 40)}"`);
   const status = STATUSES[it.status.trim()] ?? reject(`status: unknown value "${clip(it.status, 40)}"`);
-  const sectors = uniqueStrings(
-    it.sectorName.map((name) => sectorCodeFromName(name) ?? reject(`sectorName: unknown section "${clip(name, 40)}"`)),
-  );
+  const sectors = uniqueStrings(it.sectorName.map((name) => sectorCodeFromName(name) ?? reject(`sectorName: unknown section "${clip(name, 40)}"`)));
   const level = parseLevel(it.dataLevel) ?? reject(`dataLevel: unknown value "${clip(it.dataLevel, 40)}"`);
   const grade = gradeFor(level.level, it.dataGrade ?? level.grade);
   if (grade === undefined) reject(`dataGrade: ${it.dataGrade} is not 1..4`);
@@ -242,12 +236,7 @@ export function mapDetail(raw: unknown): DatasetDetail {
   };
 
   const pricing: PricePlan[] = d.plans.map((p, i) =>
-    planFromFen(
-      p.priceFen,
-      modelFromChargeMode(p.chargeMode) ?? bad(`plans[${i}].chargeMode: unknown value "${clip(p.chargeMode, 40)}"`),
-      p.unit ?? null,
-      blankToNull(p.remark),
-    ),
+    planFromFen(p.priceFen, modelFromChargeMode(p.chargeMode) ?? bad(`plans[${i}].chargeMode: unknown value "${clip(p.chargeMode, 40)}"`), p.unit ?? null, blankToNull(p.remark)),
   );
   const delivery: Delivery[] = d.deliveries.map((x, i) => ({
     method: parseDelivery(x.type) ?? bad(`deliveries[${i}].type: unknown value "${clip(x.type, 40)}"`),
@@ -261,9 +250,7 @@ export function mapDetail(raw: unknown): DatasetDetail {
     kind: c.kind.trim(),
   }));
   const updateFrequency = d.updateCycle == null ? null : (parseFrequency(d.updateCycle) ?? bad(`updateCycle: unknown value "${clip(d.updateCycle, 40)}"`));
-  const sample = d.sampleData
-    ? { columns: d.sampleData.columns, rows: d.sampleData.data.map((r) => r.map((c) => (c === null ? null : String(c)))) }
-    : null;
+  const sample = d.sampleData ? { columns: d.sampleData.columns, rows: d.sampleData.data.map((r) => r.map((c) => (c === null ? null : String(c)))) } : null;
 
   return { id: `${EXCHANGE}:${nativeKey(d.serviceType, d.id)}`, pricing, delivery, certificates, updateFrequency, sample };
 }

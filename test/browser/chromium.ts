@@ -57,9 +57,9 @@ export async function launchChromium(options: { viewport?: { width: number; heig
 export async function readMonaco(page: Page, editor: Locator): Promise<string[]> {
   const lines = new Map<number, string>();
   const collect = async () => {
-    const rendered = await editor.locator('.view-lines .view-line').evaluateAll((nodes) =>
-      nodes.map((n) => ({ top: parseFloat((n as HTMLElement).style.top) || 0, text: (n as HTMLElement).innerText })),
-    );
+    const rendered = await editor
+      .locator('.view-lines .view-line')
+      .evaluateAll((nodes) => nodes.map((n) => ({ top: parseFloat((n as HTMLElement).style.top) || 0, text: (n as HTMLElement).innerText })));
     let added = 0;
     for (const { top, text } of rendered) {
       if (!lines.has(top)) added++;

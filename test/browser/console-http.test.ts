@@ -97,7 +97,11 @@ describe('console served by the gateway (DATAEX_PLAYGROUND=true, the default)', 
 
     const get = await raw(`${stack.baseUrl}/graphql?query=${encodeURIComponent('{ exchanges { id } }')}`, { accept: 'application/json', 'apollo-require-preflight': 'true' });
     expect(get.headers['content-type']).toMatch(/^application\/(graphql-response\+)?json/);
-    expect(JSON.parse(get.body.toString()).data.exchanges.map((e: { id: string }) => e.id).sort()).toEqual(['beijing', 'guiyang', 'shanghai']);
+    expect(
+      JSON.parse(get.body.toString())
+        .data.exchanges.map((e: { id: string }) => e.id)
+        .sort(),
+    ).toEqual(['beijing', 'guiyang', 'shanghai']);
 
     const post = await stack.gql('{ exchanges { id } }');
     expect(post.errors).toBeUndefined();
@@ -118,7 +122,12 @@ describe('console served by the gateway (DATAEX_PLAYGROUND=true, the default)', 
     expect(config).toMatchObject({ graphqlPath: '/graphql', savedQueriesPath: '/saved-queries', introspection: true });
     expect(config.enums.DatasetOrder).toEqual(['RELEVANCE', 'UPDATED_DESC', 'PRICE_ASC', 'PRICE_DESC', 'TITLE_ASC']);
     expect(config.enums.ProductType).toContain('API_SERVICE');
-    expect(config.inputs.DatasetFilter).toEqual(expect.arrayContaining([{ name: 'maxPriceFen', type: 'Long' }, { name: 'exchanges', type: '[ID!]' }]));
+    expect(config.inputs.DatasetFilter).toEqual(
+      expect.arrayContaining([
+        { name: 'maxPriceFen', type: 'Long' },
+        { name: 'exchanges', type: '[ID!]' },
+      ]),
+    );
     expect(config.examples.datasetId).toMatch(/^(beijing|shanghai|guiyang):/);
     expect(config.examples.providerCode).toHaveLength(18);
   });

@@ -70,7 +70,9 @@ describe.skipIf(skipBrowserTests)('console API key', () => {
     expect(keyed.headers().authorization).toBe(`Bearer ${analystKey}`);
     await expect.poll(() => page.locator('.dx-table thead th').allInnerTexts(), { timeout: 15_000 }).toContain('pricing.model');
     await expect(page.locator('.dx-saved-main [role=alert]').count()).resolves.toBe(0);
-    const models = await page.locator('.dx-table tbody tr').evaluateAll((rows, col) => rows.map((r) => (r.children[col] as HTMLElement).innerText), (await page.locator('.dx-table thead th').allInnerTexts()).indexOf('pricing.model'));
+    const models = await page
+      .locator('.dx-table tbody tr')
+      .evaluateAll((rows, col) => rows.map((r) => (r.children[col] as HTMLElement).innerText), (await page.locator('.dx-table thead th').allInnerTexts()).indexOf('pricing.model'));
     expect(models.length).toBe(5);
     expect(models.some((m) => /PER_CALL|PER_RECORD|MONTHLY|YEARLY|ONE_TIME|FREE|NEGOTIABLE/.test(m))).toBe(true);
 

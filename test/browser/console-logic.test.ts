@@ -10,7 +10,12 @@ import { contentSecurityPolicy } from '../../gateway/playground/routes.ts';
 
 const HINTS: SchemaHints = {
   enums: { ProductType: ['DATASET', 'API_SERVICE', 'REPORT', 'MODEL', 'TOOL'], DatasetOrder: ['RELEVANCE', 'PRICE_ASC'] },
-  inputs: { DatasetFilter: [{ name: 'exchanges', type: '[ID!]' }, { name: 'maxPriceFen', type: 'Long' }] },
+  inputs: {
+    DatasetFilter: [
+      { name: 'exchanges', type: '[ID!]' },
+      { name: 'maxPriceFen', type: 'Long' },
+    ],
+  },
 };
 
 describe('variable form', () => {
@@ -126,7 +131,14 @@ describe('results as a table', () => {
   });
 
   it('uses a plain list of objects, or one row when there is no list', () => {
-    expect(tableFromData({ exchanges: [{ id: 'beijing', status: 'ONLINE' }, { id: 'shanghai', status: 'DEGRADED' }] })).toMatchObject({
+    expect(
+      tableFromData({
+        exchanges: [
+          { id: 'beijing', status: 'ONLINE' },
+          { id: 'shanghai', status: 'DEGRADED' },
+        ],
+      }),
+    ).toMatchObject({
       source: 'exchanges',
       columns: ['id', 'status'],
       rows: [
@@ -175,7 +187,7 @@ describe('saved-queries API helpers', () => {
 
   it('reads the file name of a download', () => {
     expect(dispositionFilename('attachment; filename="traffic-20240506.csv"')).toBe('traffic-20240506.csv');
-    expect(dispositionFilename("attachment; filename=\"x.csv\"; filename*=UTF-8''%E4%BA%A4%E9%80%9A.csv")).toBe('交通.csv');
+    expect(dispositionFilename('attachment; filename="x.csv"; filename*=UTF-8\'\'%E4%BA%A4%E9%80%9A.csv')).toBe('交通.csv');
     expect(dispositionFilename(null)).toBeUndefined();
   });
 });

@@ -103,7 +103,11 @@ describe.skipIf(skipBrowserTests)('CORS from a page on another origin', () => {
 
     let limited: Fetched | undefined;
     for (let i = 0; i < 10 && !limited; i++) {
-      const res = await fetchFromPage(stack.gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: publicKey }, body: JSON.stringify({ query: `{ exchanges { id } a${i}: exchanges { name } }` }) }, ['retry-after']);
+      const res = await fetchFromPage(
+        stack.gateway.url,
+        { method: 'POST', headers: { 'content-type': 'application/json', authorization: publicKey }, body: JSON.stringify({ query: `{ exchanges { id } a${i}: exchanges { name } }` }) },
+        ['retry-after'],
+      );
       expect(res.error).toBeUndefined();
       if (res.status === 429) limited = res;
     }
@@ -120,7 +124,11 @@ describe.skipIf(skipBrowserTests)('CORS from a page on another origin', () => {
     expect(preflight.statusCode).toBe(204);
     expect(String(preflight.headers.vary)).toMatch(/\borigin\b/i);
     expect(String(preflight.headers['access-control-allow-headers'])).toMatch(/\btraceparent\b/);
-    const stranger = await request(stack.gateway.url, { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ exchanges { id } }' }) });
+    const stranger = await request(stack.gateway.url, {
+      method: 'POST',
+      headers: { origin: 'http://evil.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ exchanges { id } }' }),
+    });
     await stranger.body.text();
     expect(stranger.headers['access-control-allow-origin']).toBeUndefined();
     expect(String(stranger.headers.vary)).toMatch(/\borigin\b/i);

@@ -53,11 +53,7 @@ describe('what each role sees', () => {
     for (const role of ['anonymous', 'public', 'analyst', 'admin'] as const) {
       const clearance = DEFAULT_CLEARANCE[role === 'anonymous' ? 'public' : role].clearance;
       const expected = expectedCounts(clearance);
-      const res = await stack.gql(
-        '{ search(first: 0) { totalCount facets { exchanges { value count } levels { value count } } } exchanges { id datasetCount } }',
-        undefined,
-        headers[role],
-      );
+      const res = await stack.gql('{ search(first: 0) { totalCount facets { exchanges { value count } levels { value count } } } exchanges { id datasetCount } }', undefined, headers[role]);
       expect(res.errors, role).toBeUndefined();
       const total = Object.values(expected).reduce((a, b) => a + b, 0);
       expect(res.data.search.totalCount, role).toBe(total);
@@ -72,7 +68,7 @@ describe('what each role sees', () => {
     expect(pub.beijing).toBeLessThan(all.beijing);
   });
 
-  it('a listing above the caller\'s clearance is FORBIDDEN by id, and absent from its provider\'s listings', async () => {
+  it("a listing above the caller's clearance is FORBIDDEN by id, and absent from its provider's listings", async () => {
     const core = allListings().find((l) => l.classification.level === 'CORE')!;
     const general = allListings().find((l) => l.classification.level === 'GENERAL' && (l.classification.grade ?? 4) <= 2)!;
     const query = 'query($a: ID!, $b: ID!) { one: dataset(id: $a) { id title } many: datasets(ids: [$a, $b]) { id } }';

@@ -23,7 +23,14 @@ beforeAll(async () => {
   const books = await startSubgraphServer({
     name: 'books',
     typeDefs: parse(BOOKS),
-    resolvers: { Query: { books: () => [{ isbn: '978-7-115', title: '数据要素' }, { isbn: '978-0-262', title: 'SICP' }] } } as any,
+    resolvers: {
+      Query: {
+        books: () => [
+          { isbn: '978-7-115', title: '数据要素' },
+          { isbn: '978-0-262', title: 'SICP' },
+        ],
+      },
+    } as any,
     context: async () => ({}),
     port: 0,
     host: '127.0.0.1',

@@ -212,10 +212,15 @@ describe.skipIf(skip)('Redis failure is not an outage', () => {
 
     // Back: new entries land in Redis again (it restarts empty, so its keys are gone: anonymous).
     await redis.start();
-    await until('an answer stored in the restarted Redis', async () => {
-      await stack.gql(newDocument(), undefined, { authorization: '' });
-      return (await redisKeys('rc:*')).length > 0 ? true : undefined;
-    }, 15_000, 200);
+    await until(
+      'an answer stored in the restarted Redis',
+      async () => {
+        await stack.gql(newDocument(), undefined, { authorization: '' });
+        return (await redisKeys('rc:*')).length > 0 ? true : undefined;
+      },
+      15_000,
+      200,
+    );
   }, 90_000);
 
   it('answers every request within the command timeout plus a margin while Redis hangs (SIGSTOP), and nothing queues', async () => {
@@ -254,12 +259,15 @@ describe.skipIf(skip)('Redis failure is not an outage', () => {
         return () => send(query, caller);
       });
       // Nothing waits for Redis to come back: the whole burst is answered while it still hangs.
-      hung = await Promise.race([answered, sleep(30_000).then(() => undefined)]) ?? [];
+      hung = (await Promise.race([answered, sleep(30_000).then(() => undefined)])) ?? [];
       expect(hung.length, 'the burst was not answered while Redis hung').toBeGreaterThanOrEqual(150);
     } finally {
       redis.resume();
     }
-    const slowest = [...hung].sort((a, b) => b.ms - a.ms).slice(0, 5).map((r) => Math.round(r.ms));
+    const slowest = [...hung]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 5)
+      .map((r) => Math.round(r.ms));
     console.log(`[caching-redis] hung Redis: ${hung.length} requests, baseline max ${Math.round(baselineMax)} ms, slowest ${slowest.join(', ')} ms, bound ${Math.round(bound)} ms`);
     expect(hung.filter((r) => !r.ok).map((r) => `${r.status} ${r.detail}`)).toEqual([]);
     expect(hung.filter((r) => r.cache !== 'MISS')).toEqual([]);
@@ -274,9 +282,14 @@ describe.skipIf(skip)('Redis failure is not an outage', () => {
 
     // And Redis is used again after SIGCONT.
     const before = (await redisKeys('rc:*')).length;
-    await until('an answer stored after SIGCONT', async () => {
-      await stack.gql(newDocument(), undefined, callers[0]);
-      return (await redisKeys('rc:*')).length > before ? true : undefined;
-    }, 15_000, 200);
+    await until(
+      'an answer stored after SIGCONT',
+      async () => {
+        await stack.gql(newDocument(), undefined, callers[0]);
+        return (await redisKeys('rc:*')).length > before ? true : undefined;
+      },
+      15_000,
+      200,
+    );
   }, 90_000);
 });

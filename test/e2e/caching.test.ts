@@ -171,8 +171,14 @@ describe('single-flight', () => {
       for (const [who, rs] of Object.entries(answers)) {
         const states = rs.map((r) => r.headers['x-dataex-cache']);
         // Each caller's ten requests share that caller's execution and nobody else's.
-        expect(states.filter((s) => s === 'MISS'), who).toHaveLength(1);
-        expect(states.filter((s) => s === 'COALESCED'), who).toHaveLength(9);
+        expect(
+          states.filter((s) => s === 'MISS'),
+          who,
+        ).toHaveLength(1);
+        expect(
+          states.filter((s) => s === 'COALESCED'),
+          who,
+        ).toHaveLength(9);
         for (const r of rs) expect(r.data, who).toEqual(rs[0].data);
       }
       expect(answers.admin[0].data.search.totalCount).toBeGreaterThan(answers.pub[0].data.search.totalCount);

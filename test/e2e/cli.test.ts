@@ -74,11 +74,7 @@ describe('dataex keys', () => {
 
 describe('dataex queries', () => {
   it('lists the shipped queries and shows one', async () => {
-    const [list, show, missing] = await Promise.all([
-      dataex(['queries', 'list']),
-      dataex(['queries', 'show', 'multi-exchange-providers']),
-      dataex(['queries', 'show', 'nope']),
-    ]);
+    const [list, show, missing] = await Promise.all([dataex(['queries', 'list']), dataex(['queries', 'show', 'multi-exchange-providers']), dataex(['queries', 'show', 'nope'])]);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/^NAME\s+SOURCE\s+VARIABLES\s+DESCRIPTION/);
     expect(list.stdout).toMatch(/judicial-penalty-under-1000-yuan\s+shipped/);

@@ -19,7 +19,7 @@ afterAll(async () => {
 /** A fresh connection each time, as a kubelet's probe opens. */
 async function get(path: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) {
   const res = await request(stack.baseUrl + path, { method: (init.method ?? 'GET') as 'GET', body: init.body, headers: { connection: 'close', ...init.headers }, reset: true });
-  return { status: res.statusCode, body: await res.body.json() as any };
+  return { status: res.statusCode, body: (await res.body.json()) as any };
 }
 
 it('answers /readyz 503 while draining, still serving queries, then stops accepting', async () => {

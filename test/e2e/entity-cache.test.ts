@@ -17,8 +17,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const page = (first: number) =>
-  `{ search(first: ${first}, orderBy: TITLE_ASC, filter: { exchanges: ["beijing"], sectors: ["S"] }) { edges { node { id pricing { model text } } } } }`;
+const page = (first: number) => `{ search(first: ${first}, orderBy: TITLE_ASC, filter: { exchanges: ["beijing"], sectors: ["S"] }) { edges { node { id pricing { model text } } } } }`;
 
 it('answers shared listings from the entity cache, per access class, until invalidated', async () => {
   const before = await simStats(stack);

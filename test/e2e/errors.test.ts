@@ -56,7 +56,9 @@ describe('bad input is BAD_USER_INPUT (or a validation error), never an outage',
     expect(long.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Variable "\$m" got invalid value "cheap"; .*Long/), extensions: { code: 'BAD_USER_INPUT' } })]);
     const nested = await stack.gql(`query Q($f: DatasetFilter) { search(filter: $f) { totalCount } }`, { f: { updatedSince: 'yesterday' } }, ANONYMOUS);
     expect(nested.status).toBe(400);
-    expect(nested.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Variable "\$f" got invalid value "yesterday" at "f\.updatedSince"; .*now-7d/), extensions: { code: 'BAD_USER_INPUT' } })]);
+    expect(nested.errors).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^Variable "\$f" got invalid value "yesterday" at "f\.updatedSince"; .*now-7d/), extensions: { code: 'BAD_USER_INPUT' } }),
+    ]);
     // Good values still answer.
     const res = await stack.gql(
       `query Q($m: Long, $since: DateTime) { a: search(filter: { maxPriceFen: $m, updatedSince: $since }) { totalCount } b: search(filter: { maxPriceFen: 100000, updatedSince: "2020-01-01" }) { totalCount } }`,
@@ -68,7 +70,11 @@ describe('bad input is BAD_USER_INPUT (or a validation error), never an outage',
   });
 
   it('saved-query runs: 400 naming the variable; relative dates resolved', async () => {
-    const week = await stack.http('/saved-queries/changed-this-week/run', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ variables: { since: 'yesterday' } }) });
+    const week = await stack.http('/saved-queries/changed-this-week/run', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ variables: { since: 'yesterday' } }),
+    });
     expect(week.status, week.text).toBe(400);
     expect(JSON.parse(week.text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
     expect(week.text).toMatch(/\$since.*yesterday/);
@@ -137,7 +143,10 @@ describe('error paths name the item they are about', () => {
       }
       edges.forEach((edge, i) => {
         expect(edge.node.pricing).toBeNull();
-        expect(res.errors!.filter((e) => pathOf(['search', 'edges', i, 'node'], e)), edge.node.id).toHaveLength(1);
+        expect(
+          res.errors!.filter((e) => pathOf(['search', 'edges', i, 'node'], e)),
+          edge.node.id,
+        ).toHaveLength(1);
       });
     });
   }
@@ -172,7 +181,10 @@ describe('error paths name the item they are about', () => {
         const nodes: Array<{ id: string; pricing: unknown; delivery: unknown }> = res.data.search.edges.map((e: any) => e.node);
         const positions = nodes.flatMap((n, i) => (exchangeOf(n.id) === exchange ? [i] : []));
         // The test means something only if the exchange's nodes are not the list's first ones.
-        expect(positions.some((p, k) => p !== k), positions.join()).toBe(true);
+        expect(
+          positions.some((p, k) => p !== k),
+          positions.join(),
+        ).toBe(true);
         const failed = positions.filter((i) => nodes[i].pricing === null || nodes[i].delivery === null);
         expect(failed.length).toBeGreaterThan(0);
         for (const error of res.errors ?? []) {

@@ -66,7 +66,10 @@ beforeAll(async () => {
   for (const exchange of EXCHANGES) {
     let after: string | null = null;
     for (let page = 0; page < 5; page++) {
-      const r: GraphQLResult = await gql(`query P($after: String) { search(first: 100, after: $after, orderBy: TITLE_ASC, filter: { exchanges: ["${exchange}"] }) { edges { node { id } } pageInfo { endCursor } } }`, { after });
+      const r: GraphQLResult = await gql(
+        `query P($after: String) { search(first: 100, after: $after, orderBy: TITLE_ASC, filter: { exchanges: ["${exchange}"] }) { edges { node { id } } pageInfo { endCursor } } }`,
+        { after },
+      );
       pool[exchange].push(...r.data.search.edges.map((e: any) => e.node.id).filter((id: string) => !reserved.has(id)));
       after = r.data.search.pageInfo.endCursor;
     }
@@ -219,8 +222,17 @@ async function runQuerySet(faulty: Exchange | null, label: string): Promise<void
   const provider = coldProvider();
 
   const [search, prov] = await Promise.all([
-    timed(() => gql(`query Search($p: ID!) { search(first: 20, filter: { providers: [$p] }, orderBy: TITLE_ASC) { totalCount edges { node { id title exchange { id } headlinePrice { text } ${LIVE} } } } }`, { p: searchProvider.creditCode })),
-    timed(() => gql(`query Provider($c: ID!) { provider(creditCode: $c) { creditCode name registration { status establishedOn } datasets(first: 20) { totalCount edges { node { id exchange { id } ${LIVE} } } } } }`, { c: provider.creditCode })),
+    timed(() =>
+      gql(`query Search($p: ID!) { search(first: 20, filter: { providers: [$p] }, orderBy: TITLE_ASC) { totalCount edges { node { id title exchange { id } headlinePrice { text } ${LIVE} } } } }`, {
+        p: searchProvider.creditCode,
+      }),
+    ),
+    timed(() =>
+      gql(
+        `query Provider($c: ID!) { provider(creditCode: $c) { creditCode name registration { status establishedOn } datasets(first: 20) { totalCount edges { node { id exchange { id } ${LIVE} } } } } }`,
+        { c: provider.creditCode },
+      ),
+    ),
     runDetails(faulty, label),
   ]);
   checkAnswer(search, `${label} search`);
@@ -268,92 +280,96 @@ it('answers the whole query set completely while every exchange is healthy', asy
 });
 
 describe.each(EXCHANGES)('%s faulty', (exchange) => {
-  it.each(MODES)(`mode %s: others complete, ${exchange} null with a precise error, breaker behaves, recovers`, async (mode) => {
-    const label = `${exchange}/${mode}`;
-    const guard = () => upstreamHealth.health(exchange)!;
-    expect(guard().breaker).toBe('closed');
-    const openedBefore = guard().counters.opened;
-    const callsBefore = await upstreamCalls(exchange);
-    // The moment the breaker opens, a call must fail fast with the breaker's own error (checked
-    // right then, while the queries below are still running: well inside the cool-down).
-    let fastCheck: Promise<{ value: GraphQLResult; ms: number; shortCircuited: number; healthyMs: number }> | undefined;
-    let opened = openedBefore;
-    let lastOpenedAt = 0; // when the breaker last (re)opened, as seen from here (polled every 5 ms)
-    const watcher = setInterval(() => {
-      if (guard().counters.opened === opened) return;
-      opened = guard().counters.opened;
-      lastOpenedAt = Date.now();
-      if (fastCheck) return;
-      const before = guard().counters.shortCircuited;
-      const FAST = `query Fast($id: ID!) { dataset(id: $id) { id pricing { model } } }`;
-      // Beside it, the same query on a healthy exchange (a real upstream call): the baseline,
-      // under this moment's load.
-      const healthy = EXCHANGES.find((e) => e !== exchange)!;
-      const baseline = timed(() => gql(FAST, { id: coldIds(healthy, 1)[0] }));
-      fastCheck = timed(() => gql(FAST, { id: coldIds(exchange, 1)[0] })).then(async (r) => ({
-        ...r,
-        shortCircuited: guard().counters.shortCircuited - before,
-        healthyMs: (await baseline).ms,
-      }));
-    }, 5);
-    await setFault(exchange, mode);
-    try {
-      await runQuerySet(exchange, label);
+  it.each(MODES)(
+    `mode %s: others complete, ${exchange} null with a precise error, breaker behaves, recovers`,
+    async (mode) => {
+      const label = `${exchange}/${mode}`;
+      const guard = () => upstreamHealth.health(exchange)!;
+      expect(guard().breaker).toBe('closed');
+      const openedBefore = guard().counters.opened;
+      const callsBefore = await upstreamCalls(exchange);
+      // The moment the breaker opens, a call must fail fast with the breaker's own error (checked
+      // right then, while the queries below are still running: well inside the cool-down).
+      let fastCheck: Promise<{ value: GraphQLResult; ms: number; shortCircuited: number; healthyMs: number }> | undefined;
+      let opened = openedBefore;
+      let lastOpenedAt = 0; // when the breaker last (re)opened, as seen from here (polled every 5 ms)
+      const watcher = setInterval(() => {
+        if (guard().counters.opened === opened) return;
+        opened = guard().counters.opened;
+        lastOpenedAt = Date.now();
+        if (fastCheck) return;
+        const before = guard().counters.shortCircuited;
+        const FAST = `query Fast($id: ID!) { dataset(id: $id) { id pricing { model } } }`;
+        // Beside it, the same query on a healthy exchange (a real upstream call): the baseline,
+        // under this moment's load.
+        const healthy = EXCHANGES.find((e) => e !== exchange)!;
+        const baseline = timed(() => gql(FAST, { id: coldIds(healthy, 1)[0] }));
+        fastCheck = timed(() => gql(FAST, { id: coldIds(exchange, 1)[0] })).then(async (r) => ({
+          ...r,
+          shortCircuited: guard().counters.shortCircuited - before,
+          healthyMs: (await baseline).ms,
+        }));
+      }, 5);
+      await setFault(exchange, mode);
+      try {
+        await runQuerySet(exchange, label);
 
-      if (UNAVAILABLE.has(mode)) {
-        // Sustained faults (listings nobody fetched before) until the breaker opens.
-        await until(`${label}: breaker opens`, 10_000, async () => {
-          if (fastCheck) return true;
-          await Promise.all([0, 1, 2].map(() => gql(`query Drive($ids: [ID!]!) { datasets(ids: $ids) { id pricing { model } } }`, { ids: coldIds(exchange, 3) })));
-          return undefined;
-        });
-        const fast = await fastCheck!;
-        expect(guard().openReason).toMatch(/calls failed|probe failed/);
-        expect(fast.shortCircuited).toBeGreaterThanOrEqual(1);
-        // Failing fast: no wait for the upstream's timeout (what a slow or hung upstream would
-        // cost a call that went out), next to a healthy exchange's answer at the same moment.
-        expect(fast.ms, `short-circuited ${fast.ms.toFixed(0)} ms, healthy ${fast.healthyMs.toFixed(0)} ms`).toBeLessThan(fast.healthyMs + UPSTREAM_TIMEOUT_MS / 2);
-        expect(fast.value.data.dataset.pricing).toBeNull();
-        expect(fast.value.errors?.[0].extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', exchange });
-        expect(fast.value.errors?.[0].message).toMatch(/circuit open/);
-        const ready = await until(`${label}: /readyz shows the open breaker`, 3_000, async () => {
-          const r = await readyzExchange(exchange);
-          return r.exchange.breaker?.state === 'open' || r.exchange.breaker?.state === 'half-open' ? r : undefined;
-        });
-        expect(ready.status).toBe(200);
-        expect(ready.report).toMatchObject({ ready: true, status: 'degraded' });
-        expect(ready.exchange.status).toBe('DEGRADED');
-      } else {
-        // Answers, however wrong, are not outages: calls keep going out and the breaker stays closed.
-        for (let round = 0; round < 3; round++) {
-          const r = await gql(`query Drive($ids: [ID!]!) { datasets(ids: $ids) { id pricing { model } } }`, { ids: coldIds(exchange, 4) });
-          expect(r.errors?.[0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', exchange });
+        if (UNAVAILABLE.has(mode)) {
+          // Sustained faults (listings nobody fetched before) until the breaker opens.
+          await until(`${label}: breaker opens`, 10_000, async () => {
+            if (fastCheck) return true;
+            await Promise.all([0, 1, 2].map(() => gql(`query Drive($ids: [ID!]!) { datasets(ids: $ids) { id pricing { model } } }`, { ids: coldIds(exchange, 3) })));
+            return undefined;
+          });
+          const fast = await fastCheck!;
+          expect(guard().openReason).toMatch(/calls failed|probe failed/);
+          expect(fast.shortCircuited).toBeGreaterThanOrEqual(1);
+          // Failing fast: no wait for the upstream's timeout (what a slow or hung upstream would
+          // cost a call that went out), next to a healthy exchange's answer at the same moment.
+          expect(fast.ms, `short-circuited ${fast.ms.toFixed(0)} ms, healthy ${fast.healthyMs.toFixed(0)} ms`).toBeLessThan(fast.healthyMs + UPSTREAM_TIMEOUT_MS / 2);
+          expect(fast.value.data.dataset.pricing).toBeNull();
+          expect(fast.value.errors?.[0].extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', exchange });
+          expect(fast.value.errors?.[0].message).toMatch(/circuit open/);
+          const ready = await until(`${label}: /readyz shows the open breaker`, 3_000, async () => {
+            const r = await readyzExchange(exchange);
+            return r.exchange.breaker?.state === 'open' || r.exchange.breaker?.state === 'half-open' ? r : undefined;
+          });
+          expect(ready.status).toBe(200);
+          expect(ready.report).toMatchObject({ ready: true, status: 'degraded' });
+          expect(ready.exchange.status).toBe('DEGRADED');
+        } else {
+          // Answers, however wrong, are not outages: calls keep going out and the breaker stays closed.
+          for (let round = 0; round < 3; round++) {
+            const r = await gql(`query Drive($ids: [ID!]!) { datasets(ids: $ids) { id pricing { model } } }`, { ids: coldIds(exchange, 4) });
+            expect(r.errors?.[0].extensions).toMatchObject({ code: 'UPSTREAM_ERROR', exchange });
+          }
+          expect(await upstreamCalls(exchange)).toBeGreaterThan(callsBefore + 3);
+          expect(guard().breaker).toBe('closed');
+          expect(guard().counters.opened).toBe(openedBefore);
+          expect(fastCheck).toBeUndefined();
         }
-        expect(await upstreamCalls(exchange)).toBeGreaterThan(callsBefore + 3);
-        expect(guard().breaker).toBe('closed');
-        expect(guard().counters.opened).toBe(openedBefore);
-        expect(fastCheck).toBeUndefined();
+      } finally {
+        await setFault(exchange, 'none');
       }
-    } finally {
-      await setFault(exchange, 'none');
-    }
 
-    // Recovery: after the cool-down the next call is the probe; it succeeds and closes the breaker.
-    try {
-      await until(`${label}: breaker closed again`, 8_000, async () => {
-        if (guard().breaker === 'closed') return true;
-        await gql(`query Probe($id: ID!) { dataset(id: $id) { id pricing { model } } }`, { id: coldIds(exchange, 1)[0] });
-        return guard().breaker === 'closed' ? true : undefined;
-      });
-    } finally {
-      clearInterval(watcher);
-    }
-    if (UNAVAILABLE.has(mode)) {
-      expect(guard().counters.opened).toBe(opened); // closed by a probe, not re-opened since
-      expect(Date.now() - lastOpenedAt).toBeGreaterThanOrEqual(COOLDOWN_MS - 250);
-    }
-    await runDetails(null, `${label} recovered`);
-  }, 40_000);
+      // Recovery: after the cool-down the next call is the probe; it succeeds and closes the breaker.
+      try {
+        await until(`${label}: breaker closed again`, 8_000, async () => {
+          if (guard().breaker === 'closed') return true;
+          await gql(`query Probe($id: ID!) { dataset(id: $id) { id pricing { model } } }`, { id: coldIds(exchange, 1)[0] });
+          return guard().breaker === 'closed' ? true : undefined;
+        });
+      } finally {
+        clearInterval(watcher);
+      }
+      if (UNAVAILABLE.has(mode)) {
+        expect(guard().counters.opened).toBe(opened); // closed by a probe, not re-opened since
+        expect(Date.now() - lastOpenedAt).toBeGreaterThanOrEqual(COOLDOWN_MS - 250);
+      }
+      await runDetails(null, `${label} recovered`);
+    },
+    40_000,
+  );
 });
 
 it('still serves after the whole matrix: gateway and every subgraph alive, ready, breakers closed', async () => {

@@ -24,8 +24,7 @@ async function upstreamTotals(): Promise<Record<string, number>> {
     client_secret: SIM_CREDENTIALS.shanghai.clientSecret,
   });
   const auth = { authorization: `Bearer ${token.access_token}` };
-  const shTotal = async (serviceType: number) =>
-    (await simCall(stack.upstreamUrls.shanghai, 'POST', '/dex-api/dex-es/query/all/search', { pageNum: 1, pageSize: 1, serviceType }, auth)).data.total;
+  const shTotal = async (serviceType: number) => (await simCall(stack.upstreamUrls.shanghai, 'POST', '/dex-api/dex-es/query/all/search', { pageNum: 1, pageSize: 1, serviceType }, auth)).data.total;
   const gy = await simCall(stack.upstreamUrls.guiyang, 'GET', '/apaas/serviceapp/v3/servicemarket/dataShop/list?page=1&size=1');
   return { beijing: bj.data.total, shanghai: (await shTotal(1)) + (await shTotal(2)), guiyang: gy.total };
 }
@@ -100,10 +99,9 @@ describe('search', () => {
     let total = -1;
     let pages = 0;
     for (;;) {
-      const res: any = await stack.gql(
-        'query($after: String) { search(first: 100, after: $after, orderBy: TITLE_ASC) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }',
-        { after },
-      );
+      const res: any = await stack.gql('query($after: String) { search(first: 100, after: $after, orderBy: TITLE_ASC) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }', {
+        after,
+      });
       expect(res.errors).toBeUndefined();
       total = res.data.search.totalCount;
       for (const e of res.data.search.edges) {
@@ -146,9 +144,7 @@ describe('search', () => {
     expect(byLevel.data.search.totalCount).toBe(levelCount.IMPORTANT);
     for (const { node } of byLevel.data.search.edges) expect(node.classification.level).toBe('IMPORTANT');
 
-    const combined = await stack.gql(
-      '{ search(first: 0, filter: { exchanges: ["guiyang"], sectors: ["S"] }) { totalCount facets { exchanges { value count } sectors { value count } } } }',
-    );
+    const combined = await stack.gql('{ search(first: 0, filter: { exchanges: ["guiyang"], sectors: ["S"] }) { totalCount facets { exchanges { value count } sectors { value count } } } }');
     const c = combined.data.search;
     expect(c.facets.exchanges).toEqual([{ value: 'guiyang', count: c.totalCount }]);
     expect(c.facets.sectors.find((f: any) => f.value === 'S').count).toBe(c.totalCount);
@@ -255,8 +251,7 @@ describe('datasets and providers', () => {
 describe('batching', () => {
   it('a page of 20 with pricing and registration makes one Shanghai batch, one registry call, no repeated detail call', async () => {
     const sims = stack.simulators;
-    const stats = async () =>
-      Object.fromEntries(await Promise.all(Object.entries(sims).map(async ([name, s]) => [name, (await simCall(s!.url, 'GET', '/__sim/stats')).routes])));
+    const stats = async () => Object.fromEntries(await Promise.all(Object.entries(sims).map(async ([name, s]) => [name, (await simCall(s!.url, 'GET', '/__sim/stats')).routes])));
     const before = await stats();
     const res = await stack.gql(`{
       search(first: 20, orderBy: TITLE_ASC) { edges { node { id exchange { id } pricing { model } provider { creditCode registration { name } } } } }

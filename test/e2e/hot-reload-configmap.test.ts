@@ -58,7 +58,7 @@ beforeAll(async () => {
     destination: new Writable({
       write(chunk, _enc, done) {
         // Only the watcher's lines: debug logs every subgraph request too.
-        for (const line of chunk.toString().split('\n')) if (/supergraph/.test(line)) logText += line + '\n';
+        for (const line of chunk.toString().split('\n')) if (/supergraph/.test(line)) logText += `${line}\n`;
         done();
       },
     }),

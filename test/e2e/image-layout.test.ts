@@ -94,7 +94,9 @@ describe('the image runtime stage, replayed from the Dockerfile', () => {
   it('serves the stack and the console with its default command', async () => {
     const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtimeStage)![1]) as string[];
     expect(cmd[0]).toBe('node');
-    const ports = Object.fromEntries(['', 'CATALOG_', 'BEIJING_', 'SHANGHAI_', 'GUIYANG_', 'REGISTRY_', 'SIM_BEIJING_', 'SIM_SHANGHAI_', 'SIM_GUIYANG_', 'SIM_REGISTRY_'].map((p) => [`DATAEX_${p}PORT`, '0']));
+    const ports = Object.fromEntries(
+      ['', 'CATALOG_', 'BEIJING_', 'SHANGHAI_', 'GUIYANG_', 'REGISTRY_', 'SIM_BEIJING_', 'SIM_SHANGHAI_', 'SIM_GUIYANG_', 'SIM_REGISTRY_'].map((p) => [`DATAEX_${p}PORT`, '0']),
+    );
     const key = JSON.parse(
       spawnSync(process.execPath, [join(app, 'bin/dataex.mjs'), 'keys', 'create', '--principal', 'image-caller', '--role', 'analyst', '--json'], {
         cwd: app,

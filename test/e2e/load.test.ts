@@ -82,7 +82,8 @@ it(`answers ${REQUESTS} requests at ${CONNECTIONS} connections with one exchange
     const providersRes = await post({ query: '{ providers(minExchanges: 2, first: 20) { edges { node { creditCode } } } }' });
     const providers: string[] = JSON.parse(providersRes.text).data.providers.edges.map((e: any) => e.node.creditCode);
 
-    const SEARCH = 'query S($t: String, $n: Int) { search(text: $t, first: $n) { totalCount edges { node { id title exchange { id } headlinePrice { text } } } facets { exchanges { value count } } } }';
+    const SEARCH =
+      'query S($t: String, $n: Int) { search(text: $t, first: $n) { totalCount edges { node { id title exchange { id } headlinePrice { text } } } facets { exchanges { value count } } } }';
     const SEARCH_LIVE = 'query SL($t: String, $n: Int) { search(text: $t, first: $n) { totalCount edges { node { id title exchange { id } pricing { model price { yuan } } } } } }';
     const DATASETS = 'query D($ids: [ID!]!) { datasets(ids: $ids) { id title pricing { model } delivery { method } } }';
     const PROVIDER = 'query P($c: ID!) { provider(creditCode: $c) { name registration { status } datasets(first: 5) { edges { node { id pricing { model } } } } } }';

@@ -97,9 +97,7 @@ it('exports the spans of one traced request to an OTLP/HTTP collector, in one tr
   expect(res.data.search.edges).toHaveLength(3);
 
   // Wait for the spans themselves (the exporter sends batches), not for a clock.
-  const root = await until('the gateway span of OtlpTraced at the collector', () =>
-    spans().find((s) => s.scope === SCOPES.gateway && s.attributes['graphql.operation.name'] === 'OtlpTraced'),
-  );
+  const root = await until('the gateway span of OtlpTraced at the collector', () => spans().find((s) => s.scope === SCOPES.gateway && s.attributes['graphql.operation.name'] === 'OtlpTraced'));
   const trace = await until('the upstream spans of that trace at the collector', () => {
     const mine = spans().filter((s) => s.traceId === root.traceId);
     return mine.some((s) => s.scope === SCOPES.upstream && s.attributes['dataex.upstream'] === 'registry') ? mine : undefined;

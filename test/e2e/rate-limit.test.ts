@@ -70,9 +70,7 @@ describe.skipIf(skip)('across two instances sharing Redis', () => {
   it('a concurrent burst of 200 requests on both instances gets the bucket allowance plus its refill, no more', async () => {
     const analyst = await apiKey(stack, 'analyst', 'concurrent-limit');
     const started = performance.now();
-    const results = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? stack.gql(query, undefined, analyst) : second.gql(query, analyst))),
-    );
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? stack.gql(query, undefined, analyst) : second.gql(query, analyst))));
     const elapsedS = (performance.now() - started) / 1000;
     const allowed = results.filter((r) => r.status === 200).length;
     const refused = results.filter((r) => r.status === 429);

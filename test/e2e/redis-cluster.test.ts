@@ -121,12 +121,7 @@ describe.skipIf(skip)('Redis Cluster: every Redis use, two gateway instances, a 
   it('shares rate limits: a public burst spent across both instances is refused', async () => {
     const pub = await apiKey(stack, 'public', 'cluster-public');
     const q = '{ exchanges { id } }';
-    const statuses = [
-      (await stack.gql(q, undefined, pub)).status,
-      (await second.gql(q, pub)).status,
-      (await stack.gql(q, undefined, pub)).status,
-      (await second.gql(q, pub)).status,
-    ];
+    const statuses = [(await stack.gql(q, undefined, pub)).status, (await second.gql(q, pub)).status, (await stack.gql(q, undefined, pub)).status, (await second.gql(q, pub)).status];
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect(await clusterKeys(cluster, `${prefix}rl:*`)).not.toHaveLength(0);
   });
@@ -158,8 +153,7 @@ describe.skipIf(skip)('Redis Cluster: every Redis use, two gateway instances, a 
     const other = await apiKey(stack, 'analyst', 'cluster-purge');
     await stack.gql(query);
     expect((await second.gql(query, other)).headers['x-dataex-cache']).toBe('HIT');
-    const purge = (body: unknown) =>
-      stack.http('/admin/cache/purge', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...admin } });
+    const purge = (body: unknown) => stack.http('/admin/cache/purge', { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...admin } });
     // Wait for the purge to reach the other instance (pub/sub), not for a clock.
     const byId = nextInvalidation(second.cache.bus, (m) => m.kind === 'datasets' && m.ids.includes(id));
     const res = await purge({ datasetId: id });
@@ -181,7 +175,10 @@ describe.skipIf(skip)('Redis Cluster: every Redis use, two gateway instances, a 
     // Kill the master that holds the API keys (the burst's callers are looked up there).
     const victim = await cluster.masterOf(keySlot(`${prefix}keys`));
     const caller = await apiKey(stack, 'analyst', 'burst-caller');
-    const cached = Array.from({ length: 12 }, (_, i) => `{ c${i}: search(first: 3, orderBy: TITLE_ASC, filter: { sectors: ["${'SILMNQJRDG'[i % 10]}"] }) { totalCount edges { node { id headlinePrice { text } } } } }`);
+    const cached = Array.from(
+      { length: 12 },
+      (_, i) => `{ c${i}: search(first: 3, orderBy: TITLE_ASC, filter: { sectors: ["${'SILMNQJRDG'[i % 10]}"] }) { totalCount edges { node { id headlinePrice { text } } } } }`,
+    );
     for (const q of cached) await stack.gql(q, undefined, caller);
 
     const results: Array<{ i: number; start: number; end: number; ok: boolean; status: number }> = [];

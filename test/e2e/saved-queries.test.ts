@@ -91,7 +91,10 @@ describe('exports of every page', () => {
   it('NDJSON and JSON exports have every item too', async () => {
     const ndjson = await stack.http('/saved-queries/penalties/run?format=ndjson&all=true&first=100');
     const total = Number(ndjson.headers['x-dataex-total-count']);
-    const lines = ndjson.text.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = ndjson.text
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(total);
     expect(lines.every((l) => typeof l.id === 'string' && !('errors' in l))).toBe(true);
 
@@ -198,7 +201,11 @@ describe('refusals change nothing', () => {
     const doc = '{ search(first: 3, filter: { containsPersonalInfo: true, productTypes: [DATASET] }) { edges { node { id sample(rows: 2) { masked rows } } } } }';
     expect((await put('pi-samples', { document: doc })).status).toBe(201);
     const samples: Record<string, any[]> = {};
-    for (const [who, key] of [['anonymous', undefined], ['public', keys.public], ['admin', keys.admin]] as const) {
+    for (const [who, key] of [
+      ['anonymous', undefined],
+      ['public', keys.public],
+      ['admin', keys.admin],
+    ] as const) {
       const headers = key ? bearer(key) : {};
       const direct = await stack.gql(doc, undefined, headers);
       expect(direct.status, who).toBe(200);
@@ -234,7 +241,9 @@ describe('errors during an export', () => {
     expect(failed.status).toBe(502);
     expect(JSON.parse(failed.text).errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
-    expect((await put('guiyang-prices', { document: '{ search(first: 3, orderBy: TITLE_ASC, filter: { exchanges: ["guiyang"] }) { edges { node { id title pricing { model text } } } } }' })).status).toBe(201);
+    expect(
+      (await put('guiyang-prices', { document: '{ search(first: 3, orderBy: TITLE_ASC, filter: { exchanges: ["guiyang"] }) { edges { node { id title pricing { model text } } } } }' })).status,
+    ).toBe(201);
     await simCall(stack.upstreamUrls.guiyang, 'POST', '/__sim/faults', { mode: 'error', rate: 1 });
     try {
       const res = await stack.http('/saved-queries/guiyang-prices/run?format=csv');

@@ -139,7 +139,7 @@ function runSuite(mode: 'memory' | 'redis') {
       expect(anonymous.data.dataset.sample.masked).toBe(true);
     });
 
-    it("identical requests racing from two keys of one principal id with other rights do not share one execution", async ({ skip: skipTest }) => {
+    it('identical requests racing from two keys of one principal id with other rights do not share one execution', async ({ skip: skipTest }) => {
       if (skip) return skipTest();
       const raceAdmin = await insertRaw({ principalId: 'sec-race', role: 'admin' });
       const racePublic = await insertRaw({ principalId: 'sec-race', role: 'public' });
@@ -170,7 +170,7 @@ function runSuite(mode: 'memory' | 'redis') {
       }
     });
 
-    it("an analyst key that took the id `anonymous` does not fill the cache for keyless callers", async ({ skip: skipTest }) => {
+    it('an analyst key that took the id `anonymous` does not fill the cache for keyless callers', async ({ skip: skipTest }) => {
       if (skip) return skipTest();
       const squatter = await insertRaw({ principalId: 'anonymous', role: 'analyst' });
       const query = `{ dataset(id: "${listings.importantId}") { id title sample(rows: 2) { masked } } }`;

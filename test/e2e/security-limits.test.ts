@@ -55,7 +55,10 @@ describe('saved-query runs count against the caller', () => {
       body: JSON.stringify({ all: true, format: 'ndjson', variables: { first: 2 } }),
     });
     expect(res.status).toBe(200);
-    const lines = res.text.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = res.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const rows = lines.filter((l) => !l.errors);
     const errors = lines.filter((l) => l.errors).flatMap((l) => l.errors);
     // At most the bucket's burst of pages (plus refill), two rows each; then the stop is said.
@@ -72,9 +75,17 @@ describe('every refused request leaves one audit line with the right outcome and
     // A GET without a preflight header: Apollo's CSRF prevention refuses it.
     const csrf = await stack.http('/graphql?query=%7Bexchanges%7Bid%7D%7D', { headers: who });
     expect(csrf.status).toBe(400);
-    const batch = await stack.http('/graphql', { method: 'POST', headers: { ...who, 'content-type': 'application/json' }, body: JSON.stringify([{ query: '{ exchanges { id } }' }, { query: '{ exchanges { id } }' }]) });
+    const batch = await stack.http('/graphql', {
+      method: 'POST',
+      headers: { ...who, 'content-type': 'application/json' },
+      body: JSON.stringify([{ query: '{ exchanges { id } }' }, { query: '{ exchanges { id } }' }]),
+    });
     expect(batch.status).toBe(400);
-    const big = await stack.http('/graphql', { method: 'POST', headers: { ...who, 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ exchanges { id } } #${'x'.repeat(stack.config.bodyLimitBytes)}` }) });
+    const big = await stack.http('/graphql', {
+      method: 'POST',
+      headers: { ...who, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: `{ exchanges { id } } #${'x'.repeat(stack.config.bodyLimitBytes)}` }),
+    });
     expect(big.status).toBe(413);
     const missing = await stack.http('/saved-queries/no-such-query/run', { headers: who });
     expect(missing.status).toBe(404);
@@ -137,9 +148,7 @@ describe('refusals', () => {
     const started = Date.now();
     const statuses: number[] = [];
     for (let batch = 0; batch < 30; batch++) {
-      const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => stack.gql('{ exchanges { id } }', undefined, { authorization: `Bearer dx_guess${batch}x${i}` })),
-      );
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => stack.gql('{ exchanges { id } }', undefined, { authorization: `Bearer dx_guess${batch}x${i}` })));
       statuses.push(...results.map((r) => r.status));
     }
     const elapsedS = (Date.now() - started) / 1000;

@@ -24,7 +24,11 @@ afterAll(async () => {
 async function burst(url: string, forwardedFor: string, n: number): Promise<number[]> {
   const statuses: number[] = [];
   for (let i = 0; i < n; i++) {
-    const res = await request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor }, body: JSON.stringify({ query: `{ exchanges { id } x${i}: exchanges { name } }` }) });
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      body: JSON.stringify({ query: `{ exchanges { id } x${i}: exchanges { name } }` }),
+    });
     await res.body.text();
     statuses.push(res.statusCode);
   }

@@ -42,7 +42,10 @@ describe('start-up without a signing secret', () => {
   const base = { DATAEX_SIGNING_SECRET: '', DATAEX_PORT: '0', DATAEX_BEIJING_PORT: '0', DATAEX_REDIS_URL: '', DATAEX_REDIS_CLUSTER: '', DATAEX_OTLP_ENDPOINT: '' };
 
   it('is refused beyond loopback, for a subgraph and for the gateway, naming the variable and how to make one', async () => {
-    for (const [entry, args] of [['subgraphs/main.ts', ['beijing']], ['gateway/main.ts', []]] as const) {
+    for (const [entry, args] of [
+      ['subgraphs/main.ts', ['beijing']],
+      ['gateway/main.ts', []],
+    ] as const) {
       const child = runEntry(entry, { ...base, DATAEX_HOST: '0.0.0.0' }, [...args]);
       const code = await exitCodeWithin(child, 60_000);
       expect(code, `${entry} still running:\n${child.output()}`).toBe(1);

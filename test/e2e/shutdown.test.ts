@@ -131,9 +131,7 @@ it('answers every request in flight at SIGTERM completely, refuses later ones cl
       await sleep(25);
     }
     const inflightSentAt = Date.now();
-    const inflight = ids.map((id) =>
-      post(inflightPool, DETAIL, { id }, { 'cache-control': 'no-cache' }).then((o) => ({ id, ...o })),
-    );
+    const inflight = ids.map((id) => post(inflightPool, DETAIL, { id }, { 'cache-control': 'no-cache' }).then((o) => ({ id, ...o })));
     // Every one of them has reached its upstream: the gateway accepted it and is waiting for
     // the (slow) answer.
     const waitUntil = Date.now() + 10_000;
@@ -177,7 +175,7 @@ it('answers every request in flight at SIGTERM completely, refuses later ones cl
     answered += ok.length;
 
     // After the process is gone, a new connection is refused.
-    const late = await request(baseUrl + '/healthz').then(
+    const late = await request(`${baseUrl}/healthz`).then(
       (r) => `HTTP ${r.statusCode}`,
       (e) => errorCode(e),
     );

@@ -61,4 +61,3 @@ describe('stale-if-error', () => {
     }
   });
 });
-

@@ -40,7 +40,12 @@ async function gatewayTrace(match: (s: ReadableSpan) => boolean): Promise<{ root
     if (root) return { root, spans: exporter.getFinishedSpans().filter((s) => traceOf(s) === traceOf(root)) };
     await new Promise((r) => setTimeout(r, 20));
   }
-  throw new Error(`no gateway span; have: ${exporter.getFinishedSpans().map((s) => `${scope(s)}:${s.name}`).join(', ')}`);
+  throw new Error(
+    `no gateway span; have: ${exporter
+      .getFinishedSpans()
+      .map((s) => `${scope(s)}:${s.name}`)
+      .join(', ')}`,
+  );
 }
 
 /** Whether `ancestor` is on the parent chain of `span` within `spans`. */
@@ -53,9 +58,7 @@ function descendsFrom(span: ReadableSpan, ancestor: ReadableSpan, spans: Readabl
 describe('tracing', () => {
   it('links gateway, subgraph and upstream spans of one search in one trace', async () => {
     exporter.reset();
-    const res = await stack.gql(
-      'query TracedSearch { search(first: 6, orderBy: PRICE_ASC) { edges { node { id pricing { model } provider { registration { status } } } } } }',
-    );
+    const res = await stack.gql('query TracedSearch { search(first: 6, orderBy: PRICE_ASC) { edges { node { id pricing { model } provider { registration { status } } } } } }');
     expect(res.errors).toBeUndefined();
     expect(res.data.search.edges.length).toBe(6);
 

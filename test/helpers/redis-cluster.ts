@@ -91,15 +91,24 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
     proc: spawn(
       'redis-server',
       [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-        '--cluster-node-timeout', '1000',
-        '--dir', dir,
-        '--save', '',
-        '--appendonly', 'no',
-        '--daemonize', 'no',
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        '1000',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--daemonize',
+        'no',
       ],
       { stdio: 'ignore' },
     ),
@@ -192,9 +201,7 @@ export async function startRedisCluster(): Promise<TestRedisCluster> {
       seeds: ports.map((p) => `127.0.0.1:${p}`),
       nodes,
       async masters() {
-        return (await clusterNodes())
-          .filter((m) => m.master && m.slots.length > 0 && !dead.has(m.port))
-          .map((m) => m.port);
+        return (await clusterNodes()).filter((m) => m.master && m.slots.length > 0 && !dead.has(m.port)).map((m) => m.port);
       },
       async masterOf(slot: number) {
         for (const m of await clusterNodes()) {

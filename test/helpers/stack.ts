@@ -84,9 +84,7 @@ export async function apiKey(stack: { keys: KeyStore }, role: 'public' | 'analys
 
 /** Request counts per simulator route, for before/after comparisons. */
 export async function simStats(stack: RunningStack): Promise<Record<string, Record<string, number>>> {
-  const entries = await Promise.all(
-    Object.entries(stack.simulators).map(async ([name, s]) => [name, (await simCall(s!.url, 'GET', '/__sim/stats')).routes as Record<string, number>] as const),
-  );
+  const entries = await Promise.all(Object.entries(stack.simulators).map(async ([name, s]) => [name, (await simCall(s!.url, 'GET', '/__sim/stats')).routes as Record<string, number>] as const));
   return Object.fromEntries(entries);
 }
 

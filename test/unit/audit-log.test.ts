@@ -48,7 +48,12 @@ describe('FileAuditLog', () => {
 
     const files = readdirSync(join(dataDir, 'audit')).sort();
     expect(files).toEqual(['audit-2026-11-28.jsonl', 'audit-2026-11-29.jsonl']);
-    const perDay = files.map((f) => readFileSync(join(dataDir, 'audit', f), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry));
+    const perDay = files.map((f) =>
+      readFileSync(join(dataDir, 'audit', f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as AuditEntry),
+    );
     // Every line parses, sits in its day's file, and each file keeps the recording order.
     for (const [k, day] of ['2026-11-28', '2026-11-29'].entries()) {
       expect(perDay[k].map((e) => e.operationName)).toEqual(written.filter((e) => e.time.startsWith(day)).map((e) => e.operationName));
@@ -70,7 +75,22 @@ describe('hit lines', () => {
       for (const cache of ['HIT', 'STALE']) {
         const line = hitLine('2026-11-29T10:00:00.123Z', principal, answerPart(a), 3, cache);
         const full: AuditEntry = { time: '2026-11-29T10:00:00.123Z', principal: principal.id, role: principal.role, ...a, variables: undefined, durationMs: 3, cache };
-        expect(line).toBe(JSON.stringify({ time: full.time, principal: full.principal, role: full.role, operationName: full.operationName, queryHash: full.queryHash, variables: undefined, datasets: full.datasets, outcome: full.outcome, errorCodes: full.errorCodes, status: full.status, durationMs: full.durationMs, cache: full.cache }));
+        expect(line).toBe(
+          JSON.stringify({
+            time: full.time,
+            principal: full.principal,
+            role: full.role,
+            operationName: full.operationName,
+            queryHash: full.queryHash,
+            variables: undefined,
+            datasets: full.datasets,
+            outcome: full.outcome,
+            errorCodes: full.errorCodes,
+            status: full.status,
+            durationMs: full.durationMs,
+            cache: full.cache,
+          }),
+        );
         expect(JSON.parse(line)).toEqual({ ...full, variables: undefined });
       }
     }
@@ -82,7 +102,10 @@ describe('hit lines', () => {
     const log = new FileAuditLog(dataDir);
     const time = '2026-11-29T10:00:00.000Z';
     log.record(entry(1, time));
-    log.recordLine(hitLine(time, { id: 'bob', role: 'public' }, answerPart({ operationName: 'Op2', queryHash: null, datasets: ['beijing:2'], outcome: 'ok', errorCodes: [], status: 200 }), 1, 'STALE'), time);
+    log.recordLine(
+      hitLine(time, { id: 'bob', role: 'public' }, answerPart({ operationName: 'Op2', queryHash: null, datasets: ['beijing:2'], outcome: 'ok', errorCodes: [], status: 200 }), 1, 'STALE'),
+      time,
+    );
     const read = await log.query({});
     await log.close();
     expect(read.map((e) => [e.principal, e.operationName, e.cache])).toEqual([
@@ -130,7 +153,7 @@ describe('maskVariables', () => {
   it('never throws on deeply nested variables: beyond a fixed depth a marker stands in', () => {
     const depth = 200_000;
     // What a request body with such variables parses to.
-    const objects = JSON.parse('{"a":'.repeat(depth) + '"13800138000"' + '}'.repeat(depth));
+    const objects = JSON.parse(`${'{"a":'.repeat(depth)}"13800138000"${'}'.repeat(depth)}`);
     const arrays = JSON.parse('['.repeat(depth) + ']'.repeat(depth));
     for (const value of [objects, arrays, { ok: '13800138000', deep: objects }]) {
       let masked: unknown;

@@ -29,7 +29,7 @@ describe('formula injection', () => {
   it('prefixes every cell that starts with = + - @ tab or CR (and their full-width forms) with a single quote', () => {
     for (const value of dangerous) {
       const field = csvField(value);
-      expect(parse(field + '\r\n'), JSON.stringify(value)).toEqual([[`'${value}`]]);
+      expect(parse(`${field}\r\n`), JSON.stringify(value)).toEqual([[`'${value}`]]);
     }
     expect(csvField('=1+1')).toBe("'=1+1");
     // Ordinary text, an = or - further in included, is left alone.

@@ -21,9 +21,7 @@ describe('docker-compose.yml', () => {
 
   it('runs Redis, the four simulators, the five subgraphs, two gateway replicas and a load balancer', () => {
     const names = Object.keys(services).sort();
-    expect(names).toEqual(
-      ['redis', 'lb', 'gateway-1', 'gateway-2', ...SUBGRAPHS.map((s) => s.name), ...[...EXCHANGES.map((e) => e.id), 'registry'].map((n) => `sim-${n}`)].sort(),
-    );
+    expect(names).toEqual(['redis', 'lb', 'gateway-1', 'gateway-2', ...SUBGRAPHS.map((s) => s.name), ...[...EXCHANGES.map((e) => e.id), 'registry'].map((n) => `sim-${n}`)].sort());
     expect(services.lb.ports).toEqual(['4000:4000']);
   });
 
@@ -35,7 +33,10 @@ describe('docker-compose.yml', () => {
       }
       expect(svc.command[0], name).toBe('node');
       // Node flags may come first (the gateways' do), then the entry point.
-      expect(svc.command.slice(1).find((arg: string) => !arg.startsWith('-')), name).toMatch(/^(gateway|subgraphs|simulators)\/main\.ts$/);
+      expect(
+        svc.command.slice(1).find((arg: string) => !arg.startsWith('-')),
+        name,
+      ).toMatch(/^(gateway|subgraphs|simulators)\/main\.ts$/);
       for (const key of Object.keys(svc.environment ?? {})) expect(KNOWN.has(key), `${name}: unknown variable ${key}`).toBe(true);
       // The image's HEALTHCHECK probes HEALTH_PORT/healthz; simulators define their own.
       if (name.startsWith('sim-')) expect(svc.healthcheck?.test?.join(' ')).toContain('/__sim/stats');
@@ -53,7 +54,11 @@ describe('docker-compose.yml', () => {
     for (const ex of EXCHANGES) expect(services.catalog.environment[`DATAEX_${ex.id.toUpperCase()}_URL`]).toBe(`http://sim-${ex.id}:${ex.simulatorPort}`);
     expect(services.registry.environment.DATAEX_REGISTRY_URL).toBe(`http://sim-registry:${REGISTRY.simulatorPort}`);
     for (const gw of ['gateway-1', 'gateway-2']) {
-      const urls = Object.fromEntries(String(services[gw].environment.DATAEX_SUBGRAPH_URLS).split(',').map((e) => e.split('=')));
+      const urls = Object.fromEntries(
+        String(services[gw].environment.DATAEX_SUBGRAPH_URLS)
+          .split(',')
+          .map((e) => e.split('=')),
+      );
       expect(urls).toEqual(Object.fromEntries(SUBGRAPHS.map((s) => [s.name, `http://${s.name}:${s.port}/graphql`])));
       expect(services[gw].depends_on.catalog.condition).toBe('service_healthy');
     }
@@ -75,7 +80,11 @@ describe('docker-compose.yml', () => {
     const example = read('.env.example');
     expect(example).toMatch(/^DATAEX_SIGNING_SECRET=$/m);
     expect(example).toContain('openssl rand -base64 32');
-    expect(read('.gitignore').split('\n').map((l) => l.trim())).toContain('.env');
+    expect(
+      read('.gitignore')
+        .split('\n')
+        .map((l) => l.trim()),
+    ).toContain('.env');
   });
 
   it('trusts exactly one proxy hop (nginx, which appends the peer to X-Forwarded-For) at the gateways only', () => {
@@ -127,7 +136,11 @@ describe('Dockerfile', () => {
 
   it('runs the gateway with the same Node flags as the npm start scripts (and so the benchmark)', () => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
-    const flagsOf = (script: string) => script.split(/\s+/).slice(1).filter((w) => w.startsWith('-'));
+    const flagsOf = (script: string) =>
+      script
+        .split(/\s+/)
+        .slice(1)
+        .filter((w) => w.startsWith('-'));
     const gatewayFlags = flagsOf(scripts['start:gateway']);
     expect(gatewayFlags).toEqual(['--max-semi-space-size=64', '--min-semi-space-size=64', '--heap-growing-percent=200']);
     expect(flagsOf(scripts.start)).toEqual(gatewayFlags);
@@ -139,7 +152,9 @@ describe('Dockerfile', () => {
     expect(spawnSync(process.execPath, ['-e', '0'], { env: { ...process.env, NODE_OPTIONS: imageFlags.join(' ') } }).status).toBe(0);
     const commandFlags = (command: string[]) => command.slice(1).filter((arg) => arg.startsWith('-'));
     const compose = parse(read('docker-compose.yml'), { merge: true }).services as Record<string, { command: string[] }>;
-    const k8sGateway = parseAllDocuments(read('deploy/k8s/gateway.yaml')).map((d) => d.toJS()).find((d) => d?.kind === 'Deployment');
+    const k8sGateway = parseAllDocuments(read('deploy/k8s/gateway.yaml'))
+      .map((d) => d.toJS())
+      .find((d) => d?.kind === 'Deployment');
     const gatewayCommands: Record<string, string[]> = {
       'Dockerfile CMD': JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]),
       'compose gateway-1': compose['gateway-1'].command,
@@ -204,7 +219,11 @@ describe('Kubernetes manifests', () => {
     const secrets = of('Secret').filter((s) => s.metadata.name === 'dataex-secrets');
     expect(secrets).toHaveLength(1);
     for (const s of of('Secret')) {
-      for (const field of ['data', 'stringData']) expect(Object.values(s[field] ?? {}).filter((v) => v !== '' && v !== null), `${s.metadata.name}.${field}`).toEqual([]);
+      for (const field of ['data', 'stringData'])
+        expect(
+          Object.values(s[field] ?? {}).filter((v) => v !== '' && v !== null),
+          `${s.metadata.name}.${field}`,
+        ).toEqual([]);
     }
     for (const c of of('ConfigMap')) expect(c.data?.DATAEX_SIGNING_SECRET, c.metadata.name).toBeUndefined();
   });
@@ -238,7 +257,10 @@ describe('no committed signing secret', () => {
     const literal = /(?<!\$\{)DATAEX_SIGNING_SECRET["']?[ \t]*[:=][ \t]*["']?(?![\s"'$]|$)([^\s"'#]+)/gm;
     for (const file of files) {
       const text = read(file);
-      expect([...text.matchAll(literal)].map((m) => m[0]), file).toEqual([]);
+      expect(
+        [...text.matchAll(literal)].map((m) => m[0]),
+        file,
+      ).toEqual([]);
     }
     expect(existsSync(new URL('.env', root)) && spawnSync('git', ['ls-files', '--error-unmatch', '.env'], { cwd: root }).status === 0).toBe(false);
   });

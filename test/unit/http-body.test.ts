@@ -65,11 +65,7 @@ const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
 
 describe('readBodyThen', () => {
   it('keeps concurrent bodies apart and calls back once each', async () => {
-    const results = await Promise.all([
-      send('a', ['a1-', 'a2-', 'a3'], tick),
-      send('b', ['b1-', 'b2-', 'b3'], tick),
-      send('c', ['c1-', 'c2-', 'c3'], tick),
-    ]);
+    const results = await Promise.all([send('a', ['a1-', 'a2-', 'a3'], tick), send('b', ['b1-', 'b2-', 'b3'], tick), send('c', ['c1-', 'c2-', 'c3'], tick)]);
     expect(results.map((r) => r.text)).toEqual(['a1-a2-a3', 'b1-b2-b3', 'c1-c2-c3']);
     for (const id of ['a', 'b', 'c']) expect(heard.get(id)).toHaveLength(1);
   });

@@ -50,7 +50,12 @@ function sources(dir: string): string[] {
   });
 }
 
-const files = [...DIRS.flatMap((d) => sources(join(ROOT, d))), ...readdirSync(ROOT).filter((f) => /^[^.].*\.ts$/.test(f) && f !== 'vitest.config.ts').map((f) => join(ROOT, f))];
+const files = [
+  ...DIRS.flatMap((d) => sources(join(ROOT, d))),
+  ...readdirSync(ROOT)
+    .filter((f) => /^[^.].*\.ts$/.test(f) && f !== 'vitest.config.ts')
+    .map((f) => join(ROOT, f)),
+];
 
 const IMPORT = /(?:^|[\s;])(?:import|export)\s(?:[^'";]*?\sfrom\s)?'(\.{1,2}\/[^']+)'|import\(\s*'(\.{1,2}\/[^']+)'\s*\)/gm;
 const edges = new Map<string, string[]>(

@@ -80,7 +80,25 @@ describe('maskSample', () => {
   });
 
   it('recognises address columns by meaning in rows about a person', () => {
-    for (const column of ['地址', '住址', '家庭住址', '居住地址', '户籍地址', '户籍所在地', '现住址', '联系地址', 'address', 'Address', 'addr', 'home_address', 'homeAddress', 'residential address', 'recipient_address', 'shipping address', 'Mailing Address']) {
+    for (const column of [
+      '地址',
+      '住址',
+      '家庭住址',
+      '居住地址',
+      '户籍地址',
+      '户籍所在地',
+      '现住址',
+      '联系地址',
+      'address',
+      'Address',
+      'addr',
+      'home_address',
+      'homeAddress',
+      'residential address',
+      'recipient_address',
+      'shipping address',
+      'Mailing Address',
+    ]) {
       const masked = maskSample(person(column));
       expect(masked.masked).toBe(true);
       expect(masked.rows[0], column).toEqual(['张*丰', '110105********002X', '+86 178 **** 8322', '北京市朝阳区****', '被执行人联系电话178-****-8322，经传唤未到庭']);
@@ -95,7 +113,11 @@ describe('maskSample', () => {
     // A home address is about a person by its name alone.
     expect(maskSample({ columns: ['家庭住址'], rows: [[HOME]] }).rows[0]).toEqual(['北京市朝阳区****']);
     // An address inside free text of a person row keeps its district; a court's name is no address.
-    expect(maskSample({ columns: ['姓名', '执行法院', '备注'], rows: [['王五', '北京市朝阳区人民法院', `家住${HOME}，已告知`]] }).rows[0]).toEqual(['王*', '北京市朝阳区人民法院', '家住北京市朝阳区****，已告知']);
+    expect(maskSample({ columns: ['姓名', '执行法院', '备注'], rows: [['王五', '北京市朝阳区人民法院', `家住${HOME}，已告知`]] }).rows[0]).toEqual([
+      '王*',
+      '北京市朝阳区人民法院',
+      '家住北京市朝阳区****，已告知',
+    ]);
     // …and only there: the addresses of places and enterprises stay whole.
     const clinic = { columns: ['接种点名称', '地址', '联系电话'], rows: [['朝阳区社区卫生服务中心接种门诊', '北京市朝阳区建国路88号', '010-5812345']] };
     expect(maskSample(clinic)).toEqual({ ...clinic, masked: false });
@@ -110,7 +132,13 @@ describe('maskSample', () => {
   });
 
   it('masks mobile columns in every written form and leaves landlines', () => {
-    const s = maskSample({ columns: ['手机号', '联系电话'], rows: [['86-178-0270-8322', '0851-5123456'], ['(+86)17802708322', '178 0270 8322']] });
+    const s = maskSample({
+      columns: ['手机号', '联系电话'],
+      rows: [
+        ['86-178-0270-8322', '0851-5123456'],
+        ['(+86)17802708322', '178 0270 8322'],
+      ],
+    });
     expect(s.rows).toEqual([
       ['86-178-****-8322', '0851-5123456'],
       ['(+86)178****8322', '178 **** 8322'],

@@ -8,7 +8,7 @@ import { buildSchema, type GraphQLObjectType } from 'graphql';
 import type { DatasetRecord, PricePlan } from '../../subgraphs/common/model.ts';
 import { exactFenOf, exactYuanOf, fenToYuan, toMoney, toPricePlanShape } from '../../subgraphs/common/money.ts';
 import { parsePriceText, planFromFen, planFromYuan } from '../../subgraphs/common/normalize.ts';
-import { DatasetIndex } from '../../subgraphs/catalog/search-index.ts';
+import type { DatasetIndex } from '../../subgraphs/catalog/search-index.ts';
 import { composeSupergraph } from '../../schema/compose.ts';
 import { rec } from './catalog/fixtures.ts';
 import { indexOf, ids, walk } from './catalog/helpers.ts';

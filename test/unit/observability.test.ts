@@ -21,7 +21,14 @@ function memory(): { stream: Writable; lines: () => Array<Record<string, unknown
       done();
     },
   });
-  return { stream, lines: () => text.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
+  return {
+    stream,
+    lines: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
 }
 
 const scrape = async () => parseExposition((await metricsText()).body);
@@ -161,7 +168,6 @@ describe('request metrics', () => {
     for (let i = 0; i < MAX_OPERATIONS + 10; i++) recordRequest(`Op${i}`, 'ok', 'MISS', 0.01);
     expect(operationLabel(`Op${MAX_OPERATIONS + 5}`)).toBe('_other');
   });
-
 });
 
 describe('tracing helpers', () => {

@@ -109,7 +109,7 @@ describe.skipIf(skip)('nonces shared through Redis', () => {
     expect(ttl).toBeLessThanOrEqual(SIGNATURE_TTL_MS + 5_000);
   });
 
-  it('fall back to the replica\'s own memory while Redis is unreachable', async () => {
+  it("fall back to the replica's own memory while Redis is unreachable", async () => {
     const down = connect(`redis://127.0.0.1:${await freePort()}`);
     const replica = new PrincipalVerifier(SECRET, { nonces: new RedisNonceStore(down) });
     const signature = signRequest(SECRET, claims, body, Date.now(), 'beijing');

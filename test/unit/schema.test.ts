@@ -33,7 +33,28 @@ describe('client-facing contract', () => {
   });
 
   it('has every Dataset field of the contract, on the interface and each exchange type', () => {
-    const contract = ['id', 'nativeId', 'exchange', 'title', 'titleEn', 'description', 'productType', 'status', 'provider', 'sectors', 'scenarios', 'keywords', 'classification', 'headlinePrice', 'updatedAt', 'pricing', 'delivery', 'certificates', 'updateFrequency', 'sample'];
+    const contract = [
+      'id',
+      'nativeId',
+      'exchange',
+      'title',
+      'titleEn',
+      'description',
+      'productType',
+      'status',
+      'provider',
+      'sectors',
+      'scenarios',
+      'keywords',
+      'classification',
+      'headlinePrice',
+      'updatedAt',
+      'pricing',
+      'delivery',
+      'certificates',
+      'updateFrequency',
+      'sample',
+    ];
     for (const name of ['Dataset', 'BeijingDataset', 'ShanghaiDataset', 'GuiyangDataset']) {
       const type = api.getType(name) as GraphQLObjectType | GraphQLInterfaceType;
       expect(Object.keys(type.getFields()), name).toEqual(expect.arrayContaining(contract));

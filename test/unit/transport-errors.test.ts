@@ -25,7 +25,7 @@ describe('transport errors', () => {
     expect(describeTransportError({ code: 'UND_ERR_HEADERS_TIMEOUT' })).toBe('timed out waiting for response headers');
   });
 
-  it('adds the code, or the timer that ran out, when asked (the subgraphs\' upstream calls)', () => {
+  it("adds the code, or the timer that ran out, when asked (the subgraphs' upstream calls)", () => {
     const upstream = { timers: { headers: 150, body: 200, connect: 5000 }, withCode: true };
     expect(describeTransportError(wrapped('ECONNREFUSED'), upstream)).toBe('connection refused (ECONNREFUSED)');
     expect(describeTransportError({ code: 'UND_ERR_HEADERS_TIMEOUT' }, upstream)).toBe('timed out waiting for response headers (150 ms)');

@@ -133,9 +133,7 @@ export async function listSavedQueries(base: string, key?: string): Promise<Save
   const res = await fetch(base, { headers: { accept: 'application/json', ...authHeaders(key) } });
   const body = await readJson(res);
   if (!res.ok) throw new Error(errorMessages(body, res.status).join('; '));
-  const list = Array.isArray(body)
-    ? body
-    : ((body as Record<string, unknown>).savedQueries ?? (body as Record<string, unknown>).queries ?? (body as Record<string, unknown>).items);
+  const list = Array.isArray(body) ? body : ((body as Record<string, unknown>).savedQueries ?? (body as Record<string, unknown>).queries ?? (body as Record<string, unknown>).items);
   if (!Array.isArray(list)) throw new Error('unexpected answer from the saved-queries API');
   return (list as Array<Record<string, unknown>>).map(normalise).sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -46,13 +46,10 @@ export function App({ config, schema }) {
     if (window.location.hash !== hash) window.history.replaceState(null, '', hash || window.location.pathname);
   }, []);
 
-  const onSaved = useCallback(
-    (name) => {
-      setSavedVersion((v) => v + 1);
-      setSelectName(name);
-    },
-    [],
-  );
+  const onSaved = useCallback((name) => {
+    setSavedVersion((v) => v + 1);
+    setSelectName(name);
+  }, []);
 
   return (
     <div className="dx-console">

@@ -143,7 +143,9 @@ function SaveOperation({ config, apiKey, onSaved }) {
         <div className="dx-modal-backdrop" role="presentation" onClick={(e) => e.target === e.currentTarget && setForm(null)}>
           <form className="dx-modal" role="dialog" aria-modal="true" aria-labelledby="dx-save-title" onSubmit={submit}>
             <h2 id="dx-save-title">Save current operation</h2>
-            <p className="dx-muted">Saved queries run from the “Saved queries” view and from <code>/saved-queries/&lt;name&gt;/run</code> (JSON, CSV, NDJSON). Saving needs an analyst or admin API key.</p>
+            <p className="dx-muted">
+              Saved queries run from the “Saved queries” view and from <code>/saved-queries/&lt;name&gt;/run</code> (JSON, CSV, NDJSON). Saving needs an analyst or admin API key.
+            </p>
             <label>
               Name
               <input ref={nameRef} name="name" required maxLength={64} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} />

@@ -12,7 +12,12 @@ function VariableInput({ field, value, error, onChange }) {
   const label = (
     <span className="dx-var-label">
       <code>${field.name}</code> <span className="dx-type">{field.type}</span>
-      {field.required && <span className="dx-required" title="required"> *</span>}
+      {field.required && (
+        <span className="dx-required" title="required">
+          {' '}
+          *
+        </span>
+      )}
     </span>
   );
   let control;

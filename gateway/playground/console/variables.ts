@@ -132,7 +132,7 @@ export function formFields(variables: readonly VariableDefinition[], hints: Sche
     } else {
       kind = 'json'; // lists of lists
     }
-    const value = Object.prototype.hasOwnProperty.call(defaultVariables, v.name) ? defaultVariables[v.name] : v.defaultValue;
+    const value = Object.hasOwn(defaultVariables, v.name) ? defaultVariables[v.name] : v.defaultValue;
     const placeholder = kind === 'json' ? jsonTemplate(ref, hints) : kind === 'list' ? `${PLACEHOLDERS[itemKind ?? 'string']}; several separated by commas` : PLACEHOLDERS[kind];
     return {
       name: v.name,
@@ -226,9 +226,7 @@ export function coerceField(field: FormField, raw: FormValue): Coerced {
       return { ok: true, omit: false, value: values };
     }
     case 'list': {
-      const items = (Array.isArray(raw) ? raw : raw.split(/[,，\n]/))
-        .map((s) => s.trim())
-        .filter(Boolean);
+      const items = (Array.isArray(raw) ? raw : raw.split(/[,，\n]/)).map((s) => s.trim()).filter(Boolean);
       const out: unknown[] = [];
       for (const [i, item] of items.entries()) {
         const c = coerceScalar(field.itemKind ?? 'string', item);

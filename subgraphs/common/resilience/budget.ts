@@ -11,12 +11,7 @@ export class RetryBudget {
 
   private readonly window: SlidingWindowCounter<'calls' | 'retries'>;
 
-  constructor(
-    ratio: number,
-    minPerWindow: number,
-    windowMs: number,
-    now: () => number = Date.now,
-  ) {
+  constructor(ratio: number, minPerWindow: number, windowMs: number, now: () => number = Date.now) {
     this.ratio = ratio;
     this.minPerWindow = minPerWindow;
     this.window = new SlidingWindowCounter(['calls', 'retries'], windowMs, now);

@@ -77,12 +77,7 @@ export class LocalRejection extends UpstreamError {}
 export class CircuitOpenError extends LocalRejection {
   /** Epoch ms from when a probe is let through; null while a probe is in flight. */
   readonly nextProbeAt: number | null;
-  constructor(
-    upstream: string,
-    message: string,
-    nextProbeAt: number | null,
-    retryAfterSeconds: number | undefined,
-  ) {
+  constructor(upstream: string, message: string, nextProbeAt: number | null, retryAfterSeconds: number | undefined) {
     super(ErrorCode.UPSTREAM_UNAVAILABLE, upstream, message, { retryAfterSeconds });
     this.nextProbeAt = nextProbeAt;
     this.name = 'CircuitOpenError';
@@ -117,12 +112,7 @@ class FailureRateBreaker implements IBreaker {
 
   readonly window: SlidingWindowCounter<'successes' | 'failures'>;
 
-  constructor(
-    threshold: number,
-    minimumCalls: number,
-    windowMs: number,
-    now: () => number,
-  ) {
+  constructor(threshold: number, minimumCalls: number, windowMs: number, now: () => number) {
     this.threshold = threshold;
     this.minimumCalls = minimumCalls;
     this.window = new SlidingWindowCounter(['successes', 'failures'], windowMs, now);
@@ -157,7 +147,7 @@ class FailureRateBreaker implements IBreaker {
 
 const CHINA_OFFSET_MS = 8 * 3600 * 1000;
 function chinaIso(ms: number): string {
-  return new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 19) + '+08:00';
+  return `${new Date(ms + CHINA_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
 }
 
 export class UpstreamGuard {
@@ -312,10 +302,7 @@ export class UpstreamGuard {
         if (isBulkheadRejectedError(e)) {
           this.counters.rejected++;
           const s = this.settings;
-          throw new BulkheadFullError(
-            this.upstream,
-            `${this.label(req)}: too many concurrent calls (${s.bulkheadConcurrency} in flight, ${s.bulkheadQueue} waiting); failing fast`,
-          );
+          throw new BulkheadFullError(this.upstream, `${this.label(req)}: too many concurrent calls (${s.bulkheadConcurrency} in flight, ${s.bulkheadQueue} waiting); failing fast`);
         }
         throw e;
       });
@@ -356,12 +343,7 @@ export class UpstreamGuard {
     const at = this.openedAt + this.settings.breakerHalfOpenAfterMs;
     const inMs = Math.max(0, at - Date.now());
     const why = this.openReason ? ` (${this.openReason})` : '';
-    return new CircuitOpenError(
-      this.upstream,
-      `${label}: circuit open${why}; failing fast, next probe at ${chinaIso(at)} (in ${seconds(inMs)} s)`,
-      at,
-      Math.max(1, Math.ceil(inMs / 1000)),
-    );
+    return new CircuitOpenError(this.upstream, `${label}: circuit open${why}; failing fast, next probe at ${chinaIso(at)} (in ${seconds(inMs)} s)`, at, Math.max(1, Math.ceil(inMs / 1000)));
   }
 
   private label(req: UpstreamRequest): string {

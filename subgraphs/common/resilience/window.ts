@@ -10,12 +10,7 @@ export class SlidingWindowCounter<K extends string> {
   private readonly bucketMs: number;
   private readonly slots: Array<{ epoch: number; counts: Record<K, number> }>;
 
-  constructor(
-    kinds: readonly K[],
-    windowMs: number,
-    now: () => number = Date.now,
-    buckets = 10,
-  ) {
+  constructor(kinds: readonly K[], windowMs: number, now: () => number = Date.now, buckets = 10) {
     this.kinds = kinds;
     this.windowMs = windowMs;
     this.now = now;

@@ -68,10 +68,27 @@ function collect(value: unknown, set: (v: unknown) => void, out: Handle[], after
   out.push({ value, set: (v) => (set(v), after()), remove: remove && (() => (remove(), after())) });
   if (value instanceof LosslessNumber || value === null) return;
   if (Array.isArray(value)) {
-    value.forEach((v, i) => collect(v, (nv) => (value[i] = nv), out, after, () => value.splice(i, 1), depth + 1));
+    value.forEach((v, i) =>
+      collect(
+        v,
+        (nv) => (value[i] = nv),
+        out,
+        after,
+        () => value.splice(i, 1),
+        depth + 1,
+      ),
+    );
   } else if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
-    for (const k of Object.keys(obj)) collect(obj[k], (nv) => (obj[k] = nv), out, after, () => delete obj[k], depth + 1);
+    for (const k of Object.keys(obj))
+      collect(
+        obj[k],
+        (nv) => (obj[k] = nv),
+        out,
+        after,
+        () => delete obj[k],
+        depth + 1,
+      );
   } else if (typeof value === 'string' && depth < 8 && /^\s*[[{]/.test(value)) {
     let inner: unknown;
     try {
@@ -175,7 +192,12 @@ function mutateTree(root: unknown, r: Rng, log: string[]): unknown {
   const edits = 1 + r.int(3);
   for (let e = 0; e < edits; e++) {
     const handles: Handle[] = [];
-    collect(box.root, (v) => (box.root = v), handles, () => undefined);
+    collect(
+      box.root,
+      (v) => (box.root = v),
+      handles,
+      () => undefined,
+    );
     // Deeper nodes are where listings and fields live: favour them.
     const h = handles[Math.min(handles.length - 1, Math.floor(handles.length * Math.sqrt(r.next())))];
     const other = r.pick(handles).value;
@@ -603,7 +625,11 @@ describe('fuzzing the mappings with mutated recorded payloads', () => {
       }
     }
     // A good fixture maps to something; only the recorded "not found" replies map to nothing.
-    expect(Object.keys(produced).filter((f) => produced[f] === 0).sort()).toEqual([...NOT_FOUND_FIXTURES].sort());
+    expect(
+      Object.keys(produced)
+        .filter((f) => produced[f] === 0)
+        .sort(),
+    ).toEqual([...NOT_FOUND_FIXTURES].sort());
     // Any other fixture throwing is a regression, not an error fixture.
     expect(threw.sort()).toEqual([...THROWING_FIXTURES].sort());
   });

@@ -20,10 +20,7 @@ export interface StubRequest {
   body: string;
 }
 
-export type StubReply =
-  | { status?: number; headers?: Record<string, string>; body: string | object }
-  | 'hang'
-  | 'destroy';
+export type StubReply = { status?: number; headers?: Record<string, string>; body: string | object } | 'hang' | 'destroy';
 
 export interface Stub {
   url: string;

@@ -220,7 +220,7 @@ describe('decoding', () => {
   it('collects rejected items as skipped with their reason', () => {
     const out = mapItems(
       [{ id: 'a' }, { id: 'b' }, 7],
-      (raw) => ((raw as { id?: string }).id ?? null),
+      (raw) => (raw as { id?: string }).id ?? null,
       (raw) => ((raw as { id: string }).id === 'b' ? reject('b is bad') : raw === 7 ? reject('not an object') : (raw as { id: string }).id),
     );
     expect(out.records).toEqual(['a']);

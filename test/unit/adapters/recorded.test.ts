@@ -54,9 +54,7 @@ describe('recorded beijing payloads', () => {
 describe('recorded shanghai payloads', () => {
   const naiveIds = (text: string) => (JSON.parse(text).data.list as Array<{ id: number }>).map((x) => x.id);
   const exactIds = (text: string) =>
-    ((parseLossless(text, null, (v: string) => (isSafeNumber(v) ? Number(v) : new LosslessNumber(v))) as { data: { list: Array<{ id: unknown }> } }).data.list).map((x) =>
-      String(x.id),
-    );
+    (parseLossless(text, null, (v: string) => (isSafeNumber(v) ? Number(v) : new LosslessNumber(v))) as { data: { list: Array<{ id: unknown }> } }).data.list.map((x) => String(x.id));
 
   it('maps every listing of both id spaces with exact 19-digit ids', () => {
     for (const [file, space, type] of [

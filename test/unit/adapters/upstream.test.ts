@@ -105,9 +105,7 @@ describe('UpstreamClient', () => {
   it('never puts headers, bodies or query strings into error messages', async () => {
     stub = await stubServer(() => ({ status: 500, body: 'secret-in-body' }));
     client = new UpstreamClient({ upstream: 'registry', baseUrl: stub.url });
-    const e = await rejection(
-      client.request({ method: 'POST', path: '/x', query: { key: 'q-secret' }, headers: { 'X-Api-Key': 'h-secret' }, form: { sign: 'f-secret' } }),
-    );
+    const e = await rejection(client.request({ method: 'POST', path: '/x', query: { key: 'q-secret' }, headers: { 'X-Api-Key': 'h-secret' }, form: { sign: 'f-secret' } }));
     expect(e.message).not.toMatch(/secret/);
   });
 

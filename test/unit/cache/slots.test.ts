@@ -45,7 +45,7 @@ describe('groupBySlot', () => {
     const groups = groupBySlot(cluster, keys);
     expect(groups.flat().sort()).toEqual([0, 1, 2, 3, 4]);
     for (const group of groups) {
-      const slots = new Set(group.map((i) => keySlot('dataex:' + keys[i])));
+      const slots = new Set(group.map((i) => keySlot(`dataex:${keys[i]}`)));
       expect(slots.size).toBe(1);
     }
     expect(groups.find((g) => g.includes(0))).toContain(1);

@@ -38,7 +38,10 @@ describe('clearance', () => {
     expect(ids(res.edges).sort()).toEqual([g1.id, g2.id].sort());
     expect(res.totalCount).toBe(2);
     expect(res.facets.levels).toEqual([{ value: 'GENERAL', count: 2 }]);
-    expect(res.facets.sectors).toEqual([{ value: 'D', count: 1 }, { value: 'N', count: 1 }]);
+    expect(res.facets.sectors).toEqual([
+      { value: 'D', count: 1 },
+      { value: 'N', count: 1 },
+    ]);
     expect(res.facets.scenarios).toEqual([{ value: '水资源管理', count: 1 }]);
     // text that only hidden records contain: nothing, and no counts
     const hidden = index.search({ text: '核心电网', clearance: PUBLIC });

@@ -10,12 +10,7 @@ export function indexOf(records: readonly DatasetRecord[]): DatasetIndex {
 }
 
 /** Follows `after` until the end; `between(page)` runs after each page (e.g. a replace). */
-export function walk(
-  index: DatasetIndex,
-  params: Omit<SearchParams, 'after' | 'first'>,
-  pageSize: number,
-  between?: (page: number) => void,
-): DatasetEdge[] {
+export function walk(index: DatasetIndex, params: Omit<SearchParams, 'after' | 'first'>, pageSize: number, between?: (page: number) => void): DatasetEdge[] {
   const out: DatasetEdge[] = [];
   let after: string | null = null;
   for (let page = 0; page < 10_000; page++) {
@@ -28,5 +23,4 @@ export function walk(
   throw new Error('walk did not end');
 }
 
-export const ids = (xs: ReadonlyArray<{ id: string } | { record: { id: string } }>): string[] =>
-  xs.map((x) => ('record' in x ? x.record.id : x.id));
+export const ids = (xs: ReadonlyArray<{ id: string } | { record: { id: string } }>): string[] => xs.map((x) => ('record' in x ? x.record.id : x.id));

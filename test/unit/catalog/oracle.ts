@@ -111,13 +111,8 @@ export function matchesFilter(r: DatasetRecord, f: DatasetFilter = {}): boolean 
   );
 }
 
-export function expected(
-  records: readonly DatasetRecord[],
-  opts: { text?: string; filter?: DatasetFilter; clearance?: Clearance },
-): DatasetRecord[] {
-  return records.filter(
-    (r) => visibleTo(r, opts.clearance) && matchesFilter(r, opts.filter) && matchesText(r, opts.text ?? ''),
-  );
+export function expected(records: readonly DatasetRecord[], opts: { text?: string; filter?: DatasetFilter; clearance?: Clearance }): DatasetRecord[] {
+  return records.filter((r) => visibleTo(r, opts.clearance) && matchesFilter(r, opts.filter) && matchesText(r, opts.text ?? ''));
 }
 
 const byId = (a: DatasetRecord, b: DatasetRecord): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -83,7 +83,10 @@ describe('cursor paging', () => {
     const p1 = index.search({ orderBy: 'PRICE_ASC', first: 50 });
     const lastId = p1.edges[49].record.id;
     const exchange = p1.edges[49].record.exchange;
-    index.replaceExchange(exchange, records.filter((r) => r.exchange === exchange && r.id !== lastId));
+    index.replaceExchange(
+      exchange,
+      records.filter((r) => r.exchange === exchange && r.id !== lastId),
+    );
     const rest = walk(index, { orderBy: 'PRICE_ASC' }, 100);
     const p2 = index.search({ orderBy: 'PRICE_ASC', first: 100, after: p1.pageInfo.endCursor });
     const remaining = ids(rest).slice(49); // the removed row shifted everything by one
@@ -107,9 +110,7 @@ describe('cursor validation', () => {
     expect(() => index.search({ text: '征信', filter: { exchanges: ['beijing'] }, after: c })).toThrow(InvalidCursorError);
     expect(() => index.search({ text: '企业', after: c })).toThrow(InvalidCursorError);
     expect(() => index.search({ text: '企业', filter: { exchanges: ['beijing'] }, orderBy: 'TITLE_ASC', after: c })).toThrow(InvalidCursorError);
-    expect(() =>
-      index.search({ text: '企业', filter: { exchanges: ['beijing'] }, after: c, clearance: { maxLevel: 'GENERAL', maxGrade: 2 } }),
-    ).toThrow(InvalidCursorError);
+    expect(() => index.search({ text: '企业', filter: { exchanges: ['beijing'] }, after: c, clearance: { maxLevel: 'GENERAL', maxGrade: 2 } })).toThrow(InvalidCursorError);
     expect(() => index.providers({ after: c })).toThrow(InvalidCursorError);
     expect(() => index.search({ after: index.providers({ first: 1 }).pageInfo.endCursor })).toThrow(InvalidCursorError);
   });
@@ -140,9 +141,7 @@ describe('cursor validation', () => {
 
 describe('cursor stability with ties', () => {
   it('breaks equal keys by id so pages never overlap', () => {
-    const same: DatasetRecord[] = Array.from({ length: 30 }, (_, i) =>
-      rec({ nativeId: `t${String(i).padStart(2, '0')}`, title: '同名数据集', priceFen: 100, updatedAt: '2024-01-01T00:00:00+08:00' }),
-    );
+    const same: DatasetRecord[] = Array.from({ length: 30 }, (_, i) => rec({ nativeId: `t${String(i).padStart(2, '0')}`, title: '同名数据集', priceFen: 100, updatedAt: '2024-01-01T00:00:00+08:00' }));
     const index = indexOf(same);
     for (const orderBy of ORDERS) {
       const got = ids(walk(index, { orderBy, text: orderBy === 'RELEVANCE' ? '同名' : undefined }, 4));

@@ -74,7 +74,12 @@ describe('patched segments', () => {
                 ? { ...old, sectors: ['I'], scenarios: ['反欺诈', `场景${round % 4}`] }
                 : variant === 3
                   ? { ...old, headlinePrice: null, updatedAt: `2025-0${1 + (round % 9)}-01T00:00:00+08:00` }
-                  : { ...old, providerCode: spare[round].providerCode, providerName: `${spare[round].providerName}（更名）`, classification: { ...old.classification, level: 'IMPORTANT', grade: null } };
+                  : {
+                      ...old,
+                      providerCode: spare[round].providerCode,
+                      providerName: `${spare[round].providerName}（更名）`,
+                      classification: { ...old.classification, level: 'IMPORTANT', grade: null },
+                    };
         list[at] = next;
         changed.add(old.id);
       }

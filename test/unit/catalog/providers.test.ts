@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatasetIndex, InvalidCursorError, SearchInputError } from '../../../subgraphs/catalog/search-index.ts';
+import { type DatasetIndex, InvalidCursorError, SearchInputError } from '../../../subgraphs/catalog/search-index.ts';
 import type { ProviderSummary } from '../../../subgraphs/catalog/search-index.ts';
 import { corpus, rec } from './fixtures.ts';
 import { indexOf, ids, walk } from './helpers.ts';

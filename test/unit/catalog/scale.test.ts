@@ -23,10 +23,16 @@ describe('scale', () => {
 
     const byPrice = index.search({ filter: { sectors: ['S'] }, orderBy: 'PRICE_ASC', first: 50 });
     expect(byPrice.edges.map((e) => e.record.id)).toEqual(
-      sortBy(expected(records, { filter: { sectors: ['S'] } }), 'PRICE_ASC').slice(0, 50).map((r) => r.id),
+      sortBy(expected(records, { filter: { sectors: ['S'] } }), 'PRICE_ASC')
+        .slice(0, 50)
+        .map((r) => r.id),
     );
 
     const p2 = index.search({ orderBy: 'TITLE_ASC', first: 100, after: index.search({ orderBy: 'TITLE_ASC', first: 100 }).pageInfo.endCursor });
-    expect(p2.edges.map((e) => e.record.id)).toEqual(sortBy(records, 'TITLE_ASC').slice(100, 200).map((r) => r.id));
+    expect(p2.edges.map((e) => e.record.id)).toEqual(
+      sortBy(records, 'TITLE_ASC')
+        .slice(100, 200)
+        .map((r) => r.id),
+    );
   });
 });

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DatasetRecord } from '../../../subgraphs/common/model.ts';
-import {
-  DatasetIndex,
-  FACET_SCENARIO_LIMIT,
-  MAX_PAGE_SIZE,
-  SearchInputError,
-} from '../../../subgraphs/catalog/search-index.ts';
+import { type DatasetIndex, FACET_SCENARIO_LIMIT, MAX_PAGE_SIZE, SearchInputError } from '../../../subgraphs/catalog/search-index.ts';
 import type { DatasetFilter, DatasetOrder } from '../../../subgraphs/catalog/search-index.ts';
 import { corpus, rec } from './fixtures.ts';
 import { indexOf, ids, walk } from './helpers.ts';
@@ -202,10 +197,7 @@ describe('ordering', () => {
       const a = got[i - 1];
       const b = got[i];
       const ok =
-        a.score > b.score ||
-        (a.score === b.score &&
-          (Date.parse(a.record.updatedAt) > Date.parse(b.record.updatedAt) ||
-            (a.record.updatedAt === b.record.updatedAt && a.record.id < b.record.id)));
+        a.score > b.score || (a.score === b.score && (Date.parse(a.record.updatedAt) > Date.parse(b.record.updatedAt) || (a.record.updatedAt === b.record.updatedAt && a.record.id < b.record.id)));
       expect(ok, `${a.record.id} before ${b.record.id}`).toBe(true);
     }
     expect(got.length).toBe(expected(records, { text: '企业' }).length);

@@ -259,8 +259,18 @@ describe('DataexDataSource: entity fetches and the entity cache', () => {
     const first = await source.process(incoming({ query: entityQuery, variables: { representations }, context: ctx(ANONYMOUS) }));
     const second = await source.process(incoming({ query: entityQuery, variables: { representations: [...representations].reverse() }, context: ctx(ANONYMOUS) }));
     expect(calls).toHaveLength(1);
-    expect(first.data).toEqual({ _entities: [{ __typename: 'BeijingDataset', price: 'b1-price' }, { __typename: 'BeijingDataset', price: 'b2-price' }] });
-    expect(second.data).toEqual({ _entities: [{ __typename: 'BeijingDataset', price: 'b2-price' }, { __typename: 'BeijingDataset', price: 'b1-price' }] });
+    expect(first.data).toEqual({
+      _entities: [
+        { __typename: 'BeijingDataset', price: 'b1-price' },
+        { __typename: 'BeijingDataset', price: 'b2-price' },
+      ],
+    });
+    expect(second.data).toEqual({
+      _entities: [
+        { __typename: 'BeijingDataset', price: 'b2-price' },
+        { __typename: 'BeijingDataset', price: 'b1-price' },
+      ],
+    });
     // An analyst sees other data than the public: its fetch goes to the subgraph.
     await source.process(incoming({ query: entityQuery, variables: { representations }, context: ctx(analyst) }));
     expect(calls).toHaveLength(2);

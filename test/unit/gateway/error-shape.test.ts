@@ -4,7 +4,7 @@
 // UPSTREAM_UNAVAILABLE. And entity errors point at the item they are about.
 
 import { describe, expect, it } from 'vitest';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import * as errorShape from '../../../gateway/error-shape.ts';
 
@@ -15,12 +15,11 @@ import { ANONYMOUS } from '../../../lib/principal.ts';
 import { run, serverWith } from '../plugins/helpers.ts';
 
 describe('formatGatewayError', () => {
-  it("gives a 4xx error Apollo raised without a code (an APQ hash that does not match) BAD_REQUEST", () => {
+  it('gives a 4xx error Apollo raised without a code (an APQ hash that does not match) BAD_REQUEST', () => {
     const apq = formatGatewayError({ message: 'provided sha does not match query', extensions: { http: { status: 400 } } });
     expect(apq.extensions).toEqual({ code: 'BAD_REQUEST' });
     expect(formatGatewayError({ message: 'boom' }).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
   });
-
 
   it("keeps a subgraph's own error: its message and its code, with the subgraph named", () => {
     expect(formatGatewayError({ message: 'search index is rebuilding', path: ['search'], extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'catalog' } })).toEqual({
@@ -36,7 +35,7 @@ describe('formatGatewayError', () => {
     expect(uncoded).toMatchObject({ message: 'something odd', extensions: { code: 'UPSTREAM_ERROR', subgraph: 'guiyang' } });
   });
 
-  it("names the exchange where its upstream is at fault, and keeps a transport failure UPSTREAM_UNAVAILABLE", () => {
+  it('names the exchange where its upstream is at fault, and keeps a transport failure UPSTREAM_UNAVAILABLE', () => {
     expect(formatGatewayError({ message: 'beijing GET /detail: HTTP 503', extensions: { code: 'UPSTREAM_UNAVAILABLE', exchange: 'beijing', serviceName: 'beijing' } }).extensions).toEqual({
       code: 'UPSTREAM_UNAVAILABLE',
       exchange: 'beijing',
@@ -47,7 +46,10 @@ describe('formatGatewayError', () => {
       extensions: { code: 'UPSTREAM_UNAVAILABLE', exchange: 'shanghai', subgraph: 'shanghai' },
     });
     // A refusal is nobody's fault.
-    expect(formatGatewayError({ message: 'price plans need the analyst role', extensions: { code: 'FORBIDDEN', serviceName: 'beijing' } }).extensions).toEqual({ code: 'FORBIDDEN', subgraph: 'beijing' });
+    expect(formatGatewayError({ message: 'price plans need the analyst role', extensions: { code: 'FORBIDDEN', serviceName: 'beijing' } }).extensions).toEqual({
+      code: 'FORBIDDEN',
+      subgraph: 'beijing',
+    });
     // Nor is the exchange at fault when its subgraph fails on its own.
     expect(formatGatewayError({ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'beijing' } })).toEqual({
       message: 'internal error',
@@ -111,7 +113,12 @@ async function failureOf(promise: Promise<unknown>): Promise<GraphQLError> {
 
 describe('DataexDataSource: a subgraph answer vs. no answer', () => {
   it('passes on the GraphQL errors of a subgraph that answered with an HTTP error status', async () => {
-    const body = { errors: [{ message: 'Variable "$representations" got invalid value', extensions: { code: 'BAD_USER_INPUT' } }, { message: 'and another', extensions: { code: 'FORBIDDEN' } }] };
+    const body = {
+      errors: [
+        { message: 'Variable "$representations" got invalid value', extensions: { code: 'BAD_USER_INPUT' } },
+        { message: 'and another', extensions: { code: 'FORBIDDEN' } },
+      ],
+    };
     const response = await dataSource(json(400, body)).process(incoming({ query: '{ a }' }));
     expect(response.errors).toEqual(body.errors);
     const five = await dataSource(json(500, { data: null, errors: [{ message: 'internal error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] })).process(incoming({ query: '{ a }' }));
@@ -120,7 +127,9 @@ describe('DataexDataSource: a subgraph answer vs. no answer', () => {
 
   it('is UPSTREAM_UNAVAILABLE only without an answer: refused, 5xx without a GraphQL body', async () => {
     const refused = await failureOf(
-      dataSource(() => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:4002'), { code: 'ECONNREFUSED' }) }))).process(incoming({ query: '{ a }' })),
+      dataSource(() => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 10.1.2.3:4002'), { code: 'ECONNREFUSED' }) }))).process(
+        incoming({ query: '{ a }' }),
+      ),
     );
     expect(refused.message).toBe('subgraph beijing: connection refused');
     expect(refused.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', serviceName: 'beijing' });
@@ -136,7 +145,17 @@ describe('DataexDataSource: a subgraph answer vs. no answer', () => {
 
 describe('entity error paths', () => {
   // A list mixing exchanges: the beijing subgraph is asked only for the Beijing entities.
-  const root = { search: { edges: [{ node: { __typename: 'ShanghaiDataset', id: 's1' } }, { node: { __typename: 'BeijingDataset', id: 'b1' } }, { node: null }, { node: { __typename: 'GuiyangDataset', id: 'g1' } }, { node: { __typename: 'BeijingDataset', id: 'b2' } }] } };
+  const root = {
+    search: {
+      edges: [
+        { node: { __typename: 'ShanghaiDataset', id: 's1' } },
+        { node: { __typename: 'BeijingDataset', id: 'b1' } },
+        { node: null },
+        { node: { __typename: 'GuiyangDataset', id: 'g1' } },
+        { node: { __typename: 'BeijingDataset', id: 'b2' } },
+      ],
+    },
+  };
   const entityQuery = 'query E($representations: [_Any!]!) { _entities(representations: $representations) { ... on BeijingDataset { pricing { model } } } }';
   const representations = [
     { __typename: 'BeijingDataset', id: 'b1' },
@@ -206,7 +225,11 @@ describe('formatGatewayError: what it keeps and what it hides', () => {
     for (const subgraph of ['catalog', 'registry']) {
       expect(formatGatewayError({ message: 'x', extensions: { code: 'UPSTREAM_UNAVAILABLE', serviceName: subgraph } }).extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', subgraph });
     }
-    expect(formatGatewayError({ message: 'x', extensions: { code: 'UPSTREAM_ERROR', serviceName: 'guiyang' } }).extensions).toEqual({ code: 'UPSTREAM_ERROR', exchange: 'guiyang', subgraph: 'guiyang' });
+    expect(formatGatewayError({ message: 'x', extensions: { code: 'UPSTREAM_ERROR', serviceName: 'guiyang' } }).extensions).toEqual({
+      code: 'UPSTREAM_ERROR',
+      exchange: 'guiyang',
+      subgraph: 'guiyang',
+    });
     expect(formatGatewayError({ message: 'x', extensions: { code: 'UPSTREAM_ERROR', exchange: 'shanghai', serviceName: 'catalog' } }).extensions).toEqual({
       code: 'UPSTREAM_ERROR',
       exchange: 'shanghai',

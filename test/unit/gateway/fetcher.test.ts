@@ -147,7 +147,7 @@ describe('createUndiciFetcher: signing', () => {
     expect(headers).toEqual({ [PRINCIPAL]: encodeClaims(ANONYMOUS), [AUDIENCE]: 'catalog' });
   });
 
-  it("takes the audience from subgraphOf when the call names none, and signs nothing without a caller", async () => {
+  it('takes the audience from subgraphOf when the call names none, and signs nothing without a caller', async () => {
     const server = await startServer((_req, res) => answer(res));
     const { fetcher } = fetcherOf({ subgraphOf: (url) => (url === server.url ? 'registry' : undefined) });
     const claims = encodeClaims(ANONYMOUS);

@@ -4,7 +4,19 @@
 // and saved queries are held to the same limits when saved.
 
 import { describe, expect, it } from 'vitest';
-import { GraphQLError, Kind, getNamedType, isInterfaceType, isObjectType, parse, type DocumentNode, type FragmentDefinitionNode, type GraphQLNamedType, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import {
+  type GraphQLError,
+  Kind,
+  getNamedType,
+  isInterfaceType,
+  isObjectType,
+  parse,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { DEFAULT_DOCUMENT_LIMITS, DocumentChecker, measureDocument } from '../../../gateway/limits/document-limits.ts';
 import { DEFAULT_COST_BUDGETS, LIST_SIZE_CAPS, costLimitPlugin, estimateCost, operationCost, savedDocumentLimitsCheck } from '../../../gateway/plugins/cost-limit.ts';
 import { validateSavedDocument } from '../../../gateway/saved-queries/validate.ts';

@@ -17,7 +17,11 @@ const from = (address: string, headers: Record<string, string> = {}) => ({ heade
 function setup(lookUp: (req: IncomingMessage) => Promise<Principal>) {
   const entries: AuditEntry[] = [];
   const log = { record: (e: AuditEntry) => entries.push(e), recordLine: (l: string) => entries.push(JSON.parse(l)) } as unknown as AuditLog;
-  const admission = new Admission({ rateLimiter: new MemoryRateLimiter(), rateLimits: { public: { ratePerS: 10, burst: 10 }, analyst: null, admin: null }, clientKeyOf: (req) => req.socket.remoteAddress ?? '?' });
+  const admission = new Admission({
+    rateLimiter: new MemoryRateLimiter(),
+    rateLimits: { public: { ratePerS: 10, burst: 10 }, analyst: null, admin: null },
+    clientKeyOf: (req) => req.socket.remoteAddress ?? '?',
+  });
   const bad: string[] = [];
   const noteBadKey = admission.noteBadKey.bind(admission);
   admission.noteBadKey = (req) => {
@@ -32,8 +36,28 @@ const settled = () => new Promise((r) => setImmediate(r));
 describe('the request audit', () => {
   it('writes an answered request as one entry in AuditEntry order, with the duration', () => {
     const { entries, audit } = setup(async () => ANONYMOUS);
-    audit.answered(from('1.1.1.1'), ana, performance.now() - 5, { time: 't', operationName: 'Q', queryHash: 'h', variables: { a: 1 }, datasets: ['beijing:1'], outcome: 'ok', errorCodes: [], status: 200, cache: 'MISS', savedQuery: 'weekly' }, true);
-    expect(Object.keys(entries[0])).toEqual(['time', 'principal', 'role', 'operationName', 'queryHash', 'variables', 'datasets', 'outcome', 'errorCodes', 'status', 'durationMs', 'cache', 'savedQuery']);
+    audit.answered(
+      from('1.1.1.1'),
+      ana,
+      performance.now() - 5,
+      { time: 't', operationName: 'Q', queryHash: 'h', variables: { a: 1 }, datasets: ['beijing:1'], outcome: 'ok', errorCodes: [], status: 200, cache: 'MISS', savedQuery: 'weekly' },
+      true,
+    );
+    expect(Object.keys(entries[0])).toEqual([
+      'time',
+      'principal',
+      'role',
+      'operationName',
+      'queryHash',
+      'variables',
+      'datasets',
+      'outcome',
+      'errorCodes',
+      'status',
+      'durationMs',
+      'cache',
+      'savedQuery',
+    ]);
     expect(entries[0]).toMatchObject({ principal: 'ana', role: 'analyst', savedQuery: 'weekly' });
     expect(entries[0].durationMs).toBeGreaterThanOrEqual(4);
   });

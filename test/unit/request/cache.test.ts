@@ -28,7 +28,7 @@ function recorder() {
 }
 
 describe('the cache step', () => {
-  it('applies Apollo\'s CSRF rule: a request a browser could send without a preflight is not served from the cache', () => {
+  it("applies Apollo's CSRF rule: a request a browser could send without a preflight is not served from the cache", () => {
     const cache = newCache();
     expect(cachePlanOf(cache, req('POST', { 'content-type': 'application/json' }), raw, ANONYMOUS)).toBeDefined();
     expect(cachePlanOf(cache, req('POST', { 'content-type': 'text/plain' }), raw, ANONYMOUS)).toBeUndefined();

@@ -6,7 +6,7 @@ import { InFlight, type SharedAnswer } from '../../../gateway/request/coalesce.t
 const answer: SharedAnswer = { status: 200, headers: [['content-type', 'application/json']], body: '{"data":{}}', isQuery: true, operationName: 'Q', queryHash: null };
 
 describe('in-flight answers', () => {
-  it('hands the leader\'s answer to those waiting, and forgets the key once settled', async () => {
+  it("hands the leader's answer to those waiting, and forgets the key once settled", async () => {
     const flights = new InFlight();
     expect(flights.pending('k')).toBeUndefined();
     const settle = flights.lead('k');

@@ -137,7 +137,11 @@ async function rig(options: { onlySaved?: boolean; publicRate?: { ratePerS: numb
     endpoint,
     failures,
     async post(body, headers = {}) {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
       const text = await res.text();
       return { status: res.status, headers: res.headers, json: JSON.parse(text) };
     },
@@ -254,7 +258,7 @@ describe('the /graphql request path', () => {
     expect(r.apollo.calls).toHaveLength(0);
   });
 
-  it('answers a malformed body 400 as the client\'s mistake, and an execution that throws as a 500 with an audit line', async () => {
+  it("answers a malformed body 400 as the client's mistake, and an execution that throws as a 500 with an audit line", async () => {
     const r = await rig();
     const bad = await r.post('{"query": ');
     expect(bad.status).toBe(400);

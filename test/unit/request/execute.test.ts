@@ -36,7 +36,7 @@ describe('execution', () => {
     expect(a.context.deadline! - Date.now()).toBeLessThanOrEqual(2_000);
   });
 
-  it('sends an in-process run as JSON, keeping the caller\'s other headers', () => {
+  it("sends an in-process run as JSON, keeping the caller's other headers", () => {
     const request = jsonRequestOf(req, { query: '{ a }' });
     expect(request.method).toBe('POST');
     expect(request.headers.get('accept')).toBe('application/json');

@@ -19,7 +19,7 @@ const response = (status: number, type = 'application/json; charset=utf-8'): HTT
 const facts = (errorCodes: string[], hasData = false): OperationFacts => ({ operationName: null, queryHash: null, errorCodes, hasData, resolved: true });
 const req = (accept?: string) => ({ headers: accept ? { accept } : {} }) as IncomingMessage;
 
-describe('an answer\'s headers', () => {
+describe("an answer's headers", () => {
   it('are never `public` for a caller with a key, and always vary on credentials, Accept and Origin', () => {
     expect(privateCacheControl('max-age=30, public')).toBe('max-age=30, private');
     expect(privateCacheControl('no-store')).toBe('no-store');
@@ -34,8 +34,8 @@ describe('an answer\'s headers', () => {
   });
 });
 
-describe('an answer\'s status (GraphQL over HTTP)', () => {
-  it('is 200 for an application/json request error when the client sent Accept, else Apollo\'s', () => {
+describe("an answer's status (GraphQL over HTTP)", () => {
+  it("is 200 for an application/json request error when the client sent Accept, else Apollo's", () => {
     expect(answerStatus(req('application/json'), response(400), facts(['GRAPHQL_VALIDATION_FAILED']))).toBe(200);
     expect(answerStatus(req(), response(400), facts(['GRAPHQL_VALIDATION_FAILED']))).toBe(400);
     expect(answerStatus(req('application/graphql-response+json'), response(400, 'application/graphql-response+json'), facts(['GRAPHQL_PARSE_FAILED']))).toBe(400);

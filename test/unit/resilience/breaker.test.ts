@@ -138,11 +138,7 @@ describe('circuit breaker', () => {
     await rejectionOf(guard.policy({ method: 'GET', path: '/x' }, unavailable, 'beijing'));
     await delay(50);
     const ac = new AbortController();
-    const probe = guard.policy(
-      { method: 'GET', path: '/x', signal: ac.signal },
-      (r) => new Promise((_, rej) => r.signal!.addEventListener('abort', () => rej(r.signal!.reason))),
-      'beijing',
-    );
+    const probe = guard.policy({ method: 'GET', path: '/x', signal: ac.signal }, (r) => new Promise((_, rej) => r.signal!.addEventListener('abort', () => rej(r.signal!.reason))), 'beijing');
     ac.abort(new Error('gone'));
     await expect(probe).rejects.toThrow('gone');
     await until(() => guard.breakerState === 'open');
@@ -163,7 +159,12 @@ describe('bulkhead', () => {
     });
     let guard: UpstreamGuard;
     ({ client, guard } = guardedClient(stub.url, { bulkheadConcurrency: 2, bulkheadQueue: 2 }));
-    const calls = Array.from({ length: 6 }, () => client!.request({ method: 'GET', path: '/x' }).then(() => 'ok', (e: unknown) => e));
+    const calls = Array.from({ length: 6 }, () =>
+      client!.request({ method: 'GET', path: '/x' }).then(
+        () => 'ok',
+        (e: unknown) => e,
+      ),
+    );
     await until(() => stub!.requests.length >= 2 && guard!.health().queued === 2 && guard!.health().counters.rejected === 2);
     expect(stub.requests).toHaveLength(2);
     expect(guard!.health()).toMatchObject({ inFlight: 2, queued: 2, counters: { rejected: 2 } });

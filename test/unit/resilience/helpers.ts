@@ -23,12 +23,7 @@ export const QUIET: Partial<ResilienceSettings> = {
   breakerMinimumCalls: Infinity,
 };
 
-export function guardedClient(
-  baseUrl: string,
-  settings: Partial<ResilienceSettings> = {},
-  hooks: ResilienceHooks = {},
-  upstream = 'beijing',
-): { client: UpstreamClient; guard: UpstreamGuard } {
+export function guardedClient(baseUrl: string, settings: Partial<ResilienceSettings> = {}, hooks: ResilienceHooks = {}, upstream = 'beijing'): { client: UpstreamClient; guard: UpstreamGuard } {
   const guard = new UpstreamGuard(upstream, { ...QUIET, ...settings }, { random: () => 0.5, ...hooks });
   const client = new UpstreamClient({ upstream, baseUrl, policy: guard.policy, timeouts: { totalMs: 2_000 } });
   return { client, guard };

@@ -78,7 +78,11 @@ describe('adapters built from configuration', () => {
     const e = (await adapter.details([uuid])).get(uuid) as UpstreamError;
     expect(e).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'beijing' });
     expect(e.message).toMatch(/circuit open .*next probe at/);
-    const harvestError = await rejectionOf((async () => { for await (const _ of adapter.harvest()) void _; })());
+    const harvestError = await rejectionOf(
+      (async () => {
+        for await (const _ of adapter.harvest()) void _;
+      })(),
+    );
     expect(harvestError.message).toMatch(/circuit open/);
     expect(await simHits(sim1.url)).toBe(hits);
   });

@@ -32,10 +32,18 @@ describe('csv', () => {
     const item = {
       id: 'beijing:1',
       provider: { name: '甲公司', registration: null },
-      sectors: [{ code: 'Q', name: '卫生' }, { code: 'S', name: '公共管理' }],
+      sectors: [
+        { code: 'Q', name: '卫生' },
+        { code: 'S', name: '公共管理' },
+      ],
       keywords: ['医疗', '医院'],
       pricing: [{ price: { yuan: '1.00' } }, { price: null }],
-      sample: { rows: [['a', 'b'], ['c', null]] },
+      sample: {
+        rows: [
+          ['a', 'b'],
+          ['c', null],
+        ],
+      },
       n: 3,
       b: false,
     };

@@ -90,7 +90,10 @@ export async function lifecycle(stack: TestStack, keys: Keys, source: 'file' | '
   const ndjson = await stack.http(`/saved-queries/${name}/run?format=ndjson&first=5`);
   expect(ndjson.status).toBe(200);
   expect(ndjson.headers['content-type']).toMatch(/^application\/x-ndjson/);
-  const lines = ndjson.text.trimEnd().split('\n').map((l) => JSON.parse(l));
+  const lines = ndjson.text
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(lines.map((l) => l.id)).toEqual(direct.data.search.edges.map((e: any) => e.node.id));
   expect(lines[0].exchange.name).toMatch(/[\u4e00-\u9fff]/);
 

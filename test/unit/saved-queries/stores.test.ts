@@ -70,7 +70,7 @@ describe('file store', () => {
     expect(data.queries.b.name).toBe('b');
   });
 
-  it('two stores on one directory (two processes) do not lose each other\'s writes', async () => {
+  it("two stores on one directory (two processes) do not lose each other's writes", async () => {
     const d = mkdtempSync(join(tmpdir(), 'dataex-sq-'));
     const a = new FileSavedQueryStore(d);
     const b = new FileSavedQueryStore(d);

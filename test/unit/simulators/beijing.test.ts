@@ -70,9 +70,7 @@ describe('Beijing list', () => {
 
   it('filters by goodsIndustry, goodsArea and keyword', async () => {
     const penalties = await list({ pageNo: 1, pageSize: 500, keyword: '行政处罚' });
-    const expected = sim.world.listings.beijing.filter(
-      (l) => l.title.includes('行政处罚') || (l.description ?? '').includes('行政处罚') || l.keywords.includes('行政处罚'),
-    ).length;
+    const expected = sim.world.listings.beijing.filter((l) => l.title.includes('行政处罚') || (l.description ?? '').includes('行政处罚') || l.keywords.includes('行政处罚')).length;
     expect(penalties.data.total).toBe(expected);
     expect(penalties.data.total).toBeGreaterThan(0);
     const health = await list({ pageNo: 1, pageSize: 500, goodsIndustry: 16 });

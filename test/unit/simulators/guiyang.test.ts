@@ -82,7 +82,7 @@ describe('Guiyang gateway', () => {
     expect(inner.data.priceItems.length).toBe(detail.pricing.length);
     const rows = JSON.parse(inner.data.sampleJson);
     expect(rows.length).toBe(detail.sample!.rows.length);
-    for (const row of rows) expect(isValidResidentId(row['身份证号'])).toBe(true);
+    for (const row of rows) expect(isValidResidentId(row.身份证号)).toBe(true);
     if (inner.data.certificateDate !== null) expect(inner.data.certificateDate).toMatch(/^\d{4}年\d{2}月\d{2}日$/);
   });
 

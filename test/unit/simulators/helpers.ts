@@ -63,7 +63,13 @@ export function guiyangForm(serviceId: number | string, overrides: Record<string
     .sort()
     .map((k) => `${k}=${params[k]}`)
     .join('&');
-  return { ...params, sign: createHash('md5').update(secret + canonical + secret).digest('hex').toUpperCase() };
+  return {
+    ...params,
+    sign: createHash('md5')
+      .update(secret + canonical + secret)
+      .digest('hex')
+      .toUpperCase(),
+  };
 }
 
 export async function setFaults(base: string, faults: { mode: string; rate?: number; latencyMs?: number }): Promise<void> {

@@ -58,7 +58,10 @@ describe('Shanghai OAuth', () => {
 describe('Shanghai search', () => {
   it('writes ids as raw 19-digit JSON numbers that JSON.parse cannot keep', async () => {
     const res = await search({ pageNum: 1, pageSize: 100, serviceType: 2 });
-    const expectedIds = sim.world.listings.shanghai.filter((l) => l.serviceType === 2).slice(0, 100).map((l) => String(l.snowflakeId));
+    const expectedIds = sim.world.listings.shanghai
+      .filter((l) => l.serviceType === 2)
+      .slice(0, 100)
+      .map((l) => String(l.snowflakeId));
     for (const id of expectedIds.slice(0, 10)) expect(res.text).toContain(`"id":${id},`);
     expect(res.text).not.toMatch(/"id":"/);
     const lossy = res.json().data.list.map((i: any) => String(BigInt(i.id)));

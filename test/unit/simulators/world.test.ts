@@ -22,7 +22,12 @@ describe('random', () => {
       const n = r.int(3, 5);
       expect(n >= 3 && n <= 5 && Number.isInteger(n)).toBe(true);
     }
-    expect(r.weighted([['x', 0], ['y', 1]])).toBe('y');
+    expect(
+      r.weighted([
+        ['x', 0],
+        ['y', 1],
+      ]),
+    ).toBe('y');
   });
 });
 
