@@ -596,7 +596,7 @@ async function startBackend(suite: SuiteName): Promise<{ backend: Target; superg
   });
   // The committed supergraph, with each subgraph's URL pointing at the bench's subgraphs.
   const urls: Record<string, string> = backend.info.subgraphs;
-  const sdl = readFileSync(join(ROOT, 'schema/supergraph.graphql'), 'utf8').replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (m, name: string) => {
+  const sdl = readFileSync(join(ROOT, 'schema/supergraph.graphql'), 'utf8').replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (_m, name: string) => {
     if (!urls[name]) throw new Error(`the bench backend has no subgraph ${name}`);
     return `@join__graph(name: "${name}", url: "${urls[name]}")`;
   });
@@ -752,7 +752,7 @@ console.log(
 const suites = (['dataex', 'federation'] as SuiteName[]).filter((suite) => SCENARIOS.some((s) => s.suite === suite && scenarioNames.includes(s.name)));
 // Every suite's backend starts at once (an idle one costs only memory), each stops after its suite.
 const backends = suites.map((suite) => startBackend(suite));
-backends.forEach((b) => b.catch(() => undefined));
+for (const b of backends) b.catch(() => undefined);
 try {
   for (const [i, suite] of suites.entries()) await runSuite(suite, backends[i]);
 } finally {

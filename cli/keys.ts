@@ -68,7 +68,7 @@ export async function createKey(
     clearance = { maxLevel: maxLevel as Clearance['maxLevel'], maxGrade };
   }
   const principalId = opts.principal;
-  let created;
+  let created: Awaited<ReturnType<KeyStore['create']>>;
   try {
     created = await withStore(opts.dataDir, (store) =>
       store.create({

@@ -101,7 +101,7 @@ export async function saveQuery(opts: Common & { name: string; file?: string; do
     }
   } else if (opts.file === '-' || !io.stdinIsTTY) text = await io.readStdin();
   else throw new CliError(EXIT.USAGE, 'queries save needs a document: a file, `-` for stdin, or --document');
-  let header;
+  let header: ReturnType<typeof parseQueryFile>;
   try {
     header = parseQueryFile(text);
   } catch (e) {

@@ -21,7 +21,8 @@ export class StoreKeyValueCache implements KeyValueCache<string> {
     await this.store.set(key, Buffer.from(value, 'utf8'), (options?.ttl ?? DEFAULT_TTL_S) * 1000);
   }
 
-  async delete(key: string): Promise<boolean | void> {
+  async delete(key: string): Promise<boolean> {
     await this.store.delete([key]);
+    return true;
   }
 }

@@ -113,7 +113,7 @@ export async function fetchThroughEntityCache(
   let unattributed = false;
   const errors = response.errors?.map((e) => {
     const path = e.path;
-    if (!path || path[0] !== '_entities' || typeof path[1] !== 'number' || missing[path[1]] === undefined) {
+    if (path?.[0] !== '_entities' || typeof path[1] !== 'number' || missing[path[1]] === undefined) {
       unattributed = true;
       return e;
     }

@@ -17,13 +17,14 @@
 
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import type { GatewayContext } from './contracts.ts';
 
 /** Per incoming request (the engine's request context): the data of its root fetches. */
 const rootsOf = new WeakMap<object, object[]>();
 
 const INCOMING_OPERATION = 'incoming operation'; // GraphQLDataSourceRequestKind.INCOMING_OPERATION
 
-type ProcessOptions = GraphQLDataSourceProcessOptions<Record<string, any>>;
+type ProcessOptions = GraphQLDataSourceProcessOptions<GatewayContext>;
 
 export function correctEntityErrorPaths(options: ProcessOptions, response: GatewayGraphQLResponse): GatewayGraphQLResponse {
   if (options.kind !== INCOMING_OPERATION || !('incomingRequestContext' in options)) return response;

@@ -35,7 +35,7 @@ function trustFunctionOf(trust: TrustProxy | TrustFunction): TrustFunction {
 function unmapIPv4(address: string): string {
   if (isIP(address) !== 6) return address;
   const hextets = expandIPv6(address);
-  if (hextets && hextets.slice(0, 5).every((h) => h === 0) && hextets[5] === 0xffff) {
+  if (hextets?.slice(0, 5).every((h) => h === 0) && hextets[5] === 0xffff) {
     return [hextets[6] >> 8, hextets[6] & 0xff, hextets[7] >> 8, hextets[7] & 0xff].join('.');
   }
   return address;

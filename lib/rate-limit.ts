@@ -115,6 +115,11 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return {allowed, math.floor(tokens * 1000), retry}
 `;
 
+/** The script `defineCommand` adds to the client: [allowed 0|1, tokens left ×1000, ms until a token]. */
+interface TakeTokenCommand {
+  dataexTakeToken(key: string, ratePerS: number, burst: number): Promise<[number, number, number]>;
+}
+
 export class RedisRateLimiter implements RateLimiter {
   private readonly redis: RedisClient;
   private readonly namespace: string;
@@ -139,7 +144,11 @@ export class RedisRateLimiter implements RateLimiter {
   async take(key: string, spec: BucketSpec): Promise<TakeResult> {
     if (!this.guard.available) return this.fallback.take(key, spec);
     try {
-      const [allowed, tokensMilli, retryMs] = (await this.guard.run(() => (this.redis as any).dataexTakeToken(this.namespace + key, spec.ratePerS, spec.burst))) as [number, number, number];
+      const [allowed, tokensMilli, retryMs] = (await this.guard.run(() => (this.redis as unknown as TakeTokenCommand).dataexTakeToken(this.namespace + key, spec.ratePerS, spec.burst))) as [
+        number,
+        number,
+        number,
+      ];
       return { allowed: allowed === 1, remaining: Math.floor(tokensMilli / 1000), retryAfterS: allowed === 1 ? 0 : Math.max(1, Math.ceil(retryMs / 1000)) };
     } catch {
       return this.fallback.take(key, spec);

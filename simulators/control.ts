@@ -138,7 +138,7 @@ export function createControlledApp(upstream: Upstream, options: ControlOptions)
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
     const target = splitTarget(req.url);
-    if (target && target.path.startsWith('/__sim/')) {
+    if (target?.path.startsWith('/__sim/')) {
       writeReply(res, await control(method, target.path, req));
       return;
     }

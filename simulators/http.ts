@@ -121,7 +121,7 @@ export function readBody(req: http.IncomingMessage, limitBytes = 1 << 20): Promi
 
 /** Splits a request target into path and query; null when it is not a usable origin-form URL. */
 export function splitTarget(target: string | undefined): { path: string; query: URLSearchParams } | null {
-  if (!target || !target.startsWith('/')) return null;
+  if (!target?.startsWith('/')) return null;
   const q = target.indexOf('?');
   const path = q < 0 ? target : target.slice(0, q);
   return { path, query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)) };

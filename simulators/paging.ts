@@ -17,7 +17,7 @@ export function pageOf<T>(items: readonly T[], page: number, size: number): Page
 export function matchesKeyword(keyword: string, texts: ReadonlyArray<string | null | undefined>): boolean {
   const needle = keyword.trim().toLowerCase();
   if (needle === '') return true;
-  return texts.some((t) => t != null && t.toLowerCase().includes(needle));
+  return texts.some((t) => t?.toLowerCase().includes(needle));
 }
 
 /**

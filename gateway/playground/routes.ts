@@ -167,8 +167,9 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
         { query: 'query ConsoleExamples { providers(minExchanges: 2, first: 1) { edges { node { creditCode datasets(first: 1) { edges { node { id } } } } } } }' },
         req,
       );
-      const node = (result.body.data as any)?.providers?.edges?.[0]?.node;
-      const found = { providerCode: node?.creditCode as string | undefined, datasetId: node?.datasets?.edges?.[0]?.node?.id as string | undefined };
+      type Examples = { providers?: { edges?: Array<{ node?: { creditCode?: string; datasets?: { edges?: Array<{ node?: { id?: string } }> } } }> } };
+      const node = (result.body.data as Examples | null | undefined)?.providers?.edges?.[0]?.node;
+      const found = { providerCode: node?.creditCode, datasetId: node?.datasets?.edges?.[0]?.node?.id };
       if (found.providerCode && found.datasetId) examples = found;
       return found;
     } catch {
@@ -241,7 +242,7 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
       m = undefined;
     }
     // Only files the build listed: no path ever reaches the file system from the URL.
-    if (!m || !m.files.includes(name)) return notFound(res);
+    if (!m?.files.includes(name)) return notFound(res);
     const gzip = m.gzipped.includes(name) && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     const path = join(assetsDir, gzip ? `${name}.gz` : name);
     let size: number;

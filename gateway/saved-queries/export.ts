@@ -119,7 +119,7 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
     await write(res, pageItems.map((item) => writer.item(item, rows++)).join(''));
     if (closed || !spec.all || !paging) break;
     const info = connectionOf(spec.plan, result.body.data)?.[paging.pageInfoKey] as Record<string, unknown> | null | undefined;
-    if (!info || info[paging.hasNextPageKey] !== true) break;
+    if (info?.[paging.hasNextPageKey] !== true) break;
     const cursor = info[paging.endCursorKey];
     if (typeof cursor !== 'string' || cursor === '' || cursor === variables[paging.afterVariable]) {
       errors.add([{ message: `export stopped after page ${pages}: the connection reports more pages but gives no new endCursor`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);

@@ -108,7 +108,7 @@ export function planMainList(schema: GraphQLSchema, document: DocumentNode, oper
             )
           : [];
         const node = edgeFields.find((c) => c.name === 'node');
-        if (node && node.type && isCompositeType(getNamedType(node.type))) {
+        if (node?.type && isCompositeType(getNamedType(node.type))) {
           const nodeFields = merge(
             node.nodes.flatMap((n) => (n.selectionSet ? [n.selectionSet] : [])),
             getNamedType(node.type) as GraphQLCompositeType,

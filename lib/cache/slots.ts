@@ -91,7 +91,7 @@ export async function pipelinePerSlot(redis: RedisClient, keys: readonly string[
         const error = e instanceof Error ? e : new Error(String(e));
         failedGroups++;
         firstError ??= error;
-        group.forEach((i, g) => (replies[i] = Array.from({ length: counts[g] }, (): PipelineReply => [error, null])));
+        for (const [g, i] of group.entries()) replies[i] = Array.from({ length: counts[g] }, (): PipelineReply => [error, null]);
       }
     }),
   );

@@ -13,6 +13,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { rootLogger } from './log.ts';
 import { recordRequest } from './metrics.ts';
@@ -145,7 +146,7 @@ export function observedHandler(options: ObservedServerOptions, handler: (req: I
     const method = req.method ?? 'GET';
     const path = pathOf(req);
     let span: Span | undefined;
-    let ctx;
+    let ctx: Context | undefined;
     if (tracing) {
       ({ span, context: ctx } = startServerSpan(options.seam, `${method} ${routeOf(path)}`, req.headers, {
         'http.request.method': method,

@@ -134,12 +134,12 @@ customMetric(
   () => {
     const out: Sample[] = [];
     for (const cells of allCells()) {
-      OUTCOMES.forEach((outcome, o) =>
-        CACHE_STATES.forEach((cache, c) => {
+      for (const [o, outcome] of OUTCOMES.entries()) {
+        for (const [c, cache] of CACHE_STATES.entries()) {
           const value = cells.counts[o * CACHE_STATES.length + c];
           if (value > 0) out.push({ labels: { operation: cells.label, outcome, cache }, value });
-        }),
-      );
+        }
+      }
     }
     return out;
   },

@@ -138,8 +138,8 @@ export function cmpNumAsc(a: number, b: number): number {
 
 /** NaN (no price) sorts last in both directions. */
 function cmpPrice(a: number, b: number, desc: boolean): number {
-  const an = a !== a;
-  const bn = b !== b;
+  const an = Number.isNaN(a);
+  const bn = Number.isNaN(b);
   if (an || bn) return an === bn ? 0 : an ? 1 : -1;
   return desc ? cmpNumAsc(b, a) : cmpNumAsc(a, b);
 }

@@ -152,7 +152,7 @@ describe('personal information', () => {
 
   it('masks as domain.md says: 110105********002X, 138****1234, 张*丰', async () => {
     const res = await stack.gql('{ search(first: 50, filter: { containsPersonalInfo: true }) { edges { node { sample(rows: 20) { columns rows masked } } } } }', undefined, headers.widePublic);
-    const samples = res.data.search.edges.map((e: any) => e.node.sample).filter((s: any) => s && s.masked);
+    const samples = res.data.search.edges.map((e: any) => e.node.sample).filter((s: any) => s?.masked);
     expect(samples.length).toBeGreaterThan(0);
     const cells = samples.flatMap((s: any) => s.rows.flatMap((r: any[]) => r.map((v, i) => [s.columns[i], v])));
     const ids = cells.filter(([c]: [string]) => /身份证/.test(c)).map(([, v]: [string, string]) => v);

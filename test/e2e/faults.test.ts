@@ -104,7 +104,7 @@ function coldIds(exchange: Exchange, n: number): string[] {
     if (id === undefined) throw new Error(`out of cold ${exchange} listings`);
     if (!used.has(id)) out.push(id);
   }
-  out.forEach((id) => used.add(id));
+  for (const id of out) used.add(id);
   return out;
 }
 
@@ -112,7 +112,7 @@ function coldProvider(): { creditCode: string; datasets: string[] } {
   const i = providers.findIndex((p) => p.datasets.every((id) => !used.has(id)));
   if (i < 0) throw new Error('out of cold providers');
   const [p] = providers.splice(i, 1);
-  p.datasets.forEach((id) => used.add(id));
+  for (const id of p.datasets) used.add(id);
   return p;
 }
 

@@ -50,7 +50,7 @@ it('switches to a replaced supergraph under load with zero failed requests', asy
   const worker = async (n: number) => {
     for (let i = 0; running; i++) {
       const res = await stack.gql(`{ w${n}x${i}: search(first: 3, text: "数据") { totalCount edges { node { id title exchange { id } } } } exchanges { id status } }`).catch(() => undefined);
-      if (!res || res.status !== 200 || res.errors || res.data.exchanges.length !== 3) failed++;
+      if (res?.status !== 200 || res.errors || res.data.exchanges.length !== 3) failed++;
       else answered++;
     }
   };

@@ -115,7 +115,7 @@ describe('/metrics', () => {
 
     const guiyang = stack.simulators.guiyang!.url;
     await simCall(guiyang, 'POST', '/__sim/faults', { mode: 'ratelimit' });
-    let down;
+    let down: any;
     try {
       down = await stack.gql(`query MetricsDown { dataset(id: "${id}") { id pricing { model } } }`);
     } finally {

@@ -36,7 +36,7 @@ export function runEntry(entry: string, env: Record<string, string>, args: strin
   const listeners = new Set<() => void>();
   const onData = (d: Buffer) => {
     out += d.toString();
-    listeners.forEach((l) => l());
+    for (const l of listeners) l();
   };
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);

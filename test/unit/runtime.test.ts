@@ -129,7 +129,10 @@ if (!/[\\\\/]np[mx](-cli\\.js)?$/.test(script)) {
     compose: [/schema[\\/]compose\.ts$/],
     'docs:config': [/lib[\\/]config-doc\.ts$/],
     typecheck: [/typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/],
-    test: [/typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/, /vitest/],
+    // Biome's launcher (it starts the native binary).
+    lint: [/biome$/],
+    format: [/biome$/],
+    test: [/typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/, /biome$/, /vitest/],
     bench: [/bench[\\/]run\.ts$/],
     'bench:quick': [/bench[\\/]run\.ts$/],
     'bench:cache': [/bench[\\/]cache-hit\.ts$/],

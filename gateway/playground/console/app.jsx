@@ -57,7 +57,7 @@ export function App({ config, schema }) {
         <span className="dx-brand">
           dataex <small>console</small>
         </span>
-        <nav className="dx-views" role="tablist" aria-label="Console views">
+        <div className="dx-views" role="tablist" aria-label="Console views">
           {VIEWS.map((v) => (
             <button
               key={v.id}
@@ -72,7 +72,7 @@ export function App({ config, schema }) {
               {v.label}
             </button>
           ))}
-        </nav>
+        </div>
         <form className="dx-topbar-key" onSubmit={(e) => e.preventDefault()}>
           <input
             type="password"

@@ -140,6 +140,7 @@ function SaveOperation({ config, apiKey, onSaved }) {
         <StarIcon className="graphiql-toolbar-icon" aria-hidden="true" />
       </ToolbarButton>
       {form && (
+        // biome-ignore lint/a11y/noStaticElementInteractions: a click beside the dialog closes it; keyboard users have its Cancel button
         <div className="dx-modal-backdrop" role="presentation" onClick={(e) => e.target === e.currentTarget && setForm(null)}>
           <form className="dx-modal" role="dialog" aria-modal="true" aria-labelledby="dx-save-title" onSubmit={submit}>
             <h2 id="dx-save-title">Save current operation</h2>

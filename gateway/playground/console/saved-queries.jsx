@@ -45,6 +45,7 @@ function VariableInput({ field, value, error, onChange }) {
       break;
     case 'enum-list':
       control = (
+        // biome-ignore lint/a11y/useSemanticElements: a fieldset would need a legend and its own styling; the group is labelled
         <div id={id} className="dx-checks" role="group" aria-label={field.name}>
           {(field.enumValues ?? []).map((v) => (
             <label key={v} className="dx-check">

@@ -65,10 +65,22 @@ interface Handle {
 
 /** Every node, including inside JSON encoded in strings (Guiyang's gateway), re-encoded on change. */
 function collect(value: unknown, set: (v: unknown) => void, out: Handle[], after: () => void, remove?: () => void, depth = 0): void {
-  out.push({ value, set: (v) => (set(v), after()), remove: remove && (() => (remove(), after())) });
+  out.push({
+    value,
+    set: (v) => {
+      set(v);
+      after();
+    },
+    remove:
+      remove &&
+      (() => {
+        remove();
+        after();
+      }),
+  });
   if (value instanceof LosslessNumber || value === null) return;
   if (Array.isArray(value)) {
-    value.forEach((v, i) =>
+    for (const [i, v] of value.entries()) {
       collect(
         v,
         (nv) => (value[i] = nv),
@@ -76,8 +88,8 @@ function collect(value: unknown, set: (v: unknown) => void, out: Handle[], after
         after,
         () => value.splice(i, 1),
         depth + 1,
-      ),
-    );
+      );
+    }
   } else if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     for (const k of Object.keys(obj))
@@ -361,7 +373,7 @@ function recordViolations(r: DatasetRecord, exchange: string): string[] {
 function detailViolations(d: DatasetDetail, expectedId: string): string[] {
   const out: string[] = [];
   if (d.id !== expectedId) out.push(`id ${d.id}, expected ${expectedId}`);
-  d.pricing.forEach((p, i) => out.push(...planViolations(p, `pricing[${i}]`)));
+  for (const [i, p] of d.pricing.entries()) out.push(...planViolations(p, `pricing[${i}]`));
   d.delivery.forEach((x, i) => {
     if (!DELIVERY.includes(x.method)) out.push(`delivery[${i}].method ${x.method}`);
     if (!nullOrNonBlank(x.format) || !nullOrNonBlank(x.description)) out.push(`delivery[${i}] format/description`);
@@ -414,7 +426,7 @@ function skippedViolations(skipped: Array<{ nativeId: string | null; reason: str
 
 function pageOutcome(exchange: string, page: { records: DatasetRecord[]; skipped: Array<{ nativeId: string | null; reason: string }> }, extra: string[] = []): Outcome {
   const violations = [...extra, ...skippedViolations(page.skipped)];
-  page.records.forEach((r, i) => violations.push(...recordViolations(r, exchange).map((v) => `records[${i}] ${v}`)));
+  for (const [i, r] of page.records.entries()) violations.push(...recordViolations(r, exchange).map((v) => `records[${i}] ${v}`));
   // A repeated id on one page is not checked here: the adapters' harvest de-duplicates across pages.
   return { violations, produced: page.records.length, rejected: page.skipped.length };
 }

@@ -23,7 +23,11 @@ const context = (cacheable: boolean): GatewayContext => ({
 /** A response that records what is written to it. */
 function recorder() {
   const out: { status?: number; headers?: Array<string | number>; body?: unknown } = {};
-  const res = { destroyed: false, writeHead: (s: number, h: Array<string | number>) => ((out.status = s), (out.headers = h)), end: (b: unknown) => (out.body = b) } as unknown as ServerResponse;
+  const res = {
+    destroyed: false,
+    writeHead: (s: number, h: Array<string | number>) => Object.assign(out, { status: s, headers: h }),
+    end: (b: unknown) => Object.assign(out, { body: b }),
+  } as unknown as ServerResponse;
   return { res, out };
 }
 

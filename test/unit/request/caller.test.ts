@@ -9,7 +9,11 @@ import { ANONYMOUS, DEFAULT_CLEARANCE, type Principal } from '../../../lib/princ
 
 const ana: Principal = { id: 'ana', role: 'analyst', ...DEFAULT_CLEARANCE.analyst };
 const looked: string[] = [];
-const store = { findByKey: async (key: string) => (looked.push(key), key === 'good' ? { principal: ana } : undefined) } as unknown as KeyStore;
+const findByKey = async (key: string) => {
+  looked.push(key);
+  return key === 'good' ? { principal: ana } : undefined;
+};
+const store = { findByKey } as unknown as KeyStore;
 const req = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 const callers = createCallers(store);
 

@@ -176,7 +176,7 @@ describe('bulkhead', () => {
       expect(e).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'beijing' });
       expect((e as Error).message).toMatch(/too many concurrent calls \(2 in flight, 2 waiting\)/);
     }
-    while ((await Promise.race([Promise.all(calls.slice(0, 4)), delay(20).then(() => null)])) === null) release.splice(0).forEach((r) => r());
+    while ((await Promise.race([Promise.all(calls.slice(0, 4)), delay(20).then(() => null)])) === null) for (const r of release.splice(0)) r();
     expect(await Promise.all(calls.slice(0, 4))).toEqual(['ok', 'ok', 'ok', 'ok']);
     expect(maxInFlight).toBe(2);
     expect(guard!.health()).toMatchObject({ inFlight: 0, queued: 0 });
@@ -190,7 +190,14 @@ describe('bulkhead', () => {
     const first = guard.policy({ method: 'GET', path: '/x' }, () => new Promise((r) => (finish = () => r(OK))), 'beijing');
     const ac = new AbortController();
     let ran = false;
-    const queued = guard.policy({ method: 'GET', path: '/x', signal: ac.signal }, async () => ((ran = true), OK), 'beijing');
+    const queued = guard.policy(
+      { method: 'GET', path: '/x', signal: ac.signal },
+      async () => {
+        ran = true;
+        return OK;
+      },
+      'beijing',
+    );
     await until(() => guard.health().queued === 1);
     ac.abort(new Error('not waiting'));
     await expect(queued).rejects.toThrow('not waiting');
