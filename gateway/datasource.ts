@@ -15,6 +15,7 @@ import { fetchThroughEntityCache, type EntityCache } from './entity-cache.ts';
 import { correctEntityErrorPaths } from './entity-paths.ts';
 import { ErrorCode } from '../lib/error-codes.ts';
 import { describeTransportError } from '../lib/transport-errors.ts';
+import { log } from '../lib/observability/log.ts';
 
 // One encoding per principal object (they live as long as the key store's cache entry).
 const claimsOf = new WeakMap<object, string>();
@@ -90,10 +91,21 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
    * body), UPSTREAM_ERROR when what came is not GraphQL; the gateway would otherwise pass on the
    * bare transport error (INTERNAL_SERVER_ERROR, nobody named, a message that may hold an
    * address). An HTTP error status WITH GraphQL errors is the subgraph's answer: `send` returns
-   * it, and its errors keep their messages, codes and paths. Errors that already carry a code
-   * (401/403) stay as they are.
+   * it, and its errors keep their messages, codes and paths. An HTTP 401 or 403 is the subgraph
+   * refusing the gateway's signed call (the signing secrets differ, or the clocks are apart):
+   * the gateway's fault, never the caller's, so it is UPSTREAM_ERROR naming the subgraph, not
+   * the UNAUTHENTICATED or FORBIDDEN that would send a caller with a good key to look at it.
    */
   override didEncounterError(error: Error, _fetchRequest: unknown, fetchResponse?: FetcherResponse): void {
+    if (fetchResponse?.status === 401 || fetchResponse?.status === 403) {
+      log.error(
+        { component: 'gateway', subgraph: this.serviceName, status: fetchResponse.status },
+        "a subgraph refused the gateway's signed call: check that DATAEX_SIGNING_SECRET is the same for the gateway and every subgraph, and the clocks",
+      );
+      throw new GraphQLError(`subgraph ${this.serviceName}: refused the gateway's call (HTTP ${fetchResponse.status})`, {
+        extensions: { code: ErrorCode.UPSTREAM_ERROR, serviceName: this.serviceName },
+      });
+    }
     if (error instanceof GraphQLError && typeof error.extensions.code === 'string') throw error;
     const body = error instanceof GraphQLError ? (error.extensions.response as { body?: unknown } | undefined)?.body : undefined;
     if (fetchResponse && !fetchResponse.ok && isGraphQLBody(body)) throw new SubgraphAnswered({ ...body, http: fetchResponse });

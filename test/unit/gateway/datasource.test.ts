@@ -217,15 +217,18 @@ describe('DataexDataSource: a call that failed as a whole', () => {
     expect(html.extensions.code).toBe('UPSTREAM_ERROR');
   });
 
-  it('keeps the code of a 401 or 403 (the subgraph refused the call), and the client sees no URL of it', async () => {
-    for (const [status, code] of [
-      [401, 'UNAUTHENTICATED'],
-      [403, 'FORBIDDEN'],
-    ] as const) {
-      const e = await failureOf(dataSource(() => new Response('unsigned request', { status, headers: { 'content-type': 'text/plain' } })).source.process(incoming()));
-      expect(e.extensions.code).toBe(code);
+  it("is UPSTREAM_ERROR naming the subgraph for a 401 or 403 (the subgraph refused the gateway), never the caller's UNAUTHENTICATED or FORBIDDEN", async () => {
+    const bodies = [
+      () => new Response('unsigned request from 10.1.2.3', { status: 401, headers: { 'content-type': 'text/plain' } }),
+      // What a subgraph answers when the signature does not verify (subgraphs/common/server.ts).
+      () => Response.json({ errors: [{ message: 'beijing: bad signature', extensions: { code: 'UNAUTHENTICATED' } }] }, { status: 401 }),
+      () => new Response('forbidden', { status: 403, headers: { 'content-type': 'text/plain' } }),
+    ];
+    for (const body of bodies) {
+      const e = await failureOf(dataSource(body).source.process(incoming()));
+      expect(e.message).toMatch(/^subgraph beijing: refused the gateway's call \(HTTP 40[13]\)$/);
       const seen = formatGatewayError(e.toJSON());
-      expect(seen.extensions?.code).toBe(code);
+      expect(seen.extensions).toEqual({ code: 'UPSTREAM_ERROR', exchange: 'beijing', subgraph: 'beijing' });
       expect(JSON.stringify(seen)).not.toContain('10.1.2.3');
     }
   });
