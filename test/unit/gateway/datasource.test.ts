@@ -12,6 +12,7 @@ import { DataexDataSource } from '../../../gateway/datasource.ts';
 import { EntityCache } from '../../../gateway/entity-cache.ts';
 import { formatGatewayError } from '../../../gateway/error-shape.ts';
 import { ANONYMOUS, DEFAULT_CLEARANCE, type Principal } from '../../../lib/principal.ts';
+import { failureOf } from '../plugins/helpers.ts';
 
 // Wire names (lib/headers.ts): spelled out so that a rename of a constant cannot hide a change on the wire.
 const PRINCIPAL = 'x-dataex-principal';
@@ -65,15 +66,6 @@ function incoming({ query = '{ a }', variables, context = { principal: ANONYMOUS
     incomingRequestContext: { overallCachePolicy: { restrict: (hint: { maxAge?: number; scope?: string }) => restricts.push(hint) } } as never,
     pathInIncomingRequest: [],
   };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<GraphQLError> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as GraphQLError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('DataexDataSource: what goes out', () => {

@@ -12,7 +12,7 @@ const { formatGatewayError } = errorShape;
 import { DataexDataSource } from '../../../gateway/datasource.ts';
 import { EntityCache } from '../../../gateway/entity-cache.ts';
 import { ANONYMOUS } from '../../../lib/principal.ts';
-import { run, serverWith } from '../plugins/helpers.ts';
+import { failureOf, run, serverWith } from '../plugins/helpers.ts';
 
 describe('formatGatewayError', () => {
   it('gives a 4xx error Apollo raised without a code (an APQ hash that does not match) BAD_REQUEST', () => {
@@ -101,15 +101,6 @@ const incoming = (request: { query: string; variables?: Record<string, unknown> 
   incomingRequestContext: requestContext as never,
   pathInIncomingRequest,
 });
-
-async function failureOf(promise: Promise<unknown>): Promise<GraphQLError> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as GraphQLError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('DataexDataSource: a subgraph answer vs. no answer', () => {
   it('passes on the GraphQL errors of a subgraph that answered with an HTTP error status', async () => {

@@ -4,14 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
 import { cacheDecisionPlugin } from '../../../gateway/plugins/cache-decision.ts';
-import { contextOf, run, serverWith } from './helpers.ts';
+import { CACHE_CONTROL_SDL, contextOf, run, serverWith } from './helpers.ts';
 
 const typeDefs = /* GraphQL */ `
-  enum CacheControlScope {
-    PUBLIC
-    PRIVATE
-  }
-  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+  ${CACHE_CONTROL_SDL}
   type Query {
     cached: Int @cacheControl(maxAge: 60)
     short: Int @cacheControl(maxAge: 10)

@@ -3,7 +3,7 @@
 
 import { afterEach } from 'vitest';
 import { ApolloServer, type ApolloServerOptions, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
-import type { FormattedExecutionResult } from 'graphql';
+import type { FormattedExecutionResult, GraphQLError } from 'graphql';
 import type { GatewayContext } from '../../../gateway/contracts.ts';
 import { ANONYMOUS, DEFAULT_CLEARANCE, type Principal, type Role } from '../../../lib/principal.ts';
 
@@ -66,3 +66,22 @@ export async function run(
 
 /** The codes of a result's errors. */
 export const codesOf = (result: FormattedExecutionResult) => (result.errors ?? []).map((e) => e.extensions?.code);
+
+/** The GraphQL error a call fails with (fails the test when the call succeeds). */
+export async function failureOf(promise: Promise<unknown>): Promise<GraphQLError> {
+  try {
+    await promise;
+  } catch (e) {
+    return e as GraphQLError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+/** Apollo's cache-control directive, for schemas of plugins that read cache hints. */
+export const CACHE_CONTROL_SDL = `
+  enum CacheControlScope {
+    PUBLIC
+    PRIVATE
+  }
+  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+`;

@@ -6,14 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { staleReportPlugin } from '../../../gateway/plugins/stale-report.ts';
 import type { GatewayContext } from '../../../gateway/contracts.ts';
-import { contextOf, run, serverWith } from './helpers.ts';
+import { CACHE_CONTROL_SDL, contextOf, run, serverWith } from './helpers.ts';
 
 const typeDefs = /* GraphQL */ `
-  enum CacheControlScope {
-    PUBLIC
-    PRIVATE
-  }
-  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+  ${CACHE_CONTROL_SDL}
   type Query {
     cached: Int @cacheControl(maxAge: 60)
     fromGuiyang: Int @cacheControl(maxAge: 60)
