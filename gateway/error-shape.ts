@@ -16,7 +16,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { EXCHANGES } from '../subgraphs/exchanges.ts';
 import { ErrorCode } from '../lib/error-codes.ts';
 
-const EXCHANGE_IDS = new Set(EXCHANGES.map((e) => e.id));
+const EXCHANGE_IDS = new Set<string>(EXCHANGES.map((e) => e.id));
 
 /** Codes of the gateway engine that mean "the subgraph answered with an error that had no code". */
 const UNCODED = new Set(['DOWNSTREAM_SERVICE_ERROR']);

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_VARIABLES, type VariableSpec } from './config.ts';
+import { SUBGRAPHS, UPSTREAMS } from '../subgraphs/exchanges.ts';
 
 /** The file this writes. */
 export const CONFIGURATION_DOC = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
@@ -25,10 +26,10 @@ const BEFORE_TABLE = [
 // Double-quoted: the text has backticks and apostrophes, no double quotes.
 const AFTER_TABLE = [
   '',
-  'The simulators run alone with `npm run start:sims [beijing shanghai guiyang registry]`',
+  `The simulators run alone with \`npm run start:sims [${UPSTREAMS.map((u) => u.name).join(' ')}]\``,
   '(the same `DATAEX_SIM_<NAME>_PORT` ports, address `DATAEX_SIM_HOST`; under `npm start` they',
   'bind to `DATAEX_HOST`).',
-  'One subgraph in its own process: `npm run start:subgraph -- <catalog|beijing|shanghai|guiyang|registry>`.',
+  `One subgraph in its own process: \`npm run start:subgraph -- <${SUBGRAPHS.map((g) => g.name).join('|')}>\`.`,
   'The gateway alone: `npm run start:gateway` (with `DATAEX_SUBGRAPH_URLS` when the subgraphs are',
   'elsewhere).',
   '',

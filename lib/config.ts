@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { ROLES, type Role } from './principal.ts';
 import { DEFAULT_RESILIENCE_SETTINGS as RESILIENCE, type ResilienceSettings } from './resilience-settings.ts';
+import { CATALOG, EXCHANGES, REGISTRY, UPSTREAMS, credentialVariable, type ExchangeId } from '../subgraphs/exchanges.ts';
 
 type Kind = 'port' | 'int' | 'number' | 'bool' | 'url' | 'string' | 'list' | 'path';
 
@@ -68,22 +69,19 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   ),
   v('DATAEX_SUBGRAPH_TIMEOUT_MS', 'int', '10000', 'Gateway timeout for one subgraph fetch.'),
   v('DATAEX_REQUEST_DEADLINE_MS', 'int', '15000', 'Every request is answered within this long; subgraph calls still running are cut, with errors naming them.'),
-  v('DATAEX_CATALOG_PORT', 'port', '4001', 'Catalog subgraph port.'),
-  v('DATAEX_BEIJING_PORT', 'port', '4002', 'Beijing subgraph port.'),
-  v('DATAEX_SHANGHAI_PORT', 'port', '4003', 'Shanghai subgraph port.'),
-  v('DATAEX_GUIYANG_PORT', 'port', '4004', 'Guiyang subgraph port.'),
-  v('DATAEX_REGISTRY_PORT', 'port', '4005', 'Registry subgraph port.'),
-  v('DATAEX_BEIJING_URL', 'url', undefined, 'Beijing exchange API; unset = the bundled simulator (on `DATAEX_SIM_BEIJING_PORT`, default :4101).'),
-  v('DATAEX_SHANGHAI_URL', 'url', undefined, 'Shanghai exchange API; unset = the bundled simulator (on `DATAEX_SIM_SHANGHAI_PORT`, default :4102).'),
-  v('DATAEX_GUIYANG_URL', 'url', undefined, 'Guiyang exchange API; unset = the bundled simulator (on `DATAEX_SIM_GUIYANG_PORT`, default :4103).'),
-  v('DATAEX_REGISTRY_URL', 'url', undefined, 'Enterprise registry API; unset = the bundled simulator (on `DATAEX_SIM_REGISTRY_PORT`, default :4104).'),
-  v('DATAEX_BEIJING_APP_KEY', 'string', undefined, 'Beijing detail-call signing credentials: the app key.', "simulator's"),
-  v('DATAEX_BEIJING_APP_SECRET', 'string', undefined, 'Beijing detail-call signing credentials: the signing secret.', "simulator's"),
-  v('DATAEX_SHANGHAI_CLIENT_ID', 'string', undefined, 'Shanghai OAuth client credentials: the client id.', "simulator's"),
-  v('DATAEX_SHANGHAI_CLIENT_SECRET', 'string', undefined, 'Shanghai OAuth client credentials: the client secret.', "simulator's"),
-  v('DATAEX_GUIYANG_APP_ID', 'string', undefined, 'Guiyang gateway signing credentials: the app id.', "simulator's"),
-  v('DATAEX_GUIYANG_APP_SECRET', 'string', undefined, 'Guiyang gateway signing credentials: the signing secret.', "simulator's"),
-  v('DATAEX_REGISTRY_API_KEY', 'string', undefined, 'Enterprise registry API key.', "simulator's"),
+  v('DATAEX_CATALOG_PORT', 'port', String(CATALOG.subgraphPort), 'Catalog subgraph port.'),
+  // Per exchange (subgraphs/exchanges.ts), then the registry: subgraph ports, upstream URLs, credentials.
+  ...EXCHANGES.map((e) => v(`DATAEX_${e.id.toUpperCase()}_PORT`, 'port', String(e.subgraphPort), `${e.label} subgraph port.`)),
+  v('DATAEX_REGISTRY_PORT', 'port', String(REGISTRY.subgraphPort), 'Registry subgraph port.'),
+  ...UPSTREAMS.map((u) =>
+    v(
+      `DATAEX_${u.name.toUpperCase()}_URL`,
+      'url',
+      undefined,
+      `${u.name === REGISTRY.name ? 'Enterprise registry' : `${u.label} exchange`} API; unset = the bundled simulator (on \`DATAEX_SIM_${u.name.toUpperCase()}_PORT\`, default :${u.simulatorPort}).`,
+    ),
+  ),
+  ...UPSTREAMS.flatMap((u) => u.credentials.map((c) => v(credentialVariable(u.name, c.key), 'string', undefined, c.description, "simulator's"))),
   v('DATAEX_UPSTREAM_TIMEOUT_MS', 'int', '8000', 'Timeout of one upstream (exchange or registry) call.'),
   v(
     'DATAEX_UPSTREAM_MAX_ATTEMPTS',
@@ -147,16 +145,17 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_SIM_SCALE', 'number', '1', "Multiplies the simulators' data sizes (benchmarks)."),
   v('DATAEX_SIM_LATENCY_MS', 'int', '0', 'Latency the simulators add to every upstream response.'),
   v('DATAEX_SIMULATORS', 'bool', 'true', '`npm start` also starts simulators for the upstreams whose URL is unset.'),
-  v(
-    'DATAEX_SIM_BEIJING_PORT',
-    'port',
-    undefined,
-    'Port of the bundled Beijing simulator, under `npm start` and `npm run start:sims`; `0` = any free port (what the tests use when it is unset).',
-    '`4101`',
+  ...UPSTREAMS.map((u, i) =>
+    v(
+      simulatorPortVariable(u.name),
+      'port',
+      undefined,
+      i === 0
+        ? `Port of the bundled ${u.label} simulator, under \`npm start\` and \`npm run start:sims\`; \`0\` = any free port (what the tests use when it is unset).`
+        : `Port of the bundled ${u.name === REGISTRY.name ? 'enterprise-registry' : u.label} simulator (as \`${simulatorPortVariable(UPSTREAMS[0].name)}\`).`,
+      `\`${u.simulatorPort}\``,
+    ),
   ),
-  v('DATAEX_SIM_SHANGHAI_PORT', 'port', undefined, 'Port of the bundled Shanghai simulator (as `DATAEX_SIM_BEIJING_PORT`).', '`4102`'),
-  v('DATAEX_SIM_GUIYANG_PORT', 'port', undefined, 'Port of the bundled Guiyang simulator (as `DATAEX_SIM_BEIJING_PORT`).', '`4103`'),
-  v('DATAEX_SIM_REGISTRY_PORT', 'port', undefined, 'Port of the bundled enterprise-registry simulator (as `DATAEX_SIM_BEIJING_PORT`).', '`4104`'),
   v('DATAEX_LOG_LEVEL', 'string', 'info', 'Log level: `error`, `warn`, `info` or `debug` (under a test runner the default is `warn`).'),
   v('DATAEX_LOG_FORMAT', 'string', 'json', 'Log line format: `json` (one JSON object a line) or `pretty` (human-readable); `npm start` on a terminal uses `pretty` unless this is set.'),
   v('DATAEX_METRICS', 'bool', 'true', 'Serve Prometheus metrics at `/metrics` on the gateway and on each subgraph.'),
@@ -168,12 +167,20 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
  * The upstream credentials the bundled simulators accept: what an adapter uses where its
  * DATAEX_<EXCHANGE>_… variables are unset (development, tests). Public, like the simulators.
  */
-export const DEVELOPMENT_UPSTREAM_CREDENTIALS = {
-  beijing: { appKey: 'dataex-bj', appSecret: 'bj-secret-0f3c9a' },
-  shanghai: { clientId: 'dataex-sh', clientSecret: 'sh-secret-77d1e2' },
-  guiyang: { appId: 'dataex-gy', appSecret: 'gy-secret-4b8e21' },
-  registry: { apiKey: 'dataex-registry-key' },
-} as const;
+export const DEVELOPMENT_UPSTREAM_CREDENTIALS = Object.fromEntries(
+  [...EXCHANGES, REGISTRY].map((u) => ['id' in u ? u.id : u.name, Object.fromEntries(u.credentials.map((c) => [c.key, c.development]))]),
+) as DevelopmentCredentials;
+
+/** Each upstream's credentials by key, typed from the list (`DEVELOPMENT_UPSTREAM_CREDENTIALS.beijing.appKey`). */
+type CredentialsOf<C extends readonly { key: string }[]> = { readonly [K in C[number]['key']]: string };
+type DevelopmentCredentials = { readonly [E in (typeof EXCHANGES)[number] as E['id']]: CredentialsOf<E['credentials']> } & {
+  readonly registry: CredentialsOf<typeof REGISTRY.credentials>;
+};
+
+/** The variable of an upstream simulator's port: DATAEX_SIM_BEIJING_PORT. */
+export function simulatorPortVariable(upstream: string): string {
+  return `DATAEX_SIM_${upstream.toUpperCase()}_PORT`;
+}
 
 /** Used by separately started processes on loopback when DATAEX_SIGNING_SECRET is unset: public, so never beyond loopback. */
 export const DEVELOPMENT_SIGNING_SECRET = 'dataex-development-signing-secret-change-me';
@@ -274,7 +281,8 @@ export interface DataexConfig {
   requestDeadlineMs: number;
   subgraphPorts: Record<string, number>;
   upstreamUrls: Record<string, string | undefined>;
-  credentials: Record<string, string | undefined>;
+  /** Per upstream (exchange id or `registry`), per credential key (subgraphs/exchanges.ts): the value set, if any. */
+  credentials: Record<string, Record<string, string | undefined>>;
   upstreamTimeoutMs: number;
   /** The resilience settings set by variables (the others keep DEFAULT_RESILIENCE_SETTINGS). */
   resilience: Pick<ResilienceSettings, 'maxAttempts' | 'breakerFailureRate' | 'breakerHalfOpenAfterMs' | 'bulkheadConcurrency' | 'bulkheadQueue'>;
@@ -285,7 +293,7 @@ export interface DataexConfig {
   simLatencyMs: number;
   startSimulators: boolean;
   /** Simulator ports set explicitly (DATAEX_SIM_<NAME>_PORT); unset ones take their default. */
-  simulatorPorts: Partial<Record<'beijing' | 'shanghai' | 'guiyang' | 'registry', number>>;
+  simulatorPorts: Partial<Record<ExchangeId | 'registry', number>>;
   logLevel: string;
   logFormat: 'json' | 'pretty';
   metrics: boolean;
@@ -432,28 +440,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     shutdownDelayMs: r.DATAEX_SHUTDOWN_DELAY_MS as number,
     subgraphTimeoutMs: r.DATAEX_SUBGRAPH_TIMEOUT_MS as number,
     requestDeadlineMs: r.DATAEX_REQUEST_DEADLINE_MS as number,
-    subgraphPorts: {
-      catalog: r.DATAEX_CATALOG_PORT as number,
-      beijing: r.DATAEX_BEIJING_PORT as number,
-      shanghai: r.DATAEX_SHANGHAI_PORT as number,
-      guiyang: r.DATAEX_GUIYANG_PORT as number,
-      registry: r.DATAEX_REGISTRY_PORT as number,
-    },
-    upstreamUrls: {
-      beijing: r.DATAEX_BEIJING_URL as string | undefined,
-      shanghai: r.DATAEX_SHANGHAI_URL as string | undefined,
-      guiyang: r.DATAEX_GUIYANG_URL as string | undefined,
-      registry: r.DATAEX_REGISTRY_URL as string | undefined,
-    },
-    credentials: {
-      beijingAppKey: r.DATAEX_BEIJING_APP_KEY as string | undefined,
-      beijingAppSecret: r.DATAEX_BEIJING_APP_SECRET as string | undefined,
-      shanghaiClientId: r.DATAEX_SHANGHAI_CLIENT_ID as string | undefined,
-      shanghaiClientSecret: r.DATAEX_SHANGHAI_CLIENT_SECRET as string | undefined,
-      guiyangAppId: r.DATAEX_GUIYANG_APP_ID as string | undefined,
-      guiyangAppSecret: r.DATAEX_GUIYANG_APP_SECRET as string | undefined,
-      registryApiKey: r.DATAEX_REGISTRY_API_KEY as string | undefined,
-    },
+    subgraphPorts: Object.fromEntries([CATALOG.name, ...EXCHANGES.map((e) => e.id), REGISTRY.name].map((name) => [name, r[`DATAEX_${name.toUpperCase()}_PORT`] as number])),
+    upstreamUrls: Object.fromEntries(UPSTREAMS.map((u) => [u.name, r[`DATAEX_${u.name.toUpperCase()}_URL`] as string | undefined])),
+    credentials: Object.fromEntries(UPSTREAMS.map((u) => [u.name, Object.fromEntries(u.credentials.map((c) => [c.key, r[credentialVariable(u.name, c.key)] as string | undefined]))])),
     upstreamTimeoutMs: r.DATAEX_UPSTREAM_TIMEOUT_MS as number,
     resilience: {
       maxAttempts: Math.max(1, r.DATAEX_UPSTREAM_MAX_ATTEMPTS as number),
@@ -468,9 +457,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     simScale: r.DATAEX_SIM_SCALE as number,
     simLatencyMs: r.DATAEX_SIM_LATENCY_MS as number,
     startSimulators: r.DATAEX_SIMULATORS as boolean,
-    simulatorPorts: Object.fromEntries(
-      (['beijing', 'shanghai', 'guiyang', 'registry'] as const).map((name) => [name, r[`DATAEX_SIM_${name.toUpperCase()}_PORT`] as number | undefined]).filter(([, port]) => port !== undefined),
-    ),
+    simulatorPorts: Object.fromEntries(UPSTREAMS.map((u) => [u.name, r[simulatorPortVariable(u.name)] as number | undefined]).filter(([, port]) => port !== undefined)),
     logLevel: level,
     logFormat,
     metrics: r.DATAEX_METRICS as boolean,

@@ -26,10 +26,10 @@ export interface AdapterBuildOptions {
 /** The settings adapters get when nothing is passed; see ResilienceSettings for each one. */
 export const ADAPTER_RESILIENCE: Readonly<ResilienceSettings> = DEFAULT_RESILIENCE_SETTINGS;
 
-const ADAPTER_FACTORIES: Record<string, (baseUrl: string, client: UpstreamClient, c: Credentials) => ExchangeAdapter> = {
-  beijing: (baseUrl, client, c) => createBeijingAdapter({ baseUrl, client, appKey: c.beijingAppKey, appSecret: c.beijingAppSecret }),
-  shanghai: (baseUrl, client, c) => createShanghaiAdapter({ baseUrl, client, clientId: c.shanghaiClientId, clientSecret: c.shanghaiClientSecret }),
-  guiyang: (baseUrl, client, c) => createGuiyangAdapter({ baseUrl, client, appId: c.guiyangAppId, appSecret: c.guiyangAppSecret }),
+const ADAPTER_FACTORIES: Record<string, (baseUrl: string, client: UpstreamClient, c: Credentials[string]) => ExchangeAdapter> = {
+  beijing: (baseUrl, client, c) => createBeijingAdapter({ baseUrl, client, appKey: c.appKey, appSecret: c.appSecret }),
+  shanghai: (baseUrl, client, c) => createShanghaiAdapter({ baseUrl, client, clientId: c.clientId, clientSecret: c.clientSecret }),
+  guiyang: (baseUrl, client, c) => createGuiyangAdapter({ baseUrl, client, appId: c.appId, appSecret: c.appSecret }),
 };
 
 /** An UpstreamClient holding a lease on its upstream's guard, given back on close. */
@@ -60,13 +60,13 @@ function upstreamClient(upstream: string, baseUrl: string, config: DataexConfig,
 export function createExchangeAdapter(exchange: string, baseUrl: string, config: DataexConfig, options: AdapterBuildOptions = {}): ExchangeAdapter {
   const factory = ADAPTER_FACTORIES[exchange];
   if (!factory) throw new Error(`no adapter for exchange ${exchange}: add one to subgraphs/adapters.ts`);
-  return factory(baseUrl, upstreamClient(exchange, baseUrl, config, options), config.credentials);
+  return factory(baseUrl, upstreamClient(exchange, baseUrl, config, options), config.credentials[exchange] ?? {});
 }
 
 export function createRegistryAdapterFromConfig(baseUrl: string, config: DataexConfig, options: AdapterBuildOptions = {}): RegistryAdapter {
   return createRegistryAdapter({
     baseUrl,
     client: upstreamClient('registry', baseUrl, config, options),
-    apiKey: config.credentials.registryApiKey,
+    apiKey: config.credentials.registry?.apiKey,
   });
 }

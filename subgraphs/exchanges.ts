@@ -1,25 +1,94 @@
-// The exchange list: adding an exchange is one line here, plus its adapter, subgraph folder
-// and SDL (see docs/adding-an-exchange.md).
+// The exchange list: an exchange is its folder (subgraphs/<id>/: adapter and mapping; its
+// simulator in simulators/<id>.ts) and one entry here. What else knows the exchanges is derived
+// from this list: configuration variables and their docs (lib/config.ts), the simulators
+// `npm start` runs, the subgraphs, the supergraph's concrete types, the deployment files
+// (checked against it), the console (docs/adding-an-exchange.md).
+//
+// Data only, importing nothing of the project, so that every layer may read it (lib/config.ts
+// included: test/unit/layers.test.ts lists it as a leaf) and no import cycle can form through it.
 
-import type { ExchangeInfo } from './common/model.ts';
+/** An exchange as clients see it (`Query.exchanges`). */
+export interface ExchangeInfo {
+  id: string;
+  name: string;
+  city: string;
+}
+
+/** One credential an upstream's adapter needs: variable `DATAEX_<ID>_<KEY>` (key in SCREAMING_SNAKE). */
+export interface UpstreamCredential {
+  /** The adapter's name for it, e.g. `appKey` (variable DATAEX_BEIJING_APP_KEY). */
+  key: string;
+  /** What the variable is, for docs/configuration.md. */
+  description: string;
+  /** What the bundled simulator accepts: the value when the variable is unset (development, tests). Public. */
+  development: string;
+}
 
 export interface ExchangeDefinition extends ExchangeInfo {
-  /** GraphQL type of its listings in the supergraph, e.g. "BeijingDataset". */
+  /** The exchange's English short name, for docs and descriptions ("Beijing"). */
+  label: string;
+  /** GraphQL type of its listings in the supergraph: `<Label>Dataset`. */
   typeName: string;
   /** Default port of its subgraph. */
   subgraphPort: number;
   /** Default port of its upstream simulator. */
   simulatorPort: number;
+  /** The credentials its adapter sends upstream, in the order the docs list them. */
+  credentials: readonly UpstreamCredential[];
 }
 
-export const EXCHANGES: readonly ExchangeDefinition[] = [
-  { id: 'beijing', name: '北京国际大数据交易所', city: '北京', typeName: 'BeijingDataset', subgraphPort: 4002, simulatorPort: 4101 },
-  { id: 'shanghai', name: '上海数据交易所', city: '上海', typeName: 'ShanghaiDataset', subgraphPort: 4003, simulatorPort: 4102 },
-  { id: 'guiyang', name: '贵阳大数据交易所', city: '贵阳', typeName: 'GuiyangDataset', subgraphPort: 4004, simulatorPort: 4103 },
-];
+export const EXCHANGES = [
+  {
+    id: 'beijing',
+    name: '北京国际大数据交易所',
+    city: '北京',
+    label: 'Beijing',
+    typeName: 'BeijingDataset',
+    subgraphPort: 4002,
+    simulatorPort: 4101,
+    credentials: [
+      { key: 'appKey', description: 'Beijing detail-call signing credentials: the app key.', development: 'dataex-bj' },
+      { key: 'appSecret', description: 'Beijing detail-call signing credentials: the signing secret.', development: 'bj-secret-0f3c9a' },
+    ],
+  },
+  {
+    id: 'shanghai',
+    name: '上海数据交易所',
+    city: '上海',
+    label: 'Shanghai',
+    typeName: 'ShanghaiDataset',
+    subgraphPort: 4003,
+    simulatorPort: 4102,
+    credentials: [
+      { key: 'clientId', description: 'Shanghai OAuth client credentials: the client id.', development: 'dataex-sh' },
+      { key: 'clientSecret', description: 'Shanghai OAuth client credentials: the client secret.', development: 'sh-secret-77d1e2' },
+    ],
+  },
+  {
+    id: 'guiyang',
+    name: '贵阳大数据交易所',
+    city: '贵阳',
+    label: 'Guiyang',
+    typeName: 'GuiyangDataset',
+    subgraphPort: 4004,
+    simulatorPort: 4103,
+    credentials: [
+      { key: 'appId', description: 'Guiyang gateway signing credentials: the app id.', development: 'dataex-gy' },
+      { key: 'appSecret', description: 'Guiyang gateway signing credentials: the signing secret.', development: 'gy-secret-4b8e21' },
+    ],
+  },
+] as const satisfies readonly ExchangeDefinition[];
+
+export type ExchangeId = (typeof EXCHANGES)[number]['id'];
 
 export const CATALOG = { name: 'catalog', subgraphPort: 4001 } as const;
-export const REGISTRY = { name: 'registry', subgraphPort: 4005, simulatorPort: 4104 } as const;
+export const REGISTRY = {
+  name: 'registry',
+  label: 'enterprise registry',
+  subgraphPort: 4005,
+  simulatorPort: 4104,
+  credentials: [{ key: 'apiKey', description: 'Enterprise registry API key.', development: 'dataex-registry-key' }],
+} as const;
 
 /** Every subgraph, in composition order, with its default port. */
 export const SUBGRAPHS: ReadonlyArray<{ name: string; port: number }> = [
@@ -28,6 +97,22 @@ export const SUBGRAPHS: ReadonlyArray<{ name: string; port: number }> = [
   { name: REGISTRY.name, port: REGISTRY.subgraphPort },
 ];
 
+/** Every upstream a simulator stands in for: the exchanges, then the registry. */
+export const UPSTREAMS: ReadonlyArray<{ name: string; label: string; simulatorPort: number; credentials: readonly UpstreamCredential[] }> = [
+  ...EXCHANGES.map((e) => ({ name: e.id, label: e.label, simulatorPort: e.simulatorPort, credentials: e.credentials })),
+  { name: REGISTRY.name, label: REGISTRY.label, simulatorPort: REGISTRY.simulatorPort, credentials: REGISTRY.credentials },
+];
+
 export function exchangeById(id: string): ExchangeDefinition | undefined {
   return EXCHANGES.find((e) => e.id === id);
+}
+
+/** `appKey` → `APP_KEY`: the credential's part of its variable's name. */
+export function variablePart(key: string): string {
+  return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** The variable of an upstream's credential: DATAEX_BEIJING_APP_KEY. */
+export function credentialVariable(upstream: string, key: string): string {
+  return `DATAEX_${upstream.toUpperCase()}_${variablePart(key)}`;
 }

@@ -42,7 +42,7 @@ function asUserError<T>(run: () => T): T {
   }
 }
 
-const typeNameOf = new Map(EXCHANGES.map((e) => [e.id, e.typeName]));
+const typeNameOf = new Map<string, string>(EXCHANGES.map((e) => [e.id, e.typeName]));
 const exchangeName = new Map(EXCHANGES.map((e) => [e.id, e.name]));
 const sectorName = new Map(SECTORS.map((s) => [s.code, s.name]));
 

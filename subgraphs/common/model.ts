@@ -110,8 +110,4 @@ export interface Registration {
   regionCode: string | null;
 }
 
-export interface ExchangeInfo {
-  id: string;
-  name: string;
-  city: string;
-}
+export type { ExchangeInfo } from '../exchanges.ts';
