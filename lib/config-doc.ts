@@ -106,6 +106,11 @@ export function renderConfigurationDoc(variables: readonly VariableSpec[] = CONF
   return `${[...BEFORE_TABLE, ...renderVariableTable(variables), ...AFTER_TABLE].join('\n')}\n`;
 }
 
+/** docs/configuration.md as a writer of schema/generate.ts renders it. */
+export function configurationDocFiles(): Array<{ path: string; content: string }> {
+  return [{ path: 'docs/configuration.md', content: renderConfigurationDoc() }];
+}
+
 function main(): void {
   const expected = renderConfigurationDoc();
   let current: string | undefined;

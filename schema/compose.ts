@@ -56,6 +56,16 @@ export function composeSupergraph(): ComposedSchemas {
   return { supergraph, api: `${api}\n`, k8sConfigMap: configMapOf(supergraph) };
 }
 
+/** The composed files, paths from the repository root (a writer of schema/generate.ts). */
+export function composedFiles(): Array<{ path: string; content: string }> {
+  const { supergraph, api, k8sConfigMap } = composeSupergraph();
+  return [
+    { path: 'schema/supergraph.graphql', content: supergraph },
+    { path: 'schema/api.graphql', content: api },
+    { path: 'deploy/k8s/supergraph.yaml', content: k8sConfigMap },
+  ];
+}
+
 function main(): void {
   const { supergraph, api, k8sConfigMap } = composeSupergraph();
   writeFileSync(join(SCHEMA_DIR, 'supergraph.graphql'), supergraph);

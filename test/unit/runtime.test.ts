@@ -127,6 +127,7 @@ if (!/[\\\\/]np[mx](-cli\\.js)?$/.test(script)) {
     'start:sims': [/simulators[\\/]main\.ts$/],
     'start:subgraph': [/subgraphs[\\/]main\.ts$/],
     compose: [/schema[\\/]compose\.ts$/],
+    generate: [/schema[\\/]generate\.ts$/],
     'docs:config': [/lib[\\/]config-doc\.ts$/],
     typecheck: [/typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/],
     // Biome's launcher (it starts the native binary).

@@ -1,0 +1,65 @@
+// `npm run generate`: writes every file derived from the exchange list (subgraphs/exchanges.ts)
+// and the subgraph SDLs, in order, each writer seeing what the ones before it wrote (the
+// supergraph is composed from the SDL files). `npm run generate -- --check` writes nothing and
+// fails naming the files that differ; test/unit/generated.test.ts does the same in the suite.
+// A new derived file is one writer in GENERATORS.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { SCHEMA_DIR } from './paths.ts';
+import { composedFiles } from './compose.ts';
+import { configurationDocFiles } from '../lib/config-doc.ts';
+
+/** A file a writer renders: its path from the repository root and its whole content. */
+export interface GeneratedFile {
+  path: string;
+  content: string;
+}
+
+export interface Generator {
+  /** What it writes, for messages. */
+  name: string;
+  render(): GeneratedFile[];
+}
+
+export const ROOT = join(SCHEMA_DIR, '..');
+
+/** Every writer, in the order they run. */
+export const GENERATORS: readonly Generator[] = [
+  { name: 'supergraph, API schema and its ConfigMap (schema/compose.ts)', render: composedFiles },
+  { name: 'docs/configuration.md (lib/config-doc.ts)', render: configurationDocFiles },
+];
+
+function current(path: string): string | undefined {
+  try {
+    return readFileSync(join(ROOT, path), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs every writer; with `write`, each file is written before the next writer renders. Returns the files that differed. */
+export function generate(write: boolean): string[] {
+  const stale: string[] = [];
+  for (const generator of GENERATORS) {
+    for (const file of generator.render()) {
+      if (current(file.path) === file.content) continue;
+      stale.push(file.path);
+      if (write) writeFileSync(join(ROOT, file.path), file.content);
+    }
+  }
+  return stale;
+}
+
+function main(): void {
+  const check = process.argv.includes('--check');
+  const stale = generate(!check);
+  if (check && stale.length > 0) {
+    console.error(`stale (run \`npm run generate\`): ${stale.join(', ')}`);
+    process.exit(1);
+  }
+  console.log(stale.length === 0 ? 'every generated file is up to date' : `wrote ${stale.map((p) => relative('.', join(ROOT, p))).join(', ')}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
