@@ -1,21 +1,20 @@
 // The whole stack in one process: simulators (for upstreams without a configured URL), the
-// five subgraphs and the gateway. `npm start` runs it on the configured ports (DATAEX_PORT,
-// DATAEX_<NAME>_PORT, DATAEX_SIM_<NAME>_PORT; defaults 4000–4005, 4101–4104); the end-to-end
+// subgraphs and the gateway. `npm start` runs it on the configured ports (DATAEX_PORT,
+// DATAEX_<NAME>_PORT, DATAEX_SIM_<NAME>_PORT; defaults from subgraphs/exchanges.ts); the end-to-end
 // tests run it on free ports (port 0 everywhere, except simulator ports set explicitly).
 
 import type { DataexConfig } from './lib/config.ts';
-import { EXCHANGES, REGISTRY } from './subgraphs/exchanges.ts';
+import { EXCHANGES } from './subgraphs/exchanges.ts';
 import type { RunningCatalog } from './subgraphs/catalog/subgraph.ts';
 import type { RunningServer } from './subgraphs/common/server.ts';
 import { startCatalog, startDataSubgraph } from './subgraphs/launch.ts';
-import { startSimulator } from './simulators/index.ts';
+import { DEFAULT_SIMULATOR_PORTS, SIMULATOR_NAMES, startSimulator, type SimulatorName, type UpstreamOptions } from './simulators/index.ts';
 import type { RunningGateway } from './gateway/server.ts';
 import { launchGateway } from './gateway/launch.ts';
 import { createCacheSetup, type CacheSetup } from './lib/cache/setup.ts';
 import { randomBytes } from 'node:crypto';
 import { log } from './lib/observability/log.ts';
 
-type SimulatorName = 'beijing' | 'shanghai' | 'guiyang' | 'registry';
 type RunningSimulator = Awaited<ReturnType<typeof startSimulator>>;
 
 export interface StackOptions {
@@ -23,7 +22,7 @@ export interface StackOptions {
   /** Use free ports for every server (tests, benchmarks). */
   freePorts?: boolean;
   /** Simulator token lifetime etc. for tests. */
-  simulatorOptions?: { tokenTtlSeconds?: number };
+  simulatorOptions?: UpstreamOptions;
 }
 
 /** Everything but the gateway: upstreams (simulators or configured), caches, subgraphs. */
@@ -42,11 +41,6 @@ export interface RunningBackends {
 export interface RunningStack extends RunningBackends {
   gateway: RunningGateway;
 }
-
-const SIMULATOR_PORTS = {
-  ...Object.fromEntries(EXCHANGES.map((e) => [e.id, e.simulatorPort])),
-  registry: REGISTRY.simulatorPort,
-} as Record<SimulatorName, number>;
 
 /** The whole stack: backends, then the gateway in front of them. */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
@@ -88,13 +82,13 @@ export async function startBackends(options: StackOptions): Promise<RunningBacke
     // 1. Upstreams: configured URLs, or simulators.
     const simulators: Partial<Record<SimulatorName, RunningSimulator>> = {};
     const upstreamUrls: Record<string, string> = {};
-    for (const name of Object.keys(SIMULATOR_PORTS) as SimulatorName[]) {
+    for (const name of SIMULATOR_NAMES) {
       const configured = config.upstreamUrls[name];
       if (configured) {
         upstreamUrls[name] = configured;
       } else if (config.startSimulators) {
         // DATAEX_SIM_<NAME>_PORT when set (free-port mode included), else the default port.
-        const simPort = config.simulatorPorts[name] ?? port(SIMULATOR_PORTS[name]);
+        const simPort = config.simulatorPorts[name] ?? port(DEFAULT_SIMULATOR_PORTS[name]);
         const sim = await startSimulator(name, {
           port: simPort,
           host: config.host,

@@ -8,14 +8,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
 import { SCHEMA_DIR } from './paths.ts';
+import { exchangeSdlFiles } from './exchange-sdl.ts';
 import { composedFiles } from './compose.ts';
 import { configurationDocFiles } from '../lib/config-doc.ts';
+import { deployFiles } from './deploy-files.ts';
+import { exchangeModuleFiles } from './exchange-modules.ts';
 
-/** A file a writer renders: its path from the repository root and its whole content. */
-export interface GeneratedFile {
-  path: string;
-  content: string;
-}
+import type { GeneratedFile } from './generated-file.ts';
+
+export type { GeneratedFile };
 
 export interface Generator {
   /** What it writes, for messages. */
@@ -27,8 +28,11 @@ export const ROOT = join(SCHEMA_DIR, '..');
 
 /** Every writer, in the order they run. */
 export const GENERATORS: readonly Generator[] = [
+  { name: 'schema/<id>.graphql and the exchange types in schema/catalog.graphql (schema/exchange-sdl.ts)', render: exchangeSdlFiles },
   { name: 'supergraph, API schema and its ConfigMap (schema/compose.ts)', render: composedFiles },
   { name: 'docs/configuration.md (lib/config-doc.ts)', render: configurationDocFiles },
+  { name: 'docker-compose.yml and deploy/k8s/{configmap,simulators,subgraphs}.yaml (schema/deploy-files.ts)', render: deployFiles },
+  { name: 'the adapter and simulator import tables of the exchanges (schema/exchange-modules.ts)', render: exchangeModuleFiles },
 ];
 
 function current(path: string): string | undefined {

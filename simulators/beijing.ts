@@ -91,6 +91,11 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The uniform factory simulators/index.ts starts this simulator with (exchange-simulators.generated.ts). */
+export function createUpstream(world: World): Upstream {
+  return beijingUpstream(world);
+}
+
 export function beijingUpstream(world: World, options: BeijingOptions = {}): Upstream {
   const appKey = options.appKey ?? SIM_CREDENTIALS.beijing.appKey;
   const appSecret = options.appSecret ?? SIM_CREDENTIALS.beijing.appSecret;

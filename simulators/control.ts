@@ -6,8 +6,20 @@ import type http from 'node:http';
 import type { FaultMode, FaultSettings, SimStats } from './wire.ts';
 import { BodyTooLargeError, jsonReply, parseJson, isRecord, readBody, Router, splitTarget, writeReply, type Reply, type Route } from './http.ts';
 import { createRng, hashSeed, type Rng } from './random.ts';
+import type { ExchangeId, REGISTRY } from '../subgraphs/exchanges.ts';
+import type { World } from './world.ts';
 
-export type SimulatorName = 'beijing' | 'shanghai' | 'guiyang' | 'registry';
+/** An upstream a simulator stands in for: an exchange of the list (subgraphs/exchanges.ts) or the registry. */
+export type SimulatorName = ExchangeId | typeof REGISTRY.name;
+
+/** Options of a simulator that its upstream module reads (each module reads only its own). */
+export interface UpstreamOptions {
+  /** Shanghai token lifetime in seconds (default 300; fractions allowed for tests). */
+  tokenTtlSeconds?: number;
+}
+
+/** What `simulators/<id>.ts` exports as `createUpstream`: its API over the world (found through exchange-simulators.generated.ts). */
+export type UpstreamFactory = (world: World, options: UpstreamOptions) => Upstream;
 
 /** One upstream API as a simulator serves it. */
 export interface Upstream {

@@ -112,6 +112,11 @@ function queryNumber(value: string | null): number | undefined | null {
   return /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : null;
 }
 
+/** The uniform factory simulators/index.ts starts this simulator with (exchange-simulators.generated.ts). */
+export function createUpstream(world: World): Upstream {
+  return guiyangUpstream(world);
+}
+
 export function guiyangUpstream(world: World, options: GuiyangOptions = {}): Upstream {
   const appId = options.appId ?? SIM_CREDENTIALS.guiyang.appId;
   const appSecret = options.appSecret ?? SIM_CREDENTIALS.guiyang.appSecret;

@@ -1,28 +1,33 @@
-// Starting simulators: one upstream (or all four) on a port, with the shared control surface.
+// Starting simulators: one upstream (or all of them) on a port, with the shared control surface.
+// Which simulators there are, and their default ports, come from the exchange list
+// (subgraphs/exchanges.ts UPSTREAMS: the exchanges, then the registry); an exchange's simulator
+// is `createUpstream` of simulators/<id>.ts, found through exchange-simulators.generated.ts.
 
-import { beijingUpstream } from './beijing.ts';
+import { UPSTREAMS } from '../subgraphs/exchanges.ts';
 import { readLatencyMs } from './config.ts';
-import { createControlledApp, type SimulatorName, type Upstream } from './control.ts';
-import { guiyangUpstream } from './guiyang.ts';
+import { createControlledApp, type SimulatorName, type Upstream, type UpstreamFactory, type UpstreamOptions } from './control.ts';
+import { EXCHANGE_SIMULATORS } from './exchange-simulators.generated.ts';
 import { listen } from './http.ts';
 import { registryUpstream } from './registry.ts';
-import { shanghaiUpstream } from './shanghai.ts';
 import { generateWorld, type World } from './world.ts';
 
-export type { SimulatorName } from './control.ts';
+export type { SimulatorName, UpstreamOptions } from './control.ts';
 export { generateWorld } from './world.ts';
 export type { World } from './world.ts';
 
-export const SIMULATOR_NAMES: readonly SimulatorName[] = ['beijing', 'shanghai', 'guiyang', 'registry'];
+/** Every simulator, in the list's order: the exchanges, then the registry. */
+export const SIMULATOR_NAMES = UPSTREAMS.map((u) => u.name) as readonly SimulatorName[];
 
-export const DEFAULT_SIMULATOR_PORTS: Readonly<Record<SimulatorName, number>> = {
-  beijing: 4101,
-  shanghai: 4102,
-  guiyang: 4103,
-  registry: 4104,
+/** Each simulator's default port (the list's `simulatorPort`; DATAEX_SIM_<NAME>_PORT overrides it). */
+export const DEFAULT_SIMULATOR_PORTS = Object.fromEntries(UPSTREAMS.map((u) => [u.name, u.simulatorPort])) as Readonly<Record<SimulatorName, number>>;
+
+/** How each simulator's upstream API is made: the exchanges' modules by convention, the registry's here. */
+const UPSTREAM_FACTORIES: Readonly<Record<SimulatorName, UpstreamFactory>> = {
+  ...EXCHANGE_SIMULATORS,
+  registry: (world) => registryUpstream(world),
 };
 
-export interface SimulatorOptions {
+export interface SimulatorOptions extends UpstreamOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
   /** Default 127.0.0.1. */
@@ -33,8 +38,6 @@ export interface SimulatorOptions {
   scale?: number;
   /** Latency added to every upstream response; default DATAEX_SIM_LATENCY_MS, else 0. */
   latencyMs?: number;
-  /** Shanghai token lifetime in seconds (default 300; fractions allowed for tests). */
-  tokenTtlSeconds?: number;
 }
 
 export interface RunningSimulator {
@@ -52,16 +55,7 @@ export function isSimulatorName(name: string): name is SimulatorName {
 }
 
 function upstreamFor(name: SimulatorName, world: World, options: SimulatorOptions): Upstream {
-  switch (name) {
-    case 'beijing':
-      return beijingUpstream(world);
-    case 'shanghai':
-      return shanghaiUpstream(world, { tokenTtlSeconds: options.tokenTtlSeconds });
-    case 'guiyang':
-      return guiyangUpstream(world);
-    case 'registry':
-      return registryUpstream(world);
-  }
+  return UPSTREAM_FACTORIES[name](world, options);
 }
 
 function checkOptions(name: string, options: SimulatorOptions): void {
@@ -93,7 +87,7 @@ export async function startSimulator(name: SimulatorName, options: SimulatorOpti
 
 export type RunningSimulators = Record<SimulatorName, RunningSimulator> & { close(): Promise<void> };
 
-/** All four simulators (free ports unless `ports` says otherwise), sharing one world. */
+/** Every simulator (free ports unless `ports` says otherwise), sharing one world. */
 export async function startSimulators(options: Omit<SimulatorOptions, 'port'> & { ports?: Partial<Record<SimulatorName, number>> } = {}): Promise<RunningSimulators> {
   const { ports = {}, ...shared } = options;
   const started: RunningSimulator[] = [];

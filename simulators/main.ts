@@ -1,5 +1,6 @@
-// CLI: `node simulators/main.ts [beijing|shanghai|guiyang|registry ...]` runs the named
-// simulators (default all four) on ports 4101–4104 or DATAEX_SIM_<NAME>_PORT.
+// CLI: `node simulators/main.ts [<name> ...]` runs the named simulators (default all of them:
+// each exchange of subgraphs/exchanges.ts, then the registry) on their ports in that list
+// (4101…) or DATAEX_SIM_<NAME>_PORT.
 
 import { readHost, readLatencyMs, readPort, readScale, readSeed, SimConfigError } from './config.ts';
 import { DEFAULT_SIMULATOR_PORTS, isSimulatorName, SIMULATOR_NAMES, startSimulator, type RunningSimulator, type SimulatorName } from './index.ts';

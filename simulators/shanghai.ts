@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { isInteger, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import type { DataLevel, DeliveryMethod, ListingStatus, Openness, PricingModel, ProductType } from '../subgraphs/common/model.ts';
-import type { Upstream } from './control.ts';
+import type { Upstream, UpstreamOptions } from './control.ts';
 import { isRecord, jsonReply, jsonTextReply, parseForm, type Parsed, type Reply, type SimRequest } from './http.ts';
 import { matchesKeyword, pageOf, wholeNumber } from './paging.ts';
 import { integerFen } from './pricing.ts';
@@ -104,6 +104,11 @@ function snowflakeOf(value: unknown): bigint | null {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
   if (typeof value === 'string' && /^\d{1,20}$/.test(value.trim())) return BigInt(value.trim());
   return null;
+}
+
+/** The uniform factory simulators/index.ts starts this simulator with (exchange-simulators.generated.ts). */
+export function createUpstream(world: World, options: UpstreamOptions = {}): Upstream {
+  return shanghaiUpstream(world, { tokenTtlSeconds: options.tokenTtlSeconds });
 }
 
 export function shanghaiUpstream(world: World, options: ShanghaiOptions = {}): Upstream {

@@ -1,20 +1,18 @@
-// Builds each upstream's adapter from configuration. Adding an exchange = one line in
-// ADAPTER_FACTORIES (and one in exchanges.ts).
+// Builds each upstream's adapter from configuration. An exchange's adapter is found by
+// convention: `subgraphs/<id>/adapter.ts` exports `createAdapter` (AdapterFactoryOptions), listed
+// by id in exchange-modules.generated.ts, which `npm run generate` writes from the exchange list.
 //
 // Every UpstreamClient built here carries the resilience policy (retry with backoff and budget,
 // circuit breaker, bulkhead: subgraphs/common/resilience/) of its upstream, shared by all the
 // clients of that upstream in this process and visible through `upstreamHealth`.
 
-import type { DataexConfig } from '../lib/config.ts';
+import { DEVELOPMENT_UPSTREAM_CREDENTIALS, type DataexConfig } from '../lib/config.ts';
 import type { ExchangeAdapter, RegistryAdapter } from './common/adapter.ts';
 import { UpstreamClient, type UpstreamClientOptions } from './common/upstream.ts';
 import { DEFAULT_RESILIENCE_SETTINGS, upstreamHealth, type GuardLease, type ResilienceRegistry, type ResilienceSettings } from './common/resilience/index.ts';
-import { createBeijingAdapter } from './beijing/adapter.ts';
-import { createShanghaiAdapter } from './shanghai/adapter.ts';
-import { createGuiyangAdapter } from './guiyang/adapter.ts';
 import { createRegistryAdapter } from './registry/adapter.ts';
-
-type Credentials = DataexConfig['credentials'];
+import { exchangeById } from './exchanges.ts';
+import { EXCHANGE_ADAPTERS } from './exchange-modules.generated.ts';
 
 export interface AdapterBuildOptions {
   /** Overrides of DEFAULT_RESILIENCE_SETTINGS (e.g. from configuration variables). */
@@ -25,12 +23,6 @@ export interface AdapterBuildOptions {
 
 /** The settings adapters get when nothing is passed; see ResilienceSettings for each one. */
 export const ADAPTER_RESILIENCE: Readonly<ResilienceSettings> = DEFAULT_RESILIENCE_SETTINGS;
-
-const ADAPTER_FACTORIES: Record<string, (baseUrl: string, client: UpstreamClient, c: Credentials[string]) => ExchangeAdapter> = {
-  beijing: (baseUrl, client, c) => createBeijingAdapter({ baseUrl, client, appKey: c.appKey, appSecret: c.appSecret }),
-  shanghai: (baseUrl, client, c) => createShanghaiAdapter({ baseUrl, client, clientId: c.clientId, clientSecret: c.clientSecret }),
-  guiyang: (baseUrl, client, c) => createGuiyangAdapter({ baseUrl, client, appId: c.appId, appSecret: c.appSecret }),
-};
 
 /** An UpstreamClient holding a lease on its upstream's guard, given back on close. */
 class GuardedUpstreamClient extends UpstreamClient {
@@ -57,10 +49,24 @@ function upstreamClient(upstream: string, baseUrl: string, config: DataexConfig,
   }
 }
 
+/** The configured credentials of an upstream by the list's keys, the development values (what the simulator accepts) where unset. */
+function credentialsOf(upstream: string, config: DataexConfig): Record<string, string | undefined> {
+  const development: Readonly<Record<string, string>> = (DEVELOPMENT_UPSTREAM_CREDENTIALS as Readonly<Record<string, Readonly<Record<string, string>>>>)[upstream] ?? {};
+  const configured = config.credentials[upstream] ?? {};
+  const keys = new Set([...Object.keys(development), ...Object.keys(configured)]);
+  return Object.fromEntries([...keys].map((key) => [key, configured[key] ?? development[key]]));
+}
+
 export function createExchangeAdapter(exchange: string, baseUrl: string, config: DataexConfig, options: AdapterBuildOptions = {}): ExchangeAdapter {
-  const factory = ADAPTER_FACTORIES[exchange];
-  if (!factory) throw new Error(`no adapter for exchange ${exchange}: add one to subgraphs/adapters.ts`);
-  return factory(baseUrl, upstreamClient(exchange, baseUrl, config, options), config.credentials[exchange] ?? {});
+  const entry = exchangeById(exchange);
+  const factory = Object.hasOwn(EXCHANGE_ADAPTERS, exchange) ? EXCHANGE_ADAPTERS[exchange as keyof typeof EXCHANGE_ADAPTERS] : undefined;
+  if (!entry || !factory) throw new Error(`no adapter for exchange ${exchange}: add it to subgraphs/exchanges.ts with subgraphs/${exchange}/adapter.ts, then run \`npm run generate\``);
+  return factory({
+    info: { id: entry.id, name: entry.name, city: entry.city },
+    baseUrl,
+    client: upstreamClient(exchange, baseUrl, config, options),
+    credentials: credentialsOf(exchange, config),
+  });
 }
 
 export function createRegistryAdapterFromConfig(baseUrl: string, config: DataexConfig, options: AdapterBuildOptions = {}): RegistryAdapter {

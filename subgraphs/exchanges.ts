@@ -1,7 +1,8 @@
 // The exchange list: an exchange is its folder (subgraphs/<id>/: adapter and mapping; its
 // simulator in simulators/<id>.ts) and one entry here. What else knows the exchanges is derived
 // from this list: configuration variables and their docs (lib/config.ts), the simulators
-// `npm start` runs, the subgraphs, the supergraph's concrete types, the deployment files
+// `npm start` runs, the subgraphs, their SDL (schema/<id>.graphql and the exchange's type in
+// schema/catalog.graphql, rendered by schema/exchange-sdl.ts), the deployment files
 // (checked against it), the console (docs/adding-an-exchange.md).
 //
 // Data only, importing nothing of the project, so that every layer may read it (lib/config.ts
@@ -24,6 +25,22 @@ export interface UpstreamCredential {
   development: string;
 }
 
+/**
+ * What differs between exchanges in their GraphQL types' descriptions; schema/exchange-sdl.ts
+ * renders schema/<id>.graphql and the exchange's `<Label>Dataset` in schema/catalog.graphql from
+ * one template each, with these texts (the rest comes from `id`, `label` and `typeName`).
+ */
+export interface ExchangeSdl {
+  /** Description of its `<Label>Dataset` type, in both SDLs: "A listing on the Beijing International Big Data Exchange." */
+  listing: string;
+  /** The native-key part of the catalog's `id` description "dataex id `beijing:<uuid>`.": `<uuid>`. */
+  idForm: string;
+  /** The catalog's `nativeId` description: the form of the exchange's own key, e.g. "32-hex product uuid.". */
+  nativeId: string;
+  /** The catalog's `keywords` description when the exchange's keywords are more than keywords ("Keywords and AI tags."); default "Keywords.". */
+  keywords?: string;
+}
+
 export interface ExchangeDefinition extends ExchangeInfo {
   /** The exchange's English short name, for docs and descriptions ("Beijing"). */
   label: string;
@@ -35,6 +52,8 @@ export interface ExchangeDefinition extends ExchangeInfo {
   simulatorPort: number;
   /** The credentials its adapter sends upstream, in the order the docs list them. */
   credentials: readonly UpstreamCredential[];
+  /** Its texts in the GraphQL schema (descriptions of its types). */
+  sdl: ExchangeSdl;
 }
 
 export const EXCHANGES = [
@@ -50,6 +69,7 @@ export const EXCHANGES = [
       { key: 'appKey', description: 'Beijing detail-call signing credentials: the app key.', development: 'dataex-bj' },
       { key: 'appSecret', description: 'Beijing detail-call signing credentials: the signing secret.', development: 'bj-secret-0f3c9a' },
     ],
+    sdl: { listing: 'A listing on the Beijing International Big Data Exchange.', idForm: '<uuid>', nativeId: '32-hex product uuid.' },
   },
   {
     id: 'shanghai',
@@ -63,6 +83,12 @@ export const EXCHANGES = [
       { key: 'clientId', description: 'Shanghai OAuth client credentials: the client id.', development: 'dataex-sh' },
       { key: 'clientSecret', description: 'Shanghai OAuth client credentials: the client secret.', development: 'sh-secret-77d1e2' },
     ],
+    sdl: {
+      listing: 'A listing on the Shanghai Data Exchange.',
+      idForm: '<registered|tradable>:<19-digit id>',
+      nativeId: '`registered:<id>` or `tradable:<id>`; the id is exact (beyond 2^53).',
+      keywords: 'Keywords and AI tags.',
+    },
   },
   {
     id: 'guiyang',
@@ -76,6 +102,7 @@ export const EXCHANGES = [
       { key: 'appId', description: 'Guiyang gateway signing credentials: the app id.', development: 'dataex-gy' },
       { key: 'appSecret', description: 'Guiyang gateway signing credentials: the signing secret.', development: 'gy-secret-4b8e21' },
     ],
+    sdl: { listing: 'A listing on the Guiyang Global Big Data Exchange.', idForm: '<serviceId>', nativeId: 'Integer serviceId as a string.' },
   },
 ] as const satisfies readonly ExchangeDefinition[];
 

@@ -4,7 +4,8 @@
 //
 //   GET /                       the console page
 //   GET /graphql (from a browser, Accept: text/html)   the same page; other GETs are GraphQL
-//   GET /console/config.json    what the page needs to know (endpoints, enum values, examples)
+//   GET /console/config.json    what the page needs to know (endpoints, enum values, the
+//                               exchanges the served supergraph has, examples)
 //   GET /console/schema.json    the served schema as an introspection result, when
 //                               introspection is allowed (GraphiQL gets it here rather than
 //                               by sending its introspection query through the query limits)
@@ -95,6 +96,12 @@ interface ConsoleConfig {
   introspection: boolean;
   enums: Record<string, string[]>;
   inputs: Record<string, Array<{ name: string; type: string }>>;
+  /**
+   * The exchanges the served API has (`{ exchanges { id name } }`), for the form's exchange
+   * checkboxes and the examples: the gateway serves any supergraph, so not a list of its own.
+   * Empty while the query fails (the form then takes exchange ids as text).
+   */
+  exchanges: Array<{ id: string; name: string }>;
   examples: { datasetId?: string; providerCode?: string };
 }
 
@@ -123,6 +130,8 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
   let bundle: Promise<ConsoleManifest> = ensure();
   let indexHtml: { manifest: ConsoleManifest; template: string } | undefined;
   let examples: ConsoleConfig['examples'] | undefined;
+  /** The exchanges, as the schema they were asked of served them (a reloaded supergraph asks again). */
+  let exchanges: { schema: GraphQLSchema; list: ConsoleConfig['exchanges'] } | undefined;
 
   const manifest = async (): Promise<ConsoleManifest> => {
     try {
@@ -177,19 +186,38 @@ export function playgroundRoutes(config: DataexConfig, services: GatewayServices
     }
   };
 
+  const exchangeList = async (req: IncomingMessage, schema: GraphQLSchema | undefined): Promise<ConsoleConfig['exchanges']> => {
+    if (!schema) return [];
+    if (exchanges?.schema === schema) return exchanges.list;
+    try {
+      const result = await services.execute({ query: 'query ConsoleExchanges { exchanges { id name } }' }, req);
+      const found = ((result.body.data as { exchanges?: Array<{ id?: unknown; name?: unknown }> } | null | undefined)?.exchanges ?? [])
+        .filter((e) => typeof e?.id === 'string')
+        .map((e) => ({ id: e.id as string, name: typeof e.name === 'string' ? e.name : (e.id as string) }));
+      if (found.length > 0) exchanges = { schema, list: found };
+      return found;
+    } catch {
+      return [];
+    }
+  };
+
   const sendConfig = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let info: Pick<ConsoleConfig, 'enums' | 'inputs'> = { enums: {}, inputs: {} };
+    let schema: GraphQLSchema | undefined;
     try {
-      info = schemaInfo(services.apiSchema());
+      schema = services.apiSchema();
+      info = schemaInfo(schema);
     } catch {
       // schema not loaded yet: the form falls back to text fields
     }
+    const [exchangesFound, examplesFound] = await Promise.all([exchangeList(req, schema), exampleIds(req)]);
     const body: ConsoleConfig = {
       graphqlPath: '/graphql',
       savedQueriesPath: '/saved-queries',
       introspection: config.introspection,
       ...info,
-      examples: await exampleIds(req),
+      exchanges: exchangesFound,
+      examples: examplesFound,
     };
     const text = JSON.stringify(body);
     res.writeHead(200, {

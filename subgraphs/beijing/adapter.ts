@@ -3,16 +3,17 @@
 import { createHmac } from 'node:crypto';
 import pLimit from 'p-limit';
 import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
-import type { ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
+import type { AdapterFactoryOptions, ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
 import { UpstreamError } from '../common/errors.ts';
-import type { DatasetDetail } from '../common/model.ts';
+import type { DatasetDetail, ExchangeInfo } from '../common/model.ts';
 import { clampInt } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamResponse } from '../common/upstream.ts';
-import { exchangeById } from '../exchanges.ts';
 import { EXCHANGE, UUID, mapDetailResponse, mapListResponse } from './mapping.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface BeijingAdapterOptions {
+  /** The exchange as clients see it: its entry in subgraphs/exchanges.ts (default: the id alone). */
+  info?: ExchangeInfo;
   /** e.g. DATAEX_BEIJING_URL, "http://127.0.0.1:4101". */
   baseUrl: string;
   appKey?: string;
@@ -37,6 +38,11 @@ export function signDetail(appKey: string, appSecret: string, timestamp: string,
   return createHmac('sha256', appSecret).update(`${appKey}\n${timestamp}\nGET\n${path}`).digest('hex');
 }
 
+/** The uniform factory subgraphs/adapters.ts builds every exchange's adapter with (credentials by the list's keys). */
+export function createAdapter({ info, baseUrl, client, credentials }: AdapterFactoryOptions): ExchangeAdapter {
+  return createBeijingAdapter({ info, baseUrl, client, appKey: credentials.appKey, appSecret: credentials.appSecret });
+}
+
 export function createBeijingAdapter(options: BeijingAdapterOptions): ExchangeAdapter {
   const appKey = options.appKey ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.beijing.appKey;
   const appSecret = options.appSecret ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.beijing.appSecret;
@@ -44,8 +50,7 @@ export function createBeijingAdapter(options: BeijingAdapterOptions): ExchangeAd
   const limit = pLimit(clampInt(options.detailConcurrency, 8, 256));
   const now = options.now ?? Date.now;
   const client = options.client ?? new UpstreamClient({ upstream: EXCHANGE, baseUrl: options.baseUrl, policy: options.policy });
-  const def = exchangeById(EXCHANGE);
-  const info = { id: EXCHANGE, name: def?.name ?? EXCHANGE, city: def?.city ?? '' };
+  const info = options.info ?? { id: EXCHANGE, name: EXCHANGE, city: '' };
 
   async function* harvest(signal?: AbortSignal): AsyncIterable<HarvestPage> {
     const seen = new Set<string>();

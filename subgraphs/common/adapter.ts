@@ -2,6 +2,7 @@
 // are the only code that knows an upstream's wire shape.
 
 import type { DatasetDetail, DatasetRecord, ExchangeInfo, Registration } from './model.ts';
+import type { UpstreamClient } from './upstream.ts';
 
 /** One page of a harvest: mapped records plus the items that failed validation (skipped). */
 export interface HarvestPage {
@@ -22,6 +23,25 @@ export interface ExchangeAdapter {
   details(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, DatasetDetail | null | Error>>;
   close(): Promise<void>;
 }
+
+/**
+ * What `createAdapter`, the factory every `subgraphs/<id>/adapter.ts` exports, gets: the
+ * exchange is found by convention from its id (subgraphs/exchange-modules.generated.ts, written
+ * by `npm run generate`) and built by subgraphs/adapters.ts from configuration.
+ */
+export interface AdapterFactoryOptions {
+  /** The exchange as clients see it (`Query.exchanges`), from its entry in subgraphs/exchanges.ts. */
+  info: ExchangeInfo;
+  /** Upstream base URL, e.g. DATAEX_BEIJING_URL. */
+  baseUrl: string;
+  /** The client to call the upstream with; the adapter takes ownership and closes it. */
+  client: UpstreamClient;
+  /** By the keys of the entry's credentials (`appKey`…); unset ones are the development values. */
+  credentials: Readonly<Record<string, string | undefined>>;
+}
+
+/** The uniform export of `subgraphs/<id>/adapter.ts`. */
+export type AdapterFactory = (options: AdapterFactoryOptions) => ExchangeAdapter;
 
 export interface RegistryAdapter {
   /** Registrations by USCC; codes the registry does not know are absent. Chunks by 100. */

@@ -2,16 +2,17 @@
 
 import pLimit from 'p-limit';
 import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
-import type { ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
+import type { AdapterFactoryOptions, ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
 import { UpstreamError } from '../common/errors.ts';
-import type { DatasetDetail } from '../common/model.ts';
+import type { DatasetDetail, ExchangeInfo } from '../common/model.ts';
 import { clampInt, formatChinaTime } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamResponse } from '../common/upstream.ts';
-import { exchangeById } from '../exchanges.ts';
 import { EXCHANGE, mapGatewayResponse, mapListResponse, signGateway } from './mapping.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface GuiyangAdapterOptions {
+  /** The exchange as clients see it: its entry in subgraphs/exchanges.ts (default: the id alone). */
+  info?: ExchangeInfo;
   /** e.g. DATAEX_GUIYANG_URL, "http://127.0.0.1:4103". */
   baseUrl: string;
   appId?: string;
@@ -43,6 +44,11 @@ export function gatewayForm(appId: string, appSecret: string, serviceId: number,
   return { ...params, sign: signGateway(params, appSecret) };
 }
 
+/** The uniform factory subgraphs/adapters.ts builds every exchange's adapter with (credentials by the list's keys). */
+export function createAdapter({ info, baseUrl, client, credentials }: AdapterFactoryOptions): ExchangeAdapter {
+  return createGuiyangAdapter({ info, baseUrl, client, appId: credentials.appId, appSecret: credentials.appSecret });
+}
+
 export function createGuiyangAdapter(options: GuiyangAdapterOptions): ExchangeAdapter {
   const appId = options.appId ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.guiyang.appId;
   const appSecret = options.appSecret ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.guiyang.appSecret;
@@ -50,8 +56,7 @@ export function createGuiyangAdapter(options: GuiyangAdapterOptions): ExchangeAd
   const limit = pLimit(clampInt(options.detailConcurrency, 8, 256));
   const now = options.now ?? Date.now;
   const client = options.client ?? new UpstreamClient({ upstream: EXCHANGE, baseUrl: options.baseUrl, policy: options.policy });
-  const def = exchangeById(EXCHANGE);
-  const info = { id: EXCHANGE, name: def?.name ?? EXCHANGE, city: def?.city ?? '' };
+  const info = options.info ?? { id: EXCHANGE, name: EXCHANGE, city: '' };
 
   async function* harvest(signal?: AbortSignal): AsyncIterable<HarvestPage> {
     const seen = new Set<string>();

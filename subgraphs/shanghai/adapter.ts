@@ -2,17 +2,18 @@
 
 import pLimit from 'p-limit';
 import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
-import type { ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
+import type { AdapterFactoryOptions, ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
 import { UpstreamError } from '../common/errors.ts';
-import type { DatasetDetail } from '../common/model.ts';
+import type { DatasetDetail, ExchangeInfo } from '../common/model.ts';
 import { chunk, clampInt } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamRequest, type UpstreamResponse } from '../common/upstream.ts';
-import { exchangeById } from '../exchanges.ts';
 import { EXCHANGE, SERVICE_TYPES, mapDetailBatchResponse, mapSearchResponse, parseNativeKey, type ServiceType } from './mapping.ts';
 import { createTokenSource } from './token.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 
 export interface ShanghaiAdapterOptions {
+  /** The exchange as clients see it: its entry in subgraphs/exchanges.ts (default: the id alone). */
+  info?: ExchangeInfo;
   /** e.g. DATAEX_SHANGHAI_URL, "http://127.0.0.1:4102". */
   baseUrl: string;
   clientId?: string;
@@ -34,6 +35,11 @@ export interface ShanghaiAdapterOptions {
 export const SEARCH_PATH = '/dex-api/dex-es/query/all/search';
 export const DETAIL_BATCH_PATH = '/dex-api/product/detail/batch';
 
+/** The uniform factory subgraphs/adapters.ts builds every exchange's adapter with (credentials by the list's keys). */
+export function createAdapter({ info, baseUrl, client, credentials }: AdapterFactoryOptions): ExchangeAdapter {
+  return createShanghaiAdapter({ info, baseUrl, client, clientId: credentials.clientId, clientSecret: credentials.clientSecret });
+}
+
 export function createShanghaiAdapter(options: ShanghaiAdapterOptions): ExchangeAdapter {
   const pageSize = clampInt(options.pageSize, 100, 100);
   const batchSize = clampInt(options.detailBatchSize, 50, 50);
@@ -45,8 +51,7 @@ export function createShanghaiAdapter(options: ShanghaiAdapterOptions): Exchange
     clientSecret: options.clientSecret ?? DEVELOPMENT_UPSTREAM_CREDENTIALS.shanghai.clientSecret,
     now: options.now,
   });
-  const def = exchangeById(EXCHANGE);
-  const info = { id: EXCHANGE, name: def?.name ?? EXCHANGE, city: def?.city ?? '' };
+  const info = options.info ?? { id: EXCHANGE, name: EXCHANGE, city: '' };
 
   /** A call with the bearer token; on 401 the token is refreshed once and the call repeated. */
   async function authorized(req: UpstreamRequest, what: string): Promise<UpstreamResponse> {

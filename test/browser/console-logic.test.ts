@@ -69,6 +69,28 @@ describe('variable form', () => {
     expect(byName.filter.placeholder).toBe('{ "exchanges": …, "maxPriceFen": … }');
   });
 
+  it('offers the served exchanges as choices for exchange variables, and free text without them', () => {
+    const exchanges = [
+      { id: 'beijing', name: '北京国际大数据交易所' },
+      { id: 'taiyuan', name: '太原数据交易中心' },
+    ];
+    const variables = [
+      { name: 'exchanges', type: '[ID!]', required: false },
+      { name: 'exchange', type: 'ID', required: false },
+      { name: 'ids', type: '[ID!]', required: false },
+    ];
+    const [list, one, ids] = formFields(variables, { ...HINTS, exchanges }, { exchanges: ['taiyuan', 'gone', 'gone'] });
+    expect(list).toMatchObject({ kind: 'enum-list', enumValues: ['beijing', 'taiyuan', 'gone'], initial: ['taiyuan', 'gone', 'gone'] });
+    expect(list.valueLabels).toEqual({ beijing: '北京国际大数据交易所', taiyuan: '太原数据交易中心' });
+    expect(list.itemKind).toBeUndefined();
+    expect(coerceField(list, ['beijing'])).toEqual({ ok: true, omit: false, value: ['beijing'] });
+    expect(one).toMatchObject({ kind: 'enum', enumValues: ['beijing', 'taiyuan'] });
+    expect(coerceField(one, 'nowhere')).toMatchObject({ ok: false, error: /must be one of beijing, taiyuan/ });
+    expect(ids.kind).toBe('list');
+    // Before the gateway could ask the API (no exchanges): ids as text, as before.
+    expect(formFields(variables, HINTS).map((f) => f.kind)).toEqual(['list', 'id', 'list']);
+  });
+
   it('coerces what was typed into GraphQL values, or says what is wrong', () => {
     const [int, long, bool, en, list, enumList, json, req] = formFields(
       [
@@ -199,6 +221,9 @@ describe('examples and policy', () => {
     expect(JSON.parse(tabs[1].variables!)).toEqual({ id: 'beijing:abc' });
     expect(tabs[3].query).toContain('"91110105062109108N"');
     expect(exampleTabs({}).length).toBe(4);
+    // Without ids from the API, DatasetDetail's id names the first exchange the API has.
+    expect(JSON.parse(exampleTabs({}, undefined, [{ id: 'taiyuan' }, { id: 'beijing' }])[1].variables!).id).toMatch(/^taiyuan:</);
+    expect(JSON.parse(exampleTabs({})[1].variables!).id).toMatch(/^<exchange>:</);
   });
 
   it('allows no other origin and no inline script', () => {

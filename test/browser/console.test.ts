@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { EXCHANGES } from '../../subgraphs/exchanges.ts';
 import { launchChromium, readMonaco, skipBrowserTests, type LaunchedBrowser } from './chromium.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -197,6 +198,17 @@ describe.skipIf(skipBrowserTests)('console in Chromium', () => {
     const keyedCsv = readFileSync((await keyed.path())!, 'utf8').replace(/^\uFEFF/, '');
     expect(keyedCsv.trim().split(/\r?\n/), keyedCsv).toHaveLength(7);
   }, 45_000);
+
+  it('offers the exchanges the API serves as checkboxes for a saved query’s exchanges', async () => {
+    await page.getByRole('button', { name: /personal-info-datasets/ }).click();
+    const group = page.getByRole('group', { name: 'exchanges' });
+    await group.waitFor();
+    const boxes = group.locator('input[type=checkbox]');
+    const values = await boxes.evaluateAll((inputs) => inputs.map((i) => (i as HTMLInputElement).value));
+    expect(values.slice(0, EXCHANGES.length)).toEqual(EXCHANGES.map((e) => e.id));
+    for (const e of EXCHANGES) await expect(group.getByLabel(new RegExp(`^${e.id}\\b`)).getAttribute('type')).resolves.toBe('checkbox');
+    await expect(group.innerText()).resolves.toContain(EXCHANGES[0].name);
+  }, 20_000);
 
   it('made every request to the gateway’s own origin, without a CSP violation or page error', () => {
     expect(requests.length).toBeGreaterThan(5);

@@ -7,8 +7,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES } from '../../lib/config.ts';
-import { EXCHANGES, REGISTRY, SUBGRAPHS } from '../../subgraphs/exchanges.ts';
+import { CATALOG, EXCHANGES, REGISTRY, SUBGRAPHS, UPSTREAMS } from '../../subgraphs/exchanges.ts';
 import { composeSupergraph, K8S_SUPERGRAPH } from '../../schema/compose.ts';
+import { deployFiles } from '../../schema/deploy-files.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -91,6 +92,25 @@ describe('docker-compose.yml', () => {
     for (const gw of ['gateway-1', 'gateway-2']) expect(services[gw].environment.DATAEX_TRUST_PROXY, gw).toBe('1');
     for (const sub of SUBGRAPHS) expect(services[sub.name].environment.DATAEX_TRUST_PROXY, sub.name).toBeUndefined();
     expect(read('deploy/nginx.conf')).toMatch(/proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
+  });
+
+  it('has, for every entry of the exchange list and the registry, its simulator and its subgraph, wired to each other', () => {
+    for (const u of UPSTREAMS) {
+      const sim = services[`sim-${u.name}`];
+      expect(sim, `sim-${u.name}`).toBeDefined();
+      expect(sim.command, u.name).toEqual(['node', 'simulators/main.ts', u.name]);
+      expect(sim.environment.HEALTH_PORT, u.name).toBe(String(u.simulatorPort));
+      expect(sim.healthcheck.test.join(' '), u.name).toContain(`http://127.0.0.1:${u.simulatorPort}/__sim/stats`);
+      // The shared environment (every subgraph's) points at it.
+      for (const sub of SUBGRAPHS) expect(services[sub.name].environment[`DATAEX_${u.name.toUpperCase()}_URL`], `${sub.name} → ${u.name}`).toBe(`http://sim-${u.name}:${u.simulatorPort}`);
+    }
+    for (const sub of SUBGRAPHS) {
+      expect(services[sub.name], sub.name).toBeDefined();
+      expect(services[sub.name].command, sub.name).toEqual(['node', 'subgraphs/main.ts', sub.name]);
+      expect(services[sub.name].depends_on.redis.condition, sub.name).toBe('service_healthy');
+    }
+    // The catalog harvests every exchange at start-up: it waits for their simulators.
+    for (const ex of EXCHANGES) expect(services[CATALOG.name].depends_on[`sim-${ex.id}`]?.condition, ex.id).toBe('service_healthy');
   });
 });
 
@@ -197,6 +217,44 @@ describe('Kubernetes manifests', () => {
     for (const s of SUBGRAPHS) expect(port(s.name)).toBe(s.port);
   });
 
+  it('has a simulator Deployment and Service for every entry of the exchange list and the registry, on its port', () => {
+    const simulators = docs.filter((d) => d.file === 'simulators.yaml').map((d) => d.doc);
+    const deployments = new Map(simulators.filter((d) => d.kind === 'Deployment').map((d) => [d.metadata.name, d]));
+    const services = new Map(simulators.filter((d) => d.kind === 'Service').map((s) => [s.metadata.name, s]));
+    expect([...deployments.keys()]).toEqual(UPSTREAMS.map((u) => `sim-${u.name}`));
+    expect([...services.keys()]).toEqual(UPSTREAMS.map((u) => `sim-${u.name}`));
+    for (const u of UPSTREAMS) {
+      const name = `sim-${u.name}`;
+      const d = deployments.get(name);
+      expect(services.get(name).spec.selector, name).toEqual(d.spec.selector.matchLabels);
+      const c = d.spec.template.spec.containers[0];
+      expect(c.command, name).toEqual(['node', 'simulators/main.ts', u.name]);
+      expect(c.ports[0].containerPort, name).toBe(u.simulatorPort);
+      expect(c.readinessProbe.httpGet.path, name).toBe('/__sim/stats');
+      expect(services.get(name).spec.ports[0].port, name).toBe(u.simulatorPort);
+      for (const e of c.env) expect(KNOWN.has(e.name), `${name}: unknown variable ${e.name}`).toBe(true);
+      expect(d.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    }
+  });
+
+  it('runs each subgraph Deployment on its own name and port, and points the shared configuration at every subgraph and simulator', () => {
+    const deployments = new Map(of('Deployment').map((d) => [d.metadata.name, d]));
+    expect(docs.filter((d) => d.file === 'subgraphs.yaml' && d.doc?.kind === 'Deployment').map((d) => d.doc.metadata.name)).toEqual(SUBGRAPHS.map((s) => s.name));
+    for (const s of SUBGRAPHS) {
+      const c = deployments.get(s.name).spec.template.spec.containers[0];
+      expect(c.command, s.name).toEqual(['node', 'subgraphs/main.ts', s.name]);
+      expect(c.ports[0].containerPort, s.name).toBe(s.port);
+    }
+    const config = of('ConfigMap').find((c) => c.metadata.name === 'dataex-config').data;
+    for (const u of UPSTREAMS) expect(config[`DATAEX_${u.name.toUpperCase()}_URL`], u.name).toBe(`http://sim-${u.name}:${u.simulatorPort}`);
+    const urls = Object.fromEntries(
+      String(config.DATAEX_SUBGRAPH_URLS)
+        .split(',')
+        .map((e) => e.split('=')),
+    );
+    expect(urls).toEqual(Object.fromEntries(SUBGRAPHS.map((s) => [s.name, `http://${s.name}:${s.port}/graphql`])));
+  });
+
   it('pauses the gateway in preStop, within its termination grace period, before SIGTERM', () => {
     const gateway = of('Deployment').find((d) => d.metadata.name === 'gateway');
     const c = gateway.spec.template.spec.containers[0];
@@ -246,6 +304,15 @@ describe('Kubernetes manifests', () => {
     const gateway = of('Deployment').find((d) => d.metadata.name === 'gateway');
     expect(gateway.spec.template.spec.containers[0].volumeMounts[0].mountPath).toBe('/etc/dataex');
     expect(readFileSync(K8S_SUPERGRAPH, 'utf8')).toBe(composeSupergraph().k8sConfigMap);
+  });
+});
+
+describe('deployment files from the exchange list', () => {
+  it('are written by `npm run generate` (schema/deploy-files.ts), so an exchange added to the list gets its services', () => {
+    // test/unit/generated.test.ts fails when a committed file differs from what the writer renders.
+    const files = new Map(deployFiles().map((f) => [f.path, f.content]));
+    expect([...files.keys()].sort()).toEqual(['deploy/k8s/configmap.yaml', 'deploy/k8s/simulators.yaml', 'deploy/k8s/subgraphs.yaml', 'docker-compose.yml']);
+    for (const [path, content] of files) expect(read(path), path).toBe(content);
   });
 });
 

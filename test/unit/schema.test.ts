@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSchema, isNonNullType, type GraphQLObjectType, type GraphQLInterfaceType } from 'graphql';
 import { composeSupergraph } from '../../schema/compose.ts';
 import { SCHEMA_DIR } from '../../schema/paths.ts';
+import { EXCHANGES } from '../../subgraphs/exchanges.ts';
 
 const composed = composeSupergraph();
 
@@ -55,7 +56,7 @@ describe('client-facing contract', () => {
       'updateFrequency',
       'sample',
     ];
-    for (const name of ['Dataset', 'BeijingDataset', 'ShanghaiDataset', 'GuiyangDataset']) {
+    for (const name of ['Dataset', ...EXCHANGES.map((e) => e.typeName)]) {
       const type = api.getType(name) as GraphQLObjectType | GraphQLInterfaceType;
       expect(Object.keys(type.getFields()), name).toEqual(expect.arrayContaining(contract));
     }

@@ -1,6 +1,7 @@
 // `npm start` (start.ts → stack.ts) puts the bundled simulators on DATAEX_SIM_<NAME>_PORT
-// when set (else 4101–4104), the way `npm run start:sims` does; an explicit port is honoured in
-// the tests' free-port mode too.
+// when set (else the list's ports, 4101…), the way `npm run start:sims` does; an explicit port is
+// honoured in the tests' free-port mode too. The simulators are the list's upstreams
+// (subgraphs/exchanges.ts UPSTREAMS: every exchange, then the registry).
 
 import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
@@ -10,8 +11,10 @@ import { afterEach, expect, it } from 'vitest';
 import { request } from 'undici';
 import { ConfigError, loadConfig } from '../../lib/config.ts';
 import { startStack, type RunningStack } from '../../stack.ts';
+import { SUBGRAPHS, UPSTREAMS } from '../../subgraphs/exchanges.ts';
+import { DEFAULT_SIMULATOR_PORTS, SIMULATOR_NAMES, type SimulatorName } from '../../simulators/index.ts';
 
-const SIMS = ['beijing', 'shanghai', 'guiyang', 'registry'] as const;
+const SIMS = UPSTREAMS.map((u) => u.name) as SimulatorName[];
 
 /** `n` distinct ports free right now (all held open together, then released). */
 async function freePorts(n: number): Promise<number[]> {
@@ -50,17 +53,14 @@ async function simStatsAt(port: number): Promise<number> {
 }
 
 it('npm start runs the simulators on DATAEX_SIM_<NAME>_PORT and the subgraphs use them', async () => {
-  // Every port explicit, as `npm start` would be run next to something holding 4000–4104.
-  const [gateway, catalog, beijing, shanghai, guiyang, registry, ...sims] = await freePorts(10);
-  const simPorts = Object.fromEntries(SIMS.map((name, i) => [name, sims[i]]));
+  // Every port explicit, as `npm start` would be run next to something holding the defaults.
+  const [gateway, ...ports] = await freePorts(1 + SUBGRAPHS.length + SIMS.length);
+  const subgraphPorts = ports.slice(0, SUBGRAPHS.length);
+  const simPorts = Object.fromEntries(SIMS.map((name, i) => [name, ports[SUBGRAPHS.length + i]]));
   const config = loadConfig({
     ...baseEnv(),
     DATAEX_PORT: String(gateway),
-    DATAEX_CATALOG_PORT: String(catalog),
-    DATAEX_BEIJING_PORT: String(beijing),
-    DATAEX_SHANGHAI_PORT: String(shanghai),
-    DATAEX_GUIYANG_PORT: String(guiyang),
-    DATAEX_REGISTRY_PORT: String(registry),
+    ...Object.fromEntries(SUBGRAPHS.map((s, i) => [`DATAEX_${s.name.toUpperCase()}_PORT`, String(subgraphPorts[i])])),
     ...Object.fromEntries(SIMS.map((name) => [`DATAEX_SIM_${name.toUpperCase()}_PORT`, String(simPorts[name])])),
   });
   // start.ts: `startStack({ config })`, no free-port mode.
@@ -77,6 +77,7 @@ it('npm start runs the simulators on DATAEX_SIM_<NAME>_PORT and the subgraphs us
     expect(s.datasetCount, s.info.id).toBeGreaterThan(0);
   }
   expect(stack.gateway.port).toBe(gateway);
+  for (const [i, s] of SUBGRAPHS.entries()) expect(stack.subgraphs[s.name]?.port, s.name).toBe(subgraphPorts[i]);
 }, 120_000);
 
 it('free-port mode (tests) still honours an explicitly set simulator port', async () => {
@@ -86,11 +87,16 @@ it('free-port mode (tests) still honours an explicitly set simulator port', asyn
   expect(stack.simulators.shanghai?.port).toBe(shanghai);
   expect(await simStatsAt(shanghai)).toBe(200);
   // The others are on free ports, not on the defaults.
-  for (const name of ['beijing', 'guiyang', 'registry'] as const) {
+  for (const name of SIMS.filter((n) => n !== 'shanghai')) {
     expect(stack.simulators[name]?.port, name).not.toBe(shanghai);
-    expect([4101, 4102, 4103, 4104], name).not.toContain(stack.simulators[name]?.port);
+    expect(Object.values(DEFAULT_SIMULATOR_PORTS), name).not.toContain(stack.simulators[name]?.port);
   }
 }, 120_000);
+
+it("the simulators are the list's upstreams, on the list's ports by default", () => {
+  expect(SIMULATOR_NAMES).toEqual(SIMS);
+  expect(DEFAULT_SIMULATOR_PORTS).toEqual(Object.fromEntries(UPSTREAMS.map((u) => [u.name, u.simulatorPort])));
+});
 
 it('an invalid simulator port stops start-up naming the variable', () => {
   expect(() => loadConfig({ DATAEX_SIM_GUIYANG_PORT: '70000' })).toThrow(ConfigError);

@@ -7,6 +7,8 @@ export interface ConsoleConfig extends SchemaHints {
   graphqlPath: string;
   savedQueriesPath: string;
   introspection: boolean;
+  /** The exchanges the served API has, from the gateway (empty when it could not ask). */
+  exchanges: Array<{ id: string; name: string }>;
   examples: { datasetId?: string; providerCode?: string };
 }
 

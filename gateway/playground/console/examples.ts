@@ -129,10 +129,15 @@ query ExchangeStatus {
 }
 `;
 
-export function exampleTabs(ids: { datasetId?: string; providerCode?: string }, headers = DEFAULT_HEADERS): ExampleTab[] {
+/**
+ * The tabs, with ids found on the served API (config.json `examples`) where there are some; else
+ * DatasetDetail's id is a placeholder on the first of its `exchanges` (config.json, from the API).
+ */
+export function exampleTabs(ids: { datasetId?: string; providerCode?: string }, headers = DEFAULT_HEADERS, exchanges: ReadonlyArray<{ id: string }> = []): ExampleTab[] {
+  const placeholderId = `${exchanges[0]?.id ?? '<exchange>'}:<paste an id from a search result>`;
   const tabs: ExampleTab[] = [
     { query: SEARCH, variables: JSON.stringify({ text: '交通', first: 10 }, null, 2), headers },
-    { query: DETAIL, variables: JSON.stringify({ id: ids.datasetId ?? 'beijing:<paste an id from a search result>' }, null, 2), headers },
+    { query: DETAIL, variables: JSON.stringify({ id: ids.datasetId ?? placeholderId }, null, 2), headers },
     { query: PROVIDERS, headers },
   ];
   if (ids.providerCode) tabs.push({ query: PROVIDER(ids.providerCode), headers });

@@ -226,7 +226,7 @@ export function Playground({ config, schema, apiKey, onHeadersChange, onSaved })
     return () => clearTimeout(timer);
   }, [apiKey, schema]);
   const fetcher = useMemo(() => createFetcher(config.graphqlPath, keyRef), [config.graphqlPath, schema ? null : schemaKey]);
-  const tabs = useMemo(() => exampleTabs(config.examples ?? {}), [config.examples]);
+  const tabs = useMemo(() => exampleTabs(config.examples ?? {}, DEFAULT_HEADERS, config.exchanges ?? []), [config.examples, config.exchanges]);
   const initial = useMemo(() => initialEditors(tabs), [tabs]);
   return (
     <GraphiQL

@@ -37,7 +37,7 @@ function VariableInput({ field, value, error, onChange }) {
           <option value="">{field.required ? '— choose —' : '(not set)'}</option>
           {(field.enumValues ?? []).map((v) => (
             <option key={v} value={v}>
-              {v}
+              {field.valueLabels?.[v] ? `${v} · ${field.valueLabels[v]}` : v}
             </option>
           ))}
         </select>
@@ -51,6 +51,7 @@ function VariableInput({ field, value, error, onChange }) {
             <label key={v} className="dx-check">
               <input type="checkbox" name={field.name} value={v} checked={value.includes(v)} onChange={(e) => onChange(e.target.checked ? [...value, v] : value.filter((x) => x !== v))} />
               {v}
+              {field.valueLabels?.[v] && <span className="dx-muted"> {field.valueLabels[v]}</span>}
             </label>
           ))}
         </div>

@@ -12,10 +12,22 @@ export interface VariableDefinition {
 
 export type TypeRef = { kind: 'named'; name: string; nonNull: boolean } | { kind: 'list'; ofType: TypeRef; nonNull: boolean };
 
-/** Enum values and input-object fields of the served schema, by type name. */
+/** Enum values and input-object fields of the served schema, by type name; the exchanges it has. */
 export interface SchemaHints {
   enums: Record<string, string[]>;
   inputs: Record<string, Array<{ name: string; type: string }>>;
+  /** The served API's exchanges (`{ exchanges { id name } }`, from /console/config.json): the choices of exchange variables. */
+  exchanges?: Array<{ id: string; name: string }>;
+}
+
+/**
+ * A variable that names exchanges by id: `exchange: ID` or `exchanges: [ID!]` (what the API's
+ * exchange arguments and `DatasetFilter.exchanges` are called). The form offers the served
+ * exchanges as choices instead of free text.
+ */
+function isExchangeVariable(name: string, ref: TypeRef): boolean {
+  if (ref.kind === 'named') return name === 'exchange' && ref.name === 'ID';
+  return name === 'exchanges' && ref.ofType.kind === 'named' && ref.ofType.name === 'ID';
 }
 
 export function parseTypeRef(source: string): TypeRef {
@@ -61,6 +73,8 @@ export interface FormField {
   kind: InputKind;
   /** For `enum` and `enum-list`. */
   enumValues?: string[];
+  /** What the form shows next to a value, when more than the value (an exchange's name). */
+  valueLabels?: Record<string, string>;
   /** For `list`: how each item is read. */
   itemKind?: InputKind;
   /** What the form starts with (default variables, else the operation's default). */
@@ -133,6 +147,17 @@ export function formFields(variables: readonly VariableDefinition[], hints: Sche
       kind = 'json'; // lists of lists
     }
     const value = Object.hasOwn(defaultVariables, v.name) ? defaultVariables[v.name] : v.defaultValue;
+    let valueLabels: Record<string, string> | undefined;
+    const exchanges = hints.exchanges ?? [];
+    if (exchanges.length > 0 && isExchangeVariable(v.name, ref)) {
+      kind = ref.kind === 'list' ? 'enum-list' : 'enum';
+      itemKind = undefined;
+      // The served exchanges, then any the saved defaults name that it does not serve (shown, so they can be unticked).
+      const ids = exchanges.map((e) => e.id);
+      const named = value === undefined || value === null ? [] : (Array.isArray(value) ? value : [value]).map(String);
+      enumValues = [...ids, ...named.filter((id, i) => !ids.includes(id) && named.indexOf(id) === i)];
+      valueLabels = Object.fromEntries(exchanges.map((e) => [e.id, e.name]));
+    }
     const placeholder = kind === 'json' ? jsonTemplate(ref, hints) : kind === 'list' ? `${PLACEHOLDERS[itemKind ?? 'string']}; several separated by commas` : PLACEHOLDERS[kind];
     return {
       name: v.name,
@@ -141,6 +166,7 @@ export function formFields(variables: readonly VariableDefinition[], hints: Sche
       required: v.required,
       kind,
       ...(enumValues ? { enumValues } : {}),
+      ...(valueLabels ? { valueLabels } : {}),
       ...(itemKind ? { itemKind } : {}),
       initial: toFormValue(kind, value),
       placeholder,

@@ -237,8 +237,9 @@ describe('beijing adapter (stub upstream)', () => {
     expect((await adapter.details([UUID1])).get(UUID1)).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' });
   });
 
-  it('exposes exchange info', () => {
-    adapter = createBeijingAdapter({ baseUrl: 'http://127.0.0.1:1' });
-    expect(adapter.info).toEqual({ id: 'beijing', name: '北京国际大数据交易所', city: '北京' });
+  it('exposes the exchange info it is given (its entry in the list)', () => {
+    const info = { id: 'beijing', name: '北京国际大数据交易所', city: '北京' };
+    adapter = createBeijingAdapter({ baseUrl: 'http://127.0.0.1:1', info });
+    expect(adapter.info).toEqual(info);
   });
 });

@@ -4,7 +4,6 @@
 // UPSTREAM_UNAVAILABLE. And entity errors point at the item they are about.
 
 import { describe, expect, it } from 'vitest';
-import type { GraphQLError } from 'graphql';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import * as errorShape from '../../../gateway/error-shape.ts';
 
