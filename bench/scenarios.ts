@@ -4,6 +4,7 @@
 
 import type { LoadRequest } from './lib.ts';
 import { FEDERATION_QUERY } from './federation-bench/subgraphs.ts';
+import { EXCHANGES } from '../subgraphs/exchanges.ts';
 
 export type SuiteName = 'dataex' | 'federation';
 
@@ -183,7 +184,7 @@ export async function loadFixtures(catalogUrl: string): Promise<Fixtures> {
   const words = CANDIDATE_WORDS.filter((_, i) => counts[`w${i}`].totalCount >= 20);
   const perExchange = await catalogQuery(
     catalogUrl,
-    `{ ${['beijing', 'shanghai', 'guiyang'].map((x) => `${x}: search(filter: { exchanges: ["${x}"] }, orderBy: UPDATED_DESC, first: 17) { edges { node { id } } }`).join(' ')} }`,
+    `{ ${EXCHANGES.map(({ id }) => `${id}: search(filter: { exchanges: ["${id}"] }, orderBy: UPDATED_DESC, first: 17) { edges { node { id } } }`).join(' ')} }`,
   );
   const lists: string[][] = Object.values(perExchange).map((c: any) => c.edges.map((e: any) => e.node.id));
   const datasetIds: string[] = [];

@@ -1,11 +1,13 @@
 // The import tables through which each exchange's code is found by convention from its id in
 // the exchange list (subgraphs/exchanges.ts): `subgraphs/<id>/adapter.ts` exports
 // `createAdapter` (AdapterFactory, subgraphs/common/adapter.ts) and `simulators/<id>.ts` exports
-// `createUpstream` (UpstreamFactory, simulators/control.ts). The list is data only and cannot
+// `createUpstream` (UpstreamFactory, simulators/control.ts) and `simulator` (ExchangeSimulator,
+// simulators/world-types.ts: its part of the seeded world). The list is data only and cannot
 // import them (adapters import what imports the list; production code must not import the
 // simulators), so `npm run generate` writes one static, type-checked import per exchange:
 //   subgraphs/exchange-modules.generated.ts     EXCHANGE_ADAPTERS, read by subgraphs/adapters.ts
-//   simulators/exchange-simulators.generated.ts EXCHANGE_SIMULATORS, read by simulators/index.ts
+//   simulators/exchange-simulators.generated.ts EXCHANGE_SIMULATORS, read by simulators/index.ts,
+//                                               EXCHANGE_SIMULATOR_DESCRIPTORS, read by simulators/world.ts
 // Typed `Record<ExchangeId, …>`: an entry without its module fails `tsc`.
 
 import { EXCHANGES } from '../subgraphs/exchanges.ts';
@@ -39,17 +41,28 @@ export function renderExchangeModules(): string {
   ].join('\n');
 }
 
-/** simulators/exchange-simulators.generated.ts: id → the exchange simulator's `createUpstream`. */
+/**
+ * simulators/exchange-simulators.generated.ts: id → the exchange simulator's `createUpstream`,
+ * and id → its `simulator` (its part of the world, simulators/world-types.ts ExchangeSimulator).
+ */
 export function renderExchangeSimulators(): string {
   return [
     ...HEADER,
-    "// Each exchange's simulator: `createUpstream` of simulators/<id>.ts.",
+    "// Each exchange's simulator: `createUpstream` and `simulator` of simulators/<id>.ts.",
     '',
     "import type { ExchangeId } from '../subgraphs/exchanges.ts';",
     "import type { UpstreamFactory } from './control.ts';",
-    ...EXCHANGES.map((e) => `import { createUpstream as ${local(e.id, 'Simulator')} } from './${e.id}.ts';`),
+    "import type { ExchangeSimulator } from './world-types.ts';",
+    ...EXCHANGES.map((e) => `import { createUpstream as ${local(e.id, 'Simulator')}, simulator as ${local(e.id, 'World')} } from './${e.id}.ts';`),
     '',
     ...table('EXCHANGE_SIMULATORS', 'UpstreamFactory', "Each exchange's simulated upstream API, by id (simulators/index.ts starts simulators with it).", 'Simulator'),
+    '',
+    ...table(
+      'EXCHANGE_SIMULATOR_DESCRIPTORS',
+      'ExchangeSimulator',
+      "Each exchange's part of the simulated world, by id, in the list's order (simulators/world.ts builds the world from them).",
+      'World',
+    ),
     '',
   ].join('\n');
 }

@@ -10,7 +10,68 @@ import { matchesKeyword, pageOf, wholeNumber } from './paging.ts';
 import type { WorldPrice } from './pricing.ts';
 import { SIM_CREDENTIALS, type BeijingDetail, type BeijingEnvelope, type BeijingListItem, type BeijingPage } from './wire.ts';
 import { FREQUENCY_ZH, OPENNESS_ZH, sectorIndex } from './wording.ts';
-import type { BeijingListing, World, WorldDetail } from './world.ts';
+import type { Rng } from './random.ts';
+import type { ExchangeListing, ExchangeSimulator, World } from './world-types.ts';
+import type { WorldDetail } from './details.ts';
+
+export interface BeijingListing extends ExchangeListing {
+  exchange: 'beijing';
+  /** 32 lowercase hex characters. */
+  uuid: string;
+}
+
+declare module './world-types.ts' {
+  interface ExchangeListings {
+    beijing: BeijingListing;
+  }
+}
+
+function hex32(rng: Rng): string {
+  let out = '';
+  for (let i = 0; i < 4; i++) out += rng.uint32().toString(16).padStart(8, '0');
+  return out;
+}
+
+/** Beijing's part of the world: random product uuids, the mall's newest-first order. */
+export const simulator: ExchangeSimulator<BeijingListing> = {
+  id: 'beijing',
+  world: {
+    size: 2400,
+    founding: true,
+    content: {
+      coverage: [
+        ['beijing', 40],
+        ['jingjinji', 8],
+        ['national', 20],
+        ['shanghai', 4],
+        ['guangdong', 5],
+        ['shenzhen', 5],
+        ['zhejiang', 4],
+        ['hangzhou', 3],
+        ['guizhou', 3],
+        ['chengdu', 3],
+        ['yangtzeDelta', 5],
+      ],
+      subFenAllowed: true,
+      statusMix: () => 'default',
+    },
+    identify(rng, bodies, owners, identity) {
+      const used = new Set<string>();
+      const listings = owners.map((owner, i): BeijingListing => {
+        let uuid = hex32(rng);
+        while (used.has(uuid)) uuid = hex32(rng);
+        used.add(uuid);
+        return { ...bodies[i], ...identity(uuid, owner), exchange: 'beijing', uuid };
+      });
+      // The mall lists newest first.
+      return { listings: listings.sort((a, b) => b.createdAtMs - a.createdAtMs || (a.uuid < b.uuid ? -1 : 1)) };
+    },
+  },
+  detailStyle: {
+    registrationCertNo: (seq, year) => `京数交登字〔${year}〕第${String(seq).padStart(5, '0')}号`,
+    ipOffice: { issuer: '北京市知识产权局', abbr: '京' },
+  },
+};
 
 export const BEIJING_MAX_PAGE_SIZE = 500;
 export const BEIJING_DEFAULT_PAGE_SIZE = 10;

@@ -7,7 +7,7 @@ import type { FaultMode, FaultSettings, SimStats } from './wire.ts';
 import { BodyTooLargeError, jsonReply, parseJson, isRecord, readBody, Router, splitTarget, writeReply, type Reply, type Route } from './http.ts';
 import { createRng, hashSeed, type Rng } from './random.ts';
 import type { ExchangeId, REGISTRY } from '../subgraphs/exchanges.ts';
-import type { World } from './world.ts';
+import type { World } from './world-types.ts';
 
 /** An upstream a simulator stands in for: an exchange of the list (subgraphs/exchanges.ts) or the registry. */
 export type SimulatorName = ExchangeId | typeof REGISTRY.name;

@@ -5,7 +5,7 @@
 import type { DeliveryMethod, ProductType, UpdateFrequency } from '../subgraphs/common/model.ts';
 import { chinaYear } from './china-time.ts';
 import { itemKind } from './item-kinds.ts';
-import type { ExchangeId, ListingContent } from './listing-content.ts';
+import type { ListingContent } from './listing-content.ts';
 import type { WorldPrice } from './pricing.ts';
 import { createRng, type Rng } from './random.ts';
 import { DISTRICTS, districtOf } from './regions.ts';
@@ -33,43 +33,34 @@ export interface WorldDetail {
   sample: WorldSample | null;
 }
 
-export const EXCHANGE_NAMES: Record<ExchangeId, string> = {
-  beijing: '北京国际大数据交易所',
-  shanghai: '上海数据交易所',
-  guiyang: '贵阳大数据交易所',
-};
+/** How an exchange's certificates read (its simulator module's `simulator.detailStyle`). */
+export interface DetailStyle {
+  /** Its registration certificate's number from a sequence number (1..99999) and the year: "京数交登字〔2024〕第00042号". */
+  registrationCertNo(seq: number, year: number): string;
+  /** The intellectual-property office of its province, which registers data IP: issuer and abbreviation ("北京市知识产权局", "京"). */
+  ipOffice: { issuer: string; abbr: string };
+}
 
-const IP_OFFICES: Record<ExchangeId, { issuer: string; abbr: string }> = {
-  beijing: { issuer: '北京市知识产权局', abbr: '京' },
-  shanghai: { issuer: '上海市知识产权局', abbr: '沪' },
-  guiyang: { issuer: '贵州省知识产权局', abbr: '黔' },
-};
+/** What a detail needs of its exchange: its name (issuer of registration certificates) and style. */
+export interface DetailExchange {
+  name: string;
+  style: DetailStyle;
+}
 
 const LAW_FIRMS = ['北京汇法律师事务所', '上海申衡律师事务所', '贵州黔理律师事务所', '浙江正和律师事务所'];
 
-function registrationCertNo(rng: Rng, exchange: ExchangeId, year: number): string {
-  const seq = rng.int(1, 99999);
-  switch (exchange) {
-    case 'beijing':
-      return `京数交登字〔${year}〕第${String(seq).padStart(5, '0')}号`;
-    case 'shanghai':
-      return `SDE-DJ-${year}-${String(seq).padStart(6, '0')}`;
-    case 'guiyang':
-      return `GBDEx-DJ-${year}-${String(seq).padStart(5, '0')}`;
-  }
-}
-
-function certificates(rng: Rng, exchange: ExchangeId, listing: ListingContent): WorldCertificate[] {
+function certificates(rng: Rng, exchange: DetailExchange, listing: ListingContent): WorldCertificate[] {
   const issuedAt = (): number => rng.int(listing.createdAtMs, Math.max(listing.createdAtMs, listing.updatedAtMs));
   const certs: WorldCertificate[] = [];
   // Publicising products are still in their notice period: no registration certificate yet.
   if (listing.status !== 'PUBLICIZING' && rng.chance(0.9)) {
     const at = issuedAt();
-    certs.push({ number: registrationCertNo(rng, exchange, chinaYear(at)), issuer: EXCHANGE_NAMES[exchange], issuedAtMs: at, kind: '数据产品登记凭证' });
+    const seq = rng.int(1, 99999);
+    certs.push({ number: exchange.style.registrationCertNo(seq, chinaYear(at)), issuer: exchange.name, issuedAtMs: at, kind: '数据产品登记凭证' });
   }
   if (rng.chance(0.2)) {
     const at = issuedAt();
-    const office = IP_OFFICES[exchange];
+    const office = exchange.style.ipOffice;
     certs.push({ number: `${office.abbr}数知登字（${chinaYear(at)}）第${String(rng.int(1, 999999)).padStart(6, '0')}号`, issuer: office.issuer, issuedAtMs: at, kind: '数据知识产权登记证书' });
   }
   if (rng.chance(0.1)) {
@@ -106,7 +97,7 @@ function delivery(rng: Rng, productType: ProductType, personal: boolean): WorldD
   }
 }
 
-export function generateDetail(exchange: ExchangeId, listing: ListingContent): WorldDetail {
+export function generateDetail(exchange: DetailExchange, listing: ListingContent): WorldDetail {
   const rng = createRng(listing.detailSeed);
   const kind = itemKind(listing.kind);
   const frequency: UpdateFrequency | null = rng.chance(0.05) ? null : listing.productType === 'REPORT' ? 'ONCE' : rng.weighted(kind.updateFrequencies);

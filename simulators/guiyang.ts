@@ -11,7 +11,62 @@ import { matchesKeyword, pageOf } from './paging.ts';
 import { plainYuan, type WorldPrice } from './pricing.ts';
 import { SIM_CREDENTIALS, type GuiyangDetail, type GuiyangGatewayInner, type GuiyangListEnvelope, type GuiyangListItem } from './wire.ts';
 import { FREQUENCY_ZH, OPENNESS_ZH, sectorIndex, sectorName } from './wording.ts';
-import type { GuiyangListing, World, WorldDetail } from './world.ts';
+import type { WorldDetail } from './details.ts';
+import type { ExchangeListing, ExchangeSimulator, World } from './world-types.ts';
+
+export interface GuiyangListing extends ExchangeListing {
+  exchange: 'guiyang';
+  serviceId: number;
+}
+
+declare module './world-types.ts' {
+  interface ExchangeListings {
+    guiyang: GuiyangListing;
+  }
+}
+
+/** Guiyang's part of the world: serviceIds that grow with creation time, with gaps where products were withdrawn. */
+export const simulator: ExchangeSimulator<GuiyangListing> = {
+  id: 'guiyang',
+  world: {
+    size: 2018,
+    founding: true,
+    content: {
+      coverage: [
+        ['guizhou', 25],
+        ['guiyang', 15],
+        ['national', 20],
+        ['chengdu', 8],
+        ['beijing', 6],
+        ['shanghai', 6],
+        ['guangdong', 5],
+        ['shenzhen', 5],
+        ['zhejiang', 4],
+        ['hangzhou', 3],
+        ['yangtzeDelta', 3],
+      ],
+      subFenAllowed: true,
+      statusMix: () => 'default',
+    },
+    identify(rng, bodies, owners, identity) {
+      const order = [...bodies.keys()].sort((a, b) => bodies[a].createdAtMs - bodies[b].createdAtMs);
+      let serviceId = 100;
+      const listings = order.map((i): GuiyangListing => {
+        serviceId += rng.weighted([
+          [1, 8],
+          [2, 3],
+          [3, 1],
+        ]);
+        return { ...bodies[i], ...identity(String(serviceId), owners[i]), exchange: 'guiyang', serviceId };
+      });
+      return { listings };
+    },
+  },
+  detailStyle: {
+    registrationCertNo: (seq, year) => `GBDEx-DJ-${year}-${String(seq).padStart(5, '0')}`,
+    ipOffice: { issuer: '贵州省知识产权局', abbr: '黔' },
+  },
+};
 
 export const GUIYANG_MAX_PAGE_SIZE = 200;
 export const GUIYANG_DEFAULT_PAGE_SIZE = 20;

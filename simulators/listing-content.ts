@@ -9,7 +9,8 @@ import { pricePlans, type WorldPrice } from './pricing.ts';
 import type { Rng } from './random.ts';
 import { COVERAGE_AREAS, type CoverageArea, type CoverageKey } from './regions.ts';
 
-export type ExchangeId = 'beijing' | 'shanghai' | 'guiyang';
+/** An exchange's id in the list (subgraphs/exchanges.ts), or a test's exchange. */
+export type ExchangeId = string;
 
 export interface WorldClassification {
   level: DataLevel;
@@ -51,48 +52,6 @@ export const UPDATED_UNTIL_MS = chinaEpochMs(2026, 12, 1) - 1000;
 const CREATED_NOT_BEFORE_MS = chinaEpochMs(2022, 6, 1);
 const DAY_MS = 86_400_000;
 
-const COVERAGE_WEIGHTS: Record<ExchangeId, ReadonlyArray<readonly [CoverageKey, number]>> = {
-  beijing: [
-    ['beijing', 40],
-    ['jingjinji', 8],
-    ['national', 20],
-    ['shanghai', 4],
-    ['guangdong', 5],
-    ['shenzhen', 5],
-    ['zhejiang', 4],
-    ['hangzhou', 3],
-    ['guizhou', 3],
-    ['chengdu', 3],
-    ['yangtzeDelta', 5],
-  ],
-  shanghai: [
-    ['shanghai', 30],
-    ['yangtzeDelta', 12],
-    ['national', 20],
-    ['zhejiang', 8],
-    ['hangzhou', 6],
-    ['beijing', 6],
-    ['guangdong', 5],
-    ['shenzhen', 5],
-    ['chengdu', 3],
-    ['guizhou', 2],
-    ['jingjinji', 3],
-  ],
-  guiyang: [
-    ['guizhou', 25],
-    ['guiyang', 15],
-    ['national', 20],
-    ['chengdu', 8],
-    ['beijing', 6],
-    ['shanghai', 6],
-    ['guangdong', 5],
-    ['shenzhen', 5],
-    ['zhejiang', 4],
-    ['hangzhou', 3],
-    ['yangtzeDelta', 3],
-  ],
-};
-
 const KIND_WEIGHTS = ITEM_KINDS.map((k) => [k.id, k.weight] as const);
 
 /** Which status mix a listing is drawn from: Shanghai's two id spaces differ. */
@@ -133,22 +92,54 @@ function classify(rng: Rng, grades: readonly number[], personal: boolean, sensit
   return { level, grade, containsPersonalInfo: personal, sensitivePersonalInfo: sensitive, openness };
 }
 
+/**
+ * What an exchange's listings may be, from its simulator module (`simulator.world.content`):
+ * where their titles tend to be about, how its prices are written, and what it cannot list.
+ * Restrictions re-draw the whole listing in the exchange's own stream, so an exchange without
+ * them draws exactly as before.
+ */
+export interface ContentRules {
+  /** Relative weight of each coverage area named in a regional title. */
+  coverage: ReadonlyArray<readonly [CoverageKey, number]>;
+  /** False when the exchange's prices are whole fen (Shanghai's integer priceFen). */
+  subFenAllowed: boolean;
+  /** Product types it lists (default all). */
+  productTypes?: readonly ProductType[];
+  /** Data levels it lists (default all). */
+  levels?: readonly DataLevel[];
+  /** Earliest creation instant (default 2022-06-01, China time). */
+  createdNotBeforeMs?: number;
+}
+
+/** Draws before a restricted exchange gives up: a restriction no item kind can meet is a bug. */
+const MAX_REDRAWS = 1000;
+
 export interface ContentRequest {
-  exchange: ExchangeId;
+  rules: ContentRules;
   statusMix: StatusMix;
   /** Forces the item kind (to guarantee e.g. a penalty listing on every exchange). */
   kind?: ItemKindId;
 }
 
 export function listingContent(rng: Rng, request: ContentRequest): ListingContent {
+  const { productTypes, levels } = request.rules;
+  for (let attempt = 0; attempt < MAX_REDRAWS; attempt++) {
+    const content = drawContent(rng, request);
+    if ((!productTypes || productTypes.includes(content.productType)) && (!levels || levels.includes(content.classification.level))) return content;
+  }
+  throw new Error(`no listing content meets the rules after ${MAX_REDRAWS} draws (kind ${request.kind ?? 'any'})`);
+}
+
+function drawContent(rng: Rng, request: ContentRequest): ListingContent {
+  const { rules } = request;
   const kind = itemKind(request.kind ?? rng.weighted(KIND_WEIGHTS));
   const productType = rng.weighted(kind.productTypes);
   const subject = rng.pick(kind.subjects);
   const form = formFor(kind, productType);
-  const coverage: CoverageArea | null = rng.chance(kind.regionalTitle) ? COVERAGE_AREAS[rng.weighted(COVERAGE_WEIGHTS[request.exchange])] : null;
+  const coverage: CoverageArea | null = rng.chance(kind.regionalTitle) ? COVERAGE_AREAS[rng.weighted(rules.coverage)] : null;
 
   const updatedAtMs = rng.int(UPDATED_FROM_MS, UPDATED_UNTIL_MS);
-  const createdAtMs = Math.max(CREATED_NOT_BEFORE_MS, updatedAtMs - rng.int(0, 540) * DAY_MS - rng.int(0, DAY_MS));
+  const createdAtMs = Math.min(updatedAtMs, Math.max(CREATED_NOT_BEFORE_MS, rules.createdNotBeforeMs ?? CREATED_NOT_BEFORE_MS, updatedAtMs - rng.int(0, 540) * DAY_MS - rng.int(0, DAY_MS)));
 
   // Datasets and reports often name the year the data covers.
   const periodic = productType === 'DATASET' || productType === 'REPORT';
@@ -172,7 +163,7 @@ export function listingContent(rng: Rng, request: ContentRequest): ListingConten
       (kind.personalInfo ? '涉及个人信息，已取得授权并按最小必要原则处理。' : '');
 
   const openPublicData = classification.grade === 1 && classification.openness === 'UNCONDITIONAL';
-  const plans = pricePlans(rng, productType, { subFenAllowed: request.exchange !== 'shanghai', freeChance: openPublicData ? 0.12 : 0.02 });
+  const plans = pricePlans(rng, productType, { subFenAllowed: rules.subFenAllowed, freeChance: openPublicData ? 0.12 : 0.02 });
 
   return {
     kind: kind.id,

@@ -34,6 +34,18 @@ export const DISTRICTS: readonly District[] = [
   { code: '350102', province: '福建省', city: '福州市', district: '鼓楼区', brands: ['福州', '福建'], roads: ['五四路', '湖东路'], lat: 26.08, lng: 119.3 },
 ];
 
+/**
+ * Districts of providers that exchanges added after the founding three bring along (appended
+ * drafts, simulators/world.ts). Not in DISTRICTS: resident ID numbers (BIRTH_REGION_CODES) and
+ * the founding providers' districts are drawn from DISTRICTS, so adding a district there would
+ * move every existing provider and sample.
+ */
+export const EXTRA_DISTRICTS: readonly District[] = [
+  { code: '140105', province: '山西省', city: '太原市', district: '小店区', brands: ['山西', '太原'], roads: ['长治路', '体育路', '平阳路', '学府街'], lat: 37.82, lng: 112.57 },
+  { code: '140106', province: '山西省', city: '太原市', district: '迎泽区', brands: ['太原', '山西'], roads: ['迎泽大街', '五一路', '解放南路'], lat: 37.86, lng: 112.56 },
+  { code: '140109', province: '山西省', city: '太原市', district: '万柏林区', brands: ['太原'], roads: ['长风西街', '千峰南路', '和平北路'], lat: 37.86, lng: 112.52 },
+];
+
 /** Relative share of providers registered in each city (by district code prefix). */
 export const PROVIDER_CITY_WEIGHTS: ReadonlyArray<readonly [string, number]> = [
   ['1101', 30],
@@ -66,6 +78,8 @@ export const COVERAGE_AREAS = {
   guangdong: { zh: '广东省', en: 'Guangdong', districtCode: '440304' },
   shenzhen: { zh: '深圳市', en: 'Shenzhen', districtCode: '440305' },
   chengdu: { zh: '成都市', en: 'Chengdu', districtCode: '510107' },
+  shanxi: { zh: '山西省', en: 'Shanxi', districtCode: '140105' },
+  taiyuan: { zh: '太原市', en: 'Taiyuan', districtCode: '140106' },
   national: { zh: '全国', en: 'National', districtCode: null },
   yangtzeDelta: { zh: '长三角', en: 'Yangtze River Delta', districtCode: null },
   jingjinji: { zh: '京津冀', en: 'Beijing-Tianjin-Hebei', districtCode: null },
@@ -73,7 +87,7 @@ export const COVERAGE_AREAS = {
 
 export type CoverageKey = keyof typeof COVERAGE_AREAS;
 
-const districtByCode = new Map(DISTRICTS.map((d) => [d.code, d]));
+const districtByCode = new Map([...DISTRICTS, ...EXTRA_DISTRICTS].map((d) => [d.code, d]));
 
 export function districtOf(code: string): District | undefined {
   return districtByCode.get(code);

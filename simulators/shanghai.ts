@@ -11,7 +11,108 @@ import { matchesKeyword, pageOf, wholeNumber } from './paging.ts';
 import { integerFen } from './pricing.ts';
 import { SIM_CREDENTIALS, type ShanghaiDetail, type ShanghaiEnvelope, type ShanghaiListItem, type ShanghaiPage } from './wire.ts';
 import { sectorName } from './wording.ts';
-import type { ShanghaiListing, World, WorldDetail } from './world.ts';
+import type { WorldDetail } from './details.ts';
+import type { Rng } from './random.ts';
+import type { ExchangeListing, ExchangeSimulator, World } from './world-types.ts';
+
+export interface ShanghaiListing extends ExchangeListing {
+  exchange: 'shanghai';
+  /** 1 = 已登记 registered, 2 = 可交易 tradable. */
+  serviceType: 1 | 2;
+  /** 19-digit snowflake, above 2^53; unique within its serviceType only. */
+  snowflakeId: bigint;
+}
+
+declare module './world-types.ts' {
+  interface ExchangeListings {
+    shanghai: ShanghaiListing;
+  }
+}
+
+/** Share of Shanghai listings in the registered id space (serviceType 1); the rest are tradable. */
+export const SHANGHAI_REGISTERED_SHARE = 0.4;
+/** Share of registered Shanghai ids that deliberately equal a tradable id. */
+export const SHANGHAI_COLLISION_SHARE = 0.25;
+
+/** Twitter-style snowflake epoch: ids created in 2024 start with 178…/179…. */
+const SNOWFLAKE_EPOCH_MS = 1288834974657n;
+
+function snowflake(rng: Rng, createdAtMs: number): bigint {
+  return ((BigInt(createdAtMs) - SNOWFLAKE_EPOCH_MS) << 22n) | (BigInt(rng.int(0, 1023)) << 12n) | BigInt(rng.int(0, 4095));
+}
+
+const registeredCount = (n: number): number => Math.round(n * SHANGHAI_REGISTERED_SHARE);
+
+/**
+ * Shanghai's part of the world: two id spaces (registered listings first, then tradable), some
+ * registered ids deliberately equal to a tradable one, each space newest first; whole-fen prices.
+ */
+export const simulator: ExchangeSimulator<ShanghaiListing> = {
+  id: 'shanghai',
+  world: {
+    size: 3000,
+    founding: true,
+    content: {
+      coverage: [
+        ['shanghai', 30],
+        ['yangtzeDelta', 12],
+        ['national', 20],
+        ['zhejiang', 8],
+        ['hangzhou', 6],
+        ['beijing', 6],
+        ['guangdong', 5],
+        ['shenzhen', 5],
+        ['chengdu', 3],
+        ['guizhou', 2],
+        ['jingjinji', 3],
+      ],
+      subFenAllowed: false,
+      statusMix: (i, n) => (i < registeredCount(n) ? 'registered-space' : 'tradable-space'),
+    },
+    identify(rng, bodies, owners, identity) {
+      const count = owners.length;
+      const registeredTotal = registeredCount(count);
+      const tradableIds = new Set<bigint>();
+      const tradable: ShanghaiListing[] = [];
+      for (let i = registeredTotal; i < count; i++) {
+        let id = snowflake(rng, bodies[i].createdAtMs);
+        while (tradableIds.has(id)) id = snowflake(rng, bodies[i].createdAtMs);
+        tradableIds.add(id);
+        tradable.push({ ...bodies[i], ...identity(`tradable:${id}`, owners[i]), exchange: 'shanghai', serviceType: 2, snowflakeId: id });
+      }
+
+      // Deliberate collisions: some registered listings reuse a tradable listing's id (and so its
+      // creation instant), which is why the key is (serviceType, id).
+      const collisionSources = rng.sample(tradable, Math.round(registeredTotal * SHANGHAI_COLLISION_SHARE));
+      const registeredIds = new Set<bigint>();
+      const registered: ShanghaiListing[] = [];
+      for (let i = 0; i < registeredTotal; i++) {
+        const body = bodies[i];
+        const source = collisionSources[i];
+        let id: bigint;
+        if (source) {
+          id = source.snowflakeId;
+          body.createdAtMs = source.createdAtMs;
+          body.updatedAtMs = Math.max(body.updatedAtMs, body.createdAtMs);
+        } else {
+          do id = snowflake(rng, body.createdAtMs);
+          while (tradableIds.has(id) || registeredIds.has(id));
+        }
+        registeredIds.add(id);
+        registered.push({ ...body, ...identity(`registered:${id}`, owners[i]), exchange: 'shanghai', serviceType: 1, snowflakeId: id });
+      }
+      const newestFirst = (a: ShanghaiListing, b: ShanghaiListing): number => (a.snowflakeId < b.snowflakeId ? 1 : a.snowflakeId > b.snowflakeId ? -1 : 0);
+      registered.sort(newestFirst);
+      tradable.sort(newestFirst);
+      const collidingIds = collisionSources.map((s) => s.snowflakeId).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      return { listings: [...registered, ...tradable], collidingIds };
+    },
+  },
+  detailStyle: {
+    registrationCertNo: (seq, year) => `SDE-DJ-${year}-${String(seq).padStart(6, '0')}`,
+    ipOffice: { issuer: '上海市知识产权局', abbr: '沪' },
+  },
+};
 
 export const SHANGHAI_MAX_PAGE_SIZE = 100;
 export const SHANGHAI_DEFAULT_PAGE_SIZE = 10;

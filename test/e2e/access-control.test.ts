@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { Readable } from 'node:stream';
 import { apiKey, startTestStack, type TestStack } from '../helpers/stack.ts';
-import type { World, WorldListing } from '../../simulators/world.ts';
+import type { ExchangeListing, World } from '../../simulators/world.ts';
 import { isValidResidentId } from '../../subgraphs/common/identifiers.ts';
 import { DEFAULT_CLEARANCE, type Clearance } from '../../lib/principal.ts';
 import { DATA_LEVELS } from '../../subgraphs/common/model.ts';
 import { encodeClaims, signRequest } from '../../lib/principal-token.ts';
 import { Header } from '../../lib/headers.ts';
+import { EXCHANGES } from '../../subgraphs/exchanges.ts';
 
 let stack: TestStack;
 let world: World;
@@ -32,7 +33,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function visible(l: WorldListing, c: Clearance): boolean {
+function visible(l: ExchangeListing, c: Clearance): boolean {
   const rank = DATA_LEVELS.indexOf(l.classification.level);
   if (rank > DATA_LEVELS.indexOf(c.maxLevel)) return false;
   return !(l.classification.level === 'GENERAL' && c.maxGrade !== null && (l.classification.grade ?? 4) > c.maxGrade);
@@ -40,13 +41,13 @@ function visible(l: WorldListing, c: Clearance): boolean {
 
 function expectedCounts(c: Clearance): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const ex of ['beijing', 'shanghai', 'guiyang'] as const) out[ex] = world.listings[ex].filter((l) => visible(l, c)).length;
+  for (const { id } of EXCHANGES) out[id] = world.listingsOf(id).filter((l) => visible(l, c)).length;
   return out;
 }
 
-const allListings = () => [...world.listings.beijing, ...world.listings.shanghai, ...world.listings.guiyang];
-const idOf = (l: WorldListing) =>
-  l.exchange === 'beijing' ? `beijing:${l.uuid}` : l.exchange === 'shanghai' ? `shanghai:${l.serviceType === 1 ? 'registered' : 'tradable'}:${l.snowflakeId}` : `guiyang:${l.serviceId}`;
+const allListings = (): ExchangeListing[] => EXCHANGES.flatMap((e) => world.listingsOf(e.id));
+/** The unified id the catalog gives the listing ("<exchange>:<nativeId>"). */
+const idOf = (l: ExchangeListing) => l.id;
 
 describe('what each role sees', () => {
   it('counts, facets and exchange figures hold exactly the listings each clearance allows', async () => {
@@ -190,7 +191,7 @@ describe('principal propagation', () => {
     const good = { [Header.PRINCIPAL]: claims, [Header.SIGNATURE]: signRequest(stack.signingSecret, claims, body, Date.now(), 'catalog') };
     const ok = await post(good);
     expect(ok.status).toBe(200);
-    expect(ok.body.data.exchanges).toHaveLength(3);
+    expect(ok.body.data.exchanges).toHaveLength(EXCHANGES.length);
     const replay = await post(good);
     expect(replay.status).toBe(401);
     expect(replay.body.errors[0].message).toMatch(/replayed/);

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKey, callsBetween, simStats, startExtraGateway, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { countingProxy } from '../helpers/proxy.ts';
+import { EXCHANGES, UPSTREAMS } from '../../subgraphs/exchanges.ts';
 
 let stack: TestStack;
 
@@ -45,7 +46,7 @@ describe('response cache', () => {
     expect(Number(third.headers.age)).toBeGreaterThan(Number(second.headers.age));
     expect(Number(third.headers.age) + maxAgeOf(third)).toBe(storedMaxAge);
     const after = await simStats(stack);
-    for (const sim of ['beijing', 'shanghai', 'guiyang', 'registry']) expect(callsBetween(before, after, sim, /./)).toBe(0);
+    for (const { name } of UPSTREAMS) expect(callsBetween(before, after, name, /./), name).toBe(0);
   });
 
   it('never caches errors or mutations-free failures, and Cache-Control: no-cache bypasses the lookup', async () => {
@@ -110,15 +111,34 @@ describe('response cache', () => {
 });
 
 describe('single-flight', () => {
+  // How these exchanges' adapters fetch live fields: the upstream route of their detail calls, and
+  // whether a page's listings go in one batch call or one call per listing. The pages below hold
+  // listings of these exchanges only, so each count is exact whatever other exchanges are listed.
+  const DETAIL_CALLS = {
+    beijing: { route: /detail/, batched: false },
+    guiyang: { route: /gateway\.do/, batched: false },
+    shanghai: { route: /detail\/batch/, batched: true },
+  } as const;
+  type DetailExchange = keyof typeof DETAIL_CALLS;
+  const PAGE_EXCHANGES = JSON.stringify(Object.keys(DETAIL_CALLS));
+
   // Each test reads listings no earlier test touched, so the upstream cache starts cold.
   const page = (alias: string, sector: string) =>
-    `{ ${alias}: search(first: 20, orderBy: PRICE_DESC, filter: { sectors: ["${sector}"] }) { edges { node { id exchange { id } pricing { model } provider { registration { name } } } } } }`;
+    `{ ${alias}: search(first: 20, orderBy: PRICE_DESC, filter: { sectors: ["${sector}"], exchanges: ${PAGE_EXCHANGES} }) { edges { node { id exchange { id } pricing { model } provider { registration { name } } } } } }`;
 
-  async function distinctIds(query: string, caller: Record<string, string> = {}) {
+  /** Distinct listings per exchange of DETAIL_CALLS on the page `query` answers. */
+  async function distinctIds(query: string, caller: Record<string, string> = {}): Promise<Record<DetailExchange, number>> {
     const res = await stack.gql(query, undefined, { ...caller, 'cache-control': 'no-cache' });
     const nodes = Object.values(res.data)[0] as any;
     const ids = (ex: string) => new Set(nodes.edges.filter((e: any) => e.node.exchange.id === ex).map((e: any) => e.node.id)).size;
-    return { beijing: ids('beijing'), guiyang: ids('guiyang'), shanghai: ids('shanghai') };
+    return Object.fromEntries(Object.keys(DETAIL_CALLS).map((ex) => [ex, ids(ex)])) as Record<DetailExchange, number>;
+  }
+
+  /** Each exchange's detail calls between two stats snapshots: one per listing, or one batch. */
+  function expectDetailCalls(before: Record<string, Record<string, number>>, after: Record<string, Record<string, number>>, expected: Record<DetailExchange, number>): void {
+    for (const [exchange, { route, batched }] of Object.entries(DETAIL_CALLS)) {
+      expect(callsBetween(before, after, exchange, route), exchange).toBe(batched ? 1 : expected[exchange as DetailExchange]);
+    }
   }
 
   it('50 concurrent identical requests of one caller share one execution: one MISS, 49 COALESCED, one catalog request', async () => {
@@ -145,11 +165,9 @@ describe('single-flight', () => {
       // exchange subgraphs), and each upstream one call per listing it had to fetch.
       expect(proxy.bodies).toHaveLength(1);
       const expected = await distinctIds(query, caller);
-      expect(expected.beijing * expected.guiyang * expected.shanghai).toBeGreaterThan(0);
-      expect(expected.beijing + expected.guiyang + expected.shanghai).toBe(20);
-      expect(callsBetween(before, after, 'beijing', /detail/)).toBe(expected.beijing);
-      expect(callsBetween(before, after, 'guiyang', /gateway\.do/)).toBe(expected.guiyang);
-      expect(callsBetween(before, after, 'shanghai', /detail\/batch/)).toBe(1);
+      for (const [exchange, n] of Object.entries(expected)) expect(n, exchange).toBeGreaterThan(0);
+      expect(Object.values(expected).reduce((a, b) => a + b, 0)).toBe(20);
+      expectDetailCalls(before, after, expected);
       expect(callsBetween(before, after, 'registry', /enterprises/)).toBe(1);
     } finally {
       await gateway.close();
@@ -204,11 +222,9 @@ describe('single-flight', () => {
     // Different documents: every one of them was executed.
     expect(results.filter((r) => r.headers['x-dataex-cache'] !== 'MISS')).toEqual([]);
     const expected = await distinctIds(page('check', 'L'));
-    // The page holds listings of every exchange, so each count below is a real one.
-    expect(expected.beijing * expected.guiyang * expected.shanghai).toBeGreaterThan(0);
-    expect(callsBetween(before, after, 'beijing', /detail/)).toBe(expected.beijing);
-    expect(callsBetween(before, after, 'guiyang', /gateway\.do/)).toBe(expected.guiyang);
-    expect(callsBetween(before, after, 'shanghai', /detail\/batch/)).toBe(1);
+    // The page holds listings of each of these exchanges, so each count below is a real one.
+    for (const [exchange, n] of Object.entries(expected)) expect(n, exchange).toBeGreaterThan(0);
+    expectDetailCalls(before, after, expected);
   });
 });
 
@@ -229,9 +245,9 @@ describe('automatic persisted queries', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query, extensions: { persistedQuery: { version: 1, sha256Hash } } }),
     });
-    expect(JSON.parse(register.text).data.exchanges).toHaveLength(3);
+    expect(JSON.parse(register.text).data.exchanges).toHaveLength(EXCHANGES.length);
     const known = JSON.parse((await byHash()).text);
     expect(known.errors).toBeUndefined();
-    expect(known.data.exchanges.map((e: any) => e.id)).toEqual(['beijing', 'shanghai', 'guiyang']);
+    expect(known.data.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES.map((e) => e.id));
   });
 });

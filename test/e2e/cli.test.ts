@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
+import { EXCHANGES } from '../../subgraphs/exchanges.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin/dataex.mjs');
@@ -135,7 +136,7 @@ query($text: String!, $maxPriceFen: Long, $first: Int = 40, $after: String) {
 
     const json = await dataex(['query', 'exchange-status']);
     expect(json.code).toBe(0);
-    expect(JSON.parse(json.stdout).data.exchanges).toHaveLength(3);
+    expect(JSON.parse(json.stdout).data.exchanges).toHaveLength(EXCHANGES.length);
   });
 
   it('exit codes: bad variable 5, unknown query 4, GraphQL errors 7, unreachable 3, usage 2', async () => {

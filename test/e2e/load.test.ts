@@ -18,6 +18,7 @@ import { Pool } from 'undici';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { simCall } from '../helpers/stack.ts';
 import { startTarget, type MemoryAfterGc, type Target } from '../helpers/target.ts';
+import { EXCHANGES } from '../../subgraphs/exchanges.ts';
 
 const REQUESTS = 20_000;
 // The test waits for every answer; its timeout (420 s) only stops a hang. 20,000 requests take
@@ -75,7 +76,7 @@ it(`answers ${REQUESTS} requests at ${CONNECTIONS} connections with one exchange
   try {
     // Listing ids per exchange (catalog only) for the request variants.
     const ids: Record<string, string[]> = {};
-    for (const exchange of ['beijing', 'shanghai', 'guiyang']) {
+    for (const { id: exchange } of EXCHANGES) {
       const r = await post({ query: `{ search(first: 80, orderBy: TITLE_ASC, filter: { exchanges: ["${exchange}"] }) { edges { node { id } } } }` });
       ids[exchange] = JSON.parse(r.text).data.search.edges.map((e: any) => e.node.id);
     }
@@ -88,7 +89,7 @@ it(`answers ${REQUESTS} requests at ${CONNECTIONS} connections with one exchange
     const DATASETS = 'query D($ids: [ID!]!) { datasets(ids: $ids) { id title pricing { model } delivery { method } } }';
     const PROVIDER = 'query P($c: ID!) { provider(creditCode: $c) { name registration { status } datasets(first: 5) { edges { node { id pricing { model } } } } } }';
     const texts = ['数据', '企业', '信用', '医疗', '交通', '金融', '气象', '能源'];
-    const variants = Array.from({ length: 40 }, (_, i) => ['beijing', 'shanghai', 'guiyang'].flatMap((e) => ids[e].slice(i * 2, i * 2 + 2)));
+    const variants = Array.from({ length: 40 }, (_, i) => EXCHANGES.flatMap((e) => ids[e.id].slice(i * 2, i * 2 + 2)));
     /** Request i of the fixed mix: half response-cache hits, half full executions. */
     const requestFor = (i: number): { body: unknown; extra?: Record<string, string> } => {
       const noCache = { 'cache-control': 'no-cache' };

@@ -9,6 +9,7 @@ import { parseExposition, type Exposition } from '../helpers/prometheus.ts';
 import { skipWithoutRedis, startPrivateRedis } from '../helpers/redis.ts';
 import { createCacheSetup } from '../../lib/cache/setup.ts';
 import { metricsText } from '../../lib/observability/metrics.ts';
+import { EXCHANGES, UPSTREAMS } from '../../subgraphs/exchanges.ts';
 
 const noRedis = await skipWithoutRedis();
 
@@ -43,7 +44,7 @@ async function listings(exchange: string, n: number): Promise<string[]> {
 describe('/metrics', () => {
   it('counts a miss, a hit, upstream calls and the upstream cache exactly', async () => {
     // Two listings of each exchange, with their live prices.
-    const picked = (await Promise.all(['beijing', 'shanghai', 'guiyang'].map((x) => listings(x, 2)))).flat();
+    const picked = (await Promise.all(EXCHANGES.map((x) => listings(x.id, 2)))).flat();
     const LIVE = `query MetricsLive { ${picked.map((id, i) => `d${i}: dataset(id: "${id}") { id pricing { model } }`).join(' ')} }`;
 
     const before = await scrape();
@@ -72,8 +73,8 @@ describe('/metrics', () => {
     const ids: string[] = Object.values(miss.data).map((d: any) => d.id);
     expect(ids).toEqual(picked);
     const exchanges = [...new Set(ids.map(exchangeOf))];
-    expect(exchanges).toHaveLength(3);
-    for (const exchange of ['beijing', 'shanghai', 'guiyang']) {
+    expect(exchanges).toHaveLength(EXCHANGES.length);
+    for (const { id: exchange } of EXCHANGES) {
       const listings = ids.filter((id) => exchangeOf(id) === exchange).length;
       expect(delta(before, after, 'dataex_upstream_cache_misses_total', { upstream: exchange }), exchange).toBe(listings);
       expect(delta(before, after, 'dataex_upstream_cache_hits_total', { upstream: exchange }), exchange).toBe(0);
@@ -165,12 +166,12 @@ describe('/metrics', () => {
     expect(m.families.get('dataex_upstream_call_duration_seconds')?.type).toBe('histogram');
     expect(m.families.get('dataex_requests_total')?.type).toBe('counter');
 
-    for (const upstream of ['beijing', 'shanghai', 'guiyang', 'registry']) {
+    for (const { name: upstream } of UPSTREAMS) {
       expect(m.value('dataex_breaker_state', { upstream }), upstream).toBe(0);
     }
 
     const states = stack.catalog.harvester.allStates();
-    expect(states.length).toBe(3);
+    expect(states.map((s) => s.info.id)).toEqual(EXCHANGES.map((e) => e.id));
     for (const s of states) {
       const age = m.value('dataex_harvest_age_seconds', { exchange: s.info.id });
       expect(age, s.info.id).toBeGreaterThanOrEqual(0);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../helpers/stack.ts';
 import { bearer, createKeys, jsonHeaders, type Keys } from '../unit/saved-queries/lifecycle.ts';
+import { EXCHANGES } from '../../subgraphs/exchanges.ts';
 
 let stack: TestStack;
 let keys: Keys;
@@ -34,13 +35,13 @@ describe('allow-list mode', () => {
     const res = await stack.gql('{ exchanges { id } }', undefined, bearer(keys.admin));
     expect(res.status).toBe(200);
     expect(res.errors).toBeUndefined();
-    expect(res.data.exchanges).toHaveLength(3);
+    expect(res.data.exchanges).toHaveLength(EXCHANGES.length);
   });
 
   it('runs saved queries for everyone, shipped and newly saved', async () => {
     const shipped = await stack.http('/saved-queries/exchange-status/run');
     expect(shipped.status).toBe(200);
-    expect(JSON.parse(shipped.text).data.exchanges).toHaveLength(3);
+    expect(JSON.parse(shipped.text).data.exchanges).toHaveLength(EXCHANGES.length);
     const put = await stack.http('/saved-queries/ids', { method: 'PUT', headers: jsonHeaders(keys.analyst), body: JSON.stringify({ document: '{ search(first: 2) { edges { node { id } } } }' }) });
     expect(put.status).toBe(201);
     const run = await stack.http('/saved-queries/ids/run?format=ndjson', { headers: bearer(keys.public) });

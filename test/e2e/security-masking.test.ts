@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKey, startTestStack, type GraphQLResult, type TestStack } from '../helpers/stack.ts';
 import type { World } from '../../simulators/world.ts';
 import { isValidResidentId } from '../../subgraphs/common/identifiers.ts';
+import { EXCHANGES } from '../../subgraphs/exchanges.ts';
 
 let stack: TestStack;
 let world: World;
@@ -35,7 +36,7 @@ function harden(w: World): { phones: number; addressColumns: number } {
   let phones = 0;
   let addressColumns = 0;
   let k = 0;
-  for (const listing of [...w.listings.beijing, ...w.listings.shanghai, ...w.listings.guiyang]) {
+  for (const listing of EXCHANGES.flatMap((e) => w.listingsOf(e.id))) {
     const sample = w.detailOf(listing).sample;
     if (!sample) continue;
     const at = sample.columns.indexOf('地址');

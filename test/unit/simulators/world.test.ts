@@ -100,7 +100,7 @@ describe('generateWorld', () => {
     // Provider.exchanges agrees with the listings.
     const p = multi[0];
     for (const ex of EXCHANGE_IDS) {
-      const count = world.listings[ex].filter((l) => l.providerCode === p.creditCode).length;
+      const count = world.listingsOf(ex).filter((l) => l.providerCode === p.creditCode).length;
       expect(count).toBe(p.listingCounts[ex]);
       expect(p.exchanges.includes(ex)).toBe(count > 0);
     }
@@ -132,7 +132,7 @@ describe('generateWorld', () => {
 
   it('has realistic titles with translations, and 行政处罚 listings on every exchange', () => {
     for (const ex of EXCHANGE_IDS) {
-      const penalties = world.listings[ex].filter((l) => l.title.includes('行政处罚'));
+      const penalties = world.listingsOf(ex).filter((l) => l.title.includes('行政处罚'));
       expect(penalties.length).toBeGreaterThan(20);
       expect(penalties.every((l) => l.titleEn.toLowerCase().includes('administrative penalty'))).toBe(true);
     }

@@ -1,26 +1,26 @@
-// Fuzzing the adapters' wire → model mappings with mutated recorded payloads.
+// The fuzzing engine and the model's invariants, shared by the per-upstream fuzz tests
+// (test/unit/adapters/<upstream>.fuzz.test.ts, which hold only their targets and fixtures).
 //
 // Every mapper is fed thousands of seeded mutations of the payloads in test/fixtures: fields
 // dropped, values of the wrong type or absurd values, arrays emptied or mixed up, text
-// truncated, random bytes, the JSON wrapped in the wrong envelope or another exchange's reply,
-// and for Guiyang the JSON-inside-a-string layers mutated too. Two properties must hold:
+// truncated, random bytes, the JSON wrapped in the wrong envelope or another upstream's reply
+// (any recorded payload of any upstream in subgraphs/exchanges.ts), and JSON-inside-a-string
+// layers (Guiyang's gateway) mutated too. Two properties must hold:
 //   1. the only exception that escapes is UpstreamError('UPSTREAM_ERROR') naming the upstream;
 //   2. whatever comes back (records, details, registrations) satisfies the model's invariants,
 //      so nothing invalid reaches the index or a client.
 // A failure prints the case number and the mutation, so it can be replayed with FUZZ_CASE=<n>.
 
+import { existsSync, readdirSync } from 'node:fs';
 import { LosslessNumber, parse as parseLossless, stringify as stringifyLossless } from 'lossless-json';
 import { describe, expect, it } from 'vitest';
-import { mapDetailResponse as bjDetail, mapListResponse as bjList } from '../../../subgraphs/beijing/mapping.ts';
 import { UpstreamError } from '../../../subgraphs/common/errors.ts';
 import { looksLikeUscc } from '../../../subgraphs/common/identifiers.ts';
 import type { DatasetDetail, DatasetRecord, PricePlan, Registration } from '../../../subgraphs/common/model.ts';
-import { mapGatewayResponse as gyDetail, mapListResponse as gyList } from '../../../subgraphs/guiyang/mapping.ts';
-import { mapLookupResponse } from '../../../subgraphs/registry/mapping.ts';
-import { mapDetailBatchResponse, mapSearchResponse, type ServiceType } from '../../../subgraphs/shanghai/mapping.ts';
-import { createTokenSource } from '../../../subgraphs/shanghai/token.ts';
-import type { UpstreamClient } from '../../../subgraphs/common/upstream.ts';
+import { exchangeById, UPSTREAMS } from '../../../subgraphs/exchanges.ts';
 import { fixture } from './helpers.ts';
+
+const FIXTURES = new URL('../../fixtures/', import.meta.url);
 
 const CASES_PER_TARGET = Number(process.env.FUZZ_CASES ?? 500);
 const ONLY_CASE = process.env.FUZZ_CASE === undefined ? undefined : Number(process.env.FUZZ_CASE);
@@ -255,15 +255,18 @@ const WRAPPERS: Array<(v: unknown) => unknown> = [
 
 const CONSTANT_BODIES = ['', 'null', '[]', '{}', '"x"', '0', 'true', '<html>502 Bad Gateway</html>', '{"code":0,"data":null}', '{"code":"0"}', ' '.repeat(3), '\ufeff{}'];
 
-const ALL_FIXTURES = [
-  'beijing/recorded-list.json',
-  'beijing/recorded-detail-1.json',
-  'shanghai/recorded-search-type1.json',
-  'shanghai/recorded-detail-batch.json',
-  'guiyang/recorded-list.json',
-  'guiyang/recorded-gateway-1.json',
-  'registry/recorded-lookup.json',
-];
+/**
+ * Other payloads fed to a mapper as a whole ("another exchange's reply"): every recorded fixture
+ * of every upstream in the list (test/fixtures/<upstream>/recorded-*.json), in a fixed order.
+ */
+export const ALL_FIXTURES: readonly string[] = UPSTREAMS.flatMap(({ name }) => {
+  const dir = new URL(`${name}/`, FIXTURES);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^recorded-.*\.json$/.test(f))
+    .sort()
+    .map((f) => `${name}/${f}`);
+});
 
 function mutate(text: string, r: Rng): { text: string; what: string } {
   const kind = r.int(100);
@@ -310,12 +313,6 @@ const OPENNESS = ['UNCONDITIONAL', 'CONDITIONAL', 'NOT_OPEN'];
 const MODELS = ['PER_CALL', 'PER_RECORD', 'MONTHLY', 'YEARLY', 'ONE_TIME', 'NEGOTIABLE', 'FREE'];
 const DELIVERY = ['API', 'FILE', 'SANDBOX', 'PRIVACY_COMPUTING', 'OFFLINE'];
 const FREQUENCIES = ['REALTIME', 'DAILY', 'WEEKLY', 'MONTHLY', 'QUARTERLY', 'YEARLY', 'IRREGULAR', 'ONCE'];
-const NATIVE_ID: Record<string, RegExp> = {
-  beijing: /^[0-9a-fA-F]{32}$/,
-  shanghai: /^(registered|tradable):\d{1,20}$/,
-  guiyang: /^(0|[1-9]\d{0,15})$/,
-};
-
 function isoOk(v: unknown): boolean {
   if (typeof v !== 'string') return false;
   const m = ISO_CN.exec(v);
@@ -325,7 +322,7 @@ function isoOk(v: unknown): boolean {
   return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
 }
 
-const nonBlank = (v: unknown) => typeof v === 'string' && v.trim() !== '' && v === v.trim();
+export const nonBlank = (v: unknown) => typeof v === 'string' && v.trim() !== '' && v === v.trim();
 const nullOrNonBlank = (v: unknown) => v === null || nonBlank(v);
 const fen = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const strings = (v: unknown) => Array.isArray(v) && v.every(nonBlank) && new Set(v).size === v.length;
@@ -343,10 +340,24 @@ function planViolations(p: PricePlan, at: string): string[] {
   return out;
 }
 
-function recordViolations(r: DatasetRecord, exchange: string): string[] {
+/** An exchange whose records are checked: its id in the list, and the shape of its native keys. */
+export interface FuzzedExchange {
+  id: string;
+  /** Whether a native key has the exchange's shape (its adapter's or mapping's own test where it exports one). */
+  nativeId(key: string): boolean;
+}
+
+/** `id` must be an exchange of subgraphs/exchanges.ts: the records' `exchange` and id prefix are checked against it. */
+export function fuzzedExchange(id: string, nativeId: (key: string) => boolean): FuzzedExchange {
+  if (!exchangeById(id)) throw new Error(`${id} is not in EXCHANGES (subgraphs/exchanges.ts)`);
+  return { id, nativeId };
+}
+
+export function recordViolations(r: DatasetRecord, x: FuzzedExchange): string[] {
+  const exchange = x.id;
   const out: string[] = [];
   if (r.exchange !== exchange) out.push(`exchange ${r.exchange}`);
-  if (typeof r.nativeId !== 'string' || !NATIVE_ID[exchange].test(r.nativeId)) out.push(`nativeId ${JSON.stringify(r.nativeId)}`);
+  if (typeof r.nativeId !== 'string' || !x.nativeId(r.nativeId)) out.push(`nativeId ${JSON.stringify(r.nativeId)}`);
   if (r.id !== `${exchange}:${r.nativeId}`) out.push(`id ${JSON.stringify(r.id)}`);
   if (!nonBlank(r.title)) out.push(`title ${JSON.stringify(r.title)}`);
   if (!nullOrNonBlank(r.titleEn)) out.push(`titleEn ${JSON.stringify(r.titleEn)}`);
@@ -370,7 +381,7 @@ function recordViolations(r: DatasetRecord, exchange: string): string[] {
   return out;
 }
 
-function detailViolations(d: DatasetDetail, expectedId: string): string[] {
+export function detailViolations(d: DatasetDetail, expectedId: string): string[] {
   const out: string[] = [];
   if (d.id !== expectedId) out.push(`id ${d.id}, expected ${expectedId}`);
   for (const [i, p] of d.pricing.entries()) out.push(...planViolations(p, `pricing[${i}]`));
@@ -391,7 +402,7 @@ function detailViolations(d: DatasetDetail, expectedId: string): string[] {
   return out;
 }
 
-function registrationViolations(r: Registration): string[] {
+export function registrationViolations(r: Registration): string[] {
   const out: string[] = [];
   if (!nonBlank(r.creditCode) || r.creditCode !== r.creditCode.toUpperCase()) out.push(`creditCode ${JSON.stringify(r.creditCode)}`);
   if (!nonBlank(r.name)) out.push('name');
@@ -405,7 +416,7 @@ function registrationViolations(r: Registration): string[] {
 
 // ───────────── targets ─────────────
 
-interface Outcome {
+export interface Outcome {
   violations: string[];
   /** Items that came back valid (records, details, registrations, tokens). */
   produced: number;
@@ -413,10 +424,11 @@ interface Outcome {
   rejected: number;
 }
 
-interface Target {
+/** One mapper fed mutations of its fixtures (paths under test/fixtures/, all of the upstream's own folder). */
+export interface Target {
   name: string;
-  upstream: string;
   fixtures: string[];
+  /** `text` is the mutated payload, `fixtureText` the fixture it came from. */
   run(text: string, fixtureText: string): Outcome | Promise<Outcome>;
 }
 
@@ -424,143 +436,23 @@ function skippedViolations(skipped: Array<{ nativeId: string | null; reason: str
   return skipped.flatMap((s, i) => (typeof s.reason === 'string' && s.reason !== '' && (s.nativeId === null || typeof s.nativeId === 'string') ? [] : [`skipped[${i}] ${JSON.stringify(s)}`]));
 }
 
-function pageOutcome(exchange: string, page: { records: DatasetRecord[]; skipped: Array<{ nativeId: string | null; reason: string }> }, extra: string[] = []): Outcome {
+/** A list page: every record valid for the exchange, every skip explained; `extra` adds the target's own findings. */
+export function pageOutcome(x: FuzzedExchange, page: { records: DatasetRecord[]; skipped: Array<{ nativeId: string | null; reason: string }> }, extra: string[] = []): Outcome {
   const violations = [...extra, ...skippedViolations(page.skipped)];
-  for (const [i, r] of page.records.entries()) violations.push(...recordViolations(r, exchange).map((v) => `records[${i}] ${v}`));
+  for (const [i, r] of page.records.entries()) violations.push(...recordViolations(r, x).map((v) => `records[${i}] ${v}`));
   // A repeated id on one page is not checked here: the adapters' harvest de-duplicates across pages.
   return { violations, produced: page.records.length, rejected: page.skipped.length };
 }
 
-function pagingViolations(p: Record<string, number>): string[] {
+/** Paging fields must be safe non-negative integers. */
+export function pagingViolations(p: Record<string, number>): string[] {
   return Object.entries(p).flatMap(([k, v]) => (Number.isSafeInteger(v) && v >= 0 ? [] : [`${k} ${v}`]));
 }
 
-const fixtureUuid = (text: string) => String((JSON.parse(text) as { data?: { uuid?: string } }).data?.uuid ?? '0'.repeat(32));
-const fixtureServiceId = (text: string): number => {
-  const outer = JSON.parse(text) as { data?: unknown };
-  try {
-    const inner = JSON.parse(String(outer.data)) as { data?: { serviceId?: number } };
-    return inner.data?.serviceId ?? 1;
-  } catch {
-    return 1;
-  }
-};
-
-function detailOutcome(d: DatasetDetail | null, expectedId: string): Outcome {
+/** One detail (null: not found). */
+export function detailOutcome(d: DatasetDetail | null, expectedId: string): Outcome {
   return d === null ? { violations: [], produced: 0, rejected: 1 } : { violations: detailViolations(d, expectedId), produced: 1, rejected: 0 };
 }
-
-const TARGETS: Target[] = [
-  {
-    name: 'beijing list',
-    upstream: 'beijing',
-    fixtures: ['beijing/recorded-list.json', 'beijing/list-quirks.json', 'beijing/recorded-list-pagenum-quirk.json', 'beijing/list-error.json'],
-    run: (text) => {
-      const p = bjList(text);
-      return pageOutcome('beijing', p, pagingViolations({ total: p.total, pages: p.pages, current: p.current }));
-    },
-  },
-  {
-    name: 'beijing detail',
-    upstream: 'beijing',
-    fixtures: ['beijing/recorded-detail-1.json', 'beijing/recorded-detail-2.json', 'beijing/detail-ok.json', 'beijing/recorded-detail-404.json', 'beijing/recorded-detail-401.json'],
-    run: (text, original) => {
-      const uuid = fixtureUuid(original);
-      return detailOutcome(bjDetail(text, uuid), `beijing:${uuid}`);
-    },
-  },
-  {
-    name: 'shanghai search',
-    upstream: 'shanghai',
-    fixtures: ['shanghai/recorded-search-type1.json', 'shanghai/recorded-search-type2.json', 'shanghai/search-type1.json', 'shanghai/search-type2.json', 'shanghai/search-error.json'],
-    run: (text, original) => {
-      const type: ServiceType = /"serviceType":\s*2/.test(original) ? 2 : 1;
-      const p = mapSearchResponse(text, type);
-      const space = type === 1 ? 'registered:' : 'tradable:';
-      const wrongSpace = p.records.filter((r) => !r.nativeId.startsWith(space)).map((r) => `record ${r.id} in a serviceType ${type} page`);
-      return pageOutcome('shanghai', p, [...wrongSpace, ...pagingViolations({ total: p.total, totalPage: p.totalPage, pageNum: p.pageNum })]);
-    },
-  },
-  {
-    name: 'shanghai detail batch',
-    upstream: 'shanghai',
-    fixtures: ['shanghai/recorded-detail-batch.json', 'shanghai/detail-batch.json', 'shanghai/recorded-detail-batch-too-many.json'],
-    run: (text) => {
-      const reply = mapDetailBatchResponse(text);
-      const violations: string[] = [];
-      let produced = 0;
-      let rejected = reply.unattributable;
-      for (const [key, d] of reply.details) {
-        if (!/^(registered|tradable):\d{1,20}$/.test(key)) violations.push(`key ${key}`);
-        if (d instanceof Error) {
-          rejected++;
-          if (!(d instanceof UpstreamError) || d.code !== 'UPSTREAM_ERROR' || d.upstream !== 'shanghai') violations.push(`entry ${key}: ${d.name}: ${d.message}`);
-        } else {
-          produced++;
-          violations.push(...detailViolations(d, `shanghai:${key}`).map((v) => `${key} ${v}`));
-        }
-      }
-      return { violations, produced, rejected };
-    },
-  },
-  {
-    name: 'shanghai token',
-    upstream: 'shanghai',
-    fixtures: ['shanghai/token.json', 'shanghai/recorded-token-expired.json'],
-    run: async (text) => {
-      const client = { request: async () => ({ status: 200, headers: {}, text }) } as unknown as UpstreamClient;
-      const token = await createTokenSource({ client, clientId: 'id', clientSecret: 'secret' }).get();
-      return { violations: nonBlank(token) || (typeof token === 'string' && token.length > 0) ? [] : [`token ${JSON.stringify(token)}`], produced: 1, rejected: 0 };
-    },
-  },
-  {
-    name: 'guiyang list',
-    upstream: 'guiyang',
-    fixtures: ['guiyang/recorded-list.json', 'guiyang/list-quirks.json', 'guiyang/list-error.json'],
-    run: (text) => {
-      const p = gyList(text);
-      const extra = pagingViolations({ total: p.total, page: p.page, count: p.count });
-      if (p.count !== p.records.length + p.skipped.length) extra.push(`count ${p.count} ≠ records + skipped`);
-      return pageOutcome('guiyang', p, extra);
-    },
-  },
-  {
-    name: 'guiyang gateway detail',
-    upstream: 'guiyang',
-    fixtures: ['guiyang/recorded-gateway-1.json', 'guiyang/recorded-gateway-2.json', 'guiyang/gateway-ok.json', 'guiyang/recorded-gateway-e404.json', 'guiyang/recorded-gateway-outer-400.json'],
-    run: (text, original) => {
-      const serviceId = fixtureServiceId(original);
-      return detailOutcome(gyDetail(text, serviceId), `guiyang:${serviceId}`);
-    },
-  },
-  {
-    name: 'registry lookup',
-    upstream: 'registry',
-    fixtures: ['registry/recorded-lookup.json', 'registry/lookup.json', 'registry/recorded-lookup-401.json'],
-    run: (text) => {
-      const result = mapLookupResponse(text);
-      const violations = result.registrations.flatMap((r, i) => registrationViolations(r).map((v) => `registrations[${i}] ${v}`));
-      result.skipped.forEach((s, i) => {
-        if (!(s.creditCode === null || typeof s.creditCode === 'string') || typeof s.reason !== 'string') violations.push(`skipped[${i}]`);
-      });
-      return { violations, produced: result.registrations.length, rejected: result.skipped.length };
-    },
-  },
-];
-
-/** The recorded and hand-made error replies: mapping them must throw UpstreamError, and only them. */
-const THROWING_FIXTURES = new Set<string>([
-  'beijing/list-error.json',
-  'beijing/recorded-detail-401.json',
-  'guiyang/list-error.json',
-  'guiyang/recorded-gateway-outer-400.json',
-  'registry/recorded-lookup-401.json',
-  'shanghai/recorded-detail-batch-too-many.json',
-  'shanghai/recorded-token-expired.json',
-  'shanghai/search-error.json',
-]);
-/** Replies that map to "not found" rather than to a listing. */
-const NOT_FOUND_FIXTURES = new Set<string>(['beijing/recorded-detail-404.json', 'guiyang/recorded-gateway-e404.json']);
 
 // ───────────── the fuzz loop ─────────────
 
@@ -572,7 +464,7 @@ interface Stats {
   rejected: number;
 }
 
-async function fuzz(target: Target): Promise<{ stats: Stats; problems: string[] }> {
+async function fuzz(upstream: string, target: Target): Promise<{ stats: Stats; problems: string[] }> {
   const texts = target.fixtures.map((f) => ({ name: f, text: fixture(f) }));
   const stats: Stats = { cases: 0, ok: 0, upstreamErrors: 0, produced: 0, rejected: 0 };
   const problems: string[] = [];
@@ -599,7 +491,7 @@ async function fuzz(target: Target): Promise<{ stats: Stats; problems: string[] 
       stats.rejected += outcome.rejected;
       for (const v of outcome.violations) problems.push(`${where}: ${clipText(v, 160)}\n    input: ${clipText(m.text, 300)}`);
     } catch (e) {
-      if (e instanceof UpstreamError && e.code === 'UPSTREAM_ERROR' && e.upstream === target.upstream && e.message.length > 0) {
+      if (e instanceof UpstreamError && e.code === 'UPSTREAM_ERROR' && e.upstream === upstream && e.message.length > 0) {
         stats.upstreamErrors++;
       } else {
         const desc = e instanceof Error ? `${e.name}${e instanceof UpstreamError ? ` ${e.code}/${e.upstream}` : ''}: ${e.message}` : String(e);
@@ -616,77 +508,69 @@ function hash(s: string): number {
   return h >>> 0;
 }
 
-describe('fuzzing the mappings with mutated recorded payloads', () => {
-  it('validators accept the unmutated fixtures; exactly the error fixtures throw', async () => {
-    const threw: string[] = [];
-    const produced: Record<string, number> = {};
-    for (const t of TARGETS) {
-      for (const f of t.fixtures) {
-        let outcome: Outcome;
-        try {
-          outcome = await t.run(fixture(f), fixture(f));
-        } catch (e) {
-          // Error fixtures (401, error envelopes) are meant to throw, as UPSTREAM_ERROR naming the upstream.
-          expect(e, `${t.name} ${f}`).toBeInstanceOf(UpstreamError);
-          expect((e as UpstreamError).upstream, `${t.name} ${f}`).toBe(t.upstream);
-          threw.push(f);
-          continue;
+/** What an upstream's fuzz test file declares. */
+export interface FuzzSuite {
+  /** The upstream (an entry of UPSTREAMS): the one UPSTREAM_ERROR may name, and the fixture folder. */
+  upstream: string;
+  targets: Target[];
+  /** The recorded and hand-made error replies: mapping them must throw UpstreamError, and only them. */
+  throwing: string[];
+  /** Replies that map to "not found" rather than to a listing. */
+  notFound: string[];
+}
+
+/** Declares the upstream's fuzz tests: its fixtures unmutated, then one test per target. */
+export function describeFuzz(suite: FuzzSuite): void {
+  const { upstream, targets } = suite;
+  describe(`fuzzing the ${upstream} mappings with mutated recorded payloads`, () => {
+    it('validators accept the unmutated fixtures; exactly the error fixtures throw', async () => {
+      expect(
+        UPSTREAMS.map((u) => u.name),
+        'upstream in subgraphs/exchanges.ts',
+      ).toContain(upstream);
+      const own = [...new Set(targets.flatMap((t) => t.fixtures))];
+      // Each upstream's file fuzzes its own payloads; the error sets name fixtures a target uses.
+      expect(own.filter((f) => !f.startsWith(`${upstream}/`))).toEqual([]);
+      expect([...suite.throwing, ...suite.notFound].filter((f) => !own.includes(f))).toEqual([]);
+      const threw: string[] = [];
+      const produced: Record<string, number> = {};
+      for (const t of targets) {
+        for (const f of t.fixtures) {
+          let outcome: Outcome;
+          try {
+            outcome = await t.run(fixture(f), fixture(f));
+          } catch (e) {
+            // Error fixtures (401, error envelopes) are meant to throw, as UPSTREAM_ERROR naming the upstream.
+            expect(e, `${t.name} ${f}`).toBeInstanceOf(UpstreamError);
+            expect((e as UpstreamError).upstream, `${t.name} ${f}`).toBe(upstream);
+            threw.push(f);
+            continue;
+          }
+          expect(outcome.violations, `${t.name} ${f}`).toEqual([]);
+          produced[f] = outcome.produced;
         }
-        expect(outcome.violations, `${t.name} ${f}`).toEqual([]);
-        produced[f] = outcome.produced;
       }
-    }
-    // A good fixture maps to something; only the recorded "not found" replies map to nothing.
-    expect(
-      Object.keys(produced)
-        .filter((f) => produced[f] === 0)
-        .sort(),
-    ).toEqual([...NOT_FOUND_FIXTURES].sort());
-    // Any other fixture throwing is a regression, not an error fixture.
-    expect(threw.sort()).toEqual([...THROWING_FIXTURES].sort());
-  });
-
-  for (const target of TARGETS) {
-    it(`${target.name}: only UPSTREAM_ERROR escapes, and nothing invalid comes back`, async () => {
-      const { stats, problems } = await fuzz(target);
-      expect(problems.slice(0, 10), `${problems.length} problem(s) in ${stats.cases} cases`).toEqual([]);
-      if (ONLY_CASE === undefined) {
-        // The mutations reach both outcomes: most break the payload, some still map.
-        expect(stats.upstreamErrors, JSON.stringify(stats)).toBeGreaterThan(stats.cases * 0.1);
-        expect(stats.ok, JSON.stringify(stats)).toBeGreaterThan(stats.cases * 0.05);
-        expect(stats.produced, JSON.stringify(stats)).toBeGreaterThan(0);
-      }
+      // A good fixture maps to something; only the recorded "not found" replies map to nothing.
+      expect(
+        Object.keys(produced)
+          .filter((f) => produced[f] === 0)
+          .sort(),
+      ).toEqual([...suite.notFound].sort());
+      // Any other fixture throwing is a regression, not an error fixture.
+      expect(threw.sort()).toEqual([...suite.throwing].sort());
     });
-  }
-});
 
-describe('regressions found by fuzzing', () => {
-  const beijingPage = (patch: Record<string, unknown>) => {
-    const page = JSON.parse(fixture('beijing/recorded-list.json'));
-    Object.assign(page.data.records[0], patch);
-    return bjList(JSON.stringify(page));
-  };
-
-  it('skips a listing whose provider code is not USCC-shaped (a failing check digit is still fine)', () => {
-    for (const bad of ['X', '5000.00', '1330127MA28NJBQ8X', '91110105M0009TEEJR91110105M0009TEEJR']) {
-      const page = beijingPage({ supplierCreditCode: bad });
-      expect(page.skipped).toEqual([{ nativeId: expect.any(String), reason: expect.stringMatching(/^supplierCreditCode: .* is not a Unified Social Credit Code$/) }]);
+    for (const target of targets) {
+      it(`${target.name}: only UPSTREAM_ERROR escapes, and nothing invalid comes back`, async () => {
+        const { stats, problems } = await fuzz(upstream, target);
+        expect(problems.slice(0, 10), `${problems.length} problem(s) in ${stats.cases} cases`).toEqual([]);
+        if (ONLY_CASE === undefined) {
+          // The mutations reach both outcomes: most break the payload, some still map.
+          expect(stats.upstreamErrors, JSON.stringify(stats)).toBeGreaterThan(stats.cases * 0.1);
+          expect(stats.ok, JSON.stringify(stats)).toBeGreaterThan(stats.cases * 0.05);
+          expect(stats.produced, JSON.stringify(stats)).toBeGreaterThan(0);
+        }
+      });
     }
-    const legacy = beijingPage({ supplierCreditCode: ' 91350100m0001tgqxm ' });
-    expect(legacy.skipped).toEqual([]);
-    expect(legacy.records[0].providerCode).toBe('91350100M0001TGQXM');
   });
-
-  it('rejects Shanghai epoch times that would need a five-digit year', () => {
-    const text = fixture('shanghai/recorded-detail-batch.json').replace(/"issuedAt":\d+/, '"issuedAt":1795000000000000');
-    const entry = [...mapDetailBatchResponse(text).details.values()].find((d) => d instanceof Error);
-    expect(entry).toBeInstanceOf(UpstreamError);
-    expect((entry as Error).message).toMatch(/certs\[0\]\.issuedAt/);
-  });
-
-  it('rejects blank certificate numbers and trims the rest', () => {
-    const text = fixture('shanghai/recorded-detail-batch.json').replace(/"certNo":"[^"]*"/, '"certNo":"  "');
-    const entry = [...mapDetailBatchResponse(text).details.values()].find((d) => d instanceof Error);
-    expect((entry as Error).message).toMatch(/certs\[0\]\.certNo: blank/);
-  });
-});
+}
