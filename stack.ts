@@ -21,8 +21,10 @@ export interface StackOptions {
   config: DataexConfig;
   /** Use free ports for every server (tests, benchmarks). */
   freePorts?: boolean;
-  /** Simulator token lifetime etc. for tests. */
+  /** Simulator token lifetime etc. for tests (every simulator). */
   simulatorOptions?: UpstreamOptions;
+  /** One simulator's own options, over `simulatorOptions` (e.g. a raised rate limit for tests; each module documents its own). */
+  upstreamOptions?: Partial<Record<SimulatorName, UpstreamOptions>>;
 }
 
 /** Everything but the gateway: upstreams (simulators or configured), caches, subgraphs. */
@@ -96,6 +98,7 @@ export async function startBackends(options: StackOptions): Promise<RunningBacke
           scale: config.simScale,
           latencyMs: config.simLatencyMs,
           ...options.simulatorOptions,
+          ...options.upstreamOptions?.[name],
         }).catch((e: NodeJS.ErrnoException) => {
           if (e.code !== 'EADDRINUSE') throw e;
           const variable = `DATAEX_SIM_${name.toUpperCase()}_PORT`;

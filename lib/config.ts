@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { ROLES, type Role } from './principal.ts';
 import { DEFAULT_RESILIENCE_SETTINGS as RESILIENCE, type ResilienceSettings } from './resilience-settings.ts';
-import { CATALOG, EXCHANGES, REGISTRY, UPSTREAMS, credentialVariable, type ExchangeId } from '../subgraphs/exchanges.ts';
+import { CATALOG, EXCHANGES, REGISTRY, UPSTREAMS, credentialVariable, settingVariable, settingsOf, type ExchangeDefinition, type ExchangeId } from '../subgraphs/exchanges.ts';
 
 type Kind = 'port' | 'int' | 'number' | 'bool' | 'url' | 'string' | 'list' | 'path';
 
@@ -31,6 +31,16 @@ const v = (name: string, kind: Kind, def: string | undefined, description: strin
 
 /** Shortest DATAEX_SIGNING_SECRET accepted beyond loopback, in bytes (`openssl rand -base64 32` gives 44). */
 export const MIN_SIGNING_SECRET_BYTES = 32;
+
+/** The variables of the exchanges' adapter settings (each entry's `settings`: DATAEX_<ID>_<KEY>), in list order. */
+export function exchangeSettingVariables(exchanges: readonly ExchangeDefinition[]): VariableSpec[] {
+  return exchanges.flatMap((e) => settingsOf(e).map((s) => v(settingVariable(e.id, s.key), s.kind, s.default, s.description)));
+}
+
+/** Per exchange id, its settings by key, from parsed variables (readVariables). */
+export function exchangeSettings(exchanges: readonly ExchangeDefinition[], raw: RawConfig): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(exchanges.map((e) => [e.id, Object.fromEntries(settingsOf(e).map((s) => [s.key, raw[settingVariable(e.id, s.key)]]))]));
+}
 
 /** Every variable, in the order docs/configuration.md lists them (`npm run docs:config` writes it from here). */
 export const CONFIG_VARIABLES: readonly VariableSpec[] = [
@@ -82,6 +92,8 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     ),
   ),
   ...UPSTREAMS.flatMap((u) => u.credentials.map((c) => v(credentialVariable(u.name, c.key), 'string', undefined, c.description, "simulator's"))),
+  // Each exchange's adapter settings beyond its credentials (its entry's `settings`).
+  ...exchangeSettingVariables(EXCHANGES),
   v('DATAEX_UPSTREAM_TIMEOUT_MS', 'int', '8000', 'Timeout of one upstream (exchange or registry) call.'),
   v(
     'DATAEX_UPSTREAM_MAX_ATTEMPTS',
@@ -250,10 +262,10 @@ function parseValue(spec: VariableSpec, raw: string): unknown {
 
 export type RawConfig = Record<string, unknown>;
 
-/** Parses every variable from `env`; throws ConfigError naming the first invalid one. */
-export function readVariables(env: NodeJS.ProcessEnv = process.env): RawConfig {
+/** Parses every variable (of `specs`, default all) from `env`; throws ConfigError naming the first invalid one. */
+export function readVariables(env: NodeJS.ProcessEnv = process.env, specs: readonly VariableSpec[] = CONFIG_VARIABLES): RawConfig {
   const out: RawConfig = {};
-  for (const spec of CONFIG_VARIABLES) {
+  for (const spec of specs) {
     const raw = env[spec.name];
     const value = raw !== undefined && raw !== '' ? raw : spec.default;
     out[spec.name] = value === undefined ? undefined : parseValue(spec, value);
@@ -283,6 +295,8 @@ export interface DataexConfig {
   upstreamUrls: Record<string, string | undefined>;
   /** Per upstream (exchange id or `registry`), per credential key (subgraphs/exchanges.ts): the value set, if any. */
   credentials: Record<string, Record<string, string | undefined>>;
+  /** Per exchange id, its adapter settings by key (the entry's `settings`, parsed; `{}` when it declares none). */
+  settings: Record<string, Record<string, unknown>>;
   upstreamTimeoutMs: number;
   /** The resilience settings set by variables (the others keep DEFAULT_RESILIENCE_SETTINGS). */
   resilience: Pick<ResilienceSettings, 'maxAttempts' | 'breakerFailureRate' | 'breakerHalfOpenAfterMs' | 'bulkheadConcurrency' | 'bulkheadQueue'>;
@@ -443,6 +457,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     subgraphPorts: Object.fromEntries([CATALOG.name, ...EXCHANGES.map((e) => e.id), REGISTRY.name].map((name) => [name, r[`DATAEX_${name.toUpperCase()}_PORT`] as number])),
     upstreamUrls: Object.fromEntries(UPSTREAMS.map((u) => [u.name, r[`DATAEX_${u.name.toUpperCase()}_URL`] as string | undefined])),
     credentials: Object.fromEntries(UPSTREAMS.map((u) => [u.name, Object.fromEntries(u.credentials.map((c) => [c.key, r[credentialVariable(u.name, c.key)] as string | undefined]))])),
+    settings: exchangeSettings(EXCHANGES, r),
     upstreamTimeoutMs: r.DATAEX_UPSTREAM_TIMEOUT_MS as number,
     resilience: {
       maxAttempts: Math.max(1, r.DATAEX_UPSTREAM_MAX_ATTEMPTS as number),

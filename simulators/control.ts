@@ -12,10 +12,15 @@ import type { World } from './world-types.ts';
 /** An upstream a simulator stands in for: an exchange of the list (subgraphs/exchanges.ts) or the registry. */
 export type SimulatorName = ExchangeId | typeof REGISTRY.name;
 
-/** Options of a simulator that its upstream module reads (each module reads only its own). */
+/**
+ * Options of a simulator that its upstream module reads (each module reads only its own, by its
+ * own names, e.g. a rate limit; `simulators/<id>.ts` documents them). Generic: shared code passes
+ * them through without knowing them (StackOptions.upstreamOptions, startSimulators' upstreamOptions).
+ */
 export interface UpstreamOptions {
   /** Shanghai token lifetime in seconds (default 300; fractions allowed for tests). */
   tokenTtlSeconds?: number;
+  readonly [option: string]: unknown;
 }
 
 /** What `simulators/<id>.ts` exports as `createUpstream`: its API over the world (found through exchange-simulators.generated.ts). */
@@ -74,6 +79,7 @@ export function createControlledApp(upstream: Upstream, options: ControlOptions)
   let garbageCount = 0;
   let total = 0;
   const routeCounts = new Map<string, number>();
+  const statusCounts = new Map<string, number>();
   const hung = new Set<http.ServerResponse>();
   const pendingDelays = new Set<() => void>();
   let shutDown = false;
@@ -108,6 +114,7 @@ export function createControlledApp(upstream: Upstream, options: ControlOptions)
   const reset = () => {
     total = 0;
     routeCounts.clear();
+    statusCounts.clear();
     setFaults({ mode: 'none', rate: 1, latencyMs: DEFAULT_SLOW_MS });
     endHung();
     upstream.reset?.();
@@ -128,7 +135,7 @@ export function createControlledApp(upstream: Upstream, options: ControlOptions)
   async function control(method: string, path: string, req: http.IncomingMessage): Promise<Reply> {
     const key = `${method} ${path}`;
     if (key === 'GET /__sim/stats') {
-      const stats: SimStats = { total, routes: Object.fromEntries(routeCounts) };
+      const stats: SimStats = { total, routes: Object.fromEntries(routeCounts), statuses: Object.fromEntries(statusCounts) };
       return jsonReply(stats);
     }
     if (key === 'POST /__sim/reset') {
@@ -200,6 +207,7 @@ export function createControlledApp(upstream: Upstream, options: ControlOptions)
       if (fault === 'garbage') reply = garble(reply);
     }
     if (!(await delay(options.latencyMs))) return;
+    statusCounts.set(String(reply.status), (statusCounts.get(String(reply.status)) ?? 0) + 1);
     writeReply(res, reply);
   }
 

@@ -39,6 +39,13 @@ export interface DetailStyle {
   registrationCertNo(seq: number, year: number): string;
   /** The intellectual-property office of its province, which registers data IP: issuer and abbreviation ("北京市知识产权局", "京"). */
   ipOffice: { issuer: string; abbr: string };
+  /**
+   * Its own certificate rule, when its wire can carry only some certificates (e.g. a single
+   * compliance assessment): the listing's certificates, drawn from `rng` where the default mix
+   * (registration certificate, data-IP registration, compliance opinion) would be drawn, so the
+   * rest of the detail comes from the same stream either way. Absent: the default mix.
+   */
+  certificates?(rng: Rng, listing: ListingContent, exchangeName: string): WorldCertificate[];
 }
 
 /** What a detail needs of its exchange: its name (issuer of registration certificates) and style. */
@@ -50,6 +57,7 @@ export interface DetailExchange {
 const LAW_FIRMS = ['北京汇法律师事务所', '上海申衡律师事务所', '贵州黔理律师事务所', '浙江正和律师事务所'];
 
 function certificates(rng: Rng, exchange: DetailExchange, listing: ListingContent): WorldCertificate[] {
+  if (exchange.style.certificates) return exchange.style.certificates(rng, listing, exchange.name);
   const issuedAt = (): number => rng.int(listing.createdAtMs, Math.max(listing.createdAtMs, listing.updatedAtMs));
   const certs: WorldCertificate[] = [];
   // Publicising products are still in their notice period: no registration certificate yet.

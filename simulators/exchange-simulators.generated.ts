@@ -8,12 +8,14 @@ import type { ExchangeSimulator } from './world-types.ts';
 import { createUpstream as beijingSimulator, simulator as beijingWorld } from './beijing.ts';
 import { createUpstream as shanghaiSimulator, simulator as shanghaiWorld } from './shanghai.ts';
 import { createUpstream as guiyangSimulator, simulator as guiyangWorld } from './guiyang.ts';
+import { createUpstream as taiyuanSimulator, simulator as taiyuanWorld } from './taiyuan.ts';
 
 /** Each exchange's simulated upstream API, by id (simulators/index.ts starts simulators with it). */
 export const EXCHANGE_SIMULATORS: Readonly<Record<ExchangeId, UpstreamFactory>> = {
   beijing: beijingSimulator,
   shanghai: shanghaiSimulator,
   guiyang: guiyangSimulator,
+  taiyuan: taiyuanSimulator,
 };
 
 /** Each exchange's part of the simulated world, by id, in the list's order (simulators/world.ts builds the world from them). */
@@ -21,4 +23,5 @@ export const EXCHANGE_SIMULATOR_DESCRIPTORS: Readonly<Record<ExchangeId, Exchang
   beijing: beijingWorld,
   shanghai: shanghaiWorld,
   guiyang: guiyangWorld,
+  taiyuan: taiyuanWorld,
 };

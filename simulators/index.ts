@@ -87,12 +87,14 @@ export async function startSimulator(name: SimulatorName, options: SimulatorOpti
 
 export type RunningSimulators = Record<SimulatorName, RunningSimulator> & { close(): Promise<void> };
 
-/** Every simulator (free ports unless `ports` says otherwise), sharing one world. */
-export async function startSimulators(options: Omit<SimulatorOptions, 'port'> & { ports?: Partial<Record<SimulatorName, number>> } = {}): Promise<RunningSimulators> {
-  const { ports = {}, ...shared } = options;
+/** Every simulator (free ports unless `ports` says otherwise), sharing one world; `upstreamOptions`: one upstream's own options, over the shared ones. */
+export async function startSimulators(
+  options: Omit<SimulatorOptions, 'port'> & { ports?: Partial<Record<SimulatorName, number>>; upstreamOptions?: Partial<Record<SimulatorName, UpstreamOptions>> } = {},
+): Promise<RunningSimulators> {
+  const { ports = {}, upstreamOptions = {}, ...shared } = options;
   const started: RunningSimulator[] = [];
   try {
-    for (const name of SIMULATOR_NAMES) started.push(await startSimulator(name, { ...shared, port: ports[name] ?? 0 }));
+    for (const name of SIMULATOR_NAMES) started.push(await startSimulator(name, { ...shared, ...upstreamOptions[name], port: ports[name] ?? 0 }));
   } catch (e) {
     await Promise.all(started.map((s) => s.close()));
     throw e;

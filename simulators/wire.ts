@@ -308,4 +308,6 @@ export interface SimStats {
   total: number;
   /** key "<METHOD> <route pattern>", e.g. "GET /product/api/detail/:uuid" */
   routes: Record<string, number>;
+  /** Upstream replies by HTTP status ("200", "429"…), faults and the upstream's own refusals alike. */
+  statuses: Record<string, number>;
 }

@@ -145,4 +145,14 @@ export interface ExchangeSimulator<L extends ExchangeListing = ExchangeListing> 
   world: ExchangeWorldPart<L>;
   /** How its listings' certificates read. */
   detailStyle: DetailStyle;
+  /**
+   * How its simulator and adapter run in end-to-end test stacks (test/helpers/stack.ts), when
+   * their real pace would not fit the tests' deadlines: options of its upstream module (e.g. a
+   * raised rate limit) and, together, its adapter settings (values of its entry's `settings`, by
+   * key, as variable text). Absent: tests run it as it is.
+   */
+  testSpeed?: {
+    upstream: Readonly<Record<string, unknown>>;
+    settings: Readonly<Record<string, string>>;
+  };
 }

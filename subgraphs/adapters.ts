@@ -66,6 +66,7 @@ export function createExchangeAdapter(exchange: string, baseUrl: string, config:
     baseUrl,
     client: upstreamClient(exchange, baseUrl, config, options),
     credentials: credentialsOf(exchange, config),
+    settings: config.settings[exchange] ?? {},
   });
 }
 

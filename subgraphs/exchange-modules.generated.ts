@@ -7,10 +7,12 @@ import type { ExchangeId } from './exchanges.ts';
 import { createAdapter as beijingAdapter } from './beijing/adapter.ts';
 import { createAdapter as shanghaiAdapter } from './shanghai/adapter.ts';
 import { createAdapter as guiyangAdapter } from './guiyang/adapter.ts';
+import { createAdapter as taiyuanAdapter } from './taiyuan/adapter.ts';
 
 /** Each exchange's adapter factory, by id (subgraphs/adapters.ts builds adapters with it). */
 export const EXCHANGE_ADAPTERS: Readonly<Record<ExchangeId, AdapterFactory>> = {
   beijing: beijingAdapter,
   shanghai: shanghaiAdapter,
   guiyang: guiyangAdapter,
+  taiyuan: taiyuanAdapter,
 };

@@ -41,6 +41,22 @@ export interface ExchangeSdl {
   keywords?: string;
 }
 
+/**
+ * One adapter setting of an exchange beyond its credentials (e.g. how fast it may call): variable
+ * `DATAEX_<ID>_<KEY>` (key in SCREAMING_SNAKE), parsed by lib/config.ts into
+ * `config.settings[id][key]` and handed to its adapter's `createAdapter` as `settings[key]`.
+ */
+export interface ExchangeSetting {
+  /** The adapter's name for it, e.g. `callsPerSecond` (variable DATAEX_<ID>_CALLS_PER_SECOND). */
+  key: string;
+  /** How the variable is parsed (lib/config.ts). */
+  kind: 'int' | 'number' | 'bool' | 'string';
+  /** The value when the variable is unset, before parsing. */
+  default: string;
+  /** What the variable does, for docs/configuration.md. */
+  description: string;
+}
+
 export interface ExchangeDefinition extends ExchangeInfo {
   /** The exchange's English short name, for docs and descriptions ("Beijing"). */
   label: string;
@@ -54,6 +70,8 @@ export interface ExchangeDefinition extends ExchangeInfo {
   credentials: readonly UpstreamCredential[];
   /** Its texts in the GraphQL schema (descriptions of its types). */
   sdl: ExchangeSdl;
+  /** Adapter settings beyond the credentials, each a configuration variable (default none). */
+  settings?: readonly ExchangeSetting[];
 }
 
 export const EXCHANGES = [
@@ -104,6 +122,17 @@ export const EXCHANGES = [
     ],
     sdl: { listing: 'A listing on the Guiyang Global Big Data Exchange.', idForm: '<serviceId>', nativeId: 'Integer serviceId as a string.' },
   },
+  {
+    id: 'taiyuan',
+    name: '山西数据交易所',
+    city: '太原',
+    label: 'Taiyuan',
+    typeName: 'TaiyuanDataset',
+    subgraphPort: 4006,
+    simulatorPort: 4105,
+    credentials: [{ key: 'apiToken', description: 'Taiyuan CKAN API token (sent as `Authorization`, without `Bearer`).', development: 'sim-taiyuan-token' }],
+    sdl: { listing: 'A listing on the Shanxi Data Exchange (Taiyuan).', idForm: '<package name>', nativeId: 'CKAN package name: a lowercase slug, e.g. `sx-traffic-penalty-2023`.' },
+  },
 ] as const satisfies readonly ExchangeDefinition[];
 
 export type ExchangeId = (typeof EXCHANGES)[number]['id'];
@@ -137,6 +166,16 @@ export function exchangeById(id: string): ExchangeDefinition | undefined {
 /** `appKey` → `APP_KEY`: the credential's part of its variable's name. */
 export function variablePart(key: string): string {
   return key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** The settings of an exchange's entry (none when it declares none). */
+export function settingsOf(exchange: ExchangeDefinition): readonly ExchangeSetting[] {
+  return exchange.settings ?? [];
+}
+
+/** The variable of an exchange's setting: DATAEX_<ID>_CALLS_PER_SECOND (the same scheme as credentials). */
+export function settingVariable(exchange: string, key: string): string {
+  return credentialVariable(exchange, key);
 }
 
 /** The variable of an upstream's credential: DATAEX_BEIJING_APP_KEY. */

@@ -38,6 +38,11 @@ export interface AdapterFactoryOptions {
   client: UpstreamClient;
   /** By the keys of the entry's credentials (`appKey`…); unset ones are the development values. */
   credentials: Readonly<Record<string, string | undefined>>;
+  /**
+   * By the keys of the entry's `settings` (DATAEX_<ID>_<KEY>, parsed; the entry's defaults where
+   * unset); absent or `{}` for an exchange that declares none (then the adapter's own defaults).
+   */
+  settings?: Readonly<Record<string, unknown>>;
 }
 
 /** The uniform export of `subgraphs/<id>/adapter.ts`. */

@@ -2,6 +2,7 @@
 // listing. The API token goes in `Authorization` (no "Bearer") on every call.
 
 import pLimit from 'p-limit';
+import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 import type { AdapterFactoryOptions, ExchangeAdapter, HarvestPage } from '../common/adapter.ts';
 import { UpstreamError } from '../common/errors.ts';
@@ -10,11 +11,8 @@ import { clampInt } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamResponse } from '../common/upstream.ts';
 import { EXCHANGE, PACKAGE_NAME, ckanFailure, mapSearchResponse, mapShowResponse } from './mapping.ts';
 
-/**
- * What the simulator accepts when DATAEX_TAIYUAN_API_TOKEN is unset (DESIGN.md). Once Taiyuan is
- * in subgraphs/exchanges.ts this is DEVELOPMENT_UPSTREAM_CREDENTIALS.taiyuan.apiToken.
- */
-export const DEVELOPMENT_API_TOKEN = 'sim-taiyuan-token';
+/** What the simulator accepts when DATAEX_TAIYUAN_API_TOKEN is unset (the list's development credential). */
+export const DEVELOPMENT_API_TOKEN = DEVELOPMENT_UPSTREAM_CREDENTIALS.taiyuan.apiToken;
 
 export const SEARCH_PATH = '/api/3/action/package_search';
 export const SHOW_PATH = '/api/3/action/package_show';

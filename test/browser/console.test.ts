@@ -25,7 +25,7 @@ async function screenshot(page: Page, name: string): Promise<void> {
   for (const dir of SCREENSHOT_DIRS) writeFileSync(join(dir, name), png);
 }
 
-const SEARCH = '{ search(text: "交通", first: 30) { totalCount edges { node { id title exchange { id } } } } }';
+const SEARCH = '{ search(text: "交通", first: 100) { totalCount edges { node { id title exchange { id } } } } }';
 
 // One line: Monaco auto-closes braces and indents as it is typed; the test prettifies it.
 const SAVED_DOCUMENT =

@@ -145,6 +145,26 @@ describe('search', () => {
 });
 
 describe('datasets and providers', () => {
+  it("exchanges lists every exchange of the list, each with its upstream's own total as an admin sees it", async () => {
+    const res = await stack.gql('{ exchanges { id name datasetCount status } }');
+    expect(res.errors).toBeUndefined();
+    const totals = worldTotals();
+    expect(res.data.exchanges.map((e: any) => e.id)).toEqual(EXCHANGES.map((e) => e.id));
+    for (const e of res.data.exchanges) {
+      expect(e.datasetCount, e.id).toBe(totals[e.id]);
+      expect(e.status, e.id).toBe('ONLINE');
+      expect(e.name, e.id).toBe(EXCHANGES.find((x) => x.id === e.id)!.name);
+    }
+  });
+
+  it('finds providers listed on four exchanges (or on all of them, with fewer than four)', async () => {
+    const n = Math.min(4, EXCHANGES.length);
+    const res = await stack.gql(`{ providers(minExchanges: ${n}, first: 5) { totalCount edges { node { creditCode exchanges { id } } } } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data.providers.totalCount).toBeGreaterThan(0);
+    for (const { node } of res.data.providers.edges) expect(node.exchanges.length, node.creditCode).toBeGreaterThanOrEqual(n);
+  });
+
   it('dataset(id) resolves a listing of each exchange', async () => {
     for (const { id: exchange } of EXCHANGES) {
       const page = await stack.gql('query($ex: ID!) { search(first: 1, filter: { exchanges: [$ex] }) { edges { node { id title } } } }', { ex: exchange });

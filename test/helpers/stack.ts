@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { loadConfig, type DataexConfig } from '../../lib/config.ts';
 import { startStack, type RunningStack } from '../../stack.ts';
+import type { UpstreamOptions } from '../../simulators/index.ts';
+import { EXCHANGE_WORLD_PARTS, type ExchangeSimulator } from '../../simulators/world.ts';
+import { settingVariable } from '../../subgraphs/exchanges.ts';
 import { keyStoreFor, type KeyStore } from '../../gateway/auth/keys.ts';
 import type { Invalidation, InvalidationBus } from '../../lib/cache/bus.ts';
 
@@ -30,9 +33,28 @@ export interface TestStackOptions {
   /** Send every gql() call with a key of this role unless the call passes its own headers
    * (`{ authorization: '' }` = anonymous). */
   as?: 'public' | 'analyst' | 'admin';
+  /** `real`: every exchange at its real pace, not its module's `testSpeed` (default `test`). */
+  speed?: 'test' | 'real';
+}
+
+/**
+ * The exchanges' test speed (each simulator module's `simulator.testSpeed`): its adapter settings
+ * as variables (DATAEX_<ID>_<KEY>) and its simulator's options, by exchange id. Raised together,
+ * so a test stack's adapter never outpaces its simulator.
+ */
+export function testSpeedOf(parts: readonly ExchangeSimulator[] = EXCHANGE_WORLD_PARTS): { env: Record<string, string>; upstreamOptions: Record<string, UpstreamOptions> } {
+  const env: Record<string, string> = {};
+  const upstreamOptions: Record<string, UpstreamOptions> = {};
+  for (const part of parts) {
+    if (!part.testSpeed) continue;
+    for (const [key, value] of Object.entries(part.testSpeed.settings)) env[settingVariable(part.id, key)] = value;
+    upstreamOptions[part.id] = { ...part.testSpeed.upstream };
+  }
+  return { env, upstreamOptions };
 }
 
 export async function startTestStack(env: Record<string, string> = {}, options: TestStackOptions = {}): Promise<TestStack> {
+  const speed = options.speed === 'real' ? { env: {}, upstreamOptions: {} } : testSpeedOf();
   const config = loadConfig({
     DATAEX_DATA_DIR: mkdtempSync(join(tmpdir(), 'dataex-test-')),
     DATAEX_PROBE_INTERVAL_MS: '0',
@@ -40,9 +62,10 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     DATAEX_UPSTREAM_TIMEOUT_MS: '3000',
     // Suites fire bursts from one address; the rate-limit suite turns limits on itself.
     DATAEX_RATE_LIMITS: 'off',
+    ...speed.env,
     ...env,
   });
-  const stack = await startStack({ config, freePorts: true });
+  const stack = await startStack({ config, freePorts: true, upstreamOptions: speed.upstreamOptions });
   await stack.catalog.firstHarvest;
   const baseUrl = stack.gateway.url.replace(/\/graphql$/, '');
   const http: TestStack['http'] = async (path, init = {}) => {

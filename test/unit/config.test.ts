@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, isLoopbackHost, loadConfig } from '../../lib/config.ts';
+import { EXCHANGES } from '../../subgraphs/exchanges.ts';
 import { DEVELOPMENT_SIGNING_SECRET, signingSecretOf } from '../../lib/principal-token.ts';
 
 describe('configuration', () => {
@@ -8,7 +9,7 @@ describe('configuration', () => {
     const config = loadConfig({});
     expect(config.port).toBe(4000);
     expect(config.redisUrl).toBeUndefined();
-    expect(config.subgraphPorts).toEqual({ catalog: 4001, beijing: 4002, shanghai: 4003, guiyang: 4004, registry: 4005 });
+    expect(config.subgraphPorts).toEqual({ catalog: 4001, beijing: 4002, shanghai: 4003, guiyang: 4004, ...Object.fromEntries(EXCHANGES.slice(3).map((e) => [e.id, e.subgraphPort])), registry: 4005 });
     expect(config.responseCache).toBe(true);
     expect(config.introspection).toBe(true);
   });

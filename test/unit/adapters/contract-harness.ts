@@ -58,15 +58,23 @@ export function useSimulator<A extends { close(): Promise<void> }>(name: Simulat
 /**
  * The exchange's adapter as the subgraph builds it: the `createAdapter` of subgraphs/<id>/adapter.ts
  * (found by id, subgraphs/exchange-modules.generated.ts) with the exchange's entry from the list;
- * credentials unset here are the development values the simulator accepts.
+ * credentials unset here are the development values the simulator accepts; `settings` by the
+ * entry's setting keys (unset: the adapter's defaults).
  */
-export function listAdapter(id: ExchangeId, baseUrl: string, credentials: Record<string, string> = {}, client: Partial<UpstreamClientOptions> = {}): ExchangeAdapter {
+export function listAdapter(
+  id: ExchangeId,
+  baseUrl: string,
+  credentials: Record<string, string> = {},
+  client: Partial<UpstreamClientOptions> = {},
+  settings: Record<string, unknown> = {},
+): ExchangeAdapter {
   const entry = exchangeById(id)!;
   return EXCHANGE_ADAPTERS[id]({
     info: { id: entry.id, name: entry.name, city: entry.city },
     baseUrl,
     client: new UpstreamClient({ upstream: id, baseUrl, ...client }),
     credentials,
+    settings,
   });
 }
 

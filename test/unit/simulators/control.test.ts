@@ -42,9 +42,11 @@ describe('stats', () => {
     expect(s).toEqual({
       total: 4,
       routes: { 'POST /product/api/productIndex/getProductList': 2, 'GET /product/api/detail/:uuid': 1, 'GET *': 1 },
+      // Replies by HTTP status: Beijing answers an unknown path 404.
+      statuses: { 200: 3, 404: 1 },
     });
     await reset(sims.beijing.url);
-    expect(await stats(sims.beijing.url)).toEqual({ total: 0, routes: {} });
+    expect(await stats(sims.beijing.url)).toEqual({ total: 0, routes: {}, statuses: {} });
   });
 
   it('keeps each simulator’s counts separate', async () => {

@@ -54,7 +54,7 @@ describe('simulators/main.ts', () => {
     });
     expect(run.stdout()).not.toMatch(/beijing|shanghai|guiyang/);
     const stats = await call(url, 'GET', '/__sim/stats');
-    expect(stats.json()).toEqual({ total: 0, routes: {} });
+    expect(stats.json()).toEqual({ total: 0, routes: {}, statuses: {} });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   });

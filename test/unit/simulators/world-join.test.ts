@@ -9,6 +9,9 @@ import { EXTRA_DISTRICTS } from '../../../simulators/regions.ts';
 import { buildWorld, EXCHANGE_WORLD_PARTS, type ExchangeListing, type ExchangeSimulator, generateWorld, LATER_EXCHANGE_CREATED_FROM_MS } from '../../../simulators/world.ts';
 import { FOUNDING, FOUNDING_PROVIDERS, foundingHashes, PINNED, sha256 } from './world-hashes.ts';
 
+/** The founding exchanges' parts only: the list's later exchanges would join before the fakes here. */
+const FOUNDING_PARTS = EXCHANGE_WORLD_PARTS.filter((p) => p.world.founding);
+
 /** A fake exchange: ids "<id>-<n>" in creation order; no TOOL products, no CORE data. */
 function fakeExchange(id: string, options: { size: number; homeRegions: string[]; newProviders?: number; abbr: string }): ExchangeSimulator {
   return {
@@ -50,7 +53,7 @@ function fakeExchange(id: string, options: { size: number; homeRegions: string[]
 const fourth = fakeExchange('fourth', { size: 1200, homeRegions: ['1401'], newProviders: 80, abbr: '晋' });
 const fifth = fakeExchange('fifth', { size: 1500, homeRegions: ['4403'], abbr: '粤' });
 
-const world4 = buildWorld(20240506, 1, [...EXCHANGE_WORLD_PARTS, fourth]);
+const world4 = buildWorld(20240506, 1, [...FOUNDING_PARTS, fourth]);
 const fourthListings = world4.listingsOf('fourth');
 const appended = world4.providers.slice(FOUNDING_PROVIDERS);
 
@@ -134,7 +137,7 @@ describe('a fourth exchange joins the world', () => {
 });
 
 describe('a fifth exchange after it', () => {
-  const world5 = buildWorld(20240506, 1, [...EXCHANGE_WORLD_PARTS, fourth, fifth]);
+  const world5 = buildWorld(20240506, 1, [...FOUNDING_PARTS, fourth, fifth]);
 
   it('moves neither the founding world nor the fourth exchange', () => {
     expect(foundingHashes(world5)).toEqual(PINNED);
@@ -154,14 +157,14 @@ describe('a fifth exchange after it', () => {
 
 describe('the world refuses', () => {
   it('exchange lists without the founding three in their order, or with an id twice', () => {
-    const [beijing, shanghai, guiyang] = EXCHANGE_WORLD_PARTS;
+    const [beijing, shanghai, guiyang] = FOUNDING_PARTS;
     expect(() => buildWorld(1, 0.05, [shanghai, beijing, guiyang])).toThrow(/founding exchanges are beijing, shanghai, guiyang/);
     expect(() => buildWorld(1, 0.05, [beijing, shanghai])).toThrow(/founding exchanges/);
-    expect(() => buildWorld(1, 0.05, [...EXCHANGE_WORLD_PARTS, fourth, fourth])).toThrow(/ids repeat/);
+    expect(() => buildWorld(1, 0.05, [...FOUNDING_PARTS, fourth, fourth])).toThrow(/ids repeat/);
   });
 
   it('content rules no listing can meet', () => {
     const impossible: ExchangeSimulator = { ...fourth, world: { ...fourth.world, content: { ...fourth.world.content, productTypes: [] } } };
-    expect(() => buildWorld(1, 0.05, [...EXCHANGE_WORLD_PARTS, impossible])).toThrow(/no listing content meets the rules/);
+    expect(() => buildWorld(1, 0.05, [...FOUNDING_PARTS, impossible])).toThrow(/no listing content meets the rules/);
   });
 });
