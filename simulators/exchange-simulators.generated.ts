@@ -9,6 +9,7 @@ import { createUpstream as beijingSimulator, simulator as beijingWorld } from '.
 import { createUpstream as shanghaiSimulator, simulator as shanghaiWorld } from './shanghai.ts';
 import { createUpstream as guiyangSimulator, simulator as guiyangWorld } from './guiyang.ts';
 import { createUpstream as taiyuanSimulator, simulator as taiyuanWorld } from './taiyuan.ts';
+import { createUpstream as shenzhenSimulator, simulator as shenzhenWorld } from './shenzhen.ts';
 
 /** Each exchange's simulated upstream API, by id (simulators/index.ts starts simulators with it). */
 export const EXCHANGE_SIMULATORS: Readonly<Record<ExchangeId, UpstreamFactory>> = {
@@ -16,6 +17,7 @@ export const EXCHANGE_SIMULATORS: Readonly<Record<ExchangeId, UpstreamFactory>> 
   shanghai: shanghaiSimulator,
   guiyang: guiyangSimulator,
   taiyuan: taiyuanSimulator,
+  shenzhen: shenzhenSimulator,
 };
 
 /** Each exchange's part of the simulated world, by id, in the list's order (simulators/world.ts builds the world from them). */
@@ -24,4 +26,5 @@ export const EXCHANGE_SIMULATOR_DESCRIPTORS: Readonly<Record<ExchangeId, Exchang
   shanghai: shanghaiWorld,
   guiyang: guiyangWorld,
   taiyuan: taiyuanWorld,
+  shenzhen: shenzhenWorld,
 };

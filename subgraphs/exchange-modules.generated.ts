@@ -8,6 +8,7 @@ import { createAdapter as beijingAdapter } from './beijing/adapter.ts';
 import { createAdapter as shanghaiAdapter } from './shanghai/adapter.ts';
 import { createAdapter as guiyangAdapter } from './guiyang/adapter.ts';
 import { createAdapter as taiyuanAdapter } from './taiyuan/adapter.ts';
+import { createAdapter as shenzhenAdapter } from './shenzhen/adapter.ts';
 
 /** Each exchange's adapter factory, by id (subgraphs/adapters.ts builds adapters with it). */
 export const EXCHANGE_ADAPTERS: Readonly<Record<ExchangeId, AdapterFactory>> = {
@@ -15,4 +16,5 @@ export const EXCHANGE_ADAPTERS: Readonly<Record<ExchangeId, AdapterFactory>> = {
   shanghai: shanghaiAdapter,
   guiyang: guiyangAdapter,
   taiyuan: taiyuanAdapter,
+  shenzhen: shenzhenAdapter,
 };

@@ -133,6 +133,29 @@ export const EXCHANGES = [
     credentials: [{ key: 'apiToken', description: 'Taiyuan CKAN API token (sent as `Authorization`, without `Bearer`).', development: 'sim-taiyuan-token' }],
     sdl: { listing: 'A listing on the Shanxi Data Exchange (Taiyuan).', idForm: '<package name>', nativeId: 'CKAN package name: a lowercase slug, e.g. `sx-traffic-penalty-2023`.' },
   },
+  {
+    id: 'shenzhen',
+    name: '深圳数据交易所',
+    city: '深圳',
+    label: 'Shenzhen',
+    typeName: 'ShenzhenDataset',
+    subgraphPort: 4007,
+    simulatorPort: 4106,
+    credentials: [
+      { key: 'appKey', description: 'Shenzhen detail-call signing credentials: the app key (the rate limit counts per app key).', development: 'sim-shenzhen' },
+      { key: 'appSecret', description: 'Shenzhen detail-call signing credentials: the signing secret.', development: 'sim-shenzhen-secret' },
+    ],
+    sdl: { listing: 'A listing on the Shenzhen Data Exchange.', idForm: '<spId>', nativeId: '`spId`: "SZ" and 14 digits, e.g. `SZ20231108000123`.' },
+    settings: [
+      {
+        key: 'callsPerSecond',
+        kind: 'number',
+        default: '5',
+        description:
+          'Shenzhen detail calls per second the adapter sends per app key, shared by the adapters of one process (the exchange answers 429 above 5 per app key; the adapter waits out a `Retry-After`).',
+      },
+    ],
+  },
 ] as const satisfies readonly ExchangeDefinition[];
 
 export type ExchangeId = (typeof EXCHANGES)[number]['id'];

@@ -7,14 +7,15 @@ import type { AdapterFactoryOptions, ExchangeAdapter, HarvestPage } from '../com
 import { UpstreamError } from '../common/errors.ts';
 import type { DatasetDetail, ExchangeInfo } from '../common/model.ts';
 import { clampInt } from '../common/normalize.ts';
-import { LocalRejection } from '../common/resilience/index.ts';
+import { LocalRejection, breakerState } from '../common/resilience/index.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamResponse } from '../common/upstream.ts';
 import { EXCHANGE, SP_ID, mapDetailResponse, mapListResponse } from './mapping.ts';
 import { SYSTEM_CLOCK, shenzhenPacers, type PacerClock, type PacerRegistry } from './pacer.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
+import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
 
-/** What the bundled simulator accepts (DESIGN.md §4); the defaults when no credentials are configured. */
-export const DEVELOPMENT_CREDENTIALS = { appKey: 'sim-shenzhen', appSecret: 'sim-shenzhen-secret' } as const;
+/** What the bundled simulator accepts (DESIGN.md §4, the list's development values); the defaults when no credentials are configured. */
+export const DEVELOPMENT_CREDENTIALS = DEVELOPMENT_UPSTREAM_CREDENTIALS.shenzhen;
 
 /** The exchange's limit: it answers 429 above this many detail calls per second per app key. */
 export const DEFAULT_CALLS_PER_SECOND = 5;
@@ -55,11 +56,10 @@ export interface ShenzhenAdapterOptions {
   pacers?: PacerRegistry;
 }
 
-/** Settings an adapter built from configuration may get beside AdapterFactoryOptions (the exchange list's `settings`). */
+/** The settings of its list entry (AdapterFactoryOptions.settings). */
 export interface ShenzhenSettings {
-  /** DATAEX_SHENZHEN_CALLS_PER_S, parsed; also read under that variable name. */
+  /** DATAEX_SHENZHEN_CALLS_PER_SECOND, parsed (a number; its decimal text is taken too). */
   callsPerSecond?: unknown;
-  DATAEX_SHENZHEN_CALLS_PER_S?: unknown;
 }
 
 /** X-Sz-Sign: hex HMAC-SHA256(appSecret, appKey + timestamp + path + query), no separators; query without "?". */
@@ -70,7 +70,7 @@ export function signDetail(appKey: string, appSecret: string, timestamp: string,
 }
 
 /** The uniform factory subgraphs/adapters.ts builds every exchange's adapter with (credentials by the list's keys). */
-export function createAdapter(options: AdapterFactoryOptions & { settings?: Readonly<ShenzhenSettings> }): ExchangeAdapter {
+export function createAdapter(options: AdapterFactoryOptions): ExchangeAdapter {
   const { info, baseUrl, client, credentials, settings } = options;
   return createShenzhenAdapter({
     info,
@@ -78,16 +78,16 @@ export function createAdapter(options: AdapterFactoryOptions & { settings?: Read
     client,
     appKey: credentials.appKey,
     appSecret: credentials.appSecret,
-    callsPerSecond: callsPerSecondSetting(settings),
+    callsPerSecond: callsPerSecondSetting(settings as Readonly<ShenzhenSettings> | undefined),
   });
 }
 
 /** The configured pace, if any: a number ≥ 0 (or its decimal text). */
 function callsPerSecondSetting(settings: Readonly<ShenzhenSettings> | undefined): number | undefined {
-  const raw = settings?.callsPerSecond ?? settings?.DATAEX_SHENZHEN_CALLS_PER_S;
+  const raw = settings?.callsPerSecond;
   if (raw === undefined || raw === null || raw === '') return undefined;
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : Number.NaN;
-  if (Number.isNaN(n) || n < 0) throw new RangeError(`shenzhen: calls per second (DATAEX_SHENZHEN_CALLS_PER_S) must be a number ≥ 0, got ${String(raw)}`);
+  if (Number.isNaN(n) || n < 0) throw new RangeError(`shenzhen: calls per second (DATAEX_SHENZHEN_CALLS_PER_SECOND) must be a number ≥ 0, got ${String(raw)}`);
   return n;
 }
 
@@ -135,7 +135,9 @@ export function createShenzhenAdapter(options: ShenzhenAdapterOptions): Exchange
 
   async function detailOf(spId: string, signal?: AbortSignal): Promise<DatasetDetail | null> {
     for (let retry = 0; ; retry++) {
-      await pacer.acquire(signal);
+      // An open breaker (this process's guard of the exchange) fails the call at once, without
+      // reaching the exchange: nothing to pace, and no Retry-After hold to wait out first.
+      if (breakerState(EXCHANGE) !== 'open') await pacer.acquire(signal);
       // Signed after the pacer let it through, so the timestamp is the moment it is sent.
       const timestamp = String(clock.now());
       const query = `spId=${spId}`; // spId is "SZ" + digits: nothing to encode

@@ -464,7 +464,7 @@ describe('shenzhen adapter (stub upstream)', () => {
     expect(verify(detailRequests()[0], SECRETS)).toMatchObject({ ok: true, appKey: 'key-b' });
     const client = new UpstreamClient({ upstream: 'shenzhen', baseUrl: stub.url });
     try {
-      expect(() => createAdapter({ info, baseUrl: stub!.url, client, credentials: {}, settings: { callsPerSecond: 'fast' } })).toThrow(/DATAEX_SHENZHEN_CALLS_PER_S/);
+      expect(() => createAdapter({ info, baseUrl: stub!.url, client, credentials: {}, settings: { callsPerSecond: 'fast' } })).toThrow(/DATAEX_SHENZHEN_CALLS_PER_SECOND/);
     } finally {
       await client.close();
     }
