@@ -10,6 +10,7 @@ import { clampInt } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamResponse } from '../common/upstream.ts';
 import { EXCHANGE, UUID, mapDetailResponse, mapListResponse } from './mapping.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
+import { detailsOneByOne } from '../common/one-by-one.ts';
 
 export interface BeijingAdapterOptions {
   /** The exchange as clients see it: its entry in subgraphs/exchanges.ts (default: the id alone). */
@@ -93,25 +94,15 @@ export function createBeijingAdapter(options: BeijingAdapterOptions): ExchangeAd
     return mapDetailResponse(res.text, uuid);
   }
 
-  async function details(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, DatasetDetail | null | Error>> {
-    const out = new Map<string, DatasetDetail | null | Error>();
-    const unique = [...new Set(nativeIds)];
-    await Promise.all(
-      unique.map((id) => {
-        // Not a uuid: the exchange cannot know it, and it must not reach the URL path.
-        if (!UUID.test(id)) {
-          out.set(id, null);
-          return undefined;
-        }
-        return limit(() => detailOf(id, signal)).then(
-          (d) => void out.set(id, d),
-          (e: unknown) => void out.set(id, e instanceof Error ? e : new Error(String(e))),
-        );
-      }),
+  // Not a uuid: the exchange cannot know it, and it must not reach the URL path.
+  const details = (nativeIds: readonly string[], signal?: AbortSignal) =>
+    detailsOneByOne(
+      nativeIds,
+      (id) => UUID.test(id),
+      limit,
+      (id) => detailOf(id, signal),
+      signal,
     );
-    signal?.throwIfAborted();
-    return out;
-  }
 
   return { info, harvest, details, close: () => client.close() };
 }

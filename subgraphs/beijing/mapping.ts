@@ -6,6 +6,7 @@ import { UpstreamError } from '../common/errors.ts';
 import type { HarvestPage } from '../common/adapter.ts';
 import type { Certificate, DatasetDetail, DatasetRecord, Delivery, ListingStatus, PricePlan, ProductType } from '../common/model.ts';
 import {
+  classificationOf,
   blankToNull,
   chinaLocalToIso,
   clip,
@@ -147,14 +148,7 @@ export function mapListItem(raw: unknown): DatasetRecord {
     sectors: [sector.code],
     scenarios: uniqueStrings(it.sceneNames ?? []),
     keywords: splitList(it.goodsTags),
-    classification: {
-      level: level.level,
-      grade,
-      // Sensitive personal information is personal information too, whatever the flag says.
-      containsPersonalInfo: pi || spi,
-      sensitivePersonalInfo: spi,
-      openness,
-    },
+    classification: classificationOf(level.level, grade, pi, spi, openness),
     headlinePrice,
     updatedAt,
   };

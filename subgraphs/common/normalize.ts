@@ -9,7 +9,7 @@
 import { parse as parseLossless, isSafeNumber, LosslessNumber } from 'lossless-json';
 import type { ZodError } from 'zod';
 import { UpstreamError } from './errors.ts';
-import type { DataLevel, DeliveryMethod, Openness, PricePlan, PricingModel, UpdateFrequency } from './model.ts';
+import type { Classification, DataLevel, DeliveryMethod, Openness, PricePlan, PricingModel, UpdateFrequency } from './model.ts';
 import { SECTORS, sectorByName } from './sectors.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 
@@ -467,4 +467,12 @@ export function mapItems<T>(
 /** Reads a property of an unknown value without trusting its shape. */
 export function prop(raw: unknown, key: string): unknown {
   return raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * A listing's classification from what every exchange states: sensitive personal information
+ * is personal information too, whatever the exchange's own flag says (PIPL art. 28).
+ */
+export function classificationOf(level: DataLevel, grade: number | null | undefined, pi: boolean, spi: boolean, openness: Openness): Classification {
+  return { level, grade: grade ?? null, containsPersonalInfo: pi || spi, sensitivePersonalInfo: spi, openness };
 }

@@ -9,6 +9,7 @@ import { clampInt, formatChinaTime } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamResponse } from '../common/upstream.ts';
 import { EXCHANGE, mapGatewayResponse, mapListResponse, signGateway } from './mapping.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
+import { detailsOneByOne } from '../common/one-by-one.ts';
 
 export interface GuiyangAdapterOptions {
   /** The exchange as clients see it: its entry in subgraphs/exchanges.ts (default: the id alone). */
@@ -93,24 +94,15 @@ export function createGuiyangAdapter(options: GuiyangAdapterOptions): ExchangeAd
     return mapGatewayResponse(res.text, serviceId);
   }
 
-  async function details(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, DatasetDetail | null | Error>> {
-    const out = new Map<string, DatasetDetail | null | Error>();
-    await Promise.all(
-      [...new Set(nativeIds)].map((id) => {
-        // Not a service id: the exchange cannot know it.
-        if (!/^(0|[1-9]\d{0,14})$/.test(id)) {
-          out.set(id, null);
-          return undefined;
-        }
-        return limit(() => detailOf(Number(id), signal)).then(
-          (d) => void out.set(id, d),
-          (e: unknown) => void out.set(id, e instanceof Error ? e : new Error(String(e))),
-        );
-      }),
+  // Not a service id: the exchange cannot know it.
+  const details = (nativeIds: readonly string[], signal?: AbortSignal) =>
+    detailsOneByOne(
+      nativeIds,
+      (id) => /^(0|[1-9]\d{0,14})$/.test(id),
+      limit,
+      (id) => detailOf(Number(id), signal),
+      signal,
     );
-    signal?.throwIfAborted();
-    return out;
-  }
 
   return { info, harvest, details, close: () => client.close() };
 }

@@ -8,6 +8,7 @@ import { UpstreamError } from '../common/errors.ts';
 import type { HarvestPage } from '../common/adapter.ts';
 import type { Certificate, DataSampleRows, DatasetDetail, DatasetRecord, Delivery, ListingStatus, PricePlan, ProductType } from '../common/model.ts';
 import {
+  classificationOf,
   blankToNull,
   chineseDateToIso,
   clip,
@@ -166,7 +167,7 @@ export function mapListItem(raw: unknown): DatasetRecord {
     sectors,
     scenarios: splitList(it.scenes),
     keywords: splitList(it.tags),
-    classification: { level: level.level, grade: grade ?? null, containsPersonalInfo: pi || spi, sensitivePersonalInfo: spi, openness },
+    classification: classificationOf(level.level, grade, pi, spi, openness),
     // Free text: what cannot be read safely stays out of price sorting and filters.
     headlinePrice: it.priceDesc ? parsePriceText(it.priceDesc) : null,
     updatedAt,

@@ -10,6 +10,7 @@ import { UpstreamError } from '../common/errors.ts';
 import type { HarvestPage } from '../common/adapter.ts';
 import type { Certificate, DatasetDetail, DatasetRecord, Delivery, ListingStatus, PricePlan, ProductType } from '../common/model.ts';
 import {
+  classificationOf,
   blankToNull,
   clip,
   describeZodError,
@@ -189,7 +190,7 @@ export function mapListItem(raw: unknown, expectedType?: ServiceType): DatasetRe
     sectors,
     scenarios: uniqueStrings(it.sceneTags ?? []),
     keywords: uniqueStrings(it.aiTag ?? []),
-    classification: { level: level.level, grade, containsPersonalInfo: pi || spi, sensitivePersonalInfo: spi, openness },
+    classification: classificationOf(level.level, grade, pi, spi, openness),
     headlinePrice: planFromFen(it.priceFen, model, null),
     updatedAt,
   };

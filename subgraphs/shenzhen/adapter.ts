@@ -13,6 +13,7 @@ import { EXCHANGE, SP_ID, mapDetailResponse, mapListResponse } from './mapping.t
 import { SYSTEM_CLOCK, shenzhenPacers, type PacerClock, type PacerRegistry } from './pacer.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 import { DEVELOPMENT_UPSTREAM_CREDENTIALS } from '../../lib/config.ts';
+import { detailsOneByOne } from '../common/one-by-one.ts';
 
 /** What the bundled simulator accepts (DESIGN.md §4, the list's development values); the defaults when no credentials are configured. */
 export const DEVELOPMENT_CREDENTIALS = DEVELOPMENT_UPSTREAM_CREDENTIALS.shenzhen;
@@ -162,26 +163,15 @@ export function createShenzhenAdapter(options: ShenzhenAdapterOptions): Exchange
     }
   }
 
-  async function details(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, DatasetDetail | null | Error>> {
-    const out = new Map<string, DatasetDetail | null | Error>();
-    const unique = [...new Set(nativeIds)];
-    await Promise.all(
-      unique.map((id) => {
-        // Not an spId: the exchange cannot know it, and it must not reach the query string.
-        if (!SP_ID.test(id)) {
-          out.set(id, null);
-          return undefined;
-        }
-        // The concurrency slot first, then the pace: a call counted by the pacer is sent at once.
-        return limit(() => detailOf(id, signal)).then(
-          (d) => void out.set(id, d),
-          (e: unknown) => void out.set(id, e instanceof Error ? e : new Error(String(e))),
-        );
-      }),
+  // Not an spId: the exchange cannot know it, and it must not reach the query string. The concurrency slot first, then the pace: a call counted by the pacer is sent at once.
+  const details = (nativeIds: readonly string[], signal?: AbortSignal) =>
+    detailsOneByOne(
+      nativeIds,
+      (id) => SP_ID.test(id),
+      limit,
+      (id) => detailOf(id, signal),
+      signal,
     );
-    signal?.throwIfAborted();
-    return out;
-  }
 
   async function close(): Promise<void> {
     lease.release();

@@ -18,6 +18,7 @@ import { UpstreamError } from '../common/errors.ts';
 import type { HarvestPage } from '../common/adapter.ts';
 import type { Certificate, Classification, DatasetDetail, DatasetRecord, Delivery, ListingStatus, PricePlan, ProductType } from '../common/model.ts';
 import {
+  classificationOf,
   blankToNull,
   clip,
   describeZodError,
@@ -230,14 +231,7 @@ export function mapListItem(raw: unknown): DatasetRecord {
     sectors: [sector.code],
     scenarios: uniqueStrings(it.yycj ?? []),
     keywords: splitList(it.gjc),
-    classification: {
-      level,
-      grade,
-      // Sensitive personal information is personal information too, whatever the flag says.
-      containsPersonalInfo: pi || spi,
-      sensitivePersonalInfo: spi,
-      openness,
-    },
+    classification: classificationOf(level, grade, pi, spi, openness),
     headlinePrice,
     updatedAt,
   };

@@ -10,6 +10,7 @@ import type { DatasetDetail, ExchangeInfo } from '../common/model.ts';
 import { clampInt } from '../common/normalize.ts';
 import { UpstreamClient, type UpstreamPolicy, type UpstreamResponse } from '../common/upstream.ts';
 import { EXCHANGE, PACKAGE_NAME, ckanFailure, mapSearchResponse, mapShowResponse } from './mapping.ts';
+import { detailsOneByOne } from '../common/one-by-one.ts';
 
 /** What the simulator accepts when DATAEX_TAIYUAN_API_TOKEN is unset (the list's development credential). */
 export const DEVELOPMENT_API_TOKEN = DEVELOPMENT_UPSTREAM_CREDENTIALS.taiyuan.apiToken;
@@ -91,24 +92,15 @@ export function createTaiyuanAdapter(options: TaiyuanAdapterOptions): ExchangeAd
     throw f.error;
   }
 
-  async function details(nativeIds: readonly string[], signal?: AbortSignal): Promise<Map<string, DatasetDetail | null | Error>> {
-    const out = new Map<string, DatasetDetail | null | Error>();
-    await Promise.all(
-      [...new Set(nativeIds)].map((id) => {
-        // Not a package name: the exchange cannot know it.
-        if (!PACKAGE_NAME.test(id)) {
-          out.set(id, null);
-          return undefined;
-        }
-        return limit(() => detailOf(id, signal)).then(
-          (d) => void out.set(id, d),
-          (e: unknown) => void out.set(id, e instanceof Error ? e : new Error(String(e))),
-        );
-      }),
+  // Not a package name: the exchange cannot know it.
+  const details = (nativeIds: readonly string[], signal?: AbortSignal) =>
+    detailsOneByOne(
+      nativeIds,
+      (id) => PACKAGE_NAME.test(id),
+      limit,
+      (id) => detailOf(id, signal),
+      signal,
     );
-    signal?.throwIfAborted();
-    return out;
-  }
 
   return { info, harvest, details, close: () => client.close() };
 }

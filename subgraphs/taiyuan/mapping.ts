@@ -16,6 +16,7 @@ import { UpstreamError } from '../common/errors.ts';
 import { looksLikeUscc } from '../common/identifiers.ts';
 import type { Certificate, DataSampleRows, DatasetDetail, DatasetRecord, Delivery, DeliveryMethod, ListingStatus, PricePlan, ProductType } from '../common/model.ts';
 import {
+  classificationOf,
   blankToNull,
   chinaLocalToIso,
   clip,
@@ -284,14 +285,7 @@ export function mapPackage(raw: unknown): DatasetRecord {
     sectors,
     scenarios: splitScenarios(extras.get('yycj')),
     keywords: uniqueStrings((it.tags ?? []).map((t) => t.display_name ?? t.name ?? '')),
-    classification: {
-      level: level.level,
-      grade,
-      // Sensitive personal information is personal information too, whatever the flag says.
-      containsPersonalInfo: pi || spi,
-      sensitivePersonalInfo: spi,
-      openness,
-    },
+    classification: classificationOf(level.level, grade, pi, spi, openness),
     // Free text: what cannot be read safely stays out of price sorting and filters.
     headlinePrice: headline === undefined ? null : parsePriceText(headline),
     updatedAt,

@@ -285,4 +285,29 @@ describe('batching', () => {
     expect(route('beijing', /detail/)).toBe(perExchange('beijing'));
     expect(route('guiyang', /gateway\.do/)).toBe(perExchange('guiyang'));
   });
+
+  it('a page of 20 from Taiyuan or Shenzhen (no batch call upstream) asks for each listing once, and Shenzhen is answered without a 429', async () => {
+    const detailRoutes = [
+      ['taiyuan', /package_show/],
+      ['shenzhen', /sp\/detail/],
+    ] as const;
+    for (const [exchange, pattern] of detailRoutes) {
+      const sim = stack.simulators[exchange]!.url;
+      const before = await simCall(sim, 'GET', '/__sim/stats');
+      const res = await stack.gql('query($ex: ID!) { search(first: 20, orderBy: PRICE_DESC, filter: { exchanges: [$ex] }) { edges { node { id pricing { model } delivery { method } } } } }', {
+        ex: exchange,
+      });
+      expect(res.errors, exchange).toBeUndefined();
+      const ids = new Set(res.data.search.edges.map((e: any) => e.node.id));
+      expect(ids.size, exchange).toBe(20);
+      for (const e of res.data.search.edges) expect(e.node.pricing, e.node.id).not.toBeNull();
+      const after = await simCall(sim, 'GET', '/__sim/stats');
+      const calls = Object.keys(after.routes)
+        .filter((k) => pattern.test(k))
+        .reduce((n, k) => n + after.routes[k] - (before.routes[k] ?? 0), 0);
+      // Each listing once (pricing and delivery come from the one detail call), none asked twice.
+      expect(calls, exchange).toBe(20);
+      expect(after.statuses?.['429'] ?? 0, exchange).toBe(before.statuses?.['429'] ?? 0);
+    }
+  });
 });
