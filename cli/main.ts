@@ -8,8 +8,9 @@ import { EXIT, EXIT_HELP, type ExitCode } from './exit-codes.ts';
 import { runQuery } from './query.ts';
 import { deleteQuery, listQueries, saveQuery, showQuery } from './queries.ts';
 import { createKey, listKeys, revokeKey } from './keys.ts';
+import { checkDocuments, publishDocuments } from './documents.ts';
 
-export const USAGE = `dataex — saved queries and API keys of a dataex gateway
+export const USAGE = `dataex — saved queries, trusted documents and API keys of a dataex gateway
 
 Usage:
   dataex query <name> [--var k=v ...] [--format csv|json|ndjson] [--all] [--output file] [--quiet]
@@ -22,6 +23,11 @@ Usage:
       Create or replace a saved query (analyst or admin key). A "# description:" and a
       "# variables: {…}" header comment in the file are read too; --var sets default variables.
   dataex queries delete <name>
+  dataex documents publish <manifest.json> --app <name> [--json]
+      Publish an app's persisted-documents manifest ({"<sha256>": "<document>"}) as trusted
+      documents (admin key); refused whole if any document is invalid.
+  dataex documents check [--json]
+      Check every published document against the schema and limits now; exit 5 if any fails.
   dataex keys create --principal <id> [--role public|analyst|admin] [--label text]
                      [--max-level GENERAL|IMPORTANT|CORE] [--max-grade 1-4] [--personal-info] [--json]
       Prints the new key once on stdout.
@@ -150,6 +156,21 @@ async function dispatch(argv: string[], io: CliIo): Promise<ExitCode> {
           return deleteQuery({ ...common, name: one(positionals, 'saved-query name') }, io);
         default:
           throw new CliError(EXIT.USAGE, sub ? `unknown command "queries ${sub}"` : 'queries needs a command: list, show, save, delete');
+      }
+    }
+    case 'documents': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parse(args, { ...GATEWAY_OPTIONS, app: { type: 'string' } });
+      if (values.help) return help(io);
+      const common = { url: values.url, key: values.key, json: values.json };
+      switch (sub) {
+        case 'publish':
+          return publishDocuments({ ...common, file: one(positionals, 'manifest file'), app: values.app }, io);
+        case 'check':
+          if (positionals.length > 0) throw new CliError(EXIT.USAGE, `unexpected argument ${JSON.stringify(positionals[0])}`);
+          return checkDocuments(common, io);
+        default:
+          throw new CliError(EXIT.USAGE, sub ? `unknown command "documents ${sub}"` : 'documents needs a command: publish, check');
       }
     }
     case 'keys': {

@@ -14,6 +14,7 @@ import { gatewayPlugins } from './plugin-list.ts';
 import { gatewayCaching } from './caching.ts';
 import { signingSecretOf } from '../lib/principal-token.ts';
 import { clientKeyOfFor } from './client-key.ts';
+import { TrustedDocuments, trustedDocumentStoreFor } from './trusted-documents/store.ts';
 
 export async function launchGateway(
   config: DataexConfig,
@@ -21,6 +22,7 @@ export async function launchGateway(
   overrides: { port?: number; subgraphUrls?: Record<string, string>; signingSecret?: string } = {},
 ): Promise<RunningGateway> {
   const caching = gatewayCaching(config, cache);
+  const trustedDocuments = new TrustedDocuments(trustedDocumentStoreFor(config), config.trustedDocuments);
   const audit = config.audit ? (cache.redis ? new RedisAuditLog(cache.redis, config.dataDir) : new FileAuditLog(config.dataDir)) : undefined;
   try {
     const gateway = await startGateway({
@@ -45,9 +47,10 @@ export async function launchGateway(
       rateLimiter: cache.redis ? new RedisRateLimiter(cache.redis) : new MemoryRateLimiter(),
       rateLimits: config.rateLimits,
       onlySaved: config.onlySaved,
+      trustedDocuments,
       clientKeyOf: clientKeyOfFor(config.trustProxy),
       audit,
-      routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus, audit }),
+      routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus, audit, trustedDocuments }),
       plugins: gatewayPlugins(config),
       responseCache: caching.responseCache,
       entityCache: caching.entityCache,

@@ -10,11 +10,15 @@ import type { InvalidationBus } from '../lib/cache/bus.ts';
 import type { AuditLog } from './audit/log.ts';
 import { auditRoutes } from './admin/audit-routes.ts';
 import { metricsRoutes } from './admin/metrics-routes.ts';
+import { trustedDocumentRoutes } from './trusted-documents/routes.ts';
+import type { TrustedDocuments } from './trusted-documents/store.ts';
 
 export interface RouteDeps {
   responseCache: ResponseCache | undefined;
   bus: InvalidationBus;
   audit?: AuditLog;
+  /** Published documents (the request path reads the same ones). */
+  trustedDocuments?: TrustedDocuments;
 }
 
 export function gatewayRoutes(config: DataexConfig, deps: RouteDeps): Array<(services: GatewayServices) => RouteModule> {
@@ -23,6 +27,7 @@ export function gatewayRoutes(config: DataexConfig, deps: RouteDeps): Array<(ser
     (s) => savedQueryRoutes(config, s),
     (s) => cacheAdminRoutes({ services: s, cache: deps.responseCache, bus: deps.bus }),
     (s) => auditRoutes({ services: s, audit: deps.audit }),
+    ...(deps.trustedDocuments ? [(s: GatewayServices) => trustedDocumentRoutes({ services: s, documents: deps.trustedDocuments!, bodyLimitBytes: config.bodyLimitBytes })] : []),
     ...(config.playground ? [(s: GatewayServices) => playgroundRoutes(config, s)] : []),
   ];
 }

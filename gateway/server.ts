@@ -27,6 +27,7 @@ import { Admission } from './request/admission.ts';
 import type { GatewayContext } from './contracts.ts';
 import type { ResponseCache } from './response-cache/cache.ts';
 import type { DocumentChecker } from './limits/document-limits.ts';
+import type { TrustedDocuments } from './trusted-documents/store.ts';
 import type { RateLimiter } from '../lib/rate-limit.ts';
 import type { DataexConfig } from '../lib/config.ts';
 import type { AuditLog } from './audit/log.ts';
@@ -72,6 +73,8 @@ export interface GatewayOptions {
   clientKeyOf?: (req: IncomingMessage) => string;
   /** Allow-list mode (DATAEX_ONLY_SAVED): ad-hoc /graphql operations refused unless the caller is an admin. */
   onlySaved?: boolean;
+  /** Published documents, run by their hash, and trusted-documents mode (DATAEX_TRUSTED_DOCUMENTS=only); undefined = none. */
+  trustedDocuments?: TrustedDocuments;
   /** How long a request's headers and body may take to arrive (ms; headers alone at most 10 s). */
   requestTimeoutMs?: number;
   /** On close: how long /readyz answers 503 ("draining") while requests are still served (ms). */
@@ -160,6 +163,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     documents: options.documents,
     admission,
     onlySaved: options.onlySaved ?? false,
+    trusted: options.trustedDocuments,
     audit: options.audit,
     deadlineMs,
   });

@@ -153,6 +153,12 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   v('DATAEX_PLAYGROUND', 'bool', 'true', 'Serve the console (GraphiQL playground and saved-query runner) at `/`.'),
   v('DATAEX_INTROSPECTION', 'bool', undefined, 'Allow schema introspection.', 'follows `DATAEX_PLAYGROUND`'),
   v('DATAEX_ONLY_SAVED', 'bool', 'false', 'Allow-list mode: only saved queries run, except for admins.'),
+  v(
+    'DATAEX_TRUSTED_DOCUMENTS',
+    'string',
+    'off',
+    'Trusted-documents mode: `only` = only published documents (sent by `documentId` or persisted-query hash) and saved queries run, except for admins; `off` = any document, published ones also by hash (docs/trusted-documents.md).',
+  ),
   v('DATAEX_SEED', 'int', '20240506', "Seed of the simulators' generated data."),
   v('DATAEX_SIM_SCALE', 'number', '1', "Multiplies the simulators' data sizes (benchmarks)."),
   v('DATAEX_SIM_LATENCY_MS', 'int', '0', 'Latency the simulators add to every upstream response.'),
@@ -317,6 +323,8 @@ export interface DataexConfig {
   playground: boolean;
   introspection: boolean;
   onlySaved: boolean;
+  /** DATAEX_TRUSTED_DOCUMENTS: `only` runs published documents and saved queries only (admins excepted). */
+  trustedDocuments: 'off' | 'only';
   redisPrefix: string;
   signingSecret: string | undefined;
   /**
@@ -342,6 +350,12 @@ export interface DataexConfig {
 
 /** DATAEX_TRUST_PROXY: a hop count, or what proxyaddr.compile() takes. */
 export type TrustProxy = number | string[];
+
+function parseTrustedDocuments(raw: string): 'off' | 'only' {
+  const v = raw.trim().toLowerCase();
+  if (v === 'off' || v === 'only') return v;
+  throw new ConfigError('DATAEX_TRUSTED_DOCUMENTS', `must be off or only (got ${JSON.stringify(raw)})`);
+}
 
 function parseTrustProxy(raw: string | undefined): TrustProxy {
   if (raw === undefined) return 0;
@@ -481,6 +495,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     playground: r.DATAEX_PLAYGROUND as boolean,
     introspection: (r.DATAEX_INTROSPECTION as boolean | undefined) ?? (r.DATAEX_PLAYGROUND as boolean),
     onlySaved: r.DATAEX_ONLY_SAVED as boolean,
+    trustedDocuments: parseTrustedDocuments(r.DATAEX_TRUSTED_DOCUMENTS as string),
     redisPrefix: r.DATAEX_REDIS_PREFIX as string,
     signingSecret: checkSigningSecret(r.DATAEX_SIGNING_SECRET as string | undefined, r.DATAEX_HOST as string),
     trustProxy: parseTrustProxy(r.DATAEX_TRUST_PROXY as string | undefined),

@@ -29,6 +29,8 @@ export const ErrorCode = {
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   /** A shipped saved query cannot be changed. */
   READ_ONLY: 'READ_ONLY',
+  /** A `documentId` that was never published (and Apollo's code for an unknown APQ hash). */
+  PERSISTED_QUERY_NOT_FOUND: 'PERSISTED_QUERY_NOT_FOUND',
   /** Apollo Server's code for APQ when it is off. */
   PERSISTED_QUERY_NOT_SUPPORTED: 'PERSISTED_QUERY_NOT_SUPPORTED',
   /** dataex's own fault; the message says nothing of its internals. */

@@ -5,6 +5,8 @@
 //   caller.ts     who is asking
 //   admission.ts  the caller's rate limit; an address that keeps sending unknown keys is refused
 //                 allow-list mode: ad-hoc /graphql operations refused unless the caller is an admin
+//   documents.ts  a document named by its hash (`documentId`, a persisted query) filled in from the
+//                 trusted documents; trusted-documents mode refuses others unless from an admin
 //   cache.ts      a stored answer, written from its bytes before Apollo sees the request; a
 //                 stale one refreshed in the background                      (/graphql only)
 //   coalesce.ts   identical concurrent requests of one caller share one execution (/graphql only)
@@ -38,6 +40,8 @@ import { createRequestAudit, isoNow, NO_STRINGS, type AuditDraft, type RequestAu
 import { cachePlanOf, revalidate, storeAnswer, writeHit, type CachePlan } from './cache.ts';
 import { InFlight, writeShared } from './coalesce.ts';
 import { checkDocument, operationOf } from './operation.ts';
+import { mayNameDocument, resolveDocument, TRUSTED_ONLY_MESSAGE } from './documents.ts';
+import { sha256Of, type TrustedDocuments } from '../trusted-documents/store.ts';
 import { apolloRequestOf, createExecutor, jsonRequestOf } from './execute.ts';
 import { answerHeaders, answerStatus } from './respond.ts';
 import { errorCodesOf, outcomeOf } from './outcome.ts';
@@ -53,6 +57,8 @@ export interface GraphQLEndpointDeps {
   admission: Admission;
   /** Allow-list mode (DATAEX_ONLY_SAVED): ad-hoc operations are refused, before the cache, unless the caller is an admin. */
   onlySaved: boolean;
+  /** Published documents, and trusted-documents mode (DATAEX_TRUSTED_DOCUMENTS=only); undefined = none. */
+  trusted?: TrustedDocuments;
   audit: AuditLog | undefined;
   /** Answer within this long; subgraph calls are cut then. */
   deadlineMs: number;
@@ -89,9 +95,20 @@ interface RequestInFlight {
   raw: Buffer;
   principal: Principal | undefined;
   rateChecked: boolean;
+  /** The trusted-documents step has run (documents.ts). */
+  documentsChecked: boolean;
+  /** The POST body as Apollo gets it, once read (with a document named by hash filled in). */
+  body?: { value: unknown };
   /** Known once the operation is read; for the audit line of a request that fails after. */
   operationName: string | null;
   variables: unknown;
+}
+
+/** The POST body Apollo gets (parsed once), undefined for a GET. */
+function bodyOf(r: RequestInFlight): unknown {
+  if (r.req.method !== 'POST') return undefined;
+  r.body ??= { value: parseJsonBody(r.raw) };
+  return r.body.value;
 }
 
 export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoint {
@@ -152,6 +169,19 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
       // Allow-list mode refuses ad-hoc operations before the cache: an answer stored before
       // the switch (or by an admin) is not served to a caller who may not run the operation.
       if (deps.onlySaved && r.principal.role !== 'admin') throw new HttpError(403, ErrorCode.FORBIDDEN, ONLY_SAVED_MESSAGE);
+      // Trusted documents, before the cache too: in trusted-documents mode a caller other than an
+      // admin is answered only for a published document.
+      const trusted = deps.trusted;
+      if (!r.documentsChecked && trusted && ((trusted.only && r.principal.role !== 'admin') || mayNameDocument(r.raw))) {
+        r.documentsChecked = true;
+        const resolved = resolveDocument(trusted, r.req.method ?? 'GET', bodyOf(r), r.search, r.principal.role === 'admin');
+        const apply = (x: { body: unknown; search: string }) => {
+          if (r.req.method === 'POST') r.body = { value: x.body };
+          r.search = x.search;
+        };
+        if (resolved instanceof Promise) return resume(r, resolved.then(apply));
+        apply(resolved);
+      }
       const plan = cachePlanOf(deps.cache, r.req, r.raw, r.principal);
       const hit = plan?.lookUp ? plan.cache.lookupLocal(plan.keys) : undefined;
       if (hit) return serveHit(r, plan!, hit);
@@ -169,7 +199,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
     if (stale) {
       plan.cache.staleHits++;
       if (plan.cache.claimRefresh(plan.keys, hit)) {
-        void revalidate(plan, hit, () => execute(apolloRequestOf(r.req, r.search, r.req.method === 'POST' ? parseJsonBody(r.raw) : undefined), principal));
+        void revalidate(plan, hit, () => execute(apolloRequestOf(r.req, r.search, bodyOf(r)), principal));
       }
     }
     setImmediate(writeHit, r.res, hit, stale, principal !== ANONYMOUS);
@@ -203,7 +233,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
       }
     }
 
-    const body = req.method === 'POST' ? parseJsonBody(r.raw) : undefined;
+    const body = bodyOf(r);
     const op = operationOf(req, body, r.search);
     r.operationName = op.operationName ?? null;
     r.variables = maskVariables(op.variables);
@@ -265,6 +295,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
       raw: EMPTY_BODY,
       principal: undefined,
       rateChecked: false,
+      documentsChecked: false,
       operationName: null,
       variables: undefined,
     };
@@ -293,6 +324,10 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
     try {
       principal = await callers.principalOf(req);
       await admission.take(req, principal);
+      // Trusted-documents mode: saved-query runs and admins pass; anything else must be published.
+      if (deps.trusted?.only && !savedQuery && principal.role !== 'admin' && (await deps.trusted.lookUp(sha256Of(op.query))) !== op.query) {
+        throw new HttpError(403, ErrorCode.FORBIDDEN, TRUSTED_ONLY_MESSAGE);
+      }
       checkDocument(deps.documents, op.query);
     } catch (e) {
       if (e instanceof HttpError) audit.refused(req, principal, started, time, { status: e.status, code: e.code, savedQuery, operationName: op.operationName, variables: maskVariables(op.variables) });

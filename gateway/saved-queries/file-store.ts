@@ -21,25 +21,31 @@ export const SAVED_QUERIES_FILE = 'saved-queries.json';
 const LOCK_STALE_MS = 30_000;
 const LOCK_WAIT_MS = 10_000;
 
-interface FileShape {
+interface FileShape<T> {
   version: 1;
-  queries: Record<string, StoredQuery>;
+  queries: Record<string, T>;
 }
 
-export class FileSavedQueryStore implements SavedQueryStore {
-  readonly kind = 'file' as const;
+/**
+ * Named records in one JSON file with the crash safety and locking above. Saved queries are
+ * one kind of record; trusted documents (trusted-documents/store.ts) another.
+ */
+export class JsonRecordFile<T extends { name: string }> {
   readonly path: string;
+  private readonly what: string;
   private readonly lockPath: string;
-  private cache: { key: string; data: FileShape } | undefined;
+  private cache: { key: string; data: FileShape<T> } | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private cleaned = false;
 
-  constructor(dataDir: string) {
-    this.path = join(dataDir, SAVED_QUERIES_FILE);
+  /** `what` names the file in errors ("saved-queries"). */
+  constructor(path: string, what: string) {
+    this.path = path;
+    this.what = what;
     this.lockPath = `${this.path}.lock`;
   }
 
-  private async read(): Promise<FileShape> {
+  private async read(): Promise<FileShape<T>> {
     let key: string;
     try {
       const s = await stat(this.path);
@@ -49,35 +55,44 @@ export class FileSavedQueryStore implements SavedQueryStore {
       throw new StoreUnavailableError(`cannot read ${this.path}: ${(e as Error).message}`, { cause: e });
     }
     if (this.cache?.key === key) return this.cache.data;
-    let data: FileShape;
+    let data: FileShape<T>;
     try {
-      data = JSON.parse(await readFile(this.path, 'utf8')) as FileShape;
+      data = JSON.parse(await readFile(this.path, 'utf8')) as FileShape<T>;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, queries: {} };
       throw new StoreUnavailableError(`cannot read ${this.path}: ${(e as Error).message}`, { cause: e });
     }
     if (!data || typeof data !== 'object' || typeof data.queries !== 'object' || data.queries === null) {
-      throw new StoreUnavailableError(`${this.path} is not a saved-queries file`);
+      throw new StoreUnavailableError(`${this.path} is not a ${this.what} file`);
     }
     this.cache = { key, data };
     return data;
   }
 
-  async list(): Promise<StoredQuery[]> {
+  async list(): Promise<T[]> {
     return Object.values((await this.read()).queries).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async get(name: string): Promise<StoredQuery | undefined> {
+  async get(name: string): Promise<T | undefined> {
     const queries = (await this.read()).queries;
     return Object.hasOwn(queries, name) ? queries[name] : undefined;
   }
 
-  async put(name: string, update: (current: StoredQuery | undefined) => StoredQuery): Promise<{ created: boolean; query: StoredQuery }> {
+  async put(name: string, update: (current: T | undefined) => T): Promise<{ created: boolean; query: T }> {
     return this.mutate((queries) => {
       const current = Object.hasOwn(queries, name) ? queries[name] : undefined;
       const query = update(current);
       queries[name] = query;
       return { result: { created: current === undefined, query }, write: true };
+    });
+  }
+
+  /** Adds the records not there yet, in one write; returns the names added. */
+  async addAll(records: readonly T[]): Promise<string[]> {
+    return this.mutate((queries) => {
+      const added = records.filter((r) => !Object.hasOwn(queries, r.name));
+      for (const r of added) queries[r.name] = r;
+      return { result: added.map((r) => r.name), write: added.length > 0 };
     });
   }
 
@@ -94,8 +109,8 @@ export class FileSavedQueryStore implements SavedQueryStore {
   }
 
   /** Read-modify-write under the in-process chain and the cross-process lock. */
-  private mutate<T>(change: (queries: Record<string, StoredQuery>) => { result: T; write: boolean }): Promise<T> {
-    const run = async (): Promise<T> => {
+  private mutate<R>(change: (queries: Record<string, T>) => { result: R; write: boolean }): Promise<R> {
+    const run = async (): Promise<R> => {
       const release = await this.lock();
       try {
         this.cache = undefined; // another process may have written: read afresh under the lock
@@ -108,7 +123,7 @@ export class FileSavedQueryStore implements SavedQueryStore {
             .sort()
             .map((k) => [k, queries[k]]),
         );
-        const text = `${JSON.stringify({ version: 1, queries: sorted } satisfies FileShape, null, 2)}\n`;
+        const text = `${JSON.stringify({ version: 1, queries: sorted } satisfies FileShape<T>, null, 2)}\n`;
         try {
           await writeFileAtomic(this.path, text);
         } catch (e) {
@@ -199,6 +214,14 @@ export class FileSavedQueryStore implements SavedQueryStore {
       const pid = Number(name.slice(prefix.length).split('.')[0]);
       if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) await rm(join(dir, name), { force: true });
     }
+  }
+}
+
+export class FileSavedQueryStore extends JsonRecordFile<StoredQuery> implements SavedQueryStore {
+  readonly kind = 'file' as const;
+
+  constructor(dataDir: string) {
+    super(join(dataDir, SAVED_QUERIES_FILE), 'saved-queries');
   }
 }
 
