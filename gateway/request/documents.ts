@@ -88,6 +88,11 @@ function lookUp(documents: TrustedDocuments, key: string): string | undefined | 
   return documents.known(key) ?? documents.lookUp(key);
 }
 
+/** A whole document is trusted when it is a published one (its hash is published, with this text). */
+export function isPublished(documents: TrustedDocuments, query: string): boolean | Promise<boolean> {
+  return then(lookUp(documents, sha256Of(query)), (text) => text === query);
+}
+
 function then<T, U>(value: T | Promise<T>, f: (v: T) => U): U | Promise<U> {
   return value instanceof Promise ? value.then(f) : f(value);
 }
@@ -127,8 +132,7 @@ export function resolveDocument(documents: TrustedDocuments, method: string, bod
   const hash = persistedHashOf(sent.extensions);
   if (typeof sent.query === 'string') {
     if (!documents.only || admin) return unchanged;
-    // A whole document is trusted when it is a published one (its hash is published).
-    return then(lookUp(documents, sha256Of(sent.query)), (text) => mustBeTrusted({ ...unchanged, trusted: text === sent.query }));
+    return then(isPublished(documents, sent.query), (published) => mustBeTrusted({ ...unchanged, trusted: published }));
   }
   if (hash !== undefined) {
     // Published: its text; otherwise an APQ hash, which Apollo looks up (or asks for the document).

@@ -40,8 +40,8 @@ import { createRequestAudit, isoNow, NO_STRINGS, type AuditDraft, type RequestAu
 import { cachePlanOf, revalidate, storeAnswer, writeHit, type CachePlan } from './cache.ts';
 import { InFlight, writeShared } from './coalesce.ts';
 import { checkDocument, operationOf } from './operation.ts';
-import { mayNameDocument, resolveDocument, TRUSTED_ONLY_MESSAGE } from './documents.ts';
-import { sha256Of, type TrustedDocuments } from '../trusted-documents/store.ts';
+import { isPublished, mayNameDocument, resolveDocument, TRUSTED_ONLY_MESSAGE } from './documents.ts';
+import type { TrustedDocuments } from '../trusted-documents/store.ts';
 import { apolloRequestOf, createExecutor, jsonRequestOf } from './execute.ts';
 import { answerHeaders, answerStatus } from './respond.ts';
 import { errorCodesOf, outcomeOf } from './outcome.ts';
@@ -325,7 +325,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
       principal = await callers.principalOf(req);
       await admission.take(req, principal);
       // Trusted-documents mode: saved-query runs and admins pass; anything else must be published.
-      if (deps.trusted?.only && !savedQuery && principal.role !== 'admin' && (await deps.trusted.lookUp(sha256Of(op.query))) !== op.query) {
+      if (deps.trusted?.only && !savedQuery && principal.role !== 'admin' && !(await isPublished(deps.trusted, op.query))) {
         throw new HttpError(403, ErrorCode.FORBIDDEN, TRUSTED_ONLY_MESSAGE);
       }
       checkDocument(deps.documents, op.query);
