@@ -4,15 +4,16 @@
 // fails naming the files that differ; test/unit/generated.test.ts does the same in the suite.
 // A new derived file is one writer in GENERATORS.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { SCHEMA_DIR } from './paths.ts';
 import { exchangeSdlFiles } from './exchange-sdl.ts';
 import { composedFiles } from './compose.ts';
 import { configurationDocFiles } from '../lib/config-doc.ts';
 import { deployFiles } from './deploy-files.ts';
 import { exchangeModuleFiles } from './exchange-modules.ts';
+import { exampleCodegenFiles } from './example-codegen.ts';
 
 import type { GeneratedFile } from './generated-file.ts';
 
@@ -21,7 +22,7 @@ export type { GeneratedFile };
 export interface Generator {
   /** What it writes, for messages. */
   name: string;
-  render(): GeneratedFile[];
+  render(): GeneratedFile[] | Promise<GeneratedFile[]>;
 }
 
 export const ROOT = join(SCHEMA_DIR, '..');
@@ -33,6 +34,7 @@ export const GENERATORS: readonly Generator[] = [
   { name: 'docs/configuration.md (lib/config-doc.ts)', render: configurationDocFiles },
   { name: 'docker-compose.yml and deploy/k8s/{configmap,simulators,subgraphs}.yaml (schema/deploy-files.ts)', render: deployFiles },
   { name: 'the adapter and simulator import tables of the exchanges (schema/exchange-modules.ts)', render: exchangeModuleFiles },
+  { name: "the example app's typed operations and persisted-documents manifest, examples/web/src/gql/ (schema/example-codegen.ts)", render: exampleCodegenFiles },
 ];
 
 function current(path: string): string | undefined {
@@ -44,21 +46,23 @@ function current(path: string): string | undefined {
 }
 
 /** Runs every writer; with `write`, each file is written before the next writer renders. Returns the files that differed. */
-export function generate(write: boolean): string[] {
+export async function generate(write: boolean): Promise<string[]> {
   const stale: string[] = [];
   for (const generator of GENERATORS) {
-    for (const file of generator.render()) {
+    for (const file of await generator.render()) {
       if (current(file.path) === file.content) continue;
       stale.push(file.path);
-      if (write) writeFileSync(join(ROOT, file.path), file.content);
+      if (!write) continue;
+      mkdirSync(dirname(join(ROOT, file.path)), { recursive: true });
+      writeFileSync(join(ROOT, file.path), file.content);
     }
   }
   return stale;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const check = process.argv.includes('--check');
-  const stale = generate(!check);
+  const stale = await generate(!check);
   if (check && stale.length > 0) {
     console.error(`stale (run \`npm run generate\`): ${stale.join(', ')}`);
     process.exit(1);
@@ -66,4 +70,4 @@ function main(): void {
   console.log(stale.length === 0 ? 'every generated file is up to date' : `wrote ${stale.map((p) => relative('.', join(ROOT, p))).join(', ')}`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
