@@ -67,8 +67,7 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
     );
   }
 
-  let variables = { ...spec.variables };
-  const first = await execute(variables);
+  const first = await execute({ ...spec.variables });
   if (spec.format === 'json' && !spec.all) {
     sendJson(res, first.status, first.body, { 'cache-control': 'no-store', [Header.SAVED_QUERY]: spec.name });
     return;
@@ -109,53 +108,87 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
   res.on('close', () => {
     closed = true;
   });
-  let pages = 1;
   let rows = 0;
-  let result: ExecuteResult = first;
-  let pageItems = items;
   await write(res, writer.start());
-  for (;;) {
-    errors.add(result.body.errors);
+  const pages = new PageReader(spec, execute, first, items, errors);
+  for await (const pageItems of pages.items(() => closed)) {
     await write(res, pageItems.map((item) => writer.item(item, rows++)).join(''));
-    if (closed || !spec.all || !paging) break;
-    const info = connectionOf(spec.plan, result.body.data)?.[paging.pageInfoKey] as Record<string, unknown> | null | undefined;
-    if (info?.[paging.hasNextPageKey] !== true) break;
-    const cursor = info[paging.endCursorKey];
-    if (typeof cursor !== 'string' || cursor === '' || cursor === variables[paging.afterVariable]) {
-      errors.add([{ message: `export stopped after page ${pages}: the connection reports more pages but gives no new endCursor`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);
-      break;
-    }
-    if (pages >= MAX_EXPORT_PAGES) {
-      errors.add([
-        {
-          message: `export stopped after ${MAX_EXPORT_PAGES} pages (${rows} rows), the most one export fetches; narrow the query or raise its page size`,
-          extensions: { code: ErrorCode.QUERY_TOO_COMPLEX },
-        },
-      ]);
-      break;
-    }
-    variables = { ...variables, [paging.afterVariable]: cursor };
-    try {
-      result = await execute(variables);
-    } catch (e) {
-      // Each page counts against the caller's rate limit: past it, the export ends here, said
-      // in its errors (the rows already written stay; the status line went out with page 1).
-      if (!(e instanceof HttpError)) throw e;
-      errors.add([{ message: `export incomplete: stopped before page ${pages + 1} after ${rows} rows: ${e.message}`, extensions: { code: e.code } }]);
-      break;
-    }
-    pages++;
-    const next = result.status < 400 ? itemsOf(spec.plan, result.body.data) : undefined;
-    if (!next) {
-      errors.add(result.body.errors?.length ? result.body.errors : [{ message: `page ${pages} had no data (status ${result.status})`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);
-      errors.add([{ message: `export incomplete: stopped at page ${pages} after ${rows} rows`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);
-      break;
-    }
-    pageItems = next;
   }
   if (closed) return;
-  await write(res, writer.end(errors.list(), { pages, rows, total }));
+  await write(res, writer.end(errors.list(), { pages: pages.count, rows, total }));
   res.end();
+}
+
+/**
+ * The pages of a run, from the first (already fetched) to the last: one page, or with all=true
+ * every page of the main connection, fetched one at a time as the consumer asks. Whatever ends
+ * the paging early (a page with no data, a refusal, no new cursor, MAX_EXPORT_PAGES) goes to
+ * `errors` and ends it; the rows already read stay.
+ */
+export class PageReader {
+  /** Pages read so far. */
+  count = 1;
+  private rows = 0;
+  private readonly spec: RunSpec;
+  private readonly execute: (variables: Record<string, unknown>) => Promise<ExecuteResult>;
+  private readonly first: ExecuteResult;
+  private readonly firstItems: unknown[];
+  private readonly errors: ErrorLog;
+  constructor(spec: RunSpec, execute: (variables: Record<string, unknown>) => Promise<ExecuteResult>, first: ExecuteResult, firstItems: unknown[], errors: ErrorLog) {
+    this.spec = spec;
+    this.execute = execute;
+    this.first = first;
+    this.firstItems = firstItems;
+    this.errors = errors;
+  }
+
+  async *items(stop: () => boolean = () => false): AsyncGenerator<unknown[]> {
+    const { spec, errors } = this;
+    const paging = spec.plan.connection?.paging;
+    let variables = { ...spec.variables };
+    let result = this.first;
+    let pageItems = this.firstItems;
+    for (;;) {
+      errors.add(result.body.errors);
+      this.rows += pageItems.length;
+      yield pageItems;
+      if (stop() || !spec.all || !paging) return;
+      const info = connectionOf(spec.plan, result.body.data)?.[paging.pageInfoKey] as Record<string, unknown> | null | undefined;
+      if (info?.[paging.hasNextPageKey] !== true) return;
+      const cursor = info[paging.endCursorKey];
+      if (typeof cursor !== 'string' || cursor === '' || cursor === variables[paging.afterVariable]) {
+        errors.add([{ message: `export stopped after page ${this.count}: the connection reports more pages but gives no new endCursor`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);
+        return;
+      }
+      if (this.count >= MAX_EXPORT_PAGES) {
+        errors.add([
+          {
+            message: `export stopped after ${MAX_EXPORT_PAGES} pages (${this.rows} rows), the most one export fetches; narrow the query or raise its page size`,
+            extensions: { code: ErrorCode.QUERY_TOO_COMPLEX },
+          },
+        ]);
+        return;
+      }
+      variables = { ...variables, [paging.afterVariable]: cursor };
+      try {
+        result = await this.execute(variables);
+      } catch (e) {
+        // Each page counts against the caller's rate limit: past it, the export ends here, said
+        // in its errors (the rows already written stay; the status line went out with page 1).
+        if (!(e instanceof HttpError)) throw e;
+        errors.add([{ message: `export incomplete: stopped before page ${this.count + 1} after ${this.rows} rows: ${e.message}`, extensions: { code: e.code } }]);
+        return;
+      }
+      this.count++;
+      const next = result.status < 400 ? itemsOf(spec.plan, result.body.data) : undefined;
+      if (!next) {
+        errors.add(result.body.errors?.length ? result.body.errors : [{ message: `page ${this.count} had no data (status ${result.status})`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);
+        errors.add([{ message: `export incomplete: stopped at page ${this.count} after ${this.rows} rows`, extensions: { code: ErrorCode.UPSTREAM_ERROR } }]);
+        return;
+      }
+      pageItems = next;
+    }
+  }
 }
 
 interface FormatWriter {
@@ -199,7 +232,7 @@ function describeError(e: GraphQLErrorJson): string {
 }
 
 /** Distinct errors of an export, by message and code. */
-class ErrorLog {
+export class ErrorLog {
   private readonly seen = new Map<string, GraphQLErrorJson>();
   private dropped = 0;
 
