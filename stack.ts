@@ -9,8 +9,8 @@ import type { RunningCatalog } from './subgraphs/catalog/subgraph.ts';
 import type { RunningServer } from './subgraphs/common/server.ts';
 import { startCatalog, startDataSubgraph } from './subgraphs/launch.ts';
 import { DEFAULT_SIMULATOR_PORTS, SIMULATOR_NAMES, startSimulator, type SimulatorName, type UpstreamOptions } from './simulators/index.ts';
-import type { RunningGateway } from './gateway/server.ts';
-import { launchGateway } from './gateway/launch.ts';
+import { launchGateway, type LaunchedGateway } from './gateway/launch.ts';
+import type { Clock } from './gateway/saved-queries/schedule/scheduler.ts';
 import { createCacheSetup, type CacheSetup } from './lib/cache/setup.ts';
 import { randomBytes } from 'node:crypto';
 import { log } from './lib/observability/log.ts';
@@ -23,6 +23,8 @@ export interface StackOptions {
   freePorts?: boolean;
   /** Simulator token lifetime etc. for tests (every simulator). */
   simulatorOptions?: UpstreamOptions;
+  /** The gateway's clock for schedules (tests move it by hand); default: the system clock. */
+  clock?: Clock;
   /** One simulator's own options, over `simulatorOptions` (e.g. a raised rate limit for tests; each module documents its own). */
   upstreamOptions?: Partial<Record<SimulatorName, UpstreamOptions>>;
 }
@@ -41,7 +43,7 @@ export interface RunningBackends {
 }
 
 export interface RunningStack extends RunningBackends {
-  gateway: RunningGateway;
+  gateway: LaunchedGateway;
 }
 
 /** The whole stack: backends, then the gateway in front of them. */
@@ -52,6 +54,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       signingSecret: backends.signingSecret,
       port: options.freePorts ? 0 : options.config.port,
       subgraphUrls: subgraphUrlsOf(backends),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
     return {
       ...backends,

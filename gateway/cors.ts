@@ -35,6 +35,7 @@ export const CORS_EXPOSED_HEADERS = [
   Header.CACHE,
   Header.WORKER,
   Header.SAVED_QUERY,
+  Header.RUN,
   Header.TOTAL_COUNT,
   'content-disposition',
   'content-length',

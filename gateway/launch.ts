@@ -15,14 +15,21 @@ import { gatewayCaching } from './caching.ts';
 import { signingSecretOf } from '../lib/principal-token.ts';
 import { clientKeyOfFor } from './client-key.ts';
 import { TrustedDocuments, trustedDocumentStoreFor } from './trusted-documents/store.ts';
+import { runHistoryFor, type RunHistory } from './saved-queries/history.ts';
+import type { Clock } from './saved-queries/schedule/scheduler.ts';
+
+/** A running gateway and its run history (the scheduler, for tests that move its clock). */
+export type LaunchedGateway = RunningGateway & { history: RunHistory };
 
 export async function launchGateway(
   config: DataexConfig,
   cache: CacheSetup,
-  overrides: { port?: number; subgraphUrls?: Record<string, string>; signingSecret?: string } = {},
-): Promise<RunningGateway> {
+  overrides: { port?: number; subgraphUrls?: Record<string, string>; signingSecret?: string; clock?: Clock } = {},
+): Promise<LaunchedGateway> {
   const caching = gatewayCaching(config, cache);
   const trustedDocuments = new TrustedDocuments(trustedDocumentStoreFor(config), config.trustedDocuments);
+  const keyStore = keyStoreFor(config.dataDir, cache.redis);
+  const history = runHistoryFor(config, cache.redis, keyStore, overrides.clock);
   const audit = config.audit ? (cache.redis ? new RedisAuditLog(cache.redis, config.dataDir) : new FileAuditLog(config.dataDir)) : undefined;
   try {
     const gateway = await startGateway({
@@ -42,7 +49,7 @@ export async function launchGateway(
       corsOrigins: config.corsOrigins,
       // Introspection stays on in Apollo; the introspection guard turns it off for public callers.
       introspection: true,
-      keyStore: keyStoreFor(config.dataDir, cache.redis),
+      keyStore,
       documents: new DocumentChecker(config.limits),
       rateLimiter: cache.redis ? new RedisRateLimiter(cache.redis) : new MemoryRateLimiter(),
       rateLimits: config.rateLimits,
@@ -50,7 +57,7 @@ export async function launchGateway(
       trustedDocuments,
       clientKeyOf: clientKeyOfFor(config.trustProxy),
       audit,
-      routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus, audit, trustedDocuments }),
+      routes: gatewayRoutes(config, { responseCache: caching.responseCache, bus: cache.bus, audit, trustedDocuments, history }),
       plugins: gatewayPlugins(config),
       responseCache: caching.responseCache,
       entityCache: caching.entityCache,
@@ -58,6 +65,7 @@ export async function launchGateway(
     });
     return {
       ...gateway,
+      history,
       async close() {
         await gateway.close();
         caching.close();

@@ -12,6 +12,7 @@ import { auditRoutes } from './admin/audit-routes.ts';
 import { metricsRoutes } from './admin/metrics-routes.ts';
 import { trustedDocumentRoutes } from './trusted-documents/routes.ts';
 import type { TrustedDocuments } from './trusted-documents/store.ts';
+import type { RunHistory } from './saved-queries/history.ts';
 
 export interface RouteDeps {
   responseCache: ResponseCache | undefined;
@@ -19,12 +20,14 @@ export interface RouteDeps {
   audit?: AuditLog;
   /** Published documents (the request path reads the same ones). */
   trustedDocuments?: TrustedDocuments;
+  /** Kept runs and schedules of saved queries; undefined = none (runs are not kept). */
+  history?: RunHistory;
 }
 
 export function gatewayRoutes(config: DataexConfig, deps: RouteDeps): Array<(services: GatewayServices) => RouteModule> {
   return [
     ...(config.metrics ? [() => metricsRoutes()] : []),
-    (s) => savedQueryRoutes(config, s),
+    (s) => savedQueryRoutes(config, s, deps.history),
     (s) => cacheAdminRoutes({ services: s, cache: deps.responseCache, bus: deps.bus }),
     (s) => auditRoutes({ services: s, audit: deps.audit }),
     ...(deps.trustedDocuments ? [(s: GatewayServices) => trustedDocumentRoutes({ services: s, documents: deps.trustedDocuments!, bodyLimitBytes: config.bodyLimitBytes })] : []),

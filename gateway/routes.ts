@@ -21,8 +21,10 @@ export interface GatewayServices {
   /**
    * Runs an operation through the whole GraphQL pipeline (limits, auth, masking) as the caller
    * of `req`. `savedQuery` names the saved query being run (allow-list mode lets those through).
+   * `principal` runs it as that principal instead of the key `req` carries: scheduled runs, as
+   * their owner's key says now (schedule/scheduler.ts).
    */
-  execute(op: OperationRequest, req: IncomingMessage, options?: { savedQuery?: string }): Promise<ExecuteResult>;
+  execute(op: OperationRequest, req: IncomingMessage, options?: { savedQuery?: string; principal?: Principal }): Promise<ExecuteResult>;
   /** The client-facing schema currently served (changes when the supergraph is reloaded). */
   apiSchema(): GraphQLSchema;
   /** The caller of a request; throws HttpError 401 for a bad key. */

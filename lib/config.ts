@@ -62,7 +62,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     'DATAEX_CORS_ORIGINS',
     'list',
     undefined,
-    "Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only. Pages may send `Authorization`, `x-api-key`, `Content-Type`, `Accept`, the CSRF-prevention headers (`apollo-require-preflight`, `x-apollo-operation-name`), Apollo's client-name headers, W3C trace context (`traceparent`, `tracestate`, `baggage`) and `Cache-Control`; they may read `Retry-After`, `Age`, `x-dataex-cache`, `x-dataex-worker`, `x-dataex-saved-query`, `x-dataex-total-count`, `Content-Disposition`, `Location` and `WWW-Authenticate`. Answers vary on `Origin`.",
+    "Origins allowed to call the gateway from a browser (`*` for any); unset = same origin only. Pages may send `Authorization`, `x-api-key`, `Content-Type`, `Accept`, the CSRF-prevention headers (`apollo-require-preflight`, `x-apollo-operation-name`), Apollo's client-name headers, W3C trace context (`traceparent`, `tracestate`, `baggage`) and `Cache-Control`; they may read `Retry-After`, `Age`, `x-dataex-cache`, `x-dataex-worker`, `x-dataex-saved-query`, `x-dataex-run`, `x-dataex-total-count`, `Content-Disposition`, `Location` and `WWW-Authenticate`. Answers vary on `Origin`.",
   ),
   v('DATAEX_BODY_LIMIT_BYTES', 'int', '1048576', 'Largest request body the gateway accepts.'),
   v(
@@ -158,6 +158,21 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     'string',
     'off',
     'Trusted-documents mode: `only` = only published documents (sent by `documentId` or persisted-query hash) and saved queries run, except for admins; `off` = any document, published ones also by hash (docs/trusted-documents.md).',
+  ),
+  v(
+    'DATAEX_SCHEDULES',
+    'bool',
+    'true',
+    "Run saved queries' schedules on this instance. Several instances may all run them: each due run happens once (the schedule record is claimed by compare-and-set, in Redis when configured).",
+  ),
+  v('DATAEX_RUNS_KEEP', 'int', '50', 'Kept runs per saved query (run history): the oldest beyond this many are deleted. A schedule may keep fewer or more (`keep.count`).'),
+  v('DATAEX_RUNS_MAX_AGE_DAYS', 'int', '90', 'Kept runs older than this many days are deleted. A schedule may say otherwise (`keep.maxAgeDays`).'),
+  v('DATAEX_RUN_MAX_BYTES', 'int', '16777216', 'Largest result one kept run holds (JSON bytes of its rows); the rows beyond are not kept and the run says `truncated`.'),
+  v(
+    'DATAEX_WEBHOOK_ALLOW',
+    'list',
+    undefined,
+    "Where schedules' webhooks may point: origins or URL prefixes (`https://hooks.example.com`, `http://127.0.0.1:9000/dataex/`), comma-separated; unset = no webhooks. Checked when a schedule is saved and again before every delivery.",
   ),
   v('DATAEX_SEED', 'int', '20240506', "Seed of the simulators' generated data."),
   v('DATAEX_SIM_SCALE', 'number', '1', "Multiplies the simulators' data sizes (benchmarks)."),
@@ -325,6 +340,8 @@ export interface DataexConfig {
   onlySaved: boolean;
   /** DATAEX_TRUSTED_DOCUMENTS: `only` runs published documents and saved queries only (admins excepted). */
   trustedDocuments: 'off' | 'only';
+  /** Saved-query schedules and run history (DATAEX_SCHEDULES, DATAEX_RUNS_*, DATAEX_RUN_MAX_BYTES, DATAEX_WEBHOOK_ALLOW). */
+  runs: { schedules: boolean; keep: number; maxAgeDays: number; maxBytes: number; webhookAllow: string[] };
   redisPrefix: string;
   signingSecret: string | undefined;
   /**
@@ -355,6 +372,21 @@ function parseTrustedDocuments(raw: string): 'off' | 'only' {
   const v = raw.trim().toLowerCase();
   if (v === 'off' || v === 'only') return v;
   throw new ConfigError('DATAEX_TRUSTED_DOCUMENTS', `must be off or only (got ${JSON.stringify(raw)})`);
+}
+
+function parseWebhookAllow(entries: string[] | undefined): string[] {
+  for (const entry of entries ?? []) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+      throw new ConfigError('DATAEX_WEBHOOK_ALLOW', `entries are http(s) origins or URL prefixes, e.g. https://hooks.example.com or http://127.0.0.1:9000/dataex/ (got ${JSON.stringify(entry)})`);
+    }
+  }
+  return entries ?? [];
 }
 
 function parseTrustProxy(raw: string | undefined): TrustProxy {
@@ -496,6 +528,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DataexConfig {
     introspection: (r.DATAEX_INTROSPECTION as boolean | undefined) ?? (r.DATAEX_PLAYGROUND as boolean),
     onlySaved: r.DATAEX_ONLY_SAVED as boolean,
     trustedDocuments: parseTrustedDocuments(r.DATAEX_TRUSTED_DOCUMENTS as string),
+    runs: {
+      schedules: r.DATAEX_SCHEDULES as boolean,
+      keep: r.DATAEX_RUNS_KEEP as number,
+      maxAgeDays: r.DATAEX_RUNS_MAX_AGE_DAYS as number,
+      maxBytes: r.DATAEX_RUN_MAX_BYTES as number,
+      webhookAllow: parseWebhookAllow(r.DATAEX_WEBHOOK_ALLOW as string[] | undefined),
+    },
     redisPrefix: r.DATAEX_REDIS_PREFIX as string,
     signingSecret: checkSigningSecret(r.DATAEX_SIGNING_SECRET as string | undefined, r.DATAEX_HOST as string),
     trustProxy: parseTrustProxy(r.DATAEX_TRUST_PROXY as string | undefined),

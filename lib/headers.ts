@@ -19,6 +19,10 @@ export const Header = {
   WORKER: 'x-dataex-worker',
   /** The saved query a run or export answered. */
   SAVED_QUERY: 'x-dataex-saved-query',
+  /** The id of a kept run (a run with `keep`): GET /saved-queries/:name/runs/:id. */
+  RUN: 'x-dataex-run',
+  /** Who started a saved-query run: `cli` or `console` (the run history says so; otherwise `http`). */
+  CLIENT: 'x-dataex-client',
   /** Rows in a whole export (saved-query runs with `all=true`). */
   TOTAL_COUNT: 'x-dataex-total-count',
   RETRY_AFTER: 'retry-after',

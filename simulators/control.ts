@@ -36,6 +36,31 @@ export interface Upstream {
   notFoundReply(): Reply;
   /** Called by POST /__sim/reset, e.g. to revoke issued tokens. */
   reset?(): void;
+  /**
+   * POST /__sim/listings: the exchange's catalogue changes (listings added, withdrawn,
+   * repriced), for tests of what changes between harvests. Only upstreams that implement it.
+   */
+  changeListings?(change: ListingChange): { added: string[]; withdrawn: string[]; repriced: string[] };
+}
+
+/** A change to an exchange's catalogue (native ids). */
+export interface ListingChange {
+  /** How many new listings to publish (copies of existing ones under new ids and titles). */
+  add?: number;
+  withdraw?: string[];
+  /** New headline price in yuan ("12.50"). */
+  reprice?: Array<{ id: string; yuan: string }>;
+}
+
+function validateListingChange(value: unknown): { ok: true; value: ListingChange } | { ok: false; error: string } {
+  if (!isRecord(value)) return { ok: false, error: 'body must be {add?, withdraw?, reprice?}' };
+  const { add, withdraw, reprice } = value;
+  if (add !== undefined && (!Number.isInteger(add) || (add as number) < 0 || (add as number) > 100)) return { ok: false, error: 'add must be 0..100' };
+  if (withdraw !== undefined && (!Array.isArray(withdraw) || withdraw.some((w) => typeof w !== 'string'))) return { ok: false, error: 'withdraw must be a list of ids' };
+  if (reprice !== undefined && (!Array.isArray(reprice) || reprice.some((r) => !isRecord(r) || typeof r.id !== 'string' || typeof r.yuan !== 'string' || !/^\d+(\.\d+)?$/.test(r.yuan)))) {
+    return { ok: false, error: 'reprice must be a list of {id, yuan: "12.50"}' };
+  }
+  return { ok: true, value: value as ListingChange };
 }
 
 export interface ControlOptions {
@@ -150,6 +175,14 @@ export function createControlledApp(upstream: Upstream, options: ControlOptions)
       if (!checked.ok) return jsonReply({ error: checked.error }, 400);
       setFaults(checked.value);
       return jsonReply({ ok: true, faults });
+    }
+    if (key === 'POST /__sim/listings') {
+      if (!upstream.changeListings) return jsonReply({ error: `the ${upstream.name} simulator does not change its listings` }, 404);
+      const parsed = parseJson(await readBody(req));
+      if (!parsed.ok) return jsonReply({ error: `invalid JSON: ${parsed.error}` }, 400);
+      const checked = validateListingChange(parsed.value);
+      if (!checked.ok) return jsonReply({ error: checked.error }, 400);
+      return jsonReply(upstream.changeListings(checked.value));
     }
     return jsonReply({ error: `no control route ${key}` }, 404);
   }

@@ -40,7 +40,7 @@
 
 import type { DataLevel, DeliveryMethod, ListingStatus, PricingModel, ProductType } from '../subgraphs/common/model.ts';
 import { chinaDate } from './china-time.ts';
-import type { Upstream } from './control.ts';
+import type { ListingChange, Upstream } from './control.ts';
 import type { WorldDetail } from './details.ts';
 import { jsonReply, type Reply, type SimRequest } from './http.ts';
 import type { WorldPrice } from './pricing.ts';
@@ -322,13 +322,70 @@ export function createUpstream(world: World): Upstream {
 
 export function taiyuanUpstream(world: World, options: TaiyuanOptions = {}): Upstream {
   const token = options.apiToken ?? SIM_CREDENTIALS.taiyuan.apiToken;
-  const listings = world.listings.taiyuan;
+  // This simulator's own copy: POST /__sim/listings changes it (never the shared world).
+  const listings = [...world.listings.taiyuan];
   const byKey = new Map<string, TaiyuanListing>();
-  for (const l of listings) {
+  const packages = new Map<string, Record<string, unknown>>();
+  const index = (l: TaiyuanListing) => {
     byKey.set(l.name, l);
     byKey.set(l.uuid, l);
+    packages.set(l.name, toTaiyuanPackage(l));
+  };
+  for (const l of listings) index(l);
+  let published = 0;
+
+  /** Listings added, withdrawn and repriced (tests of change between harvests); each change is modified now. */
+  function changeListings(change: ListingChange): { added: string[]; withdrawn: string[]; repriced: string[] } {
+    const now = Date.now();
+    const replace = (old: TaiyuanListing, next: TaiyuanListing) => {
+      listings[listings.indexOf(old)] = next;
+      index(next);
+    };
+    const withdrawn: string[] = [];
+    for (const id of change.withdraw ?? []) {
+      const l = byKey.get(id);
+      if (!l) continue;
+      listings.splice(listings.indexOf(l), 1);
+      byKey.delete(l.name);
+      byKey.delete(l.uuid);
+      packages.delete(l.name);
+      withdrawn.push(l.name);
+    }
+    const repriced: string[] = [];
+    for (const { id, yuan } of change.reprice ?? []) {
+      const l = byKey.get(id);
+      if (!l) continue;
+      const price = {
+        ...l.headlinePrice,
+        yuan: Number(yuan).toFixed(2),
+        amountFen: Math.round(Number(yuan) * 100),
+        model: l.headlinePrice.model === 'NEGOTIABLE' || l.headlinePrice.model === 'FREE' ? 'ONE_TIME' : l.headlinePrice.model,
+      } as TaiyuanListing['headlinePrice'];
+      replace(l, { ...l, headlinePrice: price, pricePlans: [price, ...l.pricePlans.slice(1)], updatedAtMs: now });
+      repriced.push(l.name);
+    }
+    const added: string[] = [];
+    for (let i = 0; i < (change.add ?? 0); i++) {
+      const source = listings[(published * 7 + i) % listings.length];
+      published++;
+      const copy: TaiyuanListing = {
+        ...source,
+        name: `${source.name}-new-${published}`,
+        uuid: `00000000-0000-4000-8000-${String(published).padStart(12, '0')}`,
+        nativeId: `${source.name}-new-${published}`,
+        id: `taiyuan:${source.name}-new-${published}`,
+        title: `${source.title}（新版${published}）`,
+        titleEn: `${source.titleEn} (new edition ${published})`,
+        createdAtMs: now,
+        updatedAtMs: now,
+      };
+      listings.unshift(copy);
+      index(copy);
+      added.push(copy.name);
+    }
+    listings.sort(byModifiedDesc);
+    return { added, withdrawn, repriced };
   }
-  const packages = new Map(listings.map((l) => [l.name, toTaiyuanPackage(l)]));
 
   /** Null when the token is right, else the 403 reply. */
   function denied(req: SimRequest, action: string): Reply | null {
@@ -376,6 +433,7 @@ export function taiyuanUpstream(world: World, options: TaiyuanOptions = {}): Ups
 
   return {
     name: 'taiyuan',
+    changeListings,
     routes: [
       { method: 'GET', pattern: SEARCH_ROUTE, handler: search },
       { method: 'GET', pattern: SHOW_ROUTE, handler: show },

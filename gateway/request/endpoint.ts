@@ -77,7 +77,7 @@ export interface GraphQLEndpoint {
    * limits, execution, audit. `savedQuery` names the saved query run (allow-list mode lets
    * those through). Rejects with the HttpError of a refusal, after its audit line.
    */
-  run(op: OperationRequest, req: IncomingMessage, options?: { savedQuery?: string }): Promise<ExecuteResult>;
+  run(op: OperationRequest, req: IncomingMessage, options?: { savedQuery?: string; principal?: Principal }): Promise<ExecuteResult>;
   /** The audit step, for routes that refuse a run before it reaches `run` (saved queries). */
   audit: RequestAudit;
 }
@@ -316,13 +316,13 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
     );
   }
 
-  async function run(op: OperationRequest, req: IncomingMessage, options: { savedQuery?: string } = {}): Promise<ExecuteResult> {
+  async function run(op: OperationRequest, req: IncomingMessage, options: { savedQuery?: string; principal?: Principal } = {}): Promise<ExecuteResult> {
     const started = performance.now();
     const time = isoNow();
     const savedQuery = options.savedQuery;
     let principal: Principal | undefined;
     try {
-      principal = await callers.principalOf(req);
+      principal = options.principal ?? (await callers.principalOf(req));
       await admission.take(req, principal);
       // Trusted-documents mode: saved-query runs and admins pass; anything else must be published.
       if (deps.trusted?.only && !savedQuery && principal.role !== 'admin' && !(await isPublished(deps.trusted, op.query))) {

@@ -47,7 +47,7 @@ export function csvErrorRecord(message: string, columnCount: number): string {
 }
 
 /** Every value at a dotted path, lists along the way expanded. */
-function valuesAt(value: unknown, path: readonly string[], i = 0, out: unknown[] = []): unknown[] {
+export function valuesAt(value: unknown, path: readonly string[], i = 0, out: unknown[] = []): unknown[] {
   if (value === null || value === undefined) return out;
   if (Array.isArray(value)) {
     for (const v of value) valuesAt(v, path, i, out);

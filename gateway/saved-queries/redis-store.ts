@@ -20,52 +20,68 @@ end
 return 0
 `;
 
-export class RedisSavedQueryStore implements SavedQueryStore {
-  private readonly redis: RedisClient;
+/**
+ * Named records in one Redis hash (field = name, value = JSON), updated by compare-and-set so
+ * that what `update` keeps (created-at, owner) survives concurrent writers. Saved queries are
+ * one kind of record; schedules (schedule/store.ts) another.
+ */
+export class RedisRecordHash<T extends { name: string }> {
+  protected readonly redis: RedisClient;
+  private readonly key: string;
+  private readonly what: string;
   private readonly options: { closeConnection?: boolean };
 
-  readonly kind = 'redis' as const;
-
-  constructor(redis: RedisClient, options: { closeConnection?: boolean } = {}) {
+  /** `what` names the records in errors ("saved-query"). */
+  constructor(redis: RedisClient, key: string, what: string, options: { closeConnection?: boolean } = {}) {
     this.redis = redis;
+    this.key = key;
+    this.what = what;
     this.options = options;
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  private async call<R>(doing: string, fn: () => Promise<R>): Promise<R> {
     try {
       if (this.redis.status !== 'ready') await redisReady(this.redis, 2_000);
       return await fn();
     } catch (e) {
-      throw new StoreUnavailableError(`saved-query store (Redis) unavailable while ${what}: ${(e as Error).message}`, { cause: e });
+      throw new StoreUnavailableError(`${this.what} store (Redis) unavailable while ${doing}: ${(e as Error).message}`, { cause: e });
     }
   }
 
-  async list(): Promise<StoredQuery[]> {
-    const values = await this.call('listing', () => this.redis.hvals(SAVED_QUERIES_KEY));
-    return values.map((v) => JSON.parse(v) as StoredQuery).sort((a, b) => a.name.localeCompare(b.name));
+  async list(): Promise<T[]> {
+    const values = await this.call('listing', () => this.redis.hvals(this.key));
+    return values.map((v) => JSON.parse(v) as T).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async get(name: string): Promise<StoredQuery | undefined> {
-    const value = await this.call('reading', () => this.redis.hget(SAVED_QUERIES_KEY, name));
-    return value === null ? undefined : (JSON.parse(value) as StoredQuery);
+  async get(name: string): Promise<T | undefined> {
+    const value = await this.call('reading', () => this.redis.hget(this.key, name));
+    return value === null ? undefined : (JSON.parse(value) as T);
   }
 
-  async put(name: string, update: (current: StoredQuery | undefined) => StoredQuery): Promise<{ created: boolean; query: StoredQuery }> {
+  async put(name: string, update: (current: T | undefined) => T): Promise<{ created: boolean; query: T }> {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const raw = await this.call('reading', () => this.redis.hget(SAVED_QUERIES_KEY, name));
-      const current = raw === null ? undefined : (JSON.parse(raw) as StoredQuery);
-      const query = update(current);
-      const written = await this.call('saving', () => this.redis.eval(CAS_SCRIPT, 1, SAVED_QUERIES_KEY, name, raw ?? '', JSON.stringify(query)));
-      if (written === 1) return { created: current === undefined, query };
+      const raw = await this.call('reading', () => this.redis.hget(this.key, name));
+      const current = raw === null ? undefined : (JSON.parse(raw) as T);
+      const record = update(current);
+      const written = await this.call('saving', () => this.redis.eval(CAS_SCRIPT, 1, this.key, name, raw ?? '', JSON.stringify(record)));
+      if (written === 1) return { created: current === undefined, query: record };
     }
-    throw new StoreUnavailableError(`saved query "${name}" is being changed concurrently; try again`);
+    throw new StoreUnavailableError(`${this.what} "${name}" is being changed concurrently; try again`);
   }
 
   async delete(name: string): Promise<boolean> {
-    return (await this.call('deleting', () => this.redis.hdel(SAVED_QUERIES_KEY, name))) > 0;
+    return (await this.call('deleting', () => this.redis.hdel(this.key, name))) > 0;
   }
 
   async close(): Promise<void> {
     if (this.options.closeConnection) this.redis.disconnect();
+  }
+}
+
+export class RedisSavedQueryStore extends RedisRecordHash<StoredQuery> implements SavedQueryStore {
+  readonly kind = 'redis' as const;
+
+  constructor(redis: RedisClient, options: { closeConnection?: boolean } = {}) {
+    super(redis, SAVED_QUERIES_KEY, 'saved-query', options);
   }
 }

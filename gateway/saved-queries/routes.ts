@@ -8,8 +8,9 @@
 //   GET    /saved-queries/:name/run       run; variables as query parameters           200, 400, 404, 502…
 //   POST   /saved-queries/:name/run       run; JSON body {variables?, format?, all?}
 //
-// Run options: format=json|csv|ndjson (or Accept: text/csv / application/x-ndjson), all=true
-// (every page of the main connection). Every other query parameter is a variable (`var.<name>`
+// Run options: format=json|csv|ndjson|xlsx (or Accept: text/csv / application/x-ndjson / the
+// xlsx type), all=true (every page of the main connection), keep=true (every page, kept in the
+// run history: the answer's x-dataex-run header names the run; history-routes.ts serves it). Every other query parameter is a variable (`var.<name>`
 // also works, for variables named like an option); see variables.ts for how text is typed.
 // Creating needs the analyst or admin role, replacing and deleting the query's owner or an admin (permissions.ts); running applies the
 // caller's own permissions and masking. Error bodies: {message, errors: [{message, extensions: {code}}]};
@@ -24,21 +25,33 @@ import { HttpError, parseJsonBody, readBody, sendJson } from '../../lib/http.ts'
 import { connectRedis, unrefRedis } from '../../lib/redis.ts';
 import type { GatewayServices, RouteModule } from '../routes.ts';
 import { SavedQueryCatalog } from './catalog.ts';
-import { EXPORT_FORMATS, runAndWrite, type ExportFormat } from './export.ts';
+import { runAndWrite, type RunSpec } from './export.ts';
+import { ApiError, runSpecOf } from './run-spec.ts';
+import { SAVED_QUERIES_PATH } from './paths.ts';
+import type { RunHistory } from './history.ts';
+import { createHistoryRoutes, parseResultFormat, writeRun, type ResultFormat } from './history-routes.ts';
+import { collectRun } from './runs/collect.ts';
+import type { RunTrigger } from './runs/model.ts';
+import { Scheduler } from './schedule/scheduler.ts';
 import { FileSavedQueryStore } from './file-store.ts';
-import { planMainList } from './main-list.ts';
 import { isSlug, MAX_DESCRIPTION_CHARS, MAX_DOCUMENT_BYTES, SLUG_RULE, type SavedQuery, type StoredQuery } from './model.ts';
 import { ownerBasedAccess, type SavedQueryAccess } from './permissions.ts';
 import { RedisSavedQueryStore } from './redis-store.ts';
 import { loadShippedQueries } from './shipped.ts';
 import { StoreUnavailableError, type SavedQueryStore } from './store.ts';
 import { describeVariables, validateSavedDocument } from './validate.ts';
-import { checkVariables, runVariables, typeVariables, VariableError } from './variables.ts';
+import { checkVariables, typeVariables, VariableError } from './variables.ts';
 import { log } from '../../lib/observability/log.ts';
 import { ErrorCode } from '../../lib/error-codes.ts';
 import { Header } from '../../lib/headers.ts';
 
-export const SAVED_QUERIES_PATH = '/saved-queries';
+export { SAVED_QUERIES_PATH };
+
+/** How often the scheduler looks for due runs. */
+const SCHEDULER_INTERVAL_MS = 15_000;
+
+/** Without a configuration (tests of the routes alone): defaults of DATAEX_RUNS_* and no webhooks. */
+const DEFAULT_RUNS: DataexConfig['runs'] = { schedules: false, keep: 50, maxAgeDays: 90, maxBytes: 16 * 1024 * 1024, webhookAllow: [] };
 
 /** Route module with a way to release its store (Redis connection). */
 export interface SavedQueryRouteModule extends RouteModule {
@@ -46,8 +59,8 @@ export interface SavedQueryRouteModule extends RouteModule {
   close(): Promise<void>;
 }
 
-export function savedQueryRoutes(config: DataexConfig, services: GatewayServices): SavedQueryRouteModule {
-  return createSavedQueryRoutes({ services, store: storeFor(config), bodyLimitBytes: config.bodyLimitBytes });
+export function savedQueryRoutes(config: DataexConfig, services: GatewayServices, history?: RunHistory): SavedQueryRouteModule {
+  return createSavedQueryRoutes({ services, store: storeFor(config), bodyLimitBytes: config.bodyLimitBytes, history, runs: config.runs });
 }
 
 /** The store the configuration asks for: Redis (or a Redis Cluster) when configured, else the data directory. */
@@ -66,14 +79,10 @@ export interface SavedQueryRouteOptions {
   shipped?: StoredQuery[];
   access?: SavedQueryAccess;
   bodyLimitBytes: number;
-}
-
-class ApiError extends HttpError {
-  readonly details?: readonly GraphQLFormattedError[];
-  constructor(status: number, code: string, message: string, details?: readonly GraphQLFormattedError[]) {
-    super(status, code, message);
-    this.details = details;
-  }
+  /** Kept runs and schedules; without, `keep` is refused and there is no history. */
+  history?: RunHistory;
+  /** Retention, size limit, webhook allow-list and whether this instance runs schedules. */
+  runs?: DataexConfig['runs'];
 }
 
 export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQueryRouteModule {
@@ -86,6 +95,26 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
   }
   const catalog = new SavedQueryCatalog(store, shipped);
   const access = options.access ?? ownerBasedAccess(services);
+  const runsConfig = options.runs ?? DEFAULT_RUNS;
+  const retention = { keep: runsConfig.keep, maxAgeMs: runsConfig.maxAgeDays * 86_400_000 };
+  const history = options.history;
+  const historyRoutes = history
+    ? createHistoryRoutes({ services, runs: history.runs, schedules: history.schedules, bodyLimitBytes, webhookAllow: runsConfig.webhookAllow, clock: history.clock })
+    : undefined;
+  if (history) {
+    history.scheduler = new Scheduler({
+      schedules: history.schedules,
+      runs: history.runs,
+      keys: history.keys,
+      catalog,
+      services,
+      clock: history.clock,
+      retention,
+      maxRunBytes: runsConfig.maxBytes,
+      webhookAllow: runsConfig.webhookAllow,
+    });
+    if (runsConfig.schedules) history.scheduler.start(SCHEDULER_INTERVAL_MS);
+  }
 
   const view = (q: SavedQuery) => {
     let variables: ReturnType<typeof describeVariables> = [];
@@ -204,57 +233,47 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
    * query, bad variables) is audited here; each execution audits itself (services.execute).
    */
   async function run(req: IncomingMessage, res: ServerResponse, name: string, url: URL) {
-    let spec: Parameters<typeof runAndWrite>[1];
+    let prepared: PreparedRun;
     try {
-      spec = await prepareRun(req, name, url);
+      prepared = await prepareRun(req, name, url);
     } catch (e) {
       if (e instanceof HttpError) services.auditRefused(req, { status: e.status, code: e.code, savedQuery: name });
       else if (e instanceof StoreUnavailableError) services.auditRefused(req, { status: 503, code: ErrorCode.SERVICE_UNAVAILABLE, savedQuery: name });
       throw e;
     }
-    await runAndWrite(services, spec, req, res);
+    const { spec, keep, format, query } = prepared;
+    if (!keep && format !== 'xlsx') return runAndWrite(services, { ...spec, format }, req, res);
+    // Kept, or a workbook: the whole result is read first (every page when kept).
+    const principal = await services.principalOf(req);
+    const record = await collectRun(services, { ...spec, all: spec.all || keep }, req, {
+      trigger: triggerOf(req),
+      principal,
+      asPrincipal: false,
+      maxBytes: runsConfig.maxBytes,
+      now: () => history?.clock.now() ?? Date.now(),
+    });
+    if (keep && history) await history.runs.put(record, retention, history.clock.now());
+    if (record.outcome === 'error') {
+      sendJson(
+        res,
+        502,
+        { message: `saved query "${name}" failed`, errors: record.errors.map((e) => ({ message: e.message, extensions: { code: e.code ?? ErrorCode.UPSTREAM_ERROR } })) },
+        { 'cache-control': 'no-store', ...(keep ? { [Header.RUN]: record.id } : {}) },
+      );
+      return;
+    }
+    await writeRun(res, record, format, query.document);
   }
 
-  async function prepareRun(req: IncomingMessage, name: string, url: URL): Promise<Parameters<typeof runAndWrite>[1]> {
+  async function prepareRun(req: IncomingMessage, name: string, url: URL): Promise<PreparedRun> {
     services.checkNotBlocked(req);
     await access.reader(req);
     const query = await mustExist(name);
     const params = runParams(url, req);
     if (req.method === 'POST') mergeRunBody(params, parseJsonBody(await readBody(req, bodyLimitBytes)));
-    const schema = services.apiSchema();
-    const checked = validateSavedDocument(schema, query.document);
-    if (!checked.ok) {
-      throw new ApiError(
-        400,
-        ErrorCode.GRAPHQL_VALIDATION_FAILED,
-        `saved query "${name}" does not validate against the schema this gateway serves now`,
-        checked.errors.map((e) => e.toJSON()),
-      );
-    }
-    let variables: Record<string, unknown>;
-    try {
-      variables = runVariables(schema, checked.operation, query.defaultVariables, params.variables);
-    } catch (e) {
-      if (e instanceof VariableError) {
-        throw new ApiError(
-          400,
-          ErrorCode.BAD_USER_INPUT,
-          `invalid variables for saved query "${name}": ${e.message}`,
-          e.errors.map((x) => x.toJSON()),
-        );
-      }
-      throw e;
-    }
-    return {
-      name,
-      document: query.document,
-      parsed: checked.document,
-      operation: checked.operation,
-      variables,
-      format: params.format,
-      all: params.all,
-      plan: planMainList(schema, checked.document, checked.operation),
-    };
+    if (params.keep && !history) throw new ApiError(400, ErrorCode.BAD_USER_INPUT, 'this gateway keeps no runs');
+    const spec = runSpecOf(services.apiSchema(), query, params.variables, { format: 'json', all: params.all });
+    return { spec, keep: params.keep, format: params.format, query };
   }
 
   const notAllowed = (allow: string) => new ApiError(405, ErrorCode.METHOD_NOT_ALLOWED, `allowed methods: ${allow}`);
@@ -278,6 +297,10 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
       if (parts.length === 2 && parts[1] === 'run') {
         if (method === 'GET' || method === 'POST') return await run(req, res, name, url);
         throw notAllowed('GET, POST');
+      }
+      if (historyRoutes && (parts[1] === 'schedule' || parts[1] === 'runs')) {
+        await access.reader(req);
+        if (await historyRoutes.handle(req, res, await mustExist(name), parts, url)) return;
       }
       throw new ApiError(404, ErrorCode.NOT_FOUND, `no route ${method} ${url.pathname}`);
     } catch (e) {
@@ -307,7 +330,10 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     catalog,
     matches: (_req, pathname) => pathname === SAVED_QUERIES_PATH || pathname.startsWith(`${SAVED_QUERIES_PATH}/`),
     handle,
-    close: () => store.close(),
+    async close() {
+      await history?.scheduler?.stop();
+      await store.close();
+    },
   };
 }
 
@@ -337,36 +363,52 @@ function saveInput(body: unknown): SaveInput {
 }
 
 interface RunParams {
-  format: ExportFormat;
+  format: ResultFormat;
   all: boolean;
+  /** Keep the run (every page) in the run history. */
+  keep: boolean;
   variables: Record<string, unknown>;
 }
 
-function parseFormat(value: unknown): ExportFormat {
-  const f = typeof value === 'string' ? value.trim().toLowerCase() : value;
-  if (typeof f === 'string' && (EXPORT_FORMATS as readonly string[]).includes(f)) return f as ExportFormat;
-  throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `format must be one of ${EXPORT_FORMATS.join(', ')} (got ${JSON.stringify(value)})`);
+interface PreparedRun {
+  spec: RunSpec;
+  keep: boolean;
+  format: ResultFormat;
+  query: SavedQuery;
 }
 
-function parseAll(value: unknown): boolean {
+/** Who started a run, as the run history records it (the CLI and the console say so in a header). */
+function triggerOf(req: IncomingMessage): RunTrigger {
+  const client = String(req.headers[Header.CLIENT] ?? '').toLowerCase();
+  return client === 'cli' || client === 'console' ? client : 'http';
+}
+
+function parseFormat(value: unknown): ResultFormat {
+  if (typeof value !== 'string') throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `format must be one of json, csv, ndjson, xlsx (got ${JSON.stringify(value)})`);
+  return parseResultFormat(value);
+}
+
+function parseAll(value: unknown, name = 'all'): boolean {
   if (typeof value === 'boolean') return value;
   if (typeof value === 'string') {
     if (/^(true|1|yes|on|)$/i.test(value.trim())) return true;
     if (/^(false|0|no|off)$/i.test(value.trim())) return false;
   }
-  throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `all must be true or false (got ${JSON.stringify(value)})`);
+  throw new ApiError(400, ErrorCode.BAD_USER_INPUT, `${name} must be true or false (got ${JSON.stringify(value)})`);
 }
 
 function runParams(url: URL, req: IncomingMessage): RunParams {
-  const params: RunParams = { format: 'json', all: false, variables: {} };
+  const params: RunParams = { format: 'json', all: false, keep: false, variables: {} };
   const accept = String(req.headers.accept ?? '');
-  if (/\btext\/csv\b/.test(accept)) params.format = 'csv';
+  if (/\bspreadsheetml\.sheet\b/.test(accept)) params.format = 'xlsx';
+  else if (/\btext\/csv\b/.test(accept)) params.format = 'csv';
   else if (/\bapplication\/(x-)?ndjson\b/.test(accept)) params.format = 'ndjson';
   for (const key of new Set(url.searchParams.keys())) {
     const values = url.searchParams.getAll(key);
     const last = values[values.length - 1];
     if (key === 'format') params.format = parseFormat(last);
     else if (key === 'all') params.all = parseAll(last);
+    else if (key === 'keep') params.keep = parseAll(last, 'keep');
     else {
       const name = key.startsWith('var.') ? key.slice(4) : key;
       params.variables[name] = values.length === 1 ? values[0] : values;
@@ -378,12 +420,13 @@ function runParams(url: URL, req: IncomingMessage): RunParams {
 function mergeRunBody(params: RunParams, body: unknown): void {
   if (body === undefined) return;
   const bad = (message: string) => new ApiError(400, ErrorCode.BAD_USER_INPUT, message);
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw bad('the body must be a JSON object {variables?, format?, all?}');
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw bad('the body must be a JSON object {variables?, format?, all?, keep?}');
   const b = body as Record<string, unknown>;
-  const unknown = Object.keys(b).filter((k) => !['variables', 'format', 'all'].includes(k));
-  if (unknown.length > 0) throw bad(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; the body takes variables, format, all`);
+  const unknown = Object.keys(b).filter((k) => !['variables', 'format', 'all', 'keep'].includes(k));
+  if (unknown.length > 0) throw bad(`unknown field${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; the body takes variables, format, all, keep`);
   if (b.format !== undefined) params.format = parseFormat(b.format);
   if (b.all !== undefined) params.all = parseAll(b.all);
+  if (b.keep !== undefined) params.keep = parseAll(b.keep, 'keep');
   if (b.variables !== undefined && b.variables !== null) {
     if (typeof b.variables !== 'object' || Array.isArray(b.variables)) throw bad('"variables" must be a JSON object');
     Object.assign(params.variables, b.variables);

@@ -35,6 +35,8 @@ export interface TestStackOptions {
   as?: 'public' | 'analyst' | 'admin';
   /** `real`: every exchange at its real pace, not its module's `testSpeed` (default `test`). */
   speed?: 'test' | 'real';
+  /** The gateway's clock for schedules (a test moves it and calls `gateway.history.scheduler.tick()`). */
+  clock?: import('../../gateway/saved-queries/schedule/scheduler.ts').Clock;
 }
 
 /**
@@ -65,7 +67,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     ...speed.env,
     ...env,
   });
-  const stack = await startStack({ config, freePorts: true, upstreamOptions: speed.upstreamOptions });
+  const stack = await startStack({ config, freePorts: true, upstreamOptions: speed.upstreamOptions, ...(options.clock ? { clock: options.clock } : {}) });
   await stack.catalog.firstHarvest;
   const baseUrl = stack.gateway.url.replace(/\/graphql$/, '');
   const http: TestStack['http'] = async (path, init = {}) => {
@@ -122,7 +124,11 @@ export function callsBetween(before: Record<string, Record<string, number>>, aft
  * A further gateway instance over the same subgraphs (and, through the config, the same Redis).
  * `subgraphUrls` replaces some of them (e.g. with a countingProxy in front of one).
  */
-export async function startExtraGateway(stack: TestStack, env: Record<string, string> = {}, options: { subgraphUrls?: Record<string, string> } = {}) {
+export async function startExtraGateway(
+  stack: TestStack,
+  env: Record<string, string> = {},
+  options: { subgraphUrls?: Record<string, string>; clock?: import('../../gateway/saved-queries/schedule/scheduler.ts').Clock } = {},
+) {
   const { launchGateway } = await import('../../gateway/launch.ts');
   const { createCacheSetup } = await import('../../lib/cache/setup.ts');
   const config = loadConfig({ DATAEX_DATA_DIR: stack.config.dataDir, ...env });
@@ -131,6 +137,7 @@ export async function startExtraGateway(stack: TestStack, env: Record<string, st
     signingSecret: stack.signingSecret,
     port: 0,
     subgraphUrls: { ...Object.fromEntries(Object.entries(stack.subgraphs).map(([name, s]) => [name, s.url])), ...options.subgraphUrls },
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const gql = async (query: string, headers: Record<string, string> = {}) => {
     const res = await request(gateway.url, { method: 'POST', body: JSON.stringify({ query }), headers: { 'content-type': 'application/json', ...headers } });
