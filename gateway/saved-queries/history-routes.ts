@@ -62,10 +62,10 @@ function attachment(name: string, format: ResultFormat, at: string): string {
   return `attachment; filename="${name}-${cstDateStamp(new Date(Date.parse(at)))}.${format}"`;
 }
 
-/** Writes a kept run (or a run kept now) in `format`; `document` goes into the workbook's about sheet. */
-export async function writeRun(res: ServerResponse, run: RunRecord, format: ResultFormat, document: string): Promise<void> {
+/** Writes a run in `format` (x-dataex-run names it when it is kept); `document` goes into the workbook's about sheet. */
+export async function writeRun(res: ServerResponse, run: RunRecord, format: ResultFormat, document: string, kept = true): Promise<void> {
   const { rows, ...meta } = run;
-  const headers = { 'cache-control': 'no-store', [Header.SAVED_QUERY]: run.query, [Header.RUN]: run.id };
+  const headers = { 'cache-control': 'no-store', [Header.SAVED_QUERY]: run.query, ...(kept ? { [Header.RUN]: run.id } : {}) };
   switch (format) {
     case 'json':
       sendJson(res, 200, { run: meta, items: rows }, headers);

@@ -262,7 +262,7 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
       );
       return;
     }
-    await writeRun(res, record, format, query.document);
+    await writeRun(res, record, format, query.document, keep);
   }
 
   async function prepareRun(req: IncomingMessage, name: string, url: URL): Promise<PreparedRun> {

@@ -24,7 +24,7 @@ export interface WebhookDelivery {
 
 /** What a run list shows: everything but the rows. */
 export interface RunMeta {
-  /** Sortable and unguessable: `<UTC yyyyMMddTHHmmss>-<12 hex>`. */
+  /** Sortable and unguessable: `<UTC yyyyMMddTHHmmssSSS>-<12 hex>`. */
   id: string;
   query: string;
   trigger: RunTrigger;
@@ -54,16 +54,21 @@ export interface RunRecord extends RunMeta {
   rows: unknown[];
 }
 
-/** A new run id: the start time (so ids sort by time) and 48 random bits. */
+let lastStampMs = 0;
+
+/**
+ * A new run id: the start time to the millisecond (so ids sort by time; two runs started in the
+ * same millisecond of one process get consecutive ones) and 48 random bits (unguessable, and
+ * unique across instances).
+ */
 export function newRunId(at: Date): string {
-  const stamp = at
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, '');
+  const ms = Math.max(at.getTime(), lastStampMs + 1);
+  lastStampMs = ms;
+  const stamp = new Date(ms).toISOString().replace(/[-:.]/g, '').replace(/Z$/, '');
   return `${stamp}-${randomBytes(6).toString('hex')}`;
 }
 
-export const RUN_ID_PATTERN = /^\d{8}T\d{6}-[0-9a-f]{12}$/;
+export const RUN_ID_PATTERN = /^\d{8}T\d{9}-[0-9a-f]{12}$/;
 
 /** Who may read a kept run: the caller it ran as, and admins (its rows are that caller's view). */
 export function mayReadRun(run: Pick<RunMeta, 'principal'>, caller: Principal): boolean {
