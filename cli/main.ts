@@ -9,14 +9,26 @@ import { runQuery } from './query.ts';
 import { deleteQuery, listQueries, saveQuery, showQuery } from './queries.ts';
 import { createKey, listKeys, revokeKey } from './keys.ts';
 import { checkDocuments, publishDocuments } from './documents.ts';
+import { deleteSchedule, listRuns, runAndKeep, setSchedule, showChanges, showRun, showSchedule } from './runs.ts';
 
-export const USAGE = `dataex — saved queries, trusted documents and API keys of a dataex gateway
+export const USAGE = `dataex — saved queries, schedules, run history, trusted documents and API keys of a dataex gateway
 
 Usage:
   dataex query <name> [--var k=v ...] [--format csv|json|ndjson] [--all] [--output file] [--quiet]
       Run a saved query. --var sets a variable (repeat it; a repeated name makes a list,
       lists also take a,b,c; input objects take JSON). --all exports every page of the
       query's main connection, streaming; progress goes to stderr.
+  dataex query <name> --keep [--var k=v ...] [--format json|csv|ndjson|xlsx] [--output file]
+      Run every page and keep the run in the run history (its id goes to stderr).
+  dataex schedule set <name> --cron "0 9 * * 1" [--var k=v ...] [--webhook URL [--secret s]]
+                      [--keep-count N] [--keep-days N] [--json]
+      Run the saved query on a schedule (cron in China time) as you, keeping every run; the
+      webhook (allowed by DATAEX_WEBHOOK_ALLOW) gets a signed summary after each run.
+  dataex schedule show|delete <name> [--json]
+  dataex runs <name> [--json]                 kept runs you may read, newest first
+  dataex runs <name> <run> [--format json|csv|ndjson|xlsx] [--output file]
+  dataex changes <name> <run> [--since <run>] [--format json|csv|ndjson|xlsx] [--output file]
+      What changed between two kept runs (default: the run before <run>), by row id.
   dataex queries list [--json]
   dataex queries show <name> [--json]
   dataex queries save <name> [file.graphql | -] [--document '{…}'] [--description text] [--var k=v ...]
@@ -112,8 +124,16 @@ async function dispatch(argv: string[], io: CliIo): Promise<ExitCode> {
         all: { type: 'boolean', short: 'a', default: false },
         output: { type: 'string', short: 'o' },
         quiet: { type: 'boolean', short: 'q', default: false },
+        keep: { type: 'boolean', default: false },
       });
       if (values.help) return help(io);
+      if (values.keep) {
+        if (values.all) throw new CliError(EXIT.USAGE, '--keep always reads every page: leave out --all');
+        return runAndKeep(
+          { name: one(positionals, 'saved-query name'), vars: values.var ?? [], format: values.format, output: values.output, url: values.url, key: values.key, json: false },
+          { ...io, stdoutIsTTY: Boolean((io.stdout as { isTTY?: boolean }).isTTY) },
+        );
+      }
       return runQuery(
         {
           name: one(positionals, 'saved-query name'),
@@ -172,6 +192,45 @@ async function dispatch(argv: string[], io: CliIo): Promise<ExitCode> {
         default:
           throw new CliError(EXIT.USAGE, sub ? `unknown command "documents ${sub}"` : 'documents needs a command: publish, check');
       }
+    }
+    case 'schedule': {
+      const [sub, ...args] = rest;
+      const { values, positionals } = parse(args, {
+        ...GATEWAY_OPTIONS,
+        cron: { type: 'string' },
+        var: { type: 'string', multiple: true, short: 'v' },
+        webhook: { type: 'string' },
+        secret: { type: 'string' },
+        'keep-count': { type: 'string' },
+        'keep-days': { type: 'string' },
+      });
+      if (values.help) return help(io);
+      const common = { url: values.url, key: values.key, json: values.json, name: one(positionals, 'saved-query name') };
+      switch (sub) {
+        case 'set':
+          return setSchedule(
+            { ...common, cron: values.cron, vars: values.var ?? [], webhook: values.webhook, secret: values.secret, keepCount: values['keep-count'], keepDays: values['keep-days'] },
+            io,
+          );
+        case 'show':
+          return showSchedule(common, io);
+        case 'delete':
+        case 'rm':
+          return deleteSchedule(common, io);
+        default:
+          throw new CliError(EXIT.USAGE, sub ? `unknown command "schedule ${sub}"` : 'schedule needs a command: set, show, delete');
+      }
+    }
+    case 'runs':
+    case 'changes': {
+      const { values, positionals } = parse(rest, { ...GATEWAY_OPTIONS, format: { type: 'string', short: 'f' }, output: { type: 'string', short: 'o' }, since: { type: 'string' } });
+      if (values.help) return help(io);
+      const name = one(positionals, 'saved-query name', 2);
+      const common = { url: values.url, key: values.key, json: values.json, name, format: values.format, output: values.output };
+      const io2 = { ...io, stdoutIsTTY: Boolean((io.stdout as { isTTY?: boolean }).isTTY) };
+      if (command === 'runs') return positionals[1] ? showRun({ ...common, run: positionals[1] }, io2) : listRuns(common, io2);
+      if (!positionals[1]) throw new CliError(EXIT.USAGE, 'changes needs a run id: dataex changes <name> <run> [--since <run>]');
+      return showChanges({ ...common, run: positionals[1], since: values.since }, io2);
     }
     case 'keys': {
       const [sub, ...args] = rest;

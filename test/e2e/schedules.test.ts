@@ -7,13 +7,39 @@
 // one sees less; another gateway on the same data directory sees the same schedule and runs
 // nothing twice.
 
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simCall, startExtraGateway, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { bearer, jsonHeaders } from '../unit/saved-queries/lifecycle.ts';
 import { verifySignature } from '../../gateway/saved-queries/schedule/webhooks.ts';
 import type { Scheduler, SlotOutcome } from '../../gateway/saved-queries/schedule/scheduler.ts';
+import { main } from '../../cli/main.ts';
+
+/** `dataex …` in this process, against the stack, with `key`. */
+async function dataex(args: string[], key: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk, _enc, done) {
+        append(String(chunk));
+        done();
+      },
+    });
+  const code = await main([...args, '--url', stack.baseUrl, '--key', key], {
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+    stderrIsTTY: false,
+    stdinIsTTY: false,
+    readStdin: async () => '',
+  });
+  return { code, stdout, stderr };
+}
 
 const DAY = 86_400_000;
 /** Monday 2026-12-07 09:00 China time (01:00 UTC), plus a minute. */
@@ -261,5 +287,38 @@ describe('a daily schedule through a week', () => {
     expect(resumed[0].run).toMatchObject({ principal: 'ana', role: 'public', outcome: 'ok' });
     expect(resumed[0].run!.rowCount).toBeLessThan(before.body.run.rowCount);
     expect((await json(`/saved-queries/${QUERY}/schedule`, admin)).body.state).toBe('active');
+  });
+});
+
+describe('the CLI: dataex schedule, runs, changes, query --keep', () => {
+  it('shows the schedule, lists the runs, writes a change report and keeps a run', async () => {
+    const shown = await dataex(['schedule', 'show', QUERY, '--json'], admin);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ query: QUERY, cron: '0 9 * * *', owner: 'ana' });
+    const runs = await dataex(['runs', QUERY, '--json'], admin);
+    const listed = JSON.parse(runs.stdout) as Array<{ id: string; trigger: string }>;
+    expect(listed.length).toBeGreaterThanOrEqual(9);
+    const table = await dataex(['runs', QUERY], admin);
+    expect(table.stdout.split('\n')[0]).toMatch(/^RUN\s+STARTED\s+TRIGGER\s+AS\s+OUTCOME\s+ROWS\s+WEBHOOK$/);
+    const dir = mkdtempSync(join(tmpdir(), 'dataex-cli-changes-'));
+    const [newer, older] = [listed.at(-2)!.id, listed.at(-1)!.id];
+    const changes = await dataex(['changes', QUERY, newer, '--since', older, '--format', 'csv', '--output', join(dir, 'c.csv')], admin);
+    expect(changes.code, changes.stderr).toBe(0);
+    expect(
+      readFileSync(join(dir, 'c.csv'), 'utf8')
+        .replace(/^\uFEFF/, '')
+        .split('\r\n')[0],
+    ).toMatch(/^change,id,/);
+    const kept = await dataex(['query', QUERY, '--keep', '--format', 'ndjson'], admin);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect(kept.stderr).toMatch(/^kept as run \d{8}T\d{9}-[0-9a-f]{12} of taiyuan-watch/);
+    const mine = JSON.parse((await dataex(['runs', QUERY, '--json'], admin)).stdout) as Array<{ trigger: string; principal: string }>;
+    expect(mine[0]).toMatchObject({ trigger: 'cli', principal: 'root' });
+    const bad = await dataex(['schedule', 'set', QUERY, '--cron', 'every day'], admin);
+    // The gateway refuses it (400): the CLI's exit code for a refused input.
+    expect(bad.code).toBe(5);
+    expect(bad.stderr).toMatch(/needs five fields/);
+    expect((await dataex(['schedule', 'delete', QUERY], admin)).code).toBe(0);
+    expect((await dataex(['schedule', 'show', QUERY], admin)).code).not.toBe(0);
   });
 });
