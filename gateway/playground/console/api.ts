@@ -198,3 +198,57 @@ export function dispositionFilename(header: string | null): string | undefined {
   const plain = /filename\s*=\s*"?([^";]+)"?/.exec(header);
   return plain ? plain[1].trim() : undefined;
 }
+
+// ---- schedules, kept runs and change reports (gateway/saved-queries/history-routes.ts) ----
+
+/** Every history call says it comes from the console: the run history records `console`. */
+const CONSOLE_CLIENT = { 'x-dataex-client': 'console' };
+
+async function historyCall(url: string, key: string | undefined, init: { method?: string; body?: unknown } = {}): Promise<{ ok: boolean; status: number; body: unknown; errors: string[] }> {
+  const res = await fetch(url, {
+    method: init.method ?? 'GET',
+    headers: { accept: 'application/json', ...CONSOLE_CLIENT, ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...authHeaders(key) },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const body = res.status === 204 ? null : await readJson(res);
+  return { ok: res.ok, status: res.status, body, errors: res.ok ? [] : errorMessages(body, res.status) };
+}
+
+export const getSchedule = (base: string, name: string, key?: string) => historyCall(`${base}/${encodeURIComponent(name)}/schedule`, key);
+export const putSchedule = (base: string, name: string, schedule: { cron: string; variables: Record<string, unknown>; webhook?: { url: string } }, key?: string) =>
+  historyCall(`${base}/${encodeURIComponent(name)}/schedule`, key, { method: 'PUT', body: schedule });
+export const deleteSchedule = (base: string, name: string, key?: string) => historyCall(`${base}/${encodeURIComponent(name)}/schedule`, key, { method: 'DELETE' });
+export const listRuns = (base: string, name: string, key?: string) => historyCall(`${base}/${encodeURIComponent(name)}/runs`, key);
+export const runAndKeep = (base: string, name: string, variables: Record<string, unknown>, key?: string) =>
+  historyCall(`${base}/${encodeURIComponent(name)}/run`, key, { method: 'POST', body: { variables, keep: true } });
+export const getChanges = (base: string, name: string, run: string, since: string | undefined, key?: string) =>
+  historyCall(`${base}/${encodeURIComponent(name)}/runs/${encodeURIComponent(run)}/changes${since ? `?since=${encodeURIComponent(since)}` : ''}`, key);
+
+/**
+ * Saves what `url` answers as a file. Without a key a link would do (Content-Disposition from
+ * the server); with one the request needs an Authorization header, which a link cannot carry:
+ * fetch, then save. Resolves with the error messages, if any.
+ */
+export async function downloadWithKey(url: string, key: string | undefined, fallbackName: string, accept = '*/*'): Promise<string[]> {
+  const res = await fetch(url, { headers: { accept, ...CONSOLE_CLIENT, ...authHeaders(key) } });
+  if (!res.ok) {
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = { message: text.slice(0, 300) };
+    }
+    return errorMessages(body, res.status);
+  }
+  const blob = await res.blob();
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = dispositionFilename(res.headers.get('content-disposition')) ?? fallbackName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  return [];
+}

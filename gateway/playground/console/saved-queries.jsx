@@ -3,7 +3,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { collectVariables, formFields } from './variables.ts';
 import { tableFromRunResponse } from './table.ts';
-import { authHeaders, deleteQuery, dispositionFilename, errorMessages, listSavedQueries, runSavedQuery, runUrl } from './api.ts';
+import { deleteQuery, downloadWithKey, errorMessages, listSavedQueries, runSavedQuery, runUrl } from './api.ts';
+import { RunHistory } from './history.jsx';
 
 const PAGE_SIZE = 25;
 
@@ -288,27 +289,8 @@ export function SavedQueries({ config, apiKey, version, selectName, visible }) {
     if (!key) return;
     event.preventDefault();
     try {
-      const res = await fetch(csvHref, { headers: { accept: 'text/csv', ...authHeaders(key) } });
-      if (!res.ok) {
-        const text = await res.text();
-        let body;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = { message: text.slice(0, 300) };
-        }
-        setDownloadError(errorMessages(body, res.status).join('; '));
-        return;
-      }
-      const blob = await res.blob();
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = dispositionFilename(res.headers.get('content-disposition')) ?? `${query.name}.csv`;
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      const errors = await downloadWithKey(csvHref, key, `${query.name}.csv`, 'text/csv');
+      if (errors.length) setDownloadError(errors.join('; '));
     } catch (e) {
       setDownloadError(e instanceof Error ? e.message : String(e));
     }
@@ -416,6 +398,7 @@ export function SavedQueries({ config, apiKey, version, selectName, visible }) {
                 </div>
               )}
             </form>
+            <RunHistory base={base} query={query} apiKey={key} variables={collected.variables} variablesValid={Object.keys(collected.errors).length === 0} />
             <ResultView
               result={result}
               page={page}
