@@ -34,6 +34,11 @@ export interface GatewayServices {
    * that was not found, had bad variables or a bad key), at the refusal allowance of its address.
    */
   auditRefused(req: IncomingMessage, refusal: { status: number; code: string; savedQuery?: string; operationName?: string | null }): void;
+  /**
+   * Writes the audit line of a read of kept data (a kept run, a change report): who read which
+   * datasets, as for an operation that answered them.
+   */
+  auditRead(req: IncomingMessage, principal: Principal, read: { savedQuery: string; what: string; datasets: string[]; status: number }): void;
   /** Refuses (HttpError 429) a request with a key from an address that sent too many unknown keys. */
   checkNotBlocked(req: IncomingMessage): void;
   /** The caller, if their role is one of `roles`; throws HttpError 401/403 otherwise. */

@@ -22,7 +22,7 @@ import { DataexDataSource } from './datasource.ts';
 import type { EntityCache } from './entity-cache.ts';
 import { createGraphQLEndpoint } from './request/endpoint.ts';
 import { createCallers } from './request/caller.ts';
-import { isoNow } from './request/audit.ts';
+import { isoNow, NO_STRINGS } from './request/audit.ts';
 import { Admission } from './request/admission.ts';
 import type { GatewayContext } from './contracts.ts';
 import type { ResponseCache } from './response-cache/cache.ts';
@@ -176,6 +176,25 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     },
     principalOf: callers.principalOf,
     auditRefused: (req, refusal) => endpoint.audit.refused(req, undefined, performance.now(), isoNow(), refusal),
+    auditRead: (req, principal, read) =>
+      endpoint.audit.answered(
+        req,
+        principal,
+        performance.now(),
+        {
+          time: isoNow(),
+          operationName: read.what,
+          queryHash: null,
+          variables: null,
+          datasets: read.datasets,
+          outcome: 'ok',
+          errorCodes: NO_STRINGS,
+          status: read.status,
+          cache: null,
+          savedQuery: read.savedQuery,
+        },
+        false,
+      ),
     checkNotBlocked: (req) => {
       if (hasCredentials(req.headers)) admission.checkNotBlocked(req);
     },

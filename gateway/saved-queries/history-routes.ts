@@ -21,6 +21,7 @@ import { parseJsonBody, readBody, sendJson } from '../../lib/http.ts';
 import type { Principal } from '../../lib/principal.ts';
 import { toChinaIso } from '../../subgraphs/common/scalar-parsing.ts';
 import type { GatewayServices } from '../routes.ts';
+import { datasetIdsOf } from '../response-cache/cache.ts';
 import { BOM, csvRecord, flattenItem } from './csv.ts';
 import type { SavedQuery } from './model.ts';
 import { SAVED_QUERIES_PATH } from './paths.ts';
@@ -233,7 +234,9 @@ export function createHistoryRoutes(deps: HistoryDeps) {
   async function showRun(req: IncomingMessage, res: ServerResponse, query: SavedQuery, id: string, url: URL): Promise<void> {
     const principal = await services.principalOf(req);
     const format = parseResultFormat(url.searchParams.get('format'));
-    await writeRun(res, await readableRun(principal, query.name, id), format, query.document);
+    const run = await readableRun(principal, query.name, id);
+    await writeRun(res, run, format, query.document);
+    services.auditRead(req, principal, { savedQuery: query.name, what: `kept run ${run.id}`, datasets: datasetIdsOf(JSON.stringify(run.rows)), status: 200 });
   }
 
   async function showChanges(req: IncomingMessage, res: ServerResponse, query: SavedQuery, id: string, url: URL): Promise<void> {
@@ -250,6 +253,8 @@ export function createHistoryRoutes(deps: HistoryDeps) {
     const { rows: _a, ...sinceMeta } = since;
     const { rows: _b, ...runMeta } = run;
     await writeChanges(res, report, sinceMeta, runMeta, format);
+    const shown = [...report.added, ...report.removed, ...report.changed.map((c) => c.row)];
+    services.auditRead(req, principal, { savedQuery: query.name, what: `changes ${since.id}..${run.id}`, datasets: datasetIdsOf(JSON.stringify(shown)), status: 200 });
   }
 
   /** Serves /saved-queries/:name/schedule and /saved-queries/:name/runs…; false when the path is neither. */

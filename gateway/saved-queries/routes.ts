@@ -225,6 +225,9 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     if (!existing) throw new ApiError(404, ErrorCode.NOT_FOUND, `no saved query named "${name}"`);
     if (existing.readOnly) throw readOnly(existing);
     if (!(await store.delete(name))) throw new ApiError(404, ErrorCode.NOT_FOUND, `no saved query named "${name}"`);
+    // Its schedule goes with it; its kept runs stay, readable by whoever they ran as, should the
+    // name be saved again.
+    await history?.schedules.delete(name);
     res.writeHead(204, { 'cache-control': 'no-store' }).end();
   }
 

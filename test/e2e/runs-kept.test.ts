@@ -116,6 +116,20 @@ describe('kept runs and workbooks', () => {
     expect((await stack.http(`/saved-queries/penalties/runs/${runId}`, { headers: bearer(analyst) })).status).toBe(404);
   });
 
+  it('audits every page of a kept run, and every read of it with the datasets it showed', async () => {
+    const admin = (await stack.keys.create({ principalId: 'root', role: 'admin' })).key;
+    const runId2 = String((await run('penalties', { keep: true })).headers['x-dataex-run']);
+    await stack.http(`/saved-queries/penalties/runs/${runId2}?format=csv`, { headers: bearer(analyst) });
+    const audit = JSON.parse((await stack.http('/admin/audit?principal=ana&limit=1000', { headers: bearer(admin) })).text) as {
+      entries: Array<{ savedQuery?: string; operationName: string | null; datasets: string[]; outcome: string }>;
+    };
+    const pages = audit.entries.filter((e) => e.savedQuery === 'penalties' && e.operationName === 'Penalties');
+    expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(items.length / 40));
+    const read = audit.entries.find((e) => e.operationName === `kept run ${runId2}`);
+    expect(read).toMatchObject({ savedQuery: 'penalties', outcome: 'ok' });
+    expect(new Set(read!.datasets)).toEqual(new Set(items.map((i) => i.id)));
+  });
+
   it('refuses bad run options with 400 and a clear message', async () => {
     const bad = await run('penalties', { keep: 'sometimes' });
     expect(bad.status).toBe(400);
