@@ -31,7 +31,7 @@ describe.skipIf(skipBrowserTests)('console: schedule and change report', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    stack = await startTestStack({}, { clock });
+    stack = await startTestStack({ DATAEX_SCHEDULES: 'false' }, { clock });
     analystKey = (await stack.keys.create({ principalId: 'ana', role: 'analyst' })).key;
     const put = await stack.http(`/saved-queries/${QUERY}`, { method: 'PUT', headers: jsonHeaders(analystKey), body: JSON.stringify({ document: DOCUMENT }) });
     expect(put.status).toBe(201);

@@ -83,7 +83,8 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   hookUrl = `${origin}/hooks/dataex`;
-  stack = await startTestStack({ DATAEX_WEBHOOK_ALLOW: `${origin}/hooks/`, DATAEX_PLAYGROUND: 'false' }, { clock });
+  // This instance ticks only when the test says (its clock is the test's); another one, later, runs on its own.
+  stack = await startTestStack({ DATAEX_WEBHOOK_ALLOW: `${origin}/hooks/`, DATAEX_PLAYGROUND: 'false', DATAEX_SCHEDULES: 'false' }, { clock });
   analyst = (await stack.keys.create({ principalId: 'ana', role: 'analyst' })).key;
   admin = (await stack.keys.create({ principalId: 'root', role: 'admin' })).key;
 }, 120_000);
@@ -287,6 +288,24 @@ describe('a daily schedule through a week', () => {
     expect(resumed[0].run).toMatchObject({ principal: 'ana', role: 'public', outcome: 'ok' });
     expect(resumed[0].run!.rowCount).toBeLessThan(before.body.run.rowCount);
     expect((await json(`/saved-queries/${QUERY}/schedule`, admin)).body.state).toBe('active');
+  });
+});
+
+describe('a gateway starting after missed slots', () => {
+  it('runs the latest of them once, as soon as it serves, on its own', async () => {
+    const before = (await json(`/saved-queries/${QUERY}/runs`, admin)).body.runs.length;
+    clock.t = FIRST_SLOT + 16 * DAY + 60_000; // days 13-16 missed
+    const started = await startExtraGateway(stack, { DATAEX_SCHEDULES: 'true', DATAEX_PLAYGROUND: 'false' }, { clock });
+    try {
+      await expect
+        .poll(async () => (await json(`/saved-queries/${QUERY}/runs`, admin)).body.runs.map((r: { scheduledFor: string | null }) => r.scheduledFor), { timeout: 20_000, interval: 200 })
+        .toContain('2026-12-23T09:00:00+08:00');
+      const after = (await json(`/saved-queries/${QUERY}/runs`, admin)).body.runs;
+      expect(after.length).toBe(before + 1);
+      expect(await started.gateway.history.scheduler!.tick()).toEqual([]);
+    } finally {
+      await started.close();
+    }
   });
 });
 

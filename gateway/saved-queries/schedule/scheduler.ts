@@ -69,20 +69,34 @@ class AlreadyClaimed extends Error {}
 export class Scheduler {
   private readonly deps: SchedulerDeps;
   private timer: NodeJS.Timeout | undefined;
+  private firstTimer: NodeJS.Timeout | undefined;
   private ticking: Promise<SlotOutcome[]> | undefined;
 
   constructor(deps: SchedulerDeps) {
     this.deps = deps;
   }
 
-  /** Looks now and then every `intervalMs`. */
+  /**
+   * Looks as soon as the gateway serves a schema (a slot missed while it was down runs then),
+   * and every `intervalMs` after.
+   */
   start(intervalMs: number): void {
-    void this.tick();
+    const first = () => {
+      try {
+        this.deps.services.apiSchema();
+      } catch {
+        this.firstTimer = setTimeout(first, 250).unref();
+        return;
+      }
+      void this.tick();
+    };
+    first();
     this.timer = setInterval(() => void this.tick(), intervalMs);
     this.timer.unref();
   }
 
   async stop(): Promise<void> {
+    clearTimeout(this.firstTimer);
     clearInterval(this.timer);
     await this.ticking?.catch(() => undefined);
   }
