@@ -13,6 +13,7 @@ import { Header } from '../lib/headers.ts';
 import type { GatewayContext } from './contracts.ts';
 import { fetchThroughEntityCache, type EntityCache } from './entity-cache.ts';
 import { correctEntityErrorPaths } from './entity-paths.ts';
+import { fetchDistinctEntities } from './entity-dedup.ts';
 import { ErrorCode } from '../lib/error-codes.ts';
 import { describeTransportError } from '../lib/transport-errors.ts';
 import { log } from '../lib/observability/log.ts';
@@ -78,10 +79,11 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   /**
    * Entity fetches go through the entity cache (when on): only the representations without a
-   * fresh cached answer are sent. Error paths of entity fetches are corrected (entity-paths.ts).
+   * fresh cached answer are sent, each distinct one once (entity-dedup.ts). Error paths of entity fetches are corrected (entity-paths.ts).
    */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const response = this.entityCache ? await fetchThroughEntityCache(this.entityCache, this.serviceName, options, (o) => this.send(o)) : await this.send(options);
+    const send = (o: GraphQLDataSourceProcessOptions<GatewayContext>) => fetchDistinctEntities(o, (p) => this.send(p));
+    const response = this.entityCache ? await fetchThroughEntityCache(this.entityCache, this.serviceName, options, send) : await send(options);
     return correctEntityErrorPaths(options, response);
   }
 

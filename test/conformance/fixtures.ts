@@ -35,6 +35,7 @@ const REVIEWS = [
   { id: 'r2', body: 'Wobbly.', upc: '1', authorId: '2', rating: 2 },
   { id: 'r3', body: 'Holds books.', upc: '2', authorId: '1', rating: 4 },
   { id: 'r4', body: 'Hot coffee stays hot.', upc: '3', authorId: '3', rating: 4 },
+  { id: 'r6', body: 'Chipped.', upc: '3', authorId: '2', rating: 1 },
   { id: 'r5', body: 'Nameless stool.', upc: '4', authorId: '9', rating: 3 },
 ];
 

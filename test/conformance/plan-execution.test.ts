@@ -138,6 +138,13 @@ const SHOP_CASES: Case[] = [
     },
   },
   {
+    name: 'the same entity many times in one fetch, failing: an error at every place it appears',
+    op: { query: '{ users { id reviews { id product { upc name inStock reviews { author { id name } } } } } }' },
+    expectThat: (a) => {
+      errorsAt(['users', 1, 'reviews', 1, 'product', 'inStock'], ['users', 2, 'reviews', 0, 'product', 'inStock'])(a);
+    },
+  },
+  {
     name: 'null propagation: a non-null field failing in an entity fetch nulls its nullable parent',
     op: { query: '{ topProducts { upc warranty } product(upc: "2") { upc warranty } }' },
     expectThat: (a) => {
