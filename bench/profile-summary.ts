@@ -59,7 +59,10 @@ const PHASES: Array<{ name: string; matches: (fn: string, url: string) => boolea
   { name: 'garbage collection', matches: (fn) => fn === '(garbage collector)' },
   { name: 'JSON parse of subgraph answers', matches: (fn, url) => fn === 'json' && (url.endsWith('gateway/fetcher.ts') || url.includes('/@apollo/gateway/')) },
   { name: 'serialisation of the answer', matches: (fn, url) => fn === 'prettyJSONStringify' || (url.endsWith('gateway/request/endpoint.ts') && fn === 'stringify') },
-  { name: "result shaping (@apollo/gateway's computeResponse)", matches: (fn, url) => fn === 'computeResponse' && url.includes('/@apollo/gateway/') },
+  {
+    name: "result shaping (@apollo/gateway's computeResponse, or dataex's gateway/result-shaping.ts)",
+    matches: (fn, url) => (fn === 'computeResponse' && url.includes('/@apollo/gateway/')) || url.endsWith('/gateway/result-shaping.ts'),
+  },
   { name: 'query planning', matches: (fn, url) => url.includes('/@apollo/query-planner/') || fn === 'buildQueryPlan' || fn === 'operationFromDocument' },
   { name: 'dataex plugins', matches: (_fn, url) => url.includes('/gateway/plugins/') },
   { name: 'response cache (keys, store)', matches: (_fn, url) => url.includes('/gateway/response-cache/') || url.endsWith('/gateway/request/cache.ts') || url.includes('/lib/cache/') },
