@@ -39,6 +39,24 @@ export function copyJson(value: unknown): unknown {
   return out;
 }
 
+/**
+ * A key that is the same for two representations exactly when their JSON is: for the usual flat
+ * ones (`__typename` and key fields of scalar values), names and values with each string's
+ * length (so no value can fake a separator), cheaper than JSON.stringify per representation;
+ * anything nested is keyed by its JSON (which starts with "{", as no flat key does).
+ */
+function keyOf(representation: unknown): string {
+  if (representation === null || typeof representation !== 'object' || Array.isArray(representation)) return JSON.stringify(representation) ?? 'undefined';
+  let key = '';
+  for (const name of Object.keys(representation)) {
+    const value = (representation as Record<string, unknown>)[name];
+    if (typeof value === 'string') key += `${name}:${value.length}:${value},`;
+    else if (typeof value === 'number' || typeof value === 'boolean' || value === null) key += `${name}=${JSON.stringify(value)},`;
+    else return JSON.stringify(representation);
+  }
+  return key;
+}
+
 /** An `_entities` fetch with each distinct representation sent once; any other fetch goes straight to `send`. */
 export async function fetchDistinctEntities(options: ProcessOptions, send: (options: ProcessOptions) => Promise<GatewayGraphQLResponse>): Promise<GatewayGraphQLResponse> {
   const { request } = options;
@@ -50,7 +68,7 @@ export async function fetchDistinctEntities(options: ProcessOptions, send: (opti
   /** For each position, the index of its representation among the distinct ones. */
   const distinctOf = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const key = JSON.stringify(representations[i]);
+    const key = keyOf(representations[i]);
     let j = indexOf.get(key);
     if (j === undefined) {
       j = distinct.length;

@@ -37,6 +37,26 @@ describe('fetchDistinctEntities', () => {
     expect(entities[0].tags).not.toBe(entities[2].tags);
   });
 
+  it('merges representations only when their JSON is the same', async () => {
+    const reps = [
+      { __typename: 'U', id: 'a', k: 'b' },
+      { __typename: 'U', id: 'a,k:1:b' },
+      { __typename: 'U', id: 1 },
+      { __typename: 'U', id: '1' },
+      { __typename: 'U', id: { nested: ['x'] } },
+      { __typename: 'U', id: { nested: ['x'] } },
+      { __typename: 'U', id: 'a', k: 'b' },
+      { __typename: 'U', id: null },
+      { __typename: 'U', id: 'null' },
+    ];
+    const sent: unknown[][] = [];
+    await fetchDistinctEntities(options(reps), async (o: any) => {
+      sent.push(o.request.variables.representations);
+      return { data: { _entities: o.request.variables.representations.map(() => ({})) } };
+    });
+    expect(sent[0]).toEqual([reps[0], reps[1], reps[2], reps[3], reps[4], reps[7], reps[8]]);
+  });
+
   it('repeats an error about a distinct representation at every position it stands for, in position order', async () => {
     const response = await fetchDistinctEntities(options([user('1'), user('2'), user('1'), user('2')]), async () => ({
       data: { _entities: [null, { id: '2', name: null }] },
