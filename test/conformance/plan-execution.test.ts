@@ -103,6 +103,16 @@ const SHOP_CASES: Case[] = [
     expectThat: noErrors,
   },
   {
+    name: 'aliases that Object.prototype also has (constructor, toString, __proto__…), on entity fields too',
+    op: { query: '{ topProducts(first: 2) { constructor: upc toString: name __proto__: inStock valueOf: shippingEstimate hasOwnProperty: reviews { __proto__: id } } }' },
+    expectThat: (a) => {
+      noErrors(a);
+      const first = (a.data as any).topProducts[0];
+      expect(Object.keys(first)).toEqual(['constructor', 'toString', '__proto__', 'valueOf', 'hasOwnProperty']);
+      expect(first.constructor).toBe('1');
+    },
+  },
+  {
     name: 'named and inline fragments, nested and repeated',
     op: {
       query:
