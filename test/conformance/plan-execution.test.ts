@@ -196,6 +196,14 @@ const SHOP_CASES: Case[] = [
     expectThat: noErrors,
   },
   {
+    name: 'introspection fields next to federated ones',
+    op: { query: '{ __type(name: "Product") { name kind } topProducts(first: 1) { upc inStock __typename } __typename }' },
+    expectThat: (a) => {
+      noErrors(a);
+      expect((a.data as any).__type).toEqual({ name: 'Product', kind: 'OBJECT' });
+    },
+  },
+  {
     name: 'an operation picked by name from several',
     op: { query: 'query A { me { name } } query B { users { email } }', operationName: 'B' },
     expectThat: noErrors,
