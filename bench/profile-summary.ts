@@ -46,7 +46,46 @@ export interface ProfileSummary {
   functions: Entry[];
   /** Self time per package (node_modules/<pkg>) or project folder. */
   packages: Array<{ name: string; selfMs: number; selfPct: number }>;
+  /** Busy time per phase of a gateway request (PHASES), each sample in exactly one. */
+  phases: Array<{ name: string; ms: number; pct: number }>;
 }
+
+/**
+ * The phases of a gateway request, in order of precedence: a sample belongs to the first phase
+ * any frame of its stack matches (so JSON.parse under a subgraph fetch is "JSON parse", not
+ * "fetch"), else to "other".
+ */
+const PHASES: Array<{ name: string; matches: (fn: string, url: string) => boolean }> = [
+  { name: 'garbage collection', matches: (fn) => fn === '(garbage collector)' },
+  { name: 'JSON parse of subgraph answers', matches: (fn, url) => fn === 'json' && (url.endsWith('gateway/fetcher.ts') || url.includes('/@apollo/gateway/')) },
+  { name: 'serialisation of the answer', matches: (fn, url) => fn === 'prettyJSONStringify' || (url.endsWith('gateway/request/endpoint.ts') && fn === 'stringify') },
+  {
+    name: "result shaping (@apollo/gateway's computeResponse, or dataex's gateway/result-shaping.ts)",
+    matches: (fn, url) => (fn === 'computeResponse' && url.includes('/@apollo/gateway/')) || url.endsWith('/gateway/result-shaping.ts'),
+  },
+  { name: 'query planning', matches: (fn, url) => url.includes('/@apollo/query-planner/') || fn === 'buildQueryPlan' || fn === 'operationFromDocument' },
+  { name: 'dataex plugins', matches: (_fn, url) => url.includes('/gateway/plugins/') },
+  { name: 'response cache (keys, store)', matches: (_fn, url) => url.includes('/gateway/response-cache/') || url.endsWith('/gateway/request/cache.ts') || url.includes('/lib/cache/') },
+  {
+    name: 'subgraph fetch: data source, entity cache, HTTP client',
+    matches: (fn, url) =>
+      url.includes('/datasources/') ||
+      url.endsWith('/gateway/datasource.ts') ||
+      url.endsWith('/gateway/entity-cache.ts') ||
+      url.endsWith('/gateway/fetcher.ts') ||
+      url.includes('/undici/') ||
+      fn === 'sendOperation',
+  },
+  {
+    name: 'plan execution and entity merging (executeQueryPlan)',
+    matches: (_fn, url) => url.includes('/@apollo/gateway/dist/executeQueryPlan') || url.includes('/@apollo/gateway/dist/utilities/deepMerge'),
+  },
+  { name: 'Apollo Server request pipeline (parse, validate, plugins hooks)', matches: (_fn, url) => url.includes('/@apollo/server/') || url.includes('/graphql/') },
+  {
+    name: 'incoming HTTP and the dataex request path',
+    matches: (_fn, url) => url.includes('/gateway/request/') || url.startsWith('node:_http') || url.startsWith('node:net') || url.includes('/lib/'),
+  },
+];
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -82,6 +121,7 @@ export function summarise(profile: CpuProfile, options: { fromS?: number; toS?: 
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   const pkgSelf = new Map<string, number>();
+  const phaseMs = new Map<string, number>();
   let sampled = 0;
   let idle = 0;
   let gc = 0;
@@ -107,14 +147,18 @@ export function summarise(profile: CpuProfile, options: { fromS?: number; toS?: 
     const pkg = leafName.startsWith('(') ? leafName : packageOf(leaf.callFrame.url);
     pkgSelf.set(pkg, (pkgSelf.get(pkg) ?? 0) + dt);
     const seen = new Set<string>();
+    let phase = PHASES.length;
     for (let id: number | undefined = leaf.id; id !== undefined; id = parent.get(id)) {
       const node = byId.get(id)!;
       if (node.callFrame.functionName === '(root)') break;
+      for (let p = 0; p < phase; p++) if (PHASES[p].matches(node.callFrame.functionName, node.callFrame.url)) phase = p;
       const key = keyOf(node);
       if (seen.has(key)) continue; // recursion: count once per sample
       seen.add(key);
       total.set(key, (total.get(key) ?? 0) + dt);
     }
+    const phaseName = PHASES[phase]?.name ?? 'other';
+    phaseMs.set(phaseName, (phaseMs.get(phaseName) ?? 0) + dt);
   }
   const busy = sampled - idle || 1;
   const functions: Entry[] = [...total.keys()].map((key) => {
@@ -124,7 +168,8 @@ export function summarise(profile: CpuProfile, options: { fromS?: number; toS?: 
     return { name, where: shortUrl(where.replace(/:\d+$/, '')) + where.slice(where.lastIndexOf(':')), selfMs, totalMs, selfPct: (100 * selfMs) / busy, totalPct: (100 * totalMs) / busy };
   });
   const packages = [...pkgSelf.entries()].map(([name, ms]) => ({ name, selfMs: ms, selfPct: (100 * ms) / busy })).sort((a, b) => b.selfMs - a.selfMs);
-  return { sampledMs: sampled, idleMs: idle, gcMs: gc, functions, packages };
+  const phases = [...phaseMs.entries()].map(([name, ms]) => ({ name, ms, pct: (100 * ms) / busy })).sort((a, b) => b.ms - a.ms);
+  return { sampledMs: sampled, idleMs: idle, gcMs: gc, functions, packages, phases };
 }
 
 export function formatSummary(s: ProfileSummary, top = 30): string {
@@ -144,6 +189,8 @@ export function formatSummary(s: ProfileSummary, top = 30): string {
     .sort((a, b) => b.totalMs - a.totalMs)
     .slice(0, top))
     lines.push(`${num(f.totalPct)} ${num(f.selfPct)}  ${pad(f.name, 48)} ${f.where}`);
+  lines.push('', 'busy time by phase (each sample in one phase: the first in this list any frame of its stack belongs to)');
+  for (const p of s.phases) lines.push(`${num(p.pct)}  ${p.name}`);
   lines.push('', 'self time by package / project folder');
   for (const p of s.packages.slice(0, 25)) lines.push(`${num(p.selfPct)}  ${p.name}`);
   return lines.join('\n');

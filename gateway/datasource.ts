@@ -13,9 +13,22 @@ import { Header } from '../lib/headers.ts';
 import type { GatewayContext } from './contracts.ts';
 import { fetchThroughEntityCache, type EntityCache } from './entity-cache.ts';
 import { correctEntityErrorPaths } from './entity-paths.ts';
+import { fetchDistinctEntities } from './entity-dedup.ts';
 import { ErrorCode } from '../lib/error-codes.ts';
 import { describeTransportError } from '../lib/transport-errors.ts';
 import { log } from '../lib/observability/log.ts';
+import { PlainHeaders } from './fetcher.ts';
+
+/** @apollo/gateway's parseCacheControlHeader (datasources/parseCacheControlHeader.js, not exported). */
+function parseCacheControlHeader(header: string | null | undefined): Record<string, string | true> {
+  const cc: Record<string, string | true> = {};
+  if (!header) return cc;
+  for (const part of header.trim().split(/\s*,\s*/)) {
+    const [k, v] = part.split(/\s*=\s*/, 2);
+    cc[k] = v === undefined ? true : v.replace(/^"|"$/g, '');
+  }
+  return cc;
+}
 
 // One encoding per principal object (they live as long as the key store's cache entry).
 const claimsOf = new WeakMap<object, string>();
@@ -66,23 +79,76 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   /**
    * Entity fetches go through the entity cache (when on): only the representations without a
-   * fresh cached answer are sent. Error paths of entity fetches are corrected (entity-paths.ts).
+   * fresh cached answer are sent, each distinct one once (entity-dedup.ts). Error paths of entity fetches are corrected (entity-paths.ts).
    */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const response = this.entityCache ? await fetchThroughEntityCache(this.entityCache, this.serviceName, options, (o) => this.send(o)) : await this.send(options);
+    const send = (o: GraphQLDataSourceProcessOptions<GatewayContext>) => fetchDistinctEntities(o, (p) => this.send(p));
+    const response = this.entityCache ? await fetchThroughEntityCache(this.entityCache, this.serviceName, options, send) : await send(options);
     return correctEntityErrorPaths(options, response);
   }
 
   /** One subgraph call; an HTTP error status with GraphQL errors is the subgraph's answer. */
   private async send(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     try {
-      return await super.process(options);
+      return await this.call(options);
     } catch (e) {
       if (!(e instanceof SubgraphAnswered)) throw e;
       // Not cacheable, whatever else the answer holds.
       if ('incomingRequestContext' in options) options.incomingRequestContext.overallCachePolicy?.restrict({ maxAge: 0 });
       return e.response;
     }
+  }
+
+  /**
+   * RemoteGraphQLDataSource's `process` (with `apq` off, as dataex leaves it), step for step:
+   * the request's headers plus Content-Type, willSendRequest, the body `{ query, …the rest }`,
+   * the fetcher, errorFromResponse for an HTTP error status, parseBody, an answer that is not an
+   * object refused, didEncounterError on any failure, didReceiveResponse, and the subgraph's
+   * Cache-Control folded into the operation's cache policy. Without the node-fetch Headers and
+   * Request objects it builds for every call (its URL parsed each time), which were a tenth of
+   * the gateway's CPU on the public benchmark's query (bench/results/issue20-profile.md): the
+   * fetcher (fetcher.ts) takes plain objects, and no hook of this class reads the Request.
+   */
+  private async call(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const { request, context } = options;
+    const incoming = 'incomingRequestContext' in options ? options : undefined;
+    const headers = new PlainHeaders();
+    if (request.http?.headers) for (const [name, value] of request.http.headers) headers.append(name, value);
+    headers.set('content-type', 'application/json');
+    request.http = { method: 'POST', url: this.url, headers };
+    this.willSendRequest(options);
+    if (!request.query) throw new Error('Missing query');
+    const { query, http, ...rest } = request;
+    const policy =
+      this.honorSubgraphCacheControlHeader && incoming?.incomingRequestContext.overallCachePolicy && 'restrict' in incoming.incomingRequestContext.overallCachePolicy
+        ? incoming.incomingRequestContext.overallCachePolicy
+        : null;
+    const init = { method: http.method, headers: Object.fromEntries(http.headers), body: JSON.stringify({ query, ...rest }) };
+    const sent = { query, ...rest, http };
+    let fetchResponse: FetcherResponse | undefined;
+    let response: GatewayGraphQLResponse;
+    try {
+      fetchResponse = await this.fetcher(http.url, init);
+      if (!fetchResponse.ok) throw await this.errorFromResponse(fetchResponse);
+      const body = await this.parseBody(fetchResponse);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`Expected JSON response body, but received: ${body}`);
+      response = { ...(body as GatewayGraphQLResponse), http: fetchResponse };
+    } catch (error) {
+      // No hook here reads the node-fetch Request RemoteGraphQLDataSource would pass.
+      this.didEncounterError(error as Error, undefined, fetchResponse);
+      throw error;
+    }
+    const processed = this.didReceiveResponse({ response, request: sent, context: context as GatewayContext, ...(incoming ? { pathInIncomingRequest: incoming.pathInIncomingRequest } : {}) });
+    if (policy) {
+      const parsed = parseCacheControlHeader(fetchResponse.headers.get('cache-control'));
+      const hint: { maxAge: number; scope?: 'PRIVATE' | 'PUBLIC' } = { maxAge: 0 };
+      const maxAge = parsed['max-age'];
+      if (typeof maxAge === 'string' && /^[0-9]+$/.test(maxAge)) hint.maxAge = +maxAge;
+      if (parsed.private === true) hint.scope = 'PRIVATE';
+      if (parsed.public === true) hint.scope = 'PUBLIC';
+      policy.restrict(hint as never);
+    }
+    return processed;
   }
 
   /**
@@ -96,7 +162,7 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
    * the gateway's fault, never the caller's, so it is UPSTREAM_ERROR naming the subgraph, not
    * the UNAUTHENTICATED or FORBIDDEN that would send a caller with a good key to look at it.
    */
-  override didEncounterError(error: Error, _fetchRequest: unknown, fetchResponse?: FetcherResponse): void {
+  override didEncounterError(error: Error, _fetchRequest?: unknown, fetchResponse?: FetcherResponse): void {
     if (fetchResponse?.status === 401 || fetchResponse?.status === 403) {
       log.error(
         { component: 'gateway', subgraph: this.serviceName, status: fetchResponse.status },

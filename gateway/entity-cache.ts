@@ -25,6 +25,13 @@ export class EntityCache {
   private readonly lru: LRUCache<string, Entry>;
   hits = 0;
   misses = 0;
+  /**
+   * Fetch shapes (selection, then subgraph and access class) whose last answer said it may not
+   * be kept (no max-age, or private): their fetches skip the look-ups (a hash and a key per
+   * entity, all misses) until an answer of theirs says otherwise. The selection strings are the
+   * query plan's own, so the outer look-up does not hash a long string anew.
+   */
+  private readonly uncacheable = new Map<string, Set<string>>();
 
   constructor(maxEntries = 100_000) {
     this.lru = new LRUCache<string, Entry>({ max: maxEntries });
@@ -59,6 +66,26 @@ export class EntityCache {
 
   clear(): void {
     this.lru.clear();
+    this.uncacheable.clear();
+  }
+
+  /** Whether answers of this fetch shape were last said not to be cacheable. */
+  isUncacheable(query: string, subgraphAndClass: string): boolean {
+    return this.uncacheable.get(query)?.has(subgraphAndClass) ?? false;
+  }
+
+  /** Records what the last answer of a fetch shape said about caching it. */
+  noteCacheable(query: string, subgraphAndClass: string, cacheable: boolean): void {
+    let shapes = this.uncacheable.get(query);
+    if (cacheable) {
+      shapes?.delete(subgraphAndClass);
+      if (shapes?.size === 0) this.uncacheable.delete(query);
+      return;
+    }
+    // Bounded like the selections of the query plans (a few thousand at most); past that, forget.
+    if (!shapes && this.uncacheable.size >= 10_000) this.uncacheable.clear();
+    if (!shapes) this.uncacheable.set(query, (shapes = new Set()));
+    shapes.add(subgraphAndClass);
   }
 
   get size(): number {
@@ -92,8 +119,17 @@ export async function fetchThroughEntityCache(
   if (!principal || !Array.isArray(representations) || representations.length === 0 || !request.query?.startsWith('query') || !request.query.includes('_entities(')) {
     return send(options);
   }
+  const cls = accessClass(principal);
+  const shape = `${subgraph}|${cls}`;
+  // A shape whose answers may not be kept: no look-ups; its answer says whether that changed.
+  if (cache.isUncacheable(request.query, shape)) {
+    const response = await send(options);
+    const hint = cacheHintOf(response.http?.headers.get('cache-control'));
+    if (hint.maxAgeS > 0 && !hint.private) cache.noteCacheable(request.query, shape, true);
+    return response;
+  }
   const { representations: _reps, ...otherVariables } = request.variables ?? {};
-  const scope = cache.scope(subgraph, request.query, JSON.stringify(otherVariables), accessClass(principal));
+  const scope = cache.scope(subgraph, request.query, JSON.stringify(otherVariables), cls);
   const keys = representations.map((r) => cache.key(scope, r));
   const now = Date.now();
   const cached = keys.map((k) => cache.get(k, now));
@@ -124,6 +160,8 @@ export async function fetchThroughEntityCache(
   if (!Array.isArray(fetched)) return { ...response, ...(errors ? { errors } : {}) };
 
   const hint = cacheHintOf(response.http?.headers.get('cache-control'));
+  // What the subgraph says of this shape (not of this answer's errors or staleness).
+  cache.noteCacheable(request.query, shape, hint.maxAgeS > 0 && !hint.private);
   const cacheable = !unattributed && hint.maxAgeS > 0 && !hint.private && !response.http?.headers.get(Header.STALE);
   const entities = cached.map((c) => c?.value);
   fetched.forEach((value, j) => {

@@ -29,9 +29,10 @@ export interface UndiciFetcherOptions {
   subgraphOf?: (url: string) => string | undefined;
 }
 
-class ResponseHeaders implements FetcherHeaders {
+/** Headers in a plain map, names lowercased, repeated values joined with ", " (as node-fetch's Headers). */
+export class PlainHeaders implements FetcherHeaders {
   private readonly map = new Map<string, string>();
-  constructor(raw: Record<string, string | string[] | undefined>) {
+  constructor(raw: Record<string, string | string[] | undefined> = {}) {
     for (const [k, v] of Object.entries(raw)) if (v !== undefined) this.map.set(k.toLowerCase(), Array.isArray(v) ? v.join(', ') : v);
   }
   append(name: string, value: string): void {
@@ -176,7 +177,7 @@ export function createUndiciFetcher(options: UndiciFetcherOptions): UndiciFetche
       bodyTimeout: timeout,
     });
     const body = await response.body.text();
-    return new BufferedResponse(url, response.statusCode, new ResponseHeaders(response.headers), body);
+    return new BufferedResponse(url, response.statusCode, new PlainHeaders(response.headers), body);
   };
 
   // Identical concurrent subgraph queries (same URL, same caller, same body) share one fetch.

@@ -227,7 +227,7 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
           req,
           principal,
           r.started,
-          { ...draftOf(r), operationName: shared.operationName, queryHash: shared.queryHash, outcome: 'ok', status: shared.status, datasets: datasetIdsOf(shared.body), cache: 'COALESCED' },
+          { ...draftOf(r), operationName: shared.operationName, queryHash: shared.queryHash, outcome: 'ok', status: shared.status, datasets: shared.datasets, cache: 'COALESCED' },
           true,
         );
       }
@@ -255,9 +255,9 @@ export function createGraphQLEndpoint(deps: GraphQLEndpointDeps): GraphQLEndpoin
       }
       const text = response.body.string;
       res.end(text);
-      settle?.({ status: res.statusCode, headers, body: text, isQuery: decision?.isQuery ?? false, operationName: facts?.operationName ?? null, queryHash: facts?.queryHash ?? null });
-
       const datasets = datasetIdsOf(text);
+      settle?.({ status: res.statusCode, headers, body: text, datasets, isQuery: decision?.isQuery ?? false, operationName: facts?.operationName ?? null, queryHash: facts?.queryHash ?? null });
+
       // No facts: Apollo refused the request before any GraphQL work (CSRF prevention, a batch,
       // a malformed request): the codes are in the body.
       const errorCodes = facts?.errorCodes ?? errorCodesOf(text, res.statusCode);

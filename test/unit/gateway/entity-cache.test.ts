@@ -284,6 +284,34 @@ describe('fetchThroughEntityCache', () => {
     expect(sg.calls).toHaveLength(2);
   });
 
+  it('skips the look-ups of a fetch shape whose answers may not be kept, until an answer says they may', async () => {
+    const cache = new EntityCache();
+    let cacheControl = 'no-cache';
+    const sg = subgraph((sent) => ({ entities: sent.map((r) => entity(r.id)), headers: { 'cache-control': cacheControl } }));
+    const fetch = () => fetchThroughEntityCache(cache, 'beijing', fetchOptions({ representations: [rep('b1'), rep('b2')] }).options, sg.send);
+    expect((await fetch()).data).toEqual({ _entities: [entity('b1'), entity('b2')] });
+    expect(cache.misses).toBe(2);
+    // Not cacheable: the next fetch of that shape is sent whole, without look-ups.
+    expect((await fetch()).data).toEqual({ _entities: [entity('b1'), entity('b2')] });
+    expect(cache.misses).toBe(2);
+    // Another access class is another shape: it looks up.
+    await fetchThroughEntityCache(cache, 'beijing', fetchOptions({ principal: analyst, representations: [rep('b1')] }).options, sg.send);
+    expect(cache.misses).toBe(3);
+    // The subgraph now allows caching: that answer turns the look-ups back on…
+    cacheControl = 'max-age=60, public';
+    await fetch();
+    expect(cache.misses).toBe(3);
+    expect(cache.size).toBe(0);
+    // …so the next one is looked up and kept, and the one after is served from the cache.
+    await fetch();
+    expect(cache.misses).toBe(5);
+    expect(cache.size).toBe(2);
+    const calls = sg.calls.length;
+    expect((await fetch()).data).toEqual({ _entities: [entity('b1'), entity('b2')] });
+    expect(sg.calls.length).toBe(calls);
+    expect(cache.hits).toBe(2);
+  });
+
   it('passes any other fetch straight through: no principal, no representations, a mutation, a root query', async () => {
     const cache = new EntityCache();
     const cases = [

@@ -1,9 +1,11 @@
 // gateway/request/coalesce.ts: requests waiting for an identical one in flight.
 
 import { describe, expect, it } from 'vitest';
-import { InFlight, type SharedAnswer } from '../../../gateway/request/coalesce.ts';
+import { PassThrough } from 'node:stream';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { InFlight, writeShared, type SharedAnswer } from '../../../gateway/request/coalesce.ts';
 
-const answer: SharedAnswer = { status: 200, headers: [['content-type', 'application/json']], body: '{"data":{}}', isQuery: true, operationName: 'Q', queryHash: null };
+const answer: SharedAnswer = { status: 200, headers: [['content-type', 'application/json']], body: '{"data":{}}', datasets: [], isQuery: true, operationName: 'Q', queryHash: null };
 
 describe('in-flight answers', () => {
   it("hands the leader's answer to those waiting, and forgets the key once settled", async () => {
@@ -29,5 +31,24 @@ describe('in-flight answers', () => {
     expect(flights.pending('k')).toBeDefined();
     second(answer);
     expect(flights.size).toBe(0);
+  });
+
+  it('writes a shared answer to each request that waited, encoded once for all of them', () => {
+    const shared: SharedAnswer = { ...answer, body: '{"data":{"name":"数据"}}' };
+    const written: Buffer[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = new ServerResponse(new IncomingMessage(new PassThrough() as never));
+      const end = res.end.bind(res);
+      res.end = ((chunk: Buffer) => {
+        written.push(chunk);
+        return end();
+      }) as never;
+      writeShared(res, shared);
+      expect(res.getHeader('x-dataex-cache')).toBe('COALESCED');
+      expect(res.getHeader('content-type')).toBe('application/json');
+    }
+    expect(written[0].toString('utf8')).toBe(shared.body);
+    expect(written[1]).toBe(written[0]);
+    expect(written[2]).toBe(written[0]);
   });
 });
