@@ -129,14 +129,16 @@ if (!/[\\\\/]np[mx](-cli\\.js)?$/.test(script)) {
     compose: [/schema[\\/]compose\.ts$/],
     generate: [/schema[\\/]generate\.ts$/],
     'docs:config': [/lib[\\/]config-doc\.ts$/],
-    typecheck: [/typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/],
+    // The project, then the example front-end (examples/web/tsconfig.json).
+    typecheck: [/typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/, /typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/],
     // Biome's launcher (it starts the native binary).
     lint: [/biome$/],
     format: [/biome$/],
-    test: [/typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/, /biome$/, /vitest/],
+    test: [/typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/, /typescript[\\/]bin[\\/]tsc$|\.bin[\\/]tsc$/, /biome$/, /vitest/],
     bench: [/bench[\\/]run\.ts$/],
     'bench:quick': [/bench[\\/]run\.ts$/],
     'bench:cache': [/bench[\\/]cache-hit\.ts$/],
+    example: [/examples[\\/]web[\\/]serve\.ts$/],
     'build:console': [/gateway[\\/]playground[\\/]build\.ts$/],
     prepare: [/gateway[\\/]playground[\\/]build\.ts$/],
   };
