@@ -3,9 +3,9 @@
 // One key, so a Redis Cluster keeps it in one slot. Updates go through a small Lua script so that created-at and owner survive concurrent writers.
 // Redis being down is reported (503), never hidden: a saved query must not silently vanish.
 
-import { redisReady, type RedisClient } from '../../lib/redis.ts';
+import type { RedisClient } from '../../lib/redis.ts';
 import type { StoredQuery } from './model.ts';
-import { StoreUnavailableError, type SavedQueryStore } from './store.ts';
+import { StoreUnavailableError, storeCall, type SavedQueryStore } from './store.ts';
 
 export const SAVED_QUERIES_KEY = 'saved-queries';
 
@@ -39,13 +39,8 @@ export class RedisRecordHash<T extends { name: string }> {
     this.options = options;
   }
 
-  private async call<R>(doing: string, fn: () => Promise<R>): Promise<R> {
-    try {
-      if (this.redis.status !== 'ready') await redisReady(this.redis, 2_000);
-      return await fn();
-    } catch (e) {
-      throw new StoreUnavailableError(`${this.what} store (Redis) unavailable while ${doing}: ${(e as Error).message}`, { cause: e });
-    }
+  private call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    return storeCall(this.redis, this.what, doing, fn);
   }
 
   async list(): Promise<T[]> {

@@ -3,6 +3,7 @@
 // ones (shipped.ts) are read-only and layered on top by the catalog.
 
 import type { QuerySource, StoredQuery } from './model.ts';
+import { redisReady, type RedisClient } from '../../lib/redis.ts';
 
 export interface SavedQueryStore {
   readonly kind: Exclude<QuerySource, 'shipped'>;
@@ -24,5 +25,20 @@ export class StoreUnavailableError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * A store's call to Redis: waits up to 2 s for a connection that is not ready, and turns any
+ * failure into a StoreUnavailableError naming the store and what it was doing (a 503, never a
+ * silent empty answer).
+ */
+export async function storeCall<T>(redis: RedisClient, store: string, doing: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    if (redis.status !== 'ready') await redisReady(redis, 2_000);
+    return await fn();
+  } catch (e) {
+    if (e instanceof StoreUnavailableError) throw e;
+    throw new StoreUnavailableError(`${store} store (Redis) unavailable while ${doing}: ${(e as Error).message}`, { cause: e });
   }
 }

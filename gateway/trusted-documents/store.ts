@@ -14,9 +14,9 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { DataexConfig } from '../../lib/config.ts';
-import { connectRedis, redisReady, unrefRedis, type RedisClient } from '../../lib/redis.ts';
+import { connectRedis, unrefRedis, type RedisClient } from '../../lib/redis.ts';
 import { JsonRecordFile } from '../saved-queries/file-store.ts';
-import { StoreUnavailableError } from '../saved-queries/store.ts';
+import { storeCall } from '../saved-queries/store.ts';
 
 export const TRUSTED_DOCUMENTS_FILE = 'trusted-documents.json';
 export const TRUSTED_DOCUMENTS_KEY = 'trusted-documents';
@@ -103,13 +103,8 @@ export class RedisTrustedDocumentStore implements TrustedDocumentStore {
     this.closeConnection = options.closeConnection ?? false;
   }
 
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      if (this.redis.status !== 'ready') await redisReady(this.redis, 2_000);
-      return await fn();
-    } catch (e) {
-      throw new StoreUnavailableError(`trusted-document store (Redis) unavailable while ${what}: ${(e as Error).message}`, { cause: e });
-    }
+  private call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    return storeCall(this.redis, 'trusted-document', doing, fn);
   }
 
   async list(): Promise<TrustedDocument[]> {

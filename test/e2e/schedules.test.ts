@@ -11,35 +11,16 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simCall, startExtraGateway, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { bearer, jsonHeaders } from '../unit/saved-queries/lifecycle.ts';
 import { verifySignature } from '../../gateway/saved-queries/schedule/webhooks.ts';
 import type { Scheduler, SlotOutcome } from '../../gateway/saved-queries/schedule/scheduler.ts';
-import { main } from '../../cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 
 /** `dataex …` in this process, against the stack, with `key`. */
-async function dataex(args: string[], key: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main([...args, '--url', stack.baseUrl, '--key', key], {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    stderrIsTTY: false,
-    stdinIsTTY: false,
-    readStdin: async () => '',
-  });
-  return { code, stdout, stderr };
-}
+const dataex = (args: string[], key: string) => runCli(args, { url: stack.baseUrl, key });
 
 const DAY = 86_400_000;
 /** Monday 2026-12-07 09:00 China time (01:00 UTC), plus a minute. */

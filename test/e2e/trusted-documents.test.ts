@@ -9,14 +9,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startExtraGateway, startTestStack, type TestStack } from '../helpers/stack.ts';
 import { bearer, createKeys, jsonHeaders, type Keys } from '../unit/saved-queries/lifecycle.ts';
 import { EXCHANGES } from '../../subgraphs/exchanges.ts';
 import { FileTrustedDocumentStore, sha256Of } from '../../gateway/trusted-documents/store.ts';
-import { main } from '../../cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const EXCHANGE_IDS = 'query ExchangeIds { exchanges { id } }';
 const SEARCH = 'query FirstTwo($first: Int = 2) { search(first: $first) { edges { node { id } } } }';
@@ -33,26 +32,8 @@ async function post(url: string, body: unknown, headers: Record<string, string> 
   return { status: res.statusCode, body: JSON.parse(text) };
 }
 
-/** `dataex …` in this process, against the stack. */
-async function dataex(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, done) {
-        append(String(chunk));
-        done();
-      },
-    });
-  const code = await main([...args, '--url', stack.baseUrl, '--key', keys.admin], {
-    stdout: sink((s) => (stdout += s)),
-    stderr: sink((s) => (stderr += s)),
-    stderrIsTTY: false,
-    stdinIsTTY: false,
-    readStdin: async () => '',
-  });
-  return { code, stdout, stderr };
-}
+/** `dataex …` in this process, against the stack, as an admin. */
+const dataex = (args: string[]) => runCli(args, { url: stack.baseUrl, key: keys.admin });
 
 beforeAll(async () => {
   stack = await startTestStack({ DATAEX_PLAYGROUND: 'false' });

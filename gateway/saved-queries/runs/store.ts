@@ -6,9 +6,9 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../../lib/atomic-file.ts';
-import { redisReady, type RedisClient } from '../../../lib/redis.ts';
+import type { RedisClient } from '../../../lib/redis.ts';
 import { JsonRecordFile } from '../file-store.ts';
-import { StoreUnavailableError } from '../store.ts';
+import { StoreUnavailableError, storeCall } from '../store.ts';
 import type { RunMeta, RunRecord } from './model.ts';
 
 export interface Retention {
@@ -117,14 +117,8 @@ export class RedisRunStore implements RunStore {
     this.closeConnection = options.closeConnection ?? false;
   }
 
-  private async call<R>(doing: string, fn: () => Promise<R>): Promise<R> {
-    try {
-      if (this.redis.status !== 'ready') await redisReady(this.redis, 2_000);
-      return await fn();
-    } catch (e) {
-      if (e instanceof StoreUnavailableError) throw e;
-      throw new StoreUnavailableError(`run store (Redis) unavailable while ${doing}: ${(e as Error).message}`, { cause: e });
-    }
+  private call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    return storeCall(this.redis, 'run', doing, fn);
   }
 
   private static metaKey = (query: string) => `runs:${query}`;
