@@ -275,6 +275,8 @@ export function createSavedQueryRoutes(options: SavedQueryRouteOptions): SavedQu
     const params = runParams(url, req);
     if (req.method === 'POST') mergeRunBody(params, parseJsonBody(await readBody(req, bodyLimitBytes)));
     if (params.keep && !history) throw new ApiError(400, ErrorCode.BAD_USER_INPUT, 'this gateway keeps no runs');
+    // Keeping writes to the run store (up to DATAEX_RUN_MAX_BYTES a run): analysts and admins, as for saving a query.
+    if (params.keep) await services.authorize(req, ['analyst', 'admin']);
     const spec = runSpecOf(services.apiSchema(), query, params.variables, { format: 'json', all: params.all });
     return { spec, keep: params.keep, format: params.format, query };
   }

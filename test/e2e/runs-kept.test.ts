@@ -130,6 +130,19 @@ describe('kept runs and workbooks', () => {
     expect(new Set(read!.datasets)).toEqual(new Set(items.map((i) => i.id)));
   });
 
+  it('keeps runs for analysts and admins only: anonymous 401, a public key 403, nothing stored', async () => {
+    // Counted in the store itself: a run kept for someone else would not show in the analyst's list.
+    const before = (await stack.gateway.history.runs.list('penalties')).length;
+    const anonymous = await request(`${stack.baseUrl}/saved-queries/penalties/run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ keep: true }) });
+    expect(anonymous.statusCode).toBe(401);
+    await anonymous.body.dump();
+    const pub = (await stack.keys.create({ principalId: 'pub', role: 'public' })).key;
+    const refused = await request(`${stack.baseUrl}/saved-queries/penalties/run`, { method: 'POST', headers: jsonHeaders(pub), body: JSON.stringify({ keep: true }) });
+    expect(refused.statusCode).toBe(403);
+    await refused.body.dump();
+    expect((await stack.gateway.history.runs.list('penalties')).length).toBe(before);
+  });
+
   it('refuses bad run options with 400 and a clear message', async () => {
     const bad = await run('penalties', { keep: 'sometimes' });
     expect(bad.status).toBe(400);
