@@ -53,7 +53,7 @@ function printSchedule(s: ScheduleView, io: Io, json: boolean): void {
     return;
   }
   io.stdout.write(
-    [
+    `${[
       `query     ${s.query}`,
       `cron      ${s.cron} (${s.timezone})`,
       `next run  ${s.nextRun ?? '—'}`,
@@ -62,7 +62,7 @@ function printSchedule(s: ScheduleView, io: Io, json: boolean): void {
       `variables ${JSON.stringify(s.variables)}`,
       `webhook   ${s.webhook?.url ?? '—'}`,
       `last run  ${s.lastRunId ?? '—'}`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
 }
 
@@ -122,14 +122,14 @@ export async function listRuns(opts: Common & { name: string }, io: Io): Promise
   for (const r of runs) rows.push([r.id, r.startedAt, r.trigger, r.principal, r.outcome, String(r.rowCount), r.webhook ? (r.webhook.delivered ? 'delivered' : 'failed') : '—']);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   io.stdout.write(
-    rows
+    `${rows
       .map((r) =>
         r
           .map((c, i) => c.padEnd(widths[i]))
           .join('  ')
           .trimEnd(),
       )
-      .join('\n') + '\n',
+      .join('\n')}\n`,
   );
   return EXIT.OK;
 }
