@@ -140,7 +140,11 @@ export function tagsOf(datasetIds: readonly string[]): string[] {
 
 /** When the cache stores only answers whose key it has answered before (see the top). */
 export interface AdmissionPolicy {
-  /** Look-ups (hits + misses) judged together; the policy is decided anew after each window. */
+  /**
+   * Look-ups (hits + misses) judged together; the policy is decided anew after each window.
+   * Small enough that a gateway turns to cold traffic within a second or two of it (at 100–200
+   * misses a second), large enough that a few hits decide it (5 % of 256: 13).
+   */
   window: number;
   /**
    * Below this share of hits in a window, the next window stores only second sightings. A
@@ -152,7 +156,7 @@ export interface AdmissionPolicy {
   doorkeeperSize: number;
 }
 
-export const DEFAULT_ADMISSION: AdmissionPolicy = { window: 1_000, minHitRatio: 0.05, doorkeeperSize: 16_384 };
+export const DEFAULT_ADMISSION: AdmissionPolicy = { window: 256, minHitRatio: 0.05, doorkeeperSize: 16_384 };
 
 export class ResponseCache {
   private readonly store: TieredStore;
