@@ -7,8 +7,15 @@
 // request in that window gets it at once (x-dataex-cache: STALE) and starts one background
 // refresh for its key; the refreshed answer replaces it. Callers of a busy key never queue
 // behind an expiry. Purges drop entries outright, stale window or not.
+//
+// Admission: storing an answer costs a copy of its bytes, its tags in the purge index and LRU
+// upkeep (and, once the memory tier is full, an eviction). When almost no look-up hits (every
+// request a different query), almost every stored answer is never read again. Then an answer
+// is stored only the second time its key is answered within a recent window (a "doorkeeper",
+// as in W-TinyLFU): one-off answers cost one set insertion; a repeated key misses once more.
 
 import { hash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { TieredStore } from '../../lib/cache/store.ts';
 import type { Invalidation } from '../../lib/cache/bus.ts';
 import type { Principal } from '../../lib/principal.ts';
@@ -131,23 +138,77 @@ export function tagsOf(datasetIds: readonly string[]): string[] {
   return [...tags];
 }
 
+/** When the cache stores only answers whose key it has answered before (see the top). */
+export interface AdmissionPolicy {
+  /**
+   * Look-ups (hits + misses) judged together; the policy is decided anew after each window.
+   * Small enough that a gateway turns to cold traffic within a second or two of it (at 100–200
+   * misses a second), large enough that a few hits decide it (5 % of 256: 13).
+   */
+  window: number;
+  /**
+   * Below this share of hits in a window, the next window stores only second sightings. A
+   * stored answer costs about a twentieth of an execution, an extra miss one execution: below
+   * 5 % hits, one-off answers outnumber the keys that repeat by far more than twenty to one.
+   */
+  minHitRatio: number;
+  /** Keys remembered as answered once (the oldest are forgotten first). */
+  doorkeeperSize: number;
+}
+
+export const DEFAULT_ADMISSION: AdmissionPolicy = { window: 256, minHitRatio: 0.05, doorkeeperSize: 16_384 };
+
 export class ResponseCache {
   private readonly store: TieredStore;
   private readonly maxTtlS: number;
   /** Seconds past max-age an answer may still be served while it is refreshed (0: never). */
   private readonly staleS: number;
+  private readonly admission: AdmissionPolicy;
 
   hits = 0;
   misses = 0;
   /** Stale answers served (also counted in `hits`). */
   staleHits = 0;
+  /** Answers not stored: their key was answered for the first time while admission was on. */
+  notAdmitted = 0;
   /** Keys with a background refresh on its way: one refresh per key at a time. */
   private readonly refreshing = new Set<string>();
 
-  constructor(store: TieredStore, maxTtlS: number, staleS = 0) {
+  /** True while the cache stores only second sightings (the last window's hit ratio was low). */
+  admitting = false;
+  /** Keys answered once while admitting, not stored. */
+  private readonly doorkeeper: LRUCache<string, true>;
+  /** Hits and look-ups counted when the current window began. */
+  private windowHits = 0;
+  private windowLookups = 0;
+
+  constructor(store: TieredStore, maxTtlS: number, staleS = 0, admission: AdmissionPolicy = DEFAULT_ADMISSION) {
     this.store = store;
     this.maxTtlS = maxTtlS;
     this.staleS = staleS;
+    this.admission = admission;
+    this.doorkeeper = new LRUCache<string, true>({ max: admission.doorkeeperSize });
+  }
+
+  /**
+   * Whether an answer under `key` is stored. Without admission (hit ratio fine), always. While
+   * admitting: a key already stored (a refresh, a replaced answer) or answered once before is;
+   * a new key is only remembered.
+   */
+  private admit(key: string): boolean {
+    const lookups = this.hits + this.misses;
+    if (lookups - this.windowLookups >= this.admission.window) {
+      const wasAdmitting = this.admitting;
+      this.admitting = this.hits - this.windowHits < this.admission.minHitRatio * (lookups - this.windowLookups);
+      if (wasAdmitting && !this.admitting) this.doorkeeper.clear();
+      this.windowHits = this.hits;
+      this.windowLookups = lookups;
+    }
+    if (!this.admitting) return true;
+    if (this.doorkeeper.delete(key) || this.store.memory.has(key)) return true;
+    this.doorkeeper.set(key, true);
+    this.notAdmitted++;
+    return false;
   }
 
   /**
@@ -192,6 +253,7 @@ export class ResponseCache {
     const maxAgeS = Math.min(entry.maxAgeS, this.maxTtlS);
     if (maxAgeS <= 0) return;
     const key = keyFor(keys, entry.scope);
+    if (!this.admit(key)) return;
     // Kept through the stale window; freshness is judged from the entry's own max-age.
     const ttlMs = (maxAgeS + this.staleS) * 1000;
     await this.store.set(key, encode({ ...entry, maxAgeS, storedAt: Date.now() }, body), ttlMs);

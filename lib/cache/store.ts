@@ -73,6 +73,11 @@ export class MemoryStore implements CacheStore {
     return this.tags.size;
   }
 
+  /** Whether `key` is held (and not expired), without counting as a use. */
+  has(key: string): boolean {
+    return this.lru.has(key);
+  }
+
   /** Synchronous read for the hot path (no promise allocation). */
   getSync(key: string): Buffer | undefined {
     return this.lru.get(key);

@@ -221,18 +221,22 @@ class SourcedCounters<K extends string> {
   }
 }
 
-const responseCacheCounters = new SourcedCounters<'hits' | 'misses' | 'stale'>(
+const responseCacheCounters = new SourcedCounters<'hits' | 'misses' | 'stale' | 'notAdmitted'>(
   {
     hits: { name: `${PREFIX}response_cache_hits_total`, help: 'Gateway response-cache look-ups that found an answer, fresh or stale (hit ratio: hits / (hits + misses)).' },
     misses: { name: `${PREFIX}response_cache_misses_total`, help: 'Gateway response-cache look-ups that found nothing.' },
     stale: { name: `${PREFIX}response_cache_stale_total`, help: 'Hits served stale (past max-age, within DATAEX_RESPONSE_CACHE_STALE_S) while a background request refreshed them.' },
+    notAdmitted: {
+      name: `${PREFIX}response_cache_not_admitted_total`,
+      help: 'Cacheable answers not stored: answered for the first time while the hit ratio was below 5 % (stored on a second answer; docs/caching.md).',
+    },
   },
   [],
 );
 
-/** Counts a response cache's hits, misses and stale hits (its own fields); returns the untrack. */
-export function trackResponseCache(cache: { hits: number; misses: number; staleHits: number }): () => void {
-  return responseCacheCounters.track({}, () => ({ hits: cache.hits, misses: cache.misses, stale: cache.staleHits }));
+/** Counts a response cache's hits, misses, stale hits and answers not admitted (its own fields); returns the untrack. */
+export function trackResponseCache(cache: { hits: number; misses: number; staleHits: number; notAdmitted: number }): () => void {
+  return responseCacheCounters.track({}, () => ({ hits: cache.hits, misses: cache.misses, stale: cache.staleHits, notAdmitted: cache.notAdmitted }));
 }
 
 const upstreamCacheCounters = new SourcedCounters<'hits' | 'misses' | 'stale' | 'errors'>(

@@ -142,19 +142,21 @@ describe('request metrics', () => {
 
   it('keeps counters monotonic when the counted component goes away', async () => {
     const before = await scrape();
-    const cache = { hits: 3, misses: 1, staleHits: 1 };
+    const cache = { hits: 3, misses: 1, staleHits: 1, notAdmitted: 2 };
     const untrack = trackResponseCache(cache);
     const lookup = { stats: { hits: 5, misses: 2, stale: 1, errors: 0 } };
     const untrackLookup = trackUpstreamCache('shanghai', lookup);
     cache.hits = 4;
     cache.staleHits = 2;
+    cache.notAdmitted = 3;
     untrack();
     untrackLookup();
-    trackResponseCache({ hits: 1, misses: 0, staleHits: 0 });
+    trackResponseCache({ hits: 1, misses: 0, staleHits: 0, notAdmitted: 0 });
     const after = await scrape();
     expect(after.sum('dataex_response_cache_hits_total') - before.sum('dataex_response_cache_hits_total')).toBe(5);
     expect(after.sum('dataex_response_cache_misses_total') - before.sum('dataex_response_cache_misses_total')).toBe(1);
     expect(after.sum('dataex_response_cache_stale_total') - before.sum('dataex_response_cache_stale_total')).toBe(2);
+    expect(after.sum('dataex_response_cache_not_admitted_total') - before.sum('dataex_response_cache_not_admitted_total')).toBe(3);
     expect(after.value('dataex_upstream_cache_hits_total', { upstream: 'shanghai' })).toBe(5);
     expect(after.value('dataex_upstream_cache_stale_total', { upstream: 'shanghai' })).toBe(1);
   });
