@@ -49,7 +49,7 @@ function asJsonRequest(req: IncomingMessage): IncomingMessage {
   return Object.create(req, { headers: { value: headers, enumerable: true } }) as IncomingMessage;
 }
 
-export function exportFileName(name: string, format: ExportFormat, now = new Date()): string {
+export function exportFileName(name: string, format: ExportFormat | 'xlsx', now = new Date()): string {
   return `${name}-${cstDateStamp(now)}.${format}`;
 }
 
@@ -94,7 +94,7 @@ export async function runAndWrite(services: GatewayServices, spec: RunSpec, req:
   const totalKey = spec.plan.connection?.totalCountKey;
   const total = connection && totalKey && typeof connection[totalKey] === 'number' ? (connection[totalKey] as number) : undefined;
   const columns = spec.plan.columns.length > 0 ? spec.plan.columns : columnsOfValue(items.find((i) => i !== null) ?? {});
-  const writer = formatWriter(spec, columns);
+  const writer = formatWriter(spec.name, spec.format, columns);
   res.writeHead(200, {
     'content-type': writer.contentType,
     'content-disposition': `attachment; filename="${exportFileName(spec.name, spec.format)}"`,
@@ -191,15 +191,16 @@ export class PageReader {
   }
 }
 
-interface FormatWriter {
+export interface FormatWriter {
   contentType: string;
   start(): string;
   item(item: unknown, index: number): string;
   end(errors: GraphQLErrorJson[], summary: { pages: number; rows: number; total: number | undefined }): string;
 }
 
-function formatWriter(spec: RunSpec, columns: string[]): FormatWriter {
-  switch (spec.format) {
+/** How rows are written in each streamable format (exports here, kept runs in history-routes.ts). */
+export function formatWriter(name: string, format: ExportFormat, columns: string[]): FormatWriter {
+  switch (format) {
     case 'csv':
       return {
         contentType: 'text/csv; charset=utf-8; header=present',
@@ -217,7 +218,7 @@ function formatWriter(spec: RunSpec, columns: string[]): FormatWriter {
     case 'json':
       return {
         contentType: 'application/json; charset=utf-8',
-        start: () => `{"savedQuery":${JSON.stringify(spec.name)},"items":[`,
+        start: () => `{"savedQuery":${JSON.stringify(name)},"items":[`,
         item: (item, index) => (index > 0 ? ',' : '') + JSON.stringify(item),
         end: (errors, { pages, rows, total }) =>
           `],"count":${rows},"pages":${pages}${total !== undefined ? `,"totalCount":${total}` : ''}${errors.length > 0 ? `,"errors":${JSON.stringify(errors)}` : ''}}\n`,

@@ -22,7 +22,8 @@ import type { Principal } from '../../lib/principal.ts';
 import { toChinaIso } from '../../subgraphs/common/scalar-parsing.ts';
 import type { GatewayServices } from '../routes.ts';
 import { datasetIdsOf } from '../response-cache/cache.ts';
-import { BOM, csvRecord, flattenItem } from './csv.ts';
+import { BOM, csvRecord } from './csv.ts';
+import { exportFileName, formatWriter } from './export.ts';
 import type { SavedQuery } from './model.ts';
 import { SAVED_QUERIES_PATH } from './paths.ts';
 import { ApiError, runSpecOf } from './run-spec.ts';
@@ -35,7 +36,6 @@ import { scheduleView, type Schedule } from './schedule/model.ts';
 import type { ScheduleStore } from './schedule/store.ts';
 import { checkWebhookUrl, WebhookUrlError } from './schedule/webhooks.ts';
 import type { Clock } from './schedule/scheduler.ts';
-import { cstDateStamp } from './variables.ts';
 
 export const RESULT_FORMATS = ['json', 'csv', 'ndjson', 'xlsx'] as const;
 export type ResultFormat = (typeof RESULT_FORMATS)[number];
@@ -60,7 +60,7 @@ export function parseResultFormat(value: string | null | undefined, fallback: Re
 }
 
 function attachment(name: string, format: ResultFormat, at: string): string {
-  return `attachment; filename="${name}-${cstDateStamp(new Date(Date.parse(at)))}.${format}"`;
+  return `attachment; filename="${exportFileName(name, format, new Date(Date.parse(at)))}"`;
 }
 
 /** Writes a run in `format` (x-dataex-run names it when it is kept); `document` goes into the workbook's about sheet. */
@@ -72,13 +72,13 @@ export async function writeRun(res: ServerResponse, run: RunRecord, format: Resu
       sendJson(res, 200, { run: meta, items: rows }, headers);
       return;
     case 'csv':
-      res.writeHead(200, { ...headers, 'content-type': 'text/csv; charset=utf-8; header=present', 'content-disposition': attachment(run.query, 'csv', run.startedAt) });
-      res.end(BOM + csvRecord(run.columns) + rows.map((r) => csvRecord(flattenItem(r, run.columns))).join(''));
+    case 'ndjson': {
+      // The export's own writers: a kept run downloads as the same run exported would.
+      const writer = formatWriter(run.query, format, run.columns);
+      res.writeHead(200, { ...headers, 'content-type': writer.contentType, 'content-disposition': attachment(run.query, format, run.startedAt) });
+      res.end(writer.start() + rows.map((r, i) => writer.item(r, i)).join('') + writer.end([], { pages: run.pages, rows: rows.length, total: run.totalCount ?? undefined }));
       return;
-    case 'ndjson':
-      res.writeHead(200, { ...headers, 'content-type': 'application/x-ndjson; charset=utf-8', 'content-disposition': attachment(run.query, 'ndjson', run.startedAt) });
-      res.end(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
-      return;
+    }
     case 'xlsx': {
       const body = await runWorkbook(run, document);
       res.writeHead(200, { ...headers, 'content-type': XLSX_CONTENT_TYPE, 'content-disposition': attachment(run.query, 'xlsx', run.startedAt), 'content-length': body.length });

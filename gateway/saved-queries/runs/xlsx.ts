@@ -62,9 +62,7 @@ function addRowsSheet(workbook: ExcelJS.Workbook, name: string, header: string[]
 
 function addAboutSheet(workbook: ExcelJS.Workbook, entries: Array<[string, string | number | null]>): void {
   const sheet = workbook.addWorksheet('about');
-  sheet.addRow(['', '']);
-  sheet.getRow(1).values = ['what', 'value'];
-  sheet.getRow(1).font = { bold: true };
+  sheet.addRow(['what', 'value']).font = { bold: true };
   for (const [k, v] of entries) sheet.addRow([k, v]).getCell(2).numFmt = typeof v === 'number' ? 'General' : '@';
   sheet.getColumn(1).width = 18;
   sheet.getColumn(2).width = 80;
