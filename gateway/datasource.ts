@@ -13,7 +13,6 @@ import { Header } from '../lib/headers.ts';
 import type { GatewayContext } from './contracts.ts';
 import { fetchThroughEntityCache, type EntityCache } from './entity-cache.ts';
 import { correctEntityErrorPaths } from './entity-paths.ts';
-import { fetchDistinctEntities } from './entity-dedup.ts';
 import { ErrorCode } from '../lib/error-codes.ts';
 import { describeTransportError } from '../lib/transport-errors.ts';
 import { log } from '../lib/observability/log.ts';
@@ -78,13 +77,21 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   }
 
   /**
-   * Entity fetches go through the entity cache (when on): only the representations without a
-   * fresh cached answer are sent, each distinct one once (entity-dedup.ts). Error paths of entity fetches are corrected (entity-paths.ts).
+   * A fetch of @apollo/gateway's own executor (which dataex's gateways use only for requests
+   * that capture usage-reporting traces): through the entity cache, with the error paths of
+   * entity fetches corrected (entity-paths.ts).
    */
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
-    const send = (o: GraphQLDataSourceProcessOptions<GatewayContext>) => fetchDistinctEntities(o, (p) => this.send(p));
-    const response = this.entityCache ? await fetchThroughEntityCache(this.entityCache, this.serviceName, options, send) : await send(options);
-    return correctEntityErrorPaths(options, response);
+    return correctEntityErrorPaths(options, await this.processPlanned(options));
+  }
+
+  /**
+   * A fetch of dataex's own plan executor (plan-execution.ts), which sends each distinct
+   * representation once and puts error paths right itself: through the entity cache (when on).
+   */
+  async processPlanned(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const send = (o: GraphQLDataSourceProcessOptions<GatewayContext>) => this.send(o);
+    return this.entityCache ? fetchThroughEntityCache(this.entityCache, this.serviceName, options, send) : send(options);
   }
 
   /** One subgraph call; an HTTP error status with GraphQL errors is the subgraph's answer. */

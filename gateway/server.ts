@@ -20,6 +20,7 @@ import type { GatewayServices, RouteModule } from './routes.ts';
 import { hasCredentials, type KeyStore } from './auth/keys.ts';
 import { DataexDataSource } from './datasource.ts';
 import { shapeAnswersOf } from './result-shaping.ts';
+import { executePlansOf } from './plan-execution.ts';
 import type { EntityCache } from './entity-cache.ts';
 import { createGraphQLEndpoint } from './request/endpoint.ts';
 import { createCallers } from './request/caller.ts';
@@ -132,10 +133,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   gateway.onSchemaLoadOrUpdate(({ apiSchema: schema }) => {
     apiSchema = schema;
-    // The gateway's answers are shaped by result-shaping.ts (the schema the gateway plans
-    // against: set before its listeners are called).
+    // The gateway's plans are executed by plan-execution.ts and its answers shaped by
+    // result-shaping.ts (keyed by the schema the gateway plans against: set before its
+    // listeners are called).
     const plannedAgainst = (gateway as unknown as { apiSchema?: object }).apiSchema;
-    if (plannedAgainst) shapeAnswersOf(plannedAgainst);
+    if (plannedAgainst) {
+      shapeAnswersOf(plannedAgainst);
+      executePlansOf(plannedAgainst);
+    }
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,

@@ -92,7 +92,7 @@ interface SubgraphDef {
   resolvers: GraphQLResolverMap<unknown>;
 }
 
-const SUBGRAPHS: SubgraphDef[] = [
+export const SUBGRAPHS: SubgraphDef[] = [
   {
     name: 'accounts',
     typeDefs: `${FED}

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparable, dataexGateway, stockGateway, type Answer, type Fixture, type GatewayUnderTest, type Operation } from './harness.ts';
 import { media, shop } from './fixtures.ts';
+import { FEDERATION_QUERY, SUBGRAPHS as FEDERATION_BENCH } from '../../bench/federation-bench/subgraphs.ts';
 
 interface Case {
   name: string;
@@ -155,6 +156,22 @@ const SHOP_CASES: Case[] = [
     },
   },
   {
+    // Answers of repeated representations are merged by reference into every place (gateway/
+    // plan-execution.ts): later fetches below them, non-null failures nulling different
+    // parents, and errors at each place must come out as if every place had its own copy.
+    name: 'the same entities at many places, with fetches nested below them, failures and null propagation at each place',
+    op: {
+      query: `{
+        users { id reviews { product { upc inStock shippingEstimate reviews { id author { name nickname balance reviews { product { name price warranty } } } } } } }
+        topProducts { upc reviews { author { id reviews { rating product { upc weight inStock } } } } }
+      }`,
+    },
+    expectThat: (a) => {
+      expect(a.errors?.length).toBeGreaterThan(4);
+      expect(JSON.stringify(a.data)).toContain('"inStock":null');
+    },
+  },
+  {
     name: 'null propagation: a non-null field failing in an entity fetch nulls its nullable parent',
     op: { query: '{ topProducts { upc warranty } product(upc: "2") { upc warranty } }' },
     expectThat: (a) => {
@@ -225,6 +242,11 @@ const MEDIA_CASES: Case[] = [
     expectThat: noErrors,
   },
   {
+    name: '@interfaceObject: the same media at many places, each with fetches nested below, and books and movies in one list',
+    op: { query: '{ media { id stars similar { id title stars similar { __typename id title stars } } } topRated { id title similar { title stars ... on Book { author { name } } } } }' },
+    expectThat: noErrors,
+  },
+  {
     name: 'union across subgraphs (Person lives in people)',
     op: { query: '{ search(term: "a") { __typename ... on Book { title author { name } } ... on Movie { title stars } ... on Person { id name } } }' },
     expectThat: noErrors,
@@ -275,3 +297,13 @@ function conformance(name: string, fixture: Fixture, cases: Case[]): void {
 
 conformance('shop supergraph', shop, SHOP_CASES);
 conformance('media supergraph', media, MEDIA_CASES);
+conformance('the public gateway benchmark (bench/federation-bench)', () => FEDERATION_BENCH, [
+  {
+    name: 'its nested query: one entity behind each of hundreds of places, fetched once per fetch and merged into every place',
+    op: { query: FEDERATION_QUERY, operationName: 'TestQuery' },
+    expectThat: (a) => {
+      noErrors(a);
+      expect(JSON.stringify(a.data).length).toBeGreaterThan(50_000);
+    },
+  },
+]);
