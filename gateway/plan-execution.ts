@@ -112,7 +112,8 @@ function operationOf(apiSchema: Any, operationContext: Any): Any {
 
 function introspectionDocument(selection: Any, variableDefinitions: readonly VariableDefinitionNode[] | undefined): DocumentNode {
   const used = new Set<string>();
-  visit(selection, { Variable: ({ name }) => void used.add(name.value) });
+  const visitor = { Variable: (node: { name: { value: string } }) => void used.add(node.name.value) };
+  visit(selection, visitor);
   const definitions = variableDefinitions?.filter((d) => used.has(d.variable.name.value));
   internals.assert(used.size === (definitions?.length ?? 0), () => `Should have found all used variables ${[...used]} in definitions ${JSON.stringify(variableDefinitions)}`);
   return {
