@@ -112,7 +112,7 @@ function operationOf(apiSchema: Any, operationContext: Any): Any {
 
 function introspectionDocument(selection: Any, variableDefinitions: readonly VariableDefinitionNode[] | undefined): DocumentNode {
   const used = new Set<string>();
-  const visitor = { Variable: (node: { name: { value: string } }) => void used.add(node.name.value) };
+  const visitor = { [Kind.VARIABLE]: (node: { name: { value: string } }) => void used.add(node.name.value) };
   visit(selection, visitor);
   const definitions = variableDefinitions?.filter((d) => used.has(d.variable.name.value));
   internals.assert(used.size === (definitions?.length ?? 0), () => `Should have found all used variables ${[...used]} in definitions ${JSON.stringify(variableDefinitions)}`);
