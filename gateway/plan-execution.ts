@@ -87,6 +87,8 @@ interface Execution {
   requestContext: Any;
   supergraphSchema: GraphQLSchema;
   errors: GraphQLErrorType[];
+  /** Whether an answer was merged into several places, so the tree may hold shared lists. */
+  shared: boolean;
 }
 
 // --- The operation, once per document ---------------------------------------------------
@@ -142,7 +144,7 @@ export async function executePlan(queryPlan: Any, serviceMap: Record<string, Any
     throw err;
   }
   const errors: GraphQLErrorType[] = [];
-  const execution: Execution = { queryPlan, operationContext, operation, serviceMap, requestContext, supergraphSchema, errors };
+  const execution: Execution = { queryPlan, operationContext, operation, serviceMap, requestContext, supergraphSchema, errors, shared: false };
   const unfilteredData = Object.create(null);
   if (queryPlan.node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
   if (queryPlan.node) await executeNode(execution, queryPlan.node, { path: [], data: unfilteredData, everyPlace: () => unfilteredData, fullResult: unfilteredData });
@@ -175,7 +177,7 @@ async function executeNode(execution: Execution, node: Any, cursor: Cursor | und
       await Promise.all(node.nodes.map((child: Any) => executeNode(execution, child, cursor)));
       return;
     case 'Flatten':
-      return executeNode(execution, node.node, moveIntoCursor(cursor, node.path));
+      return executeNode(execution, node.node, moveIntoCursor(cursor, node.path, execution.shared));
     case 'Fetch':
       try {
         await executeFetch(execution, node, cursor);
@@ -196,8 +198,8 @@ async function executeNode(execution: Execution, node: Any, cursor: Cursor | und
 /** An empty list, spread into nothing by the step above. */
 const NOTHING: readonly unknown[] = Object.freeze([]);
 
-function moveIntoCursor(cursor: Cursor, path: ReadonlyArray<string | number>): Cursor | undefined {
-  const data = flattenResultsAtPath(cursor.data, path, 0, []);
+function moveIntoCursor(cursor: Cursor, path: ReadonlyArray<string | number>, shared: boolean): Cursor | undefined {
+  const data = flattenResultsAtPath(cursor.data, path, 0, shared ? [] : undefined);
   const parent = cursor.everyPlace;
   return data ? { path: cursor.path.concat(path), data, everyPlace: () => flattenResultsAtPath(parent(), path, 0, undefined), fullResult: cursor.fullResult } : undefined;
 }
@@ -210,8 +212,9 @@ function moveIntoCursor(cursor: Cursor, path: ReadonlyArray<string | number>): C
  * all it leads to: answers are merged by reference (see the header), so the same list can stand
  * at many places, and a fetch needs each entity once. What is skipped was listed the first time,
  * so the order of first appearances is unchanged. An object met twice through different lists
- * is still listed twice (executeFetch represents each object once); a set per list, not per
- * object, keeps the walk cheap where nothing is shared (the public benchmark's query).
+ * is still listed twice (merging into it twice changes nothing the second time). `seen` is
+ * passed only once an answer was merged into several places with objects or lists in it: until
+ * then nothing can be shared, and the walk needs no sets (the public benchmark's query).
  */
 function flattenResultsAtPath(value: unknown, path: ReadonlyArray<string | number>, i: number, seen: Array<Set<object> | undefined> | undefined): unknown {
   if (i === path.length || value === undefined || value === null) return value;
@@ -317,11 +320,17 @@ function flatKey(schema: GraphQLSchema, flat: NonNullable<Requires['flat']>, ent
   return key;
 }
 
-/** @apollo/gateway's deepMerge (utilities/deepMerge.js) of `source` into each of `targets`, its keys listed once. */
-function mergeInto(targets: object[], source: Any): void {
-  if (source === undefined || source === null) return;
+/**
+ * @apollo/gateway's deepMerge (utilities/deepMerge.js) of `source` into each of `targets`, its
+ * keys listed once; true when two or more targets may now share an object or list of `source`.
+ */
+function mergeInto(targets: object[], source: Any): boolean {
+  if (source === undefined || source === null) return false;
   const keys = Object.keys(source);
   for (const target of targets) mergeKeys(target, source, keys);
+  if (targets.length < 2) return false;
+  for (const key of keys) if (typeof source[key] === 'object' && source[key] !== null) return true;
+  return false;
 }
 
 /** @apollo/gateway's deepMerge (utilities/deepMerge.js). */
@@ -429,29 +438,28 @@ async function executeFetch(execution: Execution, fetch: Any, cursor: Cursor): P
     return;
   }
 
-  // Each distinct representation once, and the objects it stands for: `entities` lists each
-  // object once already, but different objects can have the same representation.
+  // Each distinct representation once, and the objects it stands for (different objects can
+  // have the same representation; the same object met twice is merged into twice, which
+  // changes nothing the second time).
   const { steps, flat } = requiresOf(fetch);
   const representations: Record<string, unknown>[] = [];
   const targetsOf: object[][] = [];
   const byKey = new Map<string, number>();
-  /** Per object: the index of its representation, or -1 for none (error paths need it). */
-  const byEntity = new Map<object, number>();
-  for (const entity of entities) {
-    const isObj = typeof entity === 'object';
-    // The same object at two places (met through two lists): represented once.
-    if (isObj && byEntity.has(entity)) continue;
+  /** For each of `entities`, the index of its representation, or -1 for none (for error paths). */
+  const indexOf = new Array<number>(entities.length);
+  for (let e = 0; e < entities.length; e++) {
+    const entity = entities[e];
     // Keyed before the input rewrites (which may give entities of different types one
     // __typename, an @interfaceObject's): every entity a representation stands for then has
     // the __typename the answer may be given below.
-    let key = flat && isObj ? flatKey(schema, flat, entity) : BUILD;
+    let key = flat && typeof entity === 'object' ? flatKey(schema, flat, entity) : BUILD;
     let representation: Record<string, unknown> | null = null;
     if (key === BUILD) {
       representation = buildRepresentation(schema, entity, steps);
       key = representation?.[TYPENAME] ? representationKey(representation) : NONE;
     }
     if (key === NONE) {
-      if (isObj) byEntity.set(entity, -1);
+      indexOf[e] = -1;
       continue;
     }
     let j = byKey.get(key);
@@ -468,11 +476,11 @@ async function executeFetch(execution: Execution, fetch: Any, cursor: Cursor): P
     } else {
       targetsOf[j].push(entity);
     }
-    if (isObj) byEntity.set(entity, j);
+    indexOf[e] = j;
   }
   if (representations.length < 1) return;
   if ('representations' in variables) throw new Error('Variables cannot contain key "representations"');
-  const places = new Places(cursor, byEntity, representations.length);
+  const places = new Places(cursor, entities, indexOf, representations.length);
   const received = await sendOperation(execution, fetch, cursor, service, { ...variables, representations }, places);
   if (!received) return;
   const receivedEntities = received._entities;
@@ -483,7 +491,7 @@ async function executeFetch(execution: Execution, fetch: Any, cursor: Cursor): P
     const targets = targetsOf[j];
     if (entity && !entity[TYPENAME]) entity[TYPENAME] = (targets[0] as Record<string, unknown>)[TYPENAME];
     rewrites.applyRewrites(schema, fetch.outputRewrites, entity);
-    mergeInto(targets, entity);
+    if (mergeInto(targets, entity)) execution.shared = true;
   }
 }
 
@@ -494,24 +502,28 @@ async function executeFetch(execution: Execution, fetch: Any, cursor: Cursor): P
  */
 class Places {
   private readonly cursor: Cursor;
-  private readonly byEntity: Map<object, number>;
+  private readonly entities: unknown[];
+  private readonly indexOf: number[];
   private readonly count: number;
   private computed: { placesOf: number[][]; represented: number } | undefined;
 
-  constructor(cursor: Cursor, byEntity: Map<object, number>, count: number) {
+  constructor(cursor: Cursor, entities: unknown[], indexOf: number[], count: number) {
     this.cursor = cursor;
-    this.byEntity = byEntity;
+    this.entities = entities;
+    this.indexOf = indexOf;
     this.count = count;
   }
 
   private compute(): { placesOf: number[][]; represented: number } {
     if (this.computed) return this.computed;
+    const byEntity = new Map<unknown, number>();
+    this.entities.forEach((entity, e) => byEntity.set(entity, this.indexOf[e]));
     const all = this.cursor.everyPlace();
     const entities = Array.isArray(all) ? all.filter((e) => e !== null && e !== undefined) : [all];
     const placesOf: number[][] = Array.from({ length: this.count }, () => []);
     let represented = 0;
     entities.forEach((entity, place) => {
-      const j = this.byEntity.get(entity);
+      const j = byEntity.get(entity);
       if (j === undefined || j < 0) return;
       placesOf[j].push(place);
       represented++;

@@ -130,6 +130,8 @@ export const shop: Fixture = () => {
           shippingEstimate: Int @requires(fields: "price weight")
           shippingQuote(zone: String!, express: Boolean = false): Float @requires(fields: "weight")
           warranty: String!
+          "Products bought with this one (their other fields live in products): a list in an entity answer, with fetches below it."
+          alsoBought: [Product]
           dimensions: Dimensions @shareable
         }
         type Dimensions @shareable { width: Int height: Int }`,
@@ -149,6 +151,7 @@ export const shop: Fixture = () => {
             return p.upc === '4' ? null : `${p.upc}-2y`;
           },
           dimensions: (p: { upc: string }) => PRODUCTS.find((x) => x.upc === p.upc)?.dimensions ?? null,
+          alsoBought: (p: { upc: string }) => PRODUCTS.filter((x) => x.upc !== p.upc && x.upc !== '5').map((x) => ({ upc: x.upc })),
         },
       } as R,
     },

@@ -172,6 +172,16 @@ const SHOP_CASES: Case[] = [
     },
   },
   {
+    // The same products at many places get one answer holding a list (alsoBought), merged into
+    // every place: the lists are shared, and the fetches below them walk each list once.
+    name: 'lists in an entity answer shared by repeated entities, with fetches below them (and failures at every place)',
+    op: { query: '{ users { reviews { product { upc alsoBought { upc name price inStock alsoBought { name } } } } } }' },
+    expectThat: (a) => {
+      expect(a.errors?.length).toBeGreaterThan(2);
+      expect(JSON.stringify(a.data)).toContain('"alsoBought":[{"upc":"1","name":"Desk"');
+    },
+  },
+  {
     name: 'null propagation: a non-null field failing in an entity fetch nulls its nullable parent',
     op: { query: '{ topProducts { upc warranty } product(upc: "2") { upc warranty } }' },
     expectThat: (a) => {
