@@ -236,8 +236,9 @@ function flattenResultsAtPath(value: unknown, path: ReadonlyArray<string | numbe
     }
     return out;
   }
-  internals.assert(typeof current === 'string', () => `Unexpected ${typeof current} found in path`);
-  internals.assert(!Array.isArray(value), () => `Unexpected array in result for path element ${current}`);
+  // @apollo/gateway's assertions, with their messages (no closure per step unless one fails).
+  if (typeof current !== 'string') internals.assert(false, `Unexpected ${typeof current} found in path`);
+  if (Array.isArray(value)) internals.assert(false, `Unexpected array in result for path element ${current}`);
   return flattenResultsAtPath(Object.hasOwn(value as object, current) ? (value as Record<string, unknown>)[current as string] : undefined, path, i + 1, seen);
 }
 
@@ -292,6 +293,12 @@ function requiresOf(fetch: Any): Requires {
     compiledRequires.set(fetch, (requires = { steps, flat: flatForm(steps) }));
   }
   return requires;
+}
+
+/** Whether `entity` has `values` for `names` (own properties, the same scalars). */
+function sameValues(names: string[], values: unknown[], entity: Record<string, unknown>): boolean {
+  for (let k = 0; k < names.length; k++) if (entity[names[k]] !== values[k] || !Object.hasOwn(entity, names[k])) return false;
+  return true;
 }
 
 /** No representation (a field it needs is missing, or the type condition does not apply). */
@@ -447,12 +454,23 @@ async function executeFetch(execution: Execution, fetch: Any, cursor: Cursor): P
   const byKey = new Map<string, number>();
   /** For each of `entities`, the index of its representation, or -1 for none (for error paths). */
   const indexOf = new Array<number>(entities.length);
+  /** The last entity with a flat representation: its field values and representation index. */
+  let lastValues: unknown[] | undefined;
+  let lastIndex = -1;
   for (let e = 0; e < entities.length; e++) {
     const entity = entities[e];
+    // Runs of places with the same entity are common (a list of reviews of one product): the
+    // same field values as the last entity's mean the same representation.
+    if (lastValues && typeof entity === 'object' && entity !== null && sameValues(flat!.names, lastValues, entity)) {
+      targetsOf[lastIndex].push(entity);
+      indexOf[e] = lastIndex;
+      continue;
+    }
     // Keyed before the input rewrites (which may give entities of different types one
     // __typename, an @interfaceObject's): every entity a representation stands for then has
     // the __typename the answer may be given below.
     let key = flat && typeof entity === 'object' ? flatKey(schema, flat, entity) : BUILD;
+    const flatKeyed = key !== BUILD;
     let representation: Record<string, unknown> | null = null;
     if (key === BUILD) {
       representation = buildRepresentation(schema, entity, steps);
@@ -477,6 +495,10 @@ async function executeFetch(execution: Execution, fetch: Any, cursor: Cursor): P
       targetsOf[j].push(entity);
     }
     indexOf[e] = j;
+    if (flatKeyed) {
+      lastValues = flat!.names.map((name) => entity[name]);
+      lastIndex = j;
+    }
   }
   if (representations.length < 1) return;
   if ('representations' in variables) throw new Error('Variables cannot contain key "representations"');
