@@ -20,7 +20,9 @@
 //   --gateways a,b          dataex,dataex-nocache,apollo,hive,hive-cache,ceiling (default);
 //                           also hive-stitching (Hive's default query planner)
 //   --latency MS            upstream latency of the simulators (30)
-//   --upstream-ttl S        freshness of the subgraphs' upstream cache (60, dataex's default)
+//   --upstream-ttl S        freshness of the subgraphs' upstream cache (300: longer than a scenario, so
+//                           the caches, dropped and refilled before each scenario, expire in none of
+//                           its slices; dataex's default is 60)
 //   --profile a,b           run these gateways under --cpu-prof, one child per scenario; writes
 //                           bench/results/profile-<gateway>-<scenario>.cpuprofile and a summary
 //   --name NAME             report file names (latest)
@@ -79,7 +81,7 @@ const { values } = parseArgs({
     scenarios: { type: 'string' },
     gateways: { type: 'string' },
     latency: { type: 'string', default: '30' },
-    'upstream-ttl': { type: 'string', default: '60' },
+    'upstream-ttl': { type: 'string', default: '300' },
     profile: { type: 'string', default: '' },
     name: { type: 'string', default: 'latest' },
     'wait-quiet': { type: 'string', default: '0' },

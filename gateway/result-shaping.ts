@@ -41,6 +41,8 @@ interface Internals {
   isObjectType(t: Any): boolean;
   isSubtype(a: Any, b: Any): boolean;
   isValidLeafValue(schema: Any, value: unknown, type: Any): boolean;
+  isCustomScalarType(t: Any): boolean;
+  isEnumType(t: Any): boolean;
   ERRORS: { INVALID_GRAPHQL: { err(message: string, options: { path: Array<string | number> }): Error } };
   assert(condition: unknown, message: () => string): void;
 }
@@ -62,7 +64,13 @@ function fail(message: string): never {
 }
 
 /** How a field's type wraps its named type, read once per type object. */
-type Shape = { kind: 'nonnull'; of: Shape; type: Any } | { kind: 'list'; of: Shape; type: Any } | { kind: 'composite'; type: Any } | { kind: 'leaf'; type: Any };
+interface LeafShape {
+  kind: 'leaf';
+  type: Any;
+  /** What values the type takes (validLeaf), read on first use. */
+  leafKind?: 'custom' | 'enum' | 'boolean' | 'int' | 'id' | 'float' | 'other';
+}
+type Shape = { kind: 'nonnull'; of: Shape; type: Any } | { kind: 'list'; of: Shape; type: Any } | { kind: 'composite'; type: Any } | LeafShape;
 
 const shapes = new WeakMap<object, Shape>();
 function shapeOf(type: Any): Shape {
@@ -318,10 +326,48 @@ function updateOutputValue(s: Shaper, outputValue: unknown, shape: Shape, inputV
     case 'leaf': {
       if (inputValue === null) return null;
       if (outputValue !== undefined) fail(`Excepted output to be undefined but got ${shape.type} for type ${shape.type}`);
-      if (isValidLeafValue(s.schema, inputValue, shape.type)) return inputValue;
+      if (validLeaf(s.schema, inputValue, shape)) return inputValue;
       s.errors.push(ERRORS.INVALID_GRAPHQL.err(`Invalid value found for ${describeLast(path, shape.type, parentType)}.`, { path: Array.from(path) }));
       return NULLED;
     }
+  }
+}
+
+/**
+ * federation-internals' isValidLeafValue, with the type's kind read once per type: a custom
+ * scalar takes anything, a string is valid for String, ID and custom types (and an enum's
+ * values), a boolean for Boolean, a safe integer for Int, ID and Float (any other number goes
+ * to the original, which tests its decimal form).
+ */
+function validLeaf(schema: Any, value: unknown, shape: LeafShape): boolean {
+  let kind = shape.leafKind;
+  if (kind === undefined) {
+    const t = shape.type;
+    kind = shape.leafKind = internals.isCustomScalarType(t)
+      ? 'custom'
+      : internals.isEnumType(t)
+        ? 'enum'
+        : t === schema.booleanType()
+          ? 'boolean'
+          : t === schema.intType()
+            ? 'int'
+            : t === schema.idType()
+              ? 'id'
+              : t === schema.floatType()
+                ? 'float'
+                : 'other';
+  }
+  switch (typeof value) {
+    case 'string':
+      return kind === 'enum' ? shape.type.value(value) !== undefined : kind !== 'boolean' && kind !== 'int' && kind !== 'float';
+    case 'boolean':
+      return kind === 'custom' || kind === 'boolean';
+    case 'number':
+      if (kind === 'custom') return true;
+      if (Number.isSafeInteger(value)) return kind === 'int' || kind === 'id' || kind === 'float';
+      return isValidLeafValue(schema, value, shape.type);
+    default:
+      return kind === 'custom';
   }
 }
 
