@@ -540,7 +540,7 @@ class Places {
   private compute(): { placesOf: number[][]; represented: number } {
     if (this.computed) return this.computed;
     const byEntity = new Map<unknown, number>();
-    this.entities.forEach((entity, e) => byEntity.set(entity, this.indexOf[e]));
+    for (let e = 0; e < this.entities.length; e++) byEntity.set(this.entities[e], this.indexOf[e]);
     const all = this.cursor.everyPlace();
     const entities = Array.isArray(all) ? all.filter((e) => e !== null && e !== undefined) : [all];
     const placesOf: number[][] = Array.from({ length: this.count }, () => []);
