@@ -17,6 +17,7 @@ import { ErrorCode } from '../lib/error-codes.ts';
 import { describeTransportError } from '../lib/transport-errors.ts';
 import { log } from '../lib/observability/log.ts';
 import { PlainHeaders } from './fetcher.ts';
+import type { PlannedFetchSource } from './plan-execution.ts';
 
 /** @apollo/gateway's parseCacheControlHeader (datasources/parseCacheControlHeader.js, not exported). */
 function parseCacheControlHeader(header: string | null | undefined): Record<string, string | true> {
@@ -65,7 +66,7 @@ class SubgraphAnswered extends Error {
   }
 }
 
-export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> implements PlannedFetchSource {
   /** The subgraph's name in the supergraph (set through the constructor's config). */
   declare readonly serviceName: string;
 

@@ -1,4 +1,6 @@
-// Error paths of entity fetches, corrected.
+// Error paths of entity fetches, corrected, for @apollo/gateway's own executor. dataex's
+// gateways run their plans with gateway/plan-execution.ts, which reports each error at its
+// places itself; Apollo's executor still runs requests that capture usage-reporting traces.
 //
 // The gateway engine (@apollo/gateway executeQueryPlan: executeFetch, makeLazyErrorPathGenerator)
 // sends a subgraph the representations of only those entities at the fetch's path that match

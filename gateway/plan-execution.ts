@@ -81,8 +81,6 @@ interface Cursor {
 }
 
 interface Execution {
-  queryPlan: Any;
-  operationContext: Any;
   operation: Any;
   serviceMap: Record<string, Any>;
   requestContext: Any;
@@ -145,7 +143,7 @@ export async function executePlan(queryPlan: Any, serviceMap: Record<string, Any
     throw err;
   }
   const errors: GraphQLErrorType[] = [];
-  const execution: Execution = { queryPlan, operationContext, operation, serviceMap, requestContext, supergraphSchema, errors, shared: false };
+  const execution: Execution = { operation, serviceMap, requestContext, supergraphSchema, errors, shared: false };
   const unfilteredData = Object.create(null);
   if (queryPlan.node?.kind === 'Subscription') throw new Error('Execution of subscriptions not supported by gateway');
   if (queryPlan.node) await executeNode(execution, queryPlan.node, { path: [], data: unfilteredData, everyPlace: () => unfilteredData, fullResult: unfilteredData });
@@ -248,7 +246,7 @@ function flattenResultsAtPath(value: unknown, path: ReadonlyArray<string | numbe
 /** A fetch's `requires` selection, compiled: how to build a representation from an entity. */
 type RepresentationStep =
   | { field: true; name: string; protoName: boolean; selections: RepresentationStep[] | undefined }
-  | { field: false; typeCondition: string; selections: RepresentationStep[]; applies: Map<string, boolean> };
+  | { field: false; typeCondition: string; selections: RepresentationStep[]; applies: Map<unknown, boolean> };
 
 /**
  * A fetch's `requires`, compiled. `flat`, when the selection is one type condition over fields
@@ -308,22 +306,45 @@ const NONE = null;
 const BUILD = undefined;
 
 /**
+ * Whether a fragment's type condition applies to `entity` (@apollo/gateway's isObjectOfType,
+ * which reads only its __typename), remembered per __typename in `applies`. Only the schema's
+ * own type names are remembered: the caches live as long as the plan, and __typename values
+ * come from subgraph answers.
+ */
+function conditionApplies(schema: GraphQLSchema, applies: Map<unknown, boolean>, entity: Record<string, unknown>, typeCondition: string): boolean {
+  const typename = entity[TYPENAME];
+  let answer = applies.get(typename);
+  if (answer === undefined) {
+    answer = rewrites.isObjectOfType(schema, entity, typeCondition);
+    if (typeof typename === 'string' && schema.getType(typename)) applies.set(typename, answer);
+  }
+  return answer;
+}
+
+/**
+ * One field of a representation key: its name and scalar value, a string with its length (so
+ * no value can fake a separator); undefined for a value that is not a scalar.
+ */
+function keyPart(name: string, value: unknown): string | undefined {
+  if (typeof value === 'string') return `${name}:${value.length}:${value},`;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return `${name}=${JSON.stringify(value)},`;
+  return undefined;
+}
+
+/**
  * The key `representationKey` gives the representation of `entity` under a flat `requires`,
  * without building it; NONE or BUILD as above.
  */
 function flatKey(schema: GraphQLSchema, flat: NonNullable<Requires['flat']>, entity: Record<string, unknown>): string | typeof NONE | typeof BUILD {
-  const typename = entity[TYPENAME];
-  let applies = flat.applies.get(typename);
-  if (applies === undefined) flat.applies.set(typename, (applies = rewrites.isObjectOfType(schema, entity, flat.typeCondition)));
-  if (!applies || !typename) return NONE;
+  if (!entity[TYPENAME] || !conditionApplies(schema, flat.applies, entity, flat.typeCondition)) return NONE;
   let key = '';
   for (const name of flat.names) {
     if (!Object.hasOwn(entity, name)) return NONE;
     const value = entity[name];
-    if (typeof value === 'string') key += `${name}:${value.length}:${value},`;
-    else if (typeof value === 'number' || typeof value === 'boolean' || value === null) key += `${name}=${JSON.stringify(value)},`;
-    else if (value === undefined) return NONE;
-    else return BUILD;
+    if (value === undefined) return NONE;
+    const part = keyPart(name, value);
+    if (part === undefined) return BUILD;
+    key += part;
   }
   return key;
 }
@@ -398,11 +419,8 @@ function buildRepresentation(schema: GraphQLSchema, source: Any, steps: Represen
           value.map((v) => (inner ? buildRepresentation(schema, v, inner) : v)),
         );
       else setField(result, step, inner ? buildRepresentation(schema, value, inner) : value);
-    } else if (source) {
-      const typename = source[TYPENAME];
-      let applies = step.applies.get(typename);
-      if (applies === undefined) step.applies.set(typename, (applies = rewrites.isObjectOfType(schema, source, step.typeCondition)));
-      if (applies) deepMerge(result, buildRepresentation(schema, source, step.selections));
+    } else if (source && conditionApplies(schema, step.applies, source, step.typeCondition)) {
+      deepMerge(result, buildRepresentation(schema, source, step.selections));
     }
   }
   return result;
@@ -410,17 +428,16 @@ function buildRepresentation(schema: GraphQLSchema, source: Any, steps: Represen
 
 /**
  * A key that is the same for two representations exactly when their JSON is: for the usual
- * flat ones (`__typename` and key fields of scalar values), names and values with each string's
- * length (so no value can fake a separator), cheaper than JSON.stringify; anything nested is
- * keyed by its JSON (which starts with "{", as no flat key does).
+ * flat ones (`__typename` and key fields of scalar values), their key parts, cheaper than
+ * JSON.stringify; anything nested is keyed by its JSON (which starts with "{", as no flat key
+ * does).
  */
 function representationKey(representation: Record<string, unknown>): string {
   let key = '';
   for (const name of Object.keys(representation)) {
-    const value = representation[name];
-    if (typeof value === 'string') key += `${name}:${value.length}:${value},`;
-    else if (typeof value === 'number' || typeof value === 'boolean' || value === null) key += `${name}=${JSON.stringify(value)},`;
-    else return JSON.stringify(representation);
+    const part = keyPart(name, representation[name]);
+    if (part === undefined) return JSON.stringify(representation);
+    key += part;
   }
   return key;
 }
@@ -646,15 +663,14 @@ let installed = false;
  * process keep @apollo/gateway's own executor, and so do requests that capture usage-reporting
  * traces. Only for the @apollo/gateway line it was written against (2.14.x).
  */
-export function executePlansOf(apiSchema: object): boolean {
-  if (!gatewayVersion.startsWith('2.14.')) return false;
+export function executePlansOf(apiSchema: object): void {
+  if (!gatewayVersion.startsWith('2.14.')) return;
   dataexSchemas.add(apiSchema);
-  if (installed) return true;
+  if (installed) return;
   installed = true;
   const original = engine.executeQueryPlan;
   engine.executeQueryPlan = (queryPlan, serviceMap, requestContext, operationContext, supergraphSchema, schema, telemetry) =>
     dataexSchemas.has(schema) && !requestContext.metrics?.captureTraces
       ? executePlan(queryPlan, serviceMap, requestContext, operationContext, supergraphSchema, schema)
       : original(queryPlan, serviceMap, requestContext, operationContext, supergraphSchema, schema, telemetry);
-  return true;
 }
