@@ -143,7 +143,7 @@ function markdown(report: BenchReport, svgName: string): string {
       ((st.rounds ?? 1) > 1
         ? ` in ${st.rounds} interleaved slices of ${(st.durationS / st.rounds!).toFixed(1)} s (every gateway stays up; the slices of all gateways are taken in turn, the order rotating each round, so a drift in the machine's speed touches all alike; each gateway's warm-up comes right before its first slice${st.rewarmS ? `, and ${st.rewarmS} s of discarded load before each later one, so a slice measures a gateway under load rather than its first second back from idling while the others ran` : ''}). `
         : ', one gateway after the other. ') +
-      `dataex suite: four upstream simulators with ${st.latencyMs} ms latency behind the five dataex subgraphs (upstream cache fresh for ${st.upstreamTtlS} s, flushed before each scenario${(st.rounds ?? 1) > 1 ? '' : ' and gateway'}${st.backendWarmupS ? `; on cold, refilled by ${st.backendWarmupS} s of discarded load from a stream no gateway is measured on before any gateway's warm-up` : ''}). ` +
+      `dataex suite: four upstream simulators with ${st.latencyMs} ms latency behind the five dataex subgraphs, one process with NODE_ENV=production (upstream cache fresh for ${st.upstreamTtlS} s, flushed before each scenario${(st.rounds ?? 1) > 1 ? '' : ' and gateway'}${st.backendWarmupS ? `; on cold, refilled by ${st.backendWarmupS} s of discarded load from a stream no gateway is measured on before any gateway's warm-up` : ''}). ` +
       `Federation suite: the public gateway benchmark's four subgraphs and nested query. ` +
       `The ceiling is a bare node:http server answering each request with the bytes the first gateway answered it with (generated request streams: its answer to the first sample).`,
     '',

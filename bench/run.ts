@@ -24,7 +24,9 @@
 //                           the caches, dropped and refilled before each scenario, expire in none of
 //                           its slices; dataex's default is 60)
 //   --profile a,b           run these gateways under --cpu-prof, one child per scenario; writes
-//                           bench/results/profile-<gateway>-<scenario>.cpuprofile and a summary
+//                           bench/results/profile-<gateway>-<scenario>.cpuprofile and a summary;
+//                           "backend" profiles the suite's backend (subgraphs and simulators) over
+//                           the whole suite: profile-backend-<suite>.cpuprofile
 //   --name NAME             report file names (latest)
 //   --wait-quiet S          before each measurement, wait up to S seconds for other processes
 //                           on the machine to use less than a quarter of a core (0: don't wait)
@@ -126,7 +128,7 @@ const rounds = profiled.size > 0 ? 1 : Math.max(1, Number(values.rounds ?? (valu
 const rewarmS = rounds > 1 ? Number(values.rewarm) : 0;
 const backendWarmupS = rounds > 1 ? Number(values['backend-warmup']) : 0;
 for (const s of scenarioNames) if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario ${s}; choose from ${SCENARIOS.map((x) => x.name).join(', ')}`);
-for (const g of [...gatewayNames, ...profiled]) if (!GATEWAYS.includes(g as GatewayName)) throw new Error(`unknown gateway ${g}; choose from ${GATEWAYS.join(', ')}`);
+for (const g of [...gatewayNames, ...profiled]) if (g !== 'backend' && !GATEWAYS.includes(g as GatewayName)) throw new Error(`unknown gateway ${g}; choose from ${GATEWAYS.join(', ')}`);
 // Run in a fixed order: the reference answer (and the ceiling's bytes) come from the first.
 const gateways = GATEWAYS.filter((g) => gatewayNames.includes(g));
 if (gateways.length === 1 && gateways[0] === 'ceiling') throw new Error("the ceiling serves a gateway's answer: add at least one gateway");
@@ -591,20 +593,29 @@ async function startGateway(name: GatewayName, supergraph: string, scenario?: st
 
 // ---- suites ---------------------------------------------------------------------------------
 
+const backendProfileArgs = (suite: SuiteName) => (profiled.has('backend') ? ['--cpu-prof', '--cpu-prof-dir', profileDir('backend', suite)] : []);
+
 async function startBackend(suite: SuiteName): Promise<{ backend: Target; supergraph: string; fixtures?: Fixtures }> {
   if (suite === 'federation') {
     const supergraph = join(work, 'federation-supergraph.graphql');
-    const backend = await startTarget('bench/targets/federation-backend.ts', { BENCH_SUPERGRAPH_OUT: supergraph });
+    const backend = await startTarget('bench/targets/federation-backend.ts', { BENCH_SUPERGRAPH_OUT: supergraph }, 120_000, { nodeArgs: backendProfileArgs(suite) });
     return { backend, supergraph };
   }
-  const backend = await startTarget('bench/targets/backend.ts', {
-    DATAEX_SIM_LATENCY_MS: String(latencyMs),
-    DATAEX_HARVEST_INTERVAL_MS: '0',
-    DATAEX_PROBE_INTERVAL_MS: '0',
-    DATAEX_UPSTREAM_TTL_S: String(upstreamTtlS),
-    DATAEX_LOG_LEVEL: 'warn',
-    DATAEX_SIGNING_SECRET: signingSecret,
-  });
+  // As the image runs it (Dockerfile: NODE_ENV=production; graphql-js checks less per value).
+  const backend = await startTarget(
+    'bench/targets/backend.ts',
+    {
+      NODE_ENV: 'production',
+      DATAEX_SIM_LATENCY_MS: String(latencyMs),
+      DATAEX_HARVEST_INTERVAL_MS: '0',
+      DATAEX_PROBE_INTERVAL_MS: '0',
+      DATAEX_UPSTREAM_TTL_S: String(upstreamTtlS),
+      DATAEX_LOG_LEVEL: 'warn',
+      DATAEX_SIGNING_SECRET: signingSecret,
+    },
+    120_000,
+    { nodeArgs: backendProfileArgs(suite) },
+  );
   // The committed supergraph, with each subgraph's URL pointing at the bench's subgraphs.
   const urls: Record<string, string> = backend.info.subgraphs;
   const sdl = readFileSync(join(ROOT, 'schema/supergraph.graphql'), 'utf8').replace(/@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g, (_m, name: string) => {
@@ -671,6 +682,7 @@ async function runSuite(suite: SuiteName, started: Promise<StartedBackend>): Pro
     }
   } finally {
     await backend.stop();
+    if (profiled.has('backend')) summariseProfile('backend', suite, undefined);
   }
 }
 
@@ -757,7 +769,7 @@ function summariseProfile(gateway: string, scenario: string, window: { fromS: nu
   renameSync(written[0], file);
   rmSync(dir, { recursive: true, force: true });
   const summary = summarise(JSON.parse(readFileSync(file, 'utf8')), window);
-  const text = `# CPU profile: ${gateway}, scenario ${scenario} (measured phase only: ${window ? `${window.fromS.toFixed(1)}–${window.toS.toFixed(1)} s after start` : 'whole process'})\n# ${report.date}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n# ${connections} connections, ${durationS} s, upstream latency ${latencyMs} ms\n\n${formatSummary(summary, 30)}\n`;
+  const text = `# CPU profile: ${gateway}, ${gateway === 'backend' ? 'suite' : 'scenario'} ${scenario} (${window ? `measured phase only: ${window.fromS.toFixed(1)}–${window.toS.toFixed(1)} s after start` : 'the whole process, start included'})\n# ${report.date}, ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}\n# ${connections} connections, ${durationS} s, upstream latency ${latencyMs} ms\n\n${formatSummary(summary, 30)}\n`;
   writeFileSync(join(RESULTS, `profile-${gateway}-${scenario}.txt`), text);
   report.profiles ??= [];
   report.profiles.push({ gateway, scenario, cpuprofile: `bench/results/profile-${gateway}-${scenario}.cpuprofile`, summary: `bench/results/profile-${gateway}-${scenario}.txt` });

@@ -122,8 +122,13 @@ export class Harvester {
     return (this.options.upstreamHealth ?? ((id: string) => upstreamHealth.health(id)))(exchange);
   }
 
+  /** Breaker state alone: read for every listing answered, so not the whole health() snapshot. */
+  private breakerState(exchange: string): BreakerState | null {
+    return (this.options.upstreamHealth ? this.options.upstreamHealth(exchange)?.breaker : upstreamHealth.breakerState(exchange)) ?? null;
+  }
+
   private view(state: ExchangeState): ExchangeState {
-    const breaker = this.breakerHealth(state.info.id)?.breaker ?? null;
+    const breaker = this.breakerState(state.info.id);
     // An open (or probing) breaker means calls fail fast: not ONLINE, whatever the last harvest said.
     const status = state.status === 'ONLINE' && (breaker === 'open' || breaker === 'half-open') ? 'DEGRADED' : state.status;
     return { ...state, status, breaker };

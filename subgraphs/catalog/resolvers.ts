@@ -66,15 +66,17 @@ function exchangeShape(state: ExchangeState, counts: VisibleCounts) {
   };
 }
 
+/** The facets as the schema shapes them, each read (and counted: computeFacets) only when asked for. */
 function facetsShape(result: SearchResult) {
   const label = (map: Map<string, string>) => (f: { value: string; count: number }) => ({ ...f, label: map.get(f.value) ?? null });
   const plain = (f: { value: string; count: number }) => ({ ...f, label: null });
+  const { facets } = result;
   return {
-    exchanges: result.facets.exchanges.map(label(exchangeName)),
-    sectors: result.facets.sectors.map(label(sectorName)),
-    productTypes: result.facets.productTypes.map(plain),
-    levels: result.facets.levels.map(plain),
-    scenarios: result.facets.scenarios.map(plain),
+    exchanges: () => facets.exchanges.map(label(exchangeName)),
+    sectors: () => facets.sectors.map(label(sectorName)),
+    productTypes: () => facets.productTypes.map(plain),
+    levels: () => facets.levels.map(plain),
+    scenarios: () => facets.scenarios.map(plain),
   };
 }
 

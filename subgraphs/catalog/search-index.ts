@@ -452,6 +452,8 @@ class Snapshot {
   // Lazily filled per clearance; a snapshot is immutable, so these never go stale.
   private readonly visCache = new Map<string, Visibility>();
   private readonly provCache = new Map<string, ProviderStats>();
+  /** A term set's matches and scores, unfiltered, per scoring statistics (textMatches): the last TEXT_MATCHES_KEPT. */
+  readonly textMatchCache = new Map<string, { docs: Int32Array; scores: Float64Array }>();
 
   readonly segments: Segment[];
   readonly version: number;
@@ -669,8 +671,8 @@ function corpusStats(s: Snapshot, tokens: string[], vis: Visibility): number[] {
   return st;
 }
 
-/** AND of all tokens, BM25-scored. Returns matches in ascending global doc order. */
-function textMatches(s: Snapshot, tokens: string[], stats: number[], pred: (g: number) => boolean): { docs: Int32Array; scores: Float64Array } {
+/** AND of all tokens, BM25-scored, of the docs `pred` accepts (all without one). Returns matches in ascending global doc order. */
+function scoredMatches(s: Snapshot, tokens: string[], stats: number[], pred: ((g: number) => boolean) | null): { docs: Int32Array; scores: Float64Array } {
   const T = tokens.length;
   const N = stats[0];
   const avgdl = stats[1] > 0 ? stats[1] : 1;
@@ -706,7 +708,7 @@ function textMatches(s: Snapshot, tokens: string[], stats: number[], pred: (g: n
         if (arr[p] !== d) continue outer;
       }
       const g = off + d;
-      if (!pred(g)) continue;
+      if (pred && !pred(g)) continue;
       const norm = K1 * (1 - B + (B * seg.docLen[d]) / avgdl);
       let score = 0;
       // Summed in canonical token order so a doc's score is bit-identical on every page.
@@ -721,6 +723,39 @@ function textMatches(s: Snapshot, tokens: string[], stats: number[], pred: (g: n
   return { docs: Int32Array.from(docs), scores: Float64Array.from(scores) };
 }
 
+const TEXT_MATCHES_KEPT = 64;
+
+/**
+ * textMatches over the statistics of the visible corpus (page 1 of any order; later pages of a
+ * relevance order carry page 1's statistics in their cursor and are scored afresh). Searches
+ * repeat their terms far more often than their filters: the unfiltered matches of a term set
+ * and their scores are kept per snapshot (immutable, so they never go stale) and filtered here,
+ * the same docs with bit-identical scores as scoring only the accepted ones.
+ */
+function textMatches(s: Snapshot, tokens: string[], stats: number[], pred: (g: number) => boolean, fromCursor: boolean): { docs: Int32Array; scores: Float64Array } {
+  if (fromCursor) return scoredMatches(s, tokens, stats, pred);
+  const key = `${tokens.join('\u0000')}\u0001${stats.join(',')}`;
+  const cache = s.textMatchCache;
+  let all = cache.get(key);
+  if (all) {
+    cache.delete(key); // most recently used last
+  } else {
+    all = scoredMatches(s, tokens, stats, null);
+    if (cache.size >= TEXT_MATCHES_KEPT) cache.delete(cache.keys().next().value!);
+  }
+  cache.set(key, all);
+  const docs = new Int32Array(all.docs.length);
+  const scores = new Float64Array(all.docs.length);
+  let n = 0;
+  for (let i = 0; i < all.docs.length; i++) {
+    const g = all.docs[i];
+    if (!pred(g)) continue;
+    docs[n] = g;
+    scores[n++] = all.scores[i];
+  }
+  return { docs: docs.subarray(0, n), scores: scores.subarray(0, n) };
+}
+
 function facetBuckets(values: readonly string[], counts: Int32Array, limit = Infinity): FacetBucket[] {
   const out: FacetBucket[] = [];
   for (let i = 0; i < counts.length; i++) if (counts[i] > 0) out.push({ value: values[i], count: counts[i] });
@@ -728,31 +763,68 @@ function facetBuckets(values: readonly string[], counts: Int32Array, limit = Inf
   return out.length > limit ? out.slice(0, limit) : out;
 }
 
+/**
+ * The facets of `docs` (ascending global doc numbers), each counted on first read: a page that
+ * asks for two of the five (the search page: exchanges and sectors) pays for those two. The
+ * getters are own enumerable properties, so the object reads, compares and serialises as a
+ * plain one.
+ */
 function computeFacets(s: Snapshot, docs: Int32Array): Facets {
-  const ex = new Int32Array(s.segments.length);
-  const pt = new Int32Array(s.productType.values.length);
-  const lv = new Int32Array(DATA_LEVELS.length);
-  const sec = new Int32Array(s.sectors.values.length);
-  const sc = new Int32Array(s.scenarios.values.length);
-  const { start: secStart, ids: secIds } = s.sectors;
-  const { start: scStart, ids: scIds } = s.scenarios;
-  for (let i = 0; i < docs.length; i++) {
-    const g = docs[i];
-    ex[s.segIdx[g]]++;
-    pt[s.productType.ids[g]]++;
-    lv[s.levelRank[g]]++;
-    for (let j = secStart[g]; j < secStart[g + 1]; j++) sec[secIds[j]]++;
-    for (let j = scStart[g]; j < scStart[g + 1]; j++) sc[scIds[j]]++;
-  }
-  return {
-    exchanges: facetBuckets(
+  const once = <T>(count: () => T): (() => T) => {
+    let value: T | undefined;
+    return () => (value ??= count());
+  };
+  const exchanges = once(() => {
+    // Segments are contiguous ranges of doc numbers and docs ascend: count each range's members.
+    const ex = new Int32Array(s.segments.length);
+    let i = 0;
+    for (let si = 0; si < s.segments.length; si++) {
+      const end = s.offsets[si + 1];
+      const from = i;
+      while (i < docs.length && docs[i] < end) i++;
+      ex[si] = i - from;
+    }
+    return facetBuckets(
       s.segments.map((x) => x.exchange),
       ex,
-    ),
-    sectors: facetBuckets(s.sectors.values, sec),
-    productTypes: facetBuckets(s.productType.values, pt),
-    levels: facetBuckets(DATA_LEVELS, lv),
-    scenarios: facetBuckets(s.scenarios.values, sc, FACET_SCENARIO_LIMIT),
+    );
+  });
+  const perDoc = (ids: Uint8Array | Uint16Array | Int32Array, size: number, values: readonly string[], limit?: number) =>
+    once(() => {
+      const counts = new Int32Array(size);
+      for (let i = 0; i < docs.length; i++) counts[ids[docs[i]]]++;
+      return facetBuckets(values, counts, limit);
+    });
+  const multi = (dict: { start: Int32Array | Uint32Array; ids: Int32Array | Uint16Array | Uint32Array; values: string[] }, limit?: number) =>
+    once(() => {
+      const counts = new Int32Array(dict.values.length);
+      const { start, ids } = dict;
+      for (let i = 0; i < docs.length; i++) {
+        const g = docs[i];
+        for (let j = start[g]; j < start[g + 1]; j++) counts[ids[j]]++;
+      }
+      return facetBuckets(dict.values, counts, limit);
+    });
+  const productTypes = perDoc(s.productType.ids, s.productType.values.length, s.productType.values);
+  const levels = perDoc(s.levelRank, DATA_LEVELS.length, DATA_LEVELS);
+  const sectors = multi(s.sectors);
+  const scenarios = multi(s.scenarios, FACET_SCENARIO_LIMIT);
+  return {
+    get exchanges() {
+      return exchanges();
+    },
+    get sectors() {
+      return sectors();
+    },
+    get productTypes() {
+      return productTypes();
+    },
+    get levels() {
+      return levels();
+    },
+    get scenarios() {
+      return scenarios();
+    },
   };
 }
 
@@ -1017,7 +1089,7 @@ export class DatasetIndex {
         docs = new Int32Array(0); // text without searchable terms ("!!", "the") matches nothing
         scores = new Float64Array(0);
       } else {
-        ({ docs, scores } = textMatches(snap, tokens, stats, pred));
+        ({ docs, scores } = textMatches(snap, tokens, stats, pred, cursor !== null && relevance));
       }
     } else {
       const out: number[] = [];

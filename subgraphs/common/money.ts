@@ -88,12 +88,23 @@ export interface PricePlanShape {
   text: string | null;
 }
 
+/**
+ * A plan's shape is read for every listing of every answer (the catalog's headline prices, an
+ * exchange's pricing): built once per plan object and shared, frozen so no reader can change
+ * what the next one sees. Plans are never changed in place (a harvest or a fetch makes new ones).
+ */
+const shapes = new WeakMap<PricePlan, PricePlanShape>();
+
 export function toPricePlanShape(plan: PricePlan): PricePlanShape {
-  return {
+  const known = shapes.get(plan);
+  if (known) return known;
+  const shape: PricePlanShape = Object.freeze({
     model: plan.model,
-    price: plan.amountFen === null ? null : toMoney(plan.amountFen, plan.currency, exactYuanOf(plan) ?? undefined),
+    price: plan.amountFen === null ? null : Object.freeze(toMoney(plan.amountFen, plan.currency, exactYuanOf(plan) ?? undefined)),
     unit: plan.unit,
     negotiable: plan.negotiable,
     text: plan.text,
-  };
+  });
+  shapes.set(plan, shape);
+  return shape;
 }

@@ -14,6 +14,7 @@ import { HttpError, closeServer, listen, requestUrl, sendJson } from '../../lib/
 import { PrincipalRejected, type PrincipalVerifier } from '../../lib/principal-token.ts';
 import { ANONYMOUS, type Principal } from '../../lib/principal.ts';
 import { handleGraphQL } from '../../lib/apollo-http.ts';
+import { cacheControlPlugins } from './cache-control.ts';
 import { isUpstreamError } from './errors.ts';
 import { SCHEMA_DIR } from '../../schema/paths.ts';
 import { log } from '../../lib/observability/log.ts';
@@ -84,10 +85,12 @@ export function formatSubgraphError(formatted: { message: string; extensions?: R
 }
 
 export async function startSubgraphServer<C extends BaseContext>(options: SubgraphServerOptions<C>): Promise<RunningServer> {
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]);
   const apollo = new ApolloServer<C>({
-    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers }]),
+    schema,
     // Inline tracing (ftv1) is for Apollo Studio, which we do not use: skip its per-field cost.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? [])],
+    // Cache-Control: Apollo's plugin, on the fields whose hints matter (cache-control.ts).
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ...cacheControlPlugins<C>(schema), ...(options.plugins ?? [])],
     includeStacktraceInErrorResponses: false,
     formatError: formatSubgraphError as never,
     // Shutdown is the process's (lib/process.ts), in order: see gateway/server.ts.

@@ -126,6 +126,22 @@ describe('filters', () => {
     });
   }
 
+  it('answers a term searched again under other filters as a fresh index does (kept matches, same scores)', () => {
+    const warm = indexOf(records);
+    for (const text of ['企业', 'records', '行政处罚']) {
+      for (const filter of filters) {
+        const got = warm.search({ text, filter, first: MAX_PAGE_SIZE });
+        const fresh = indexOf(records).search({ text, filter, first: MAX_PAGE_SIZE });
+        expect(got.totalCount, `${text} ${JSON.stringify(filter)}`).toBe(expected(records, { text, filter }).length);
+        expect(
+          got.edges.map((e) => [e.record.id, e.score]),
+          `${text} ${JSON.stringify(filter)}`,
+        ).toEqual(fresh.edges.map((e) => [e.record.id, e.score]));
+        expect(got.facets).toEqual(fresh.facets);
+      }
+    }
+  });
+
   it('accepts a Chinese sector name for a code', () => {
     expect(index.search({ filter: { sectors: ['金融业'] } }).totalCount).toBe(expected(records, { filter: { sectors: ['J'] } }).length);
   });
