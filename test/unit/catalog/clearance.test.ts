@@ -61,6 +61,18 @@ describe('clearance', () => {
     expect(a.edges.map((e) => e.cursor)).toEqual(b.edges.map((e) => e.cursor));
   });
 
+  it('hides records from a term another clearance searched first (kept matches are filtered per caller)', () => {
+    const index = indexOf(all);
+    const core = { maxLevel: 'CORE', maxGrade: null } as const;
+    expect(index.search({ text: '电网', clearance: core }).totalCount).toBe(2);
+    expect(index.search({ text: '电网', clearance: null }).totalCount).toBe(2);
+    const after = index.search({ text: '电网', clearance: PUBLIC });
+    const fresh = indexOf(all).search({ text: '电网', clearance: PUBLIC });
+    expect(ids(after.edges)).toEqual([g2.id]);
+    expect(after.edges.map((e) => [e.score, e.cursor])).toEqual(fresh.edges.map((e) => [e.score, e.cursor]));
+    expect(after.facets).toEqual(fresh.facets);
+  });
+
   it('matches brute force on a corpus, with facets', () => {
     const records = corpus(1500, { seed: 8 });
     const index = indexOf(records);
