@@ -25,8 +25,9 @@
 //                           its slices; dataex's default is 60)
 //   --profile a,b           run these gateways under --cpu-prof, one child per scenario; writes
 //                           bench/results/profile-<gateway>-<scenario>.cpuprofile and a summary;
-//                           "backend" profiles the suite's backend (subgraphs and simulators) over
-//                           the whole suite: profile-backend-<suite>.cpuprofile
+//                           "backend" profiles the suite's backend (subgraphs and simulators),
+//                           summarised from its first measured phase to its last:
+//                           profile-backend-<suite>.cpuprofile
 //   --name NAME             report file names (latest)
 //   --wait-quiet S          before each measurement, wait up to S seconds for other processes
 //                           on the machine to use less than a quarter of a core (0: don't wait)
@@ -473,6 +474,8 @@ async function measuredPhase(
   const t0 = Date.now();
   const phase = await runPhase({ url, connections, durationS: phaseS, requests: sequence });
   const wallS = (Date.now() - t0) / 1000;
+  measuredSpan.from = Math.min(measuredSpan.from, t0);
+  measuredSpan.to = Math.max(measuredSpan.to, Date.now());
   clearInterval(sampler);
   const peakRss = Math.max(sampledPeak, peakReset ? peakRssOf(pid) : 0);
   const loadCpu = process.cpuUsage(cpu0.load);
@@ -594,8 +597,12 @@ async function startGateway(name: GatewayName, supergraph: string, scenario?: st
 // ---- suites ---------------------------------------------------------------------------------
 
 const backendProfileArgs = (suite: SuiteName) => (profiled.has('backend') ? ['--cpu-prof', '--cpu-prof-dir', profileDir('backend', suite)] : []);
+/** When each suite's backend was spawned, and the span of the measured phases (--profile backend summarises that span). */
+const backendSpawnedAt = new Map<SuiteName, number>();
+const measuredSpan = { from: Infinity, to: 0 };
 
 async function startBackend(suite: SuiteName): Promise<{ backend: Target; supergraph: string; fixtures?: Fixtures }> {
+  backendSpawnedAt.set(suite, Date.now());
   if (suite === 'federation') {
     const supergraph = join(work, 'federation-supergraph.graphql');
     const backend = await startTarget('bench/targets/federation-backend.ts', { BENCH_SUPERGRAPH_OUT: supergraph }, 120_000, { nodeArgs: backendProfileArgs(suite) });
@@ -682,7 +689,13 @@ async function runSuite(suite: SuiteName, started: Promise<StartedBackend>): Pro
     }
   } finally {
     await backend.stop();
-    if (profiled.has('backend')) summariseProfile('backend', suite, undefined);
+    if (profiled.has('backend')) {
+      // From the suite's first measured phase to its last (what ran between them included).
+      const spawned = backendSpawnedAt.get(suite)!;
+      summariseProfile('backend', suite, measuredSpan.to > 0 ? { fromS: (measuredSpan.from - spawned) / 1000, toS: (measuredSpan.to - spawned) / 1000 } : undefined);
+      measuredSpan.from = Infinity;
+      measuredSpan.to = 0;
+    }
   }
 }
 
