@@ -454,6 +454,8 @@ class Snapshot {
   private readonly provCache = new Map<string, ProviderStats>();
   /** A term set's matches and scores, unfiltered, per scoring statistics (textMatches): the last TEXT_MATCHES_KEPT. */
   readonly textMatchCache = new Map<string, { docs: Int32Array; scores: Float64Array }>();
+  /** Matches held by textMatchCache. */
+  textMatchDocs = 0;
 
   readonly segments: Segment[];
   readonly version: number;
@@ -724,13 +726,18 @@ function scoredMatches(s: Snapshot, tokens: string[], stats: number[], pred: ((g
 }
 
 const TEXT_MATCHES_KEPT = 64;
+/** At most this many matches kept per snapshot in all (12 bytes each: about 24 MB). */
+const TEXT_MATCHES_KEPT_DOCS = 2_000_000;
 
 /**
  * textMatches over the statistics of the visible corpus (page 1 of any order; later pages of a
- * relevance order carry page 1's statistics in their cursor and are scored afresh). Searches
- * repeat their terms far more often than their filters: the unfiltered matches of a term set
- * and their scores are kept per snapshot (immutable, so they never go stale) and filtered here,
- * the same docs with bit-identical scores as scoring only the accepted ones.
+ * relevance order carry page 1's statistics in their cursor and are scored afresh, uncached, so
+ * crafted cursors cannot churn the cache). Searches repeat their terms far more often than their
+ * filters: the unfiltered matches of a term set and their scores are kept per snapshot
+ * (immutable, so they never go stale), the most recently used first to stay, and filtered here:
+ * the same docs with bit-identical scores as scoring only the accepted ones, the caller's
+ * visibility applied by `pred` as before. A miss scores every match of the terms, not only the
+ * accepted ones.
  */
 function textMatches(s: Snapshot, tokens: string[], stats: number[], pred: (g: number) => boolean, fromCursor: boolean): { docs: Int32Array; scores: Float64Array } {
   if (fromCursor) return scoredMatches(s, tokens, stats, pred);
@@ -739,11 +746,21 @@ function textMatches(s: Snapshot, tokens: string[], stats: number[], pred: (g: n
   let all = cache.get(key);
   if (all) {
     cache.delete(key); // most recently used last
+    cache.set(key, all);
   } else {
     all = scoredMatches(s, tokens, stats, null);
-    if (cache.size >= TEXT_MATCHES_KEPT) cache.delete(cache.keys().next().value!);
+    const size = all.docs.length;
+    if (size <= TEXT_MATCHES_KEPT_DOCS) {
+      // Room for it: the least recently used go first.
+      for (const [oldest, kept] of cache) {
+        if (cache.size < TEXT_MATCHES_KEPT && s.textMatchDocs + size <= TEXT_MATCHES_KEPT_DOCS) break;
+        cache.delete(oldest);
+        s.textMatchDocs -= kept.docs.length;
+      }
+      cache.set(key, all);
+      s.textMatchDocs += size;
+    }
   }
-  cache.set(key, all);
   const docs = new Int32Array(all.docs.length);
   const scores = new Float64Array(all.docs.length);
   let n = 0;

@@ -10,13 +10,19 @@
 //     with an empty policy (no type hint, no field hint, no default maxAge: that applies to
 //     composite fields and to root fields only), and restricting by an empty policy is a no-op;
 //   - unless its resolver sets a dynamic hint (info.cacheControl.setCacheHint), which the
-//     default resolver never does.
+//     default resolver never does. (A function-valued property it calls gets no
+//     info.cacheControl on such a field: give the field a resolver or a hint instead. No
+//     resolver here sets dynamic hints; @apollo/subgraph's _entities, a root field, does.)
 // So the plugin here wraps only the other fields (root fields, composite fields, fields with a
 // @cacheControl directive, fields with a resolver of their own) and hands each to Apollo's
 // plugin hook exactly as Apollo's instrumentation would. Apollo's plugin is then hidden from
 // Apollo Server (which would otherwise instrument every field again), and its implicit
-// installation turned off. The header and its rules stay Apollo's: test/unit/subgraphs/
-// cache-control.test.ts compares both on the same schemas and answers.
+// installation turned off. The header and its rules stay Apollo's: test/unit/cache-control.test.ts
+// compares both on the same schemas and answers.
+//
+// Also assumed, as in every subgraph here: resolvers are in the schema before this runs (one
+// added later is not instrumented), and the server sets no `fieldResolver` option (an
+// instrumented field without a resolver of its own runs graphql's default resolver).
 
 import { defaultFieldResolver, getNamedType, isLeafType, isObjectType, type GraphQLField, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import type { ApolloServerPlugin, BaseContext, GraphQLRequestExecutionListener } from '@apollo/server';

@@ -89,8 +89,9 @@ export async function startSubgraphServer<C extends BaseContext>(options: Subgra
   const apollo = new ApolloServer<C>({
     schema,
     // Inline tracing (ftv1) is for Apollo Studio, which we do not use: skip its per-field cost.
-    // Cache-Control: Apollo's plugin, on the fields whose hints matter (cache-control.ts).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ...cacheControlPlugins<C>(schema), ...(options.plugins ?? [])],
+    // Cache-Control: Apollo's plugin, on the fields whose hints matter (cache-control.ts); last,
+    // where Apollo Server would have put it.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ...(options.plugins ?? []), ...cacheControlPlugins<C>(schema)],
     includeStacktraceInErrorResponses: false,
     formatError: formatSubgraphError as never,
     // Shutdown is the process's (lib/process.ts), in order: see gateway/server.ts.

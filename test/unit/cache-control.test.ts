@@ -2,8 +2,9 @@
 // cacheControl plugin on the fields whose hints matter only, must be the header Apollo Server's
 // stock plugin (on every field) gives: same schema, same resolvers, same requests, compared
 // answer by answer. The schema covers each rule of the plugin: root fields (leaf and
-// composite), type hints, field hints overriding them, inheritMaxAge on types and fields,
-// PRIVATE scope on a leaf field, a leaf field whose resolver sets a dynamic hint, abstract types,
+// composite, with and without resolvers), type hints, field hints overriding them, inheritMaxAge
+// on types and fields, PRIVATE scope on leaf fields (with and without a resolver of their own),
+// a leaf field whose resolver sets a dynamic hint, abstract types,
 // lists of promises, null parents, errors, and `_entities` (whose resolver takes each entity
 // type's hint).
 
@@ -37,6 +38,7 @@ const typeDefs = parse(`
     id: ID!
     title: String
     secret: String @cacheControl(scope: PRIVATE)
+    isbn: String @cacheControl(scope: PRIVATE)
     dynamic: String
     author: Author
     price: Money
@@ -52,7 +54,7 @@ const typeDefs = parse(`
 `);
 
 const BOOKS = [
-  { id: '1', title: 'One', authorId: 'a', price: { amount: 10 } },
+  { id: '1', title: 'One', authorId: 'a', price: { amount: 10 }, isbn: '978-1' },
   { id: '2', title: 'Two', authorId: 'b', price: null },
   { id: '3', title: 'Three', authorId: null, price: { amount: 30 } },
 ];
@@ -111,6 +113,7 @@ const QUERIES: Array<{ query: string; variables?: Record<string, unknown> }> = [
   { query: '{ books { id title price { amount } } }' },
   { query: '{ books { id title author { name } } }' },
   { query: '{ books { id secret } }' },
+  { query: '{ book(id: "1") { title isbn } }' },
   { query: '{ books { id dynamic } }' },
   { query: '{ book(id: "1") { id dynamic } }' },
   { query: '{ book(id: "2") { id dynamic stock } }' },
@@ -184,7 +187,17 @@ describe('subgraph Cache-Control on the fields whose hints matter', () => {
     }
     // The cases reach every kind of outcome, so a wrong rule shows.
     expect([...headers]).toEqual(
-      expect.arrayContaining(['no-store', 'max-age=120, public', 'max-age=120, private', 'max-age=7, private', 'max-age=7, public', 'max-age=5, public', 'max-age=30, public', 'max-age=10, private']),
+      expect.arrayContaining([
+        'no-store',
+        'max-age=120, public',
+        'max-age=120, private',
+        'max-age=7, private',
+        'max-age=7, public',
+        'max-age=5, public',
+        'max-age=30, public',
+        'max-age=10, private',
+        'max-age=300, private',
+      ]),
     );
     await Promise.all([stock.stop(), selective.stop()]);
   });
@@ -217,11 +230,13 @@ describe('subgraph Cache-Control on the fields whose hints matter', () => {
 
   it('leaves plain leaf fields unwrapped and wraps the rest', async () => {
     const schema = buildSubgraphSchema([{ typeDefs, resolvers: resolvers() as never }]);
-    const before = new Map(['Book.title', 'Book.id', 'Money.amount', 'Book.dynamic', 'Book.secret', 'Book.price', 'Query.version'].map((k) => [k, fieldOf(schema, k).resolve]));
+    const before = new Map(
+      ['Book.title', 'Book.id', 'Money.amount', 'Book.dynamic', 'Book.secret', 'Book.isbn', 'Book.price', 'Query.version', 'Query.motd'].map((k) => [k, fieldOf(schema, k).resolve]),
+    );
     cacheControlPlugins(schema);
     expect(fieldOf(schema, 'Book.title').resolve).toBe(before.get('Book.title'));
     expect(fieldOf(schema, 'Money.amount').resolve).toBe(before.get('Money.amount'));
-    for (const k of ['Book.dynamic', 'Book.secret', 'Book.price', 'Query.version']) expect(fieldOf(schema, k).resolve, k).not.toBe(before.get(k));
+    for (const k of ['Book.dynamic', 'Book.secret', 'Book.isbn', 'Book.price', 'Query.version', 'Query.motd']) expect(fieldOf(schema, k).resolve, k).not.toBe(before.get(k));
   });
 });
 

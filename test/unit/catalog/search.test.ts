@@ -142,6 +142,24 @@ describe('filters', () => {
     }
   });
 
+  it('keeps a bounded number of term sets and answers right after evicting them', () => {
+    const warm = indexOf(records);
+    // Distinct two-character pieces of the titles: each a term set of its own.
+    const texts = [...new Set(records.flatMap((r) => Array.from({ length: r.title.length - 1 }, (_, i) => r.title.slice(i, i + 2))))].filter((t) => /^[\u4e00-\u9fff]{2}$/.test(t)).slice(0, 90);
+    expect(texts.length).toBeGreaterThan(70);
+    const kept = () => (warm as unknown as { snap: { textMatchCache: Map<string, unknown> } }).snap.textMatchCache.size;
+    for (const text of texts) warm.search({ text, first: 5 });
+    expect(kept()).toBeLessThanOrEqual(64);
+    expect(kept()).toBeGreaterThan(0);
+    const fresh = indexOf(records);
+    for (const text of [texts[0], texts[texts.length - 1], texts[1]]) {
+      const filter = { updatedSince: '2023-06-01T00:00:00+08:00' };
+      const got = warm.search({ text, filter, first: MAX_PAGE_SIZE });
+      expect(got.totalCount, text).toBe(expected(records, { text, filter }).length);
+      expect(got.edges.map((e) => [e.record.id, e.score])).toEqual(fresh.search({ text, filter, first: MAX_PAGE_SIZE }).edges.map((e) => [e.record.id, e.score]));
+    }
+  });
+
   it('accepts a Chinese sector name for a code', () => {
     expect(index.search({ filter: { sectors: ['金融业'] } }).totalCount).toBe(expected(records, { filter: { sectors: ['J'] } }).length);
   });
