@@ -7,9 +7,8 @@
 //   node bench/backend-ab.ts <tree-before> <tree-after>     (e.g. a `git worktree` of main)
 //   BATCHES=12 BATCH=400 (requests per batch), 8 at a time
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpuSecondsOf } from './lib.ts';
+import { cpuSecondsOf, startTarget, type Target } from './lib.ts';
 import { coldSearch, loadFixtures } from './scenarios.ts';
 
 const roots = process.argv.slice(2);
@@ -18,7 +17,6 @@ const BATCH = Number(process.env.BATCH ?? 400);
 const BATCHES = Number(process.env.BATCHES ?? 12);
 const CONCURRENCY = 8;
 const env = {
-  ...process.env,
   NODE_ENV: 'production',
   DATAEX_SIM_LATENCY_MS: '0',
   DATAEX_HARVEST_INTERVAL_MS: '0',
@@ -28,23 +26,7 @@ const env = {
   DATAEX_SIGNING_SECRET: randomBytes(32).toString('hex'),
 };
 
-interface Backend {
-  proc: ChildProcess;
-  url: string;
-}
-
-function start(root: string): Promise<Backend> {
-  const proc = spawn(process.execPath, ['bench/targets/backend.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    proc.once('exit', (code) => reject(new Error(`${root}: backend exited (${code})`)));
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      const line = buffer.split('\n').find((l) => l.startsWith('{"ready"'));
-      if (line) resolve({ proc, url: JSON.parse(line).subgraphs.catalog });
-    });
-  });
-}
+const start = (root: string): Promise<Target> => startTarget('bench/targets/backend.ts', env, 120_000, { cwd: root, quiet: true });
 
 // What a gateway asks the catalog for on the `cold` page (the rest comes from other subgraphs).
 const CATALOG_QUERY = `query($text: String, $filter: DatasetFilter, $orderBy: DatasetOrder, $first: Int) {
@@ -58,16 +40,16 @@ const CATALOG_QUERY = `query($text: String, $filter: DatasetFilter, $orderBy: Da
 
 const backends = await Promise.all(roots.map(start));
 try {
-  const { words } = await loadFixtures(backends[0].url);
+  const { words } = await loadFixtures(backends[0].info.subgraphs.catalog);
   const body = (i: number) => JSON.stringify({ query: CATALOG_QUERY, variables: JSON.parse(coldSearch(i, words).body as string).variables });
 
   /** CPU seconds the backend spent on BATCH requests from index `from`. */
-  const batch = async (backend: Backend, from: number): Promise<number> => {
+  const batch = async (backend: Target, from: number): Promise<number> => {
     let next = 0;
     const worker = async () => {
       while (next < BATCH) {
         const k = next++;
-        const res = await fetch(backend.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(from + k) });
+        const res = await fetch(backend.info.subgraphs.catalog, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(from + k) });
         const text = await res.text();
         if (!text.includes('"totalCount"')) throw new Error(`unexpected answer: ${text.slice(0, 300)}`);
       }
@@ -88,5 +70,5 @@ try {
   const perOp = cpu.map((c) => (c * 1000) / (BATCHES * BATCH));
   console.log(`${roots[0]}: ${perOp[0].toFixed(3)} ms/request  ${roots[1]}: ${perOp[1].toFixed(3)} ms/request  after ÷ before ${(perOp[1] / perOp[0]).toFixed(3)}`);
 } finally {
-  for (const b of backends) b.proc.kill('SIGKILL');
+  await Promise.all(backends.map((b) => b.stop()));
 }

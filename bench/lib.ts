@@ -61,6 +61,8 @@ export interface TargetOptions {
   nodeArgs?: string[];
   /** Where the child's stdout goes once it is ready (default: dropped). */
   quiet?: boolean;
+  /** The tree the entry is run from (default: this one). */
+  cwd?: string;
 }
 
 /**
@@ -87,7 +89,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 /** Starts a TypeScript entry in a child process (Node strips its types) and waits for its `{"ready": true, ...}` line. */
 export function startTarget(entry: string, env: Record<string, string> = {}, timeoutMs = 120_000, options: TargetOptions = {}): Promise<Target> {
   const proc = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -452,10 +452,10 @@ class Snapshot {
   // Lazily filled per clearance; a snapshot is immutable, so these never go stale.
   private readonly visCache = new Map<string, Visibility>();
   private readonly provCache = new Map<string, ProviderStats>();
-  /** A term set's matches and scores, unfiltered, per scoring statistics (textMatches): the last TEXT_MATCHES_KEPT. */
-  readonly textMatchCache = new Map<string, { docs: Int32Array; scores: Float64Array }>();
+  /** Unfiltered term-set matches and scores by term set and statistics (keptMatches), least recently used first. */
+  private readonly textMatchCache = new Map<string, ScoredDocs>();
   /** Matches held by textMatchCache. */
-  textMatchDocs = 0;
+  private textMatchDocs = 0;
 
   readonly segments: Segment[];
   readonly version: number;
@@ -588,6 +588,31 @@ class Snapshot {
     return v;
   }
 
+  /**
+   * `compute()`'s answer for `key`, kept while it is among the TEXT_MATCHES_KEPT most recently
+   * used and all kept hold at most TEXT_MATCHES_KEPT_DOCS matches (one larger is not kept).
+   */
+  keptMatches(key: string, compute: () => ScoredDocs): ScoredDocs {
+    const cache = this.textMatchCache;
+    let kept = cache.get(key);
+    if (kept) {
+      cache.delete(key); // most recently used last
+      cache.set(key, kept);
+      return kept;
+    }
+    kept = compute();
+    const size = kept.docs.length;
+    if (size > TEXT_MATCHES_KEPT_DOCS) return kept;
+    for (const [oldest, old] of cache) {
+      if (cache.size < TEXT_MATCHES_KEPT && this.textMatchDocs + size <= TEXT_MATCHES_KEPT_DOCS) break;
+      cache.delete(oldest);
+      this.textMatchDocs -= old.docs.length;
+    }
+    cache.set(key, kept);
+    this.textMatchDocs += size;
+    return kept;
+  }
+
   providerStats(vis: Visibility): ProviderStats {
     let st = this.provCache.get(vis.key);
     if (st) return st;
@@ -674,7 +699,7 @@ function corpusStats(s: Snapshot, tokens: string[], vis: Visibility): number[] {
 }
 
 /** AND of all tokens, BM25-scored, of the docs `pred` accepts (all without one). Returns matches in ascending global doc order. */
-function scoredMatches(s: Snapshot, tokens: string[], stats: number[], pred: ((g: number) => boolean) | null): { docs: Int32Array; scores: Float64Array } {
+function scoredMatches(s: Snapshot, tokens: string[], stats: number[], pred: ((g: number) => boolean) | null): ScoredDocs {
   const T = tokens.length;
   const N = stats[0];
   const avgdl = stats[1] > 0 ? stats[1] : 1;
@@ -725,6 +750,12 @@ function scoredMatches(s: Snapshot, tokens: string[], stats: number[], pred: ((g
   return { docs: Int32Array.from(docs), scores: Float64Array.from(scores) };
 }
 
+/** Docs in ascending global order with their BM25 scores. */
+interface ScoredDocs {
+  docs: Int32Array;
+  scores: Float64Array;
+}
+
 const TEXT_MATCHES_KEPT = 64;
 /** At most this many matches kept per snapshot in all (12 bytes each: about 24 MB). */
 const TEXT_MATCHES_KEPT_DOCS = 2_000_000;
@@ -739,28 +770,9 @@ const TEXT_MATCHES_KEPT_DOCS = 2_000_000;
  * visibility applied by `pred` as before. A miss scores every match of the terms, not only the
  * accepted ones.
  */
-function textMatches(s: Snapshot, tokens: string[], stats: number[], pred: (g: number) => boolean, fromCursor: boolean): { docs: Int32Array; scores: Float64Array } {
+function textMatches(s: Snapshot, tokens: string[], stats: number[], pred: (g: number) => boolean, fromCursor: boolean): ScoredDocs {
   if (fromCursor) return scoredMatches(s, tokens, stats, pred);
-  const key = `${tokens.join('\u0000')}\u0001${stats.join(',')}`;
-  const cache = s.textMatchCache;
-  let all = cache.get(key);
-  if (all) {
-    cache.delete(key); // most recently used last
-    cache.set(key, all);
-  } else {
-    all = scoredMatches(s, tokens, stats, null);
-    const size = all.docs.length;
-    if (size <= TEXT_MATCHES_KEPT_DOCS) {
-      // Room for it: the least recently used go first.
-      for (const [oldest, kept] of cache) {
-        if (cache.size < TEXT_MATCHES_KEPT && s.textMatchDocs + size <= TEXT_MATCHES_KEPT_DOCS) break;
-        cache.delete(oldest);
-        s.textMatchDocs -= kept.docs.length;
-      }
-      cache.set(key, all);
-      s.textMatchDocs += size;
-    }
-  }
+  const all = s.keptMatches(`${tokens.join('\u0000')}\u0001${stats.join(',')}`, () => scoredMatches(s, tokens, stats, null));
   const docs = new Int32Array(all.docs.length);
   const scores = new Float64Array(all.docs.length);
   let n = 0;
@@ -806,11 +818,11 @@ function computeFacets(s: Snapshot, docs: Int32Array): Facets {
       ex,
     );
   });
-  const perDoc = (ids: Uint8Array | Uint16Array | Int32Array, size: number, values: readonly string[], limit?: number) =>
+  const perDoc = (ids: Uint8Array | Uint16Array | Int32Array, values: readonly string[]) =>
     once(() => {
-      const counts = new Int32Array(size);
+      const counts = new Int32Array(values.length);
       for (let i = 0; i < docs.length; i++) counts[ids[docs[i]]]++;
-      return facetBuckets(values, counts, limit);
+      return facetBuckets(values, counts);
     });
   const multi = (dict: { start: Int32Array | Uint32Array; ids: Int32Array | Uint16Array | Uint32Array; values: string[] }, limit?: number) =>
     once(() => {
@@ -822,8 +834,8 @@ function computeFacets(s: Snapshot, docs: Int32Array): Facets {
       }
       return facetBuckets(dict.values, counts, limit);
     });
-  const productTypes = perDoc(s.productType.ids, s.productType.values.length, s.productType.values);
-  const levels = perDoc(s.levelRank, DATA_LEVELS.length, DATA_LEVELS);
+  const productTypes = perDoc(s.productType.ids, s.productType.values);
+  const levels = perDoc(s.levelRank, DATA_LEVELS);
   const sectors = multi(s.sectors);
   const scenarios = multi(s.scenarios, FACET_SCENARIO_LIMIT);
   return {

@@ -95,7 +95,9 @@ export function cacheControlPlugins<C extends BaseContext>(schema: GraphQLSchema
     async requestDidStart(requestContext) {
       const listener = await apollo.requestDidStart?.(requestContext);
       if (!listener) return undefined;
+      // Apollo's listener as it is (willSendResponse writes the header), but for execution.
       return {
+        ...listener,
         async executionDidStart(executionContext) {
           const execution = await listener.executionDidStart?.(executionContext);
           // Kept from Apollo Server, which would call it for every field. The context is the
@@ -104,7 +106,6 @@ export function cacheControlPlugins<C extends BaseContext>(schema: GraphQLSchema
           if (execution?.willResolveField) hooks.set(requestContext.contextValue, execution.willResolveField as WillResolveField);
           return undefined;
         },
-        willSendResponse: listener.willSendResponse && ((rc) => listener.willSendResponse!(rc)),
       };
     },
   };
