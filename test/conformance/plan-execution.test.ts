@@ -317,3 +317,33 @@ conformance('the public gateway benchmark (bench/federation-bench)', () => FEDER
     },
   },
 ]);
+
+// Different operations whose first subgraph call is the same query (`{topProducts{__typename upc
+// name}}`), sent at once: dataex's fetcher shares that call and its parse among them (a parsed
+// answer copied for every reader but the last, gateway/fetcher.ts), and each then merges a
+// different value under the same response name `x` (inStock, or reviews) into its products.
+// Each must be answered as the reference answers it alone. (Identical operations would not do:
+// the gateway answers identical concurrent requests of one caller with one execution. That a
+// reader's writes never reach another's tree is tested in test/unit/gateway/fetcher.test.ts.)
+describe('operations sharing a subgraph call (the public gateway benchmark)', () => {
+  let stock: GatewayUnderTest;
+  let dataex: GatewayUnderTest;
+  beforeAll(async () => {
+    [stock, dataex] = await Promise.all([stockGateway(() => FEDERATION_BENCH), dataexGateway(() => FEDERATION_BENCH)]);
+  });
+  afterAll(async () => {
+    await Promise.all([stock?.close(), dataex?.close()]);
+  });
+
+  it('answers each as it is answered alone', async () => {
+    const ops: Operation[] = [{ query: '{ topProducts { name x: inStock reviews { id } } }' }, { query: '{ topProducts { name x: reviews { id } } }' }];
+    const references = await Promise.all(ops.map((op) => stock.run(op)));
+    for (const r of references) noErrors(r);
+    expect((references[0]!.data as any).topProducts.map((p: any) => typeof p.x)).toContain('boolean');
+    expect((references[1]!.data as any).topProducts.every((p: any) => Array.isArray(p.x))).toBe(true);
+    expect((references[1]!.data as any).topProducts.some((p: any) => p.x.length > 0)).toBe(true);
+    const mixed = Array.from({ length: 24 }, (_, i) => i % 2);
+    const answers = await Promise.all(mixed.map((k) => dataex.run(ops[k]!)));
+    for (const [i, a] of answers.entries()) expect(comparable(a), `operation ${mixed[i]}`).toEqual(comparable(references[mixed[i]!]!));
+  });
+});

@@ -3,10 +3,10 @@
 // at the subgraph timeout or at the request's deadline if that comes first, identical concurrent
 // queries share one call, connections are kept alive and pooled, and close() ends them.
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createUndiciFetcher, type UndiciFetcher } from '../../../gateway/fetcher.ts';
+import { copyParsed, createUndiciFetcher, type UndiciFetcher } from '../../../gateway/fetcher.ts';
 import { PrincipalRejected, PrincipalVerifier, encodeClaims } from '../../../lib/principal-token.ts';
 import { ANONYMOUS, DEFAULT_CLEARANCE, type Principal } from '../../../lib/principal.ts';
 
@@ -252,6 +252,69 @@ describe('createUndiciFetcher: sharing and pooling', () => {
     release();
     await c;
     expect(server.requests).toHaveLength(2);
+  });
+
+  it('parses a shared answer once, and gives every sharer a tree of its own, whatever the others write into theirs', async () => {
+    const nested = { data: { _entities: [{ __typename: 'User', id: '1', reviews: [{ id: 'r1', body: 'x'.repeat(2000), tags: [[1, 2], [3]] }] }, null], n: 0 } };
+    const held: ServerResponse[] = [];
+    const server = await startServer((_req, res) => held.push(res));
+    const { fetcher } = fetcherOf();
+    const init = () => ({ method: 'POST', headers: { [PRINCIPAL]: encodeClaims(ANONYMOUS) }, body: query() });
+    const calls = [fetcher(server.url, init()), fetcher(server.url, init()), fetcher(server.url, init())];
+    await until(() => held.length === 1);
+    // The text carries an own "__proto__" key, as JSON.parse reads it: a copy must keep it as data.
+    const text = JSON.stringify(nested).replace('"n":0', '"n":0,"__proto__":{"polluted":true}');
+    held[0]!.writeHead(200, { 'content-type': 'application/json' }).end(text);
+    const responses = await Promise.all(calls);
+    expect(server.requests).toHaveLength(1);
+
+    const parse = vi.spyOn(JSON, 'parse');
+    const trees: Array<Record<string, any>> = [];
+    try {
+      for (const r of responses) {
+        const tree = (await r.json()) as Record<string, any>;
+        // What a plan executor does with its tree: merge later answers into it.
+        tree.data._entities[0].reviews[0].author = { id: trees.length };
+        tree.data._entities[0].reviews.push({ id: 'added' });
+        tree.data._entities[0].reviews[0].tags[0].push(99);
+        trees.push(tree);
+      }
+      expect(parse.mock.calls.filter(([t]) => t === text)).toHaveLength(1);
+    } finally {
+      parse.mockRestore();
+    }
+    for (const [i, tree] of trees.entries()) {
+      expect(tree.data._entities[0].reviews[0].author).toEqual({ id: i });
+      expect(tree.data._entities[0].reviews).toHaveLength(2);
+      expect(tree.data._entities[0].reviews[0].tags).toEqual([[1, 2, 99], [3]]);
+      expect(tree.data._entities[1]).toBeNull();
+      expect(Object.getPrototypeOf(tree.data)).toBe(Object.prototype);
+      expect(Object.keys(tree.data)).toEqual(['_entities', 'n', '__proto__']);
+      expect(Object.getOwnPropertyDescriptor(tree.data, '__proto__')?.value).toEqual({ polluted: true });
+      expect((tree.data as { polluted?: unknown }).polluted).toBeUndefined();
+    }
+    expect(new Set(trees.map((t) => t.data._entities[0])).size).toBe(3);
+
+    // A read beyond the sharers (a reader reading twice) gets the answer as sent, not a tree written into.
+    const again = (await responses[0]!.json()) as Record<string, any>;
+    expect(again.data._entities[0].reviews).toHaveLength(1);
+    expect(again.data._entities[0].reviews[0].tags).toEqual([[1, 2], [3]]);
+    expect(await responses[2]!.text()).toBe(text);
+  });
+
+  it('copyParsed copies what JSON.parse makes: equal, sharing no object or array, keys in the same order', () => {
+    const text = '{"b":1,"a":[{"x":null,"y":[true,false,"s"]},[],{}],"2":-0,"1":1e400,"__proto__":[1]}';
+    const parsed = JSON.parse(text);
+    const copy = copyParsed(parsed) as Record<string, any>;
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(parsed));
+    expect(Object.keys(copy)).toEqual(Object.keys(parsed));
+    expect(copy).not.toBe(parsed);
+    expect(copy.a).not.toBe(parsed.a);
+    expect(copy.a[0]).not.toBe(parsed.a[0]);
+    expect(copy.a[0].y).not.toBe(parsed.a[0].y);
+    expect(Object.is(copy['2'], -0)).toBe(true);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
   });
 
   it('never shares between callers, bodies or mutations', async () => {
