@@ -30,24 +30,6 @@ function parseCacheControlHeader(header: string | null | undefined): Record<stri
   return cc;
 }
 
-/**
- * The body of a subgraph call, `JSON.stringify({ query, ...rest })` byte for byte, with the
- * query's part written once per query text: a plan's subgraph queries are the same strings call
- * after call, and were most of the bytes (and of the time) of writing each body. Kept for the
- * last 1,000 query texts (plans are cached, so their queries are few).
- */
-const queryParts = new Map<string, string>();
-export function requestBody(query: string, rest: Record<string, unknown>): string {
-  let part = queryParts.get(query);
-  if (part === undefined) {
-    part = `{"query":${JSON.stringify(query)}`;
-    if (queryParts.size >= 1000) queryParts.delete(queryParts.keys().next().value as string);
-    queryParts.set(query, part);
-  }
-  const tail = JSON.stringify(rest);
-  return tail === '{}' ? `${part}}` : `${part},${tail.slice(1)}`;
-}
-
 // One encoding per principal object (they live as long as the key store's cache entry).
 const claimsOf = new WeakMap<object, string>();
 
@@ -149,7 +131,7 @@ export class DataexDataSource extends RemoteGraphQLDataSource<GatewayContext> im
       this.honorSubgraphCacheControlHeader && incoming?.incomingRequestContext.overallCachePolicy && 'restrict' in incoming.incomingRequestContext.overallCachePolicy
         ? incoming.incomingRequestContext.overallCachePolicy
         : null;
-    const init = { method: http.method, headers: Object.fromEntries(http.headers), body: requestBody(query, rest) };
+    const init = { method: http.method, headers: Object.fromEntries(http.headers), body: JSON.stringify({ query, ...rest }) };
     const sent = { query, ...rest, http };
     let fetchResponse: FetcherResponse | undefined;
     let response: GatewayGraphQLResponse;

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { GraphQLError } from 'graphql';
 import { errors as undiciErrors } from 'undici';
 import type { Fetcher, FetcherRequestInit } from '@apollo/utils.fetcher';
-import { DataexDataSource, requestBody } from '../../../gateway/datasource.ts';
+import { DataexDataSource } from '../../../gateway/datasource.ts';
 import { EntityCache } from '../../../gateway/entity-cache.ts';
 import { formatGatewayError } from '../../../gateway/error-shape.ts';
 import { ANONYMOUS, DEFAULT_CLEARANCE, type Principal } from '../../../lib/principal.ts';
@@ -113,25 +113,6 @@ describe('DataexDataSource: what goes out', () => {
     const without = calls[1].init.headers as Record<string, string>;
     expect(without).not.toHaveProperty(DEADLINE);
     expect(without[PRINCIPAL]).toBeTypeOf('string');
-  });
-});
-
-describe('requestBody', () => {
-  it("is JSON.stringify({ query, ...rest }) byte for byte, the query's part written once per query", async () => {
-    const queries = ['{ a }', 'query Q($representations: [_Any!]!) { _entities(representations: $representations) { ... on User { id "quoted" \\ } } }', '\u2028 \ud800 \n'];
-    const rests: Array<Record<string, unknown>> = [
-      {},
-      { variables: { representations: [{ __typename: 'User', id: '1' }] } },
-      { variables: undefined, operationName: 'Q' },
-      { operationName: 'Q', variables: { x: [1, null, 'é'] }, extensions: { persistedQuery: { version: 1 } } },
-    ];
-    for (let round = 0; round < 2; round++) {
-      for (const query of queries) for (const rest of rests) expect(requestBody(query, rest)).toBe(JSON.stringify({ query, ...rest }));
-    }
-    // And on the wire, as the data source sends it.
-    const { source, calls } = dataSource(ok());
-    await source.process(incoming({ query: queries[1], variables: { representations: [{ __typename: 'User', id: '1' }] } }));
-    expect(calls[0]!.init.body).toBe(JSON.stringify({ query: queries[1], variables: { representations: [{ __typename: 'User', id: '1' }] } }));
   });
 });
 
