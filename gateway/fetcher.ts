@@ -71,7 +71,8 @@ export class PlainHeaders implements FetcherHeaders {
  * subgraph answers most of the bytes). A `__proto__` key, which JSON.parse makes an own property,
  * is defined, never assigned (assigning would set the copy's prototype). About a fifth of the
  * cost of parsing the text again on the public benchmark's answers. Hand-written: rfdc, the
- * usual deep clone, assigns every key (it drops an own `__proto__`) and took 1.8× as long.
+ * usual deep clone, assigns every key (an own `__proto__` becomes the copy's prototype) and took
+ * 1.8× as long. Recursive: a value nested thousands deep throws RangeError (see SharedBody).
  */
 export function copyParsed(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value;
@@ -95,12 +96,13 @@ export function copyParsed(value: unknown): unknown {
 
 /**
  * The body of one call, shared by every reader of it (the callers that shared the call, each with
- * its own BufferedResponse). json() parses the text once for all of them, and each reader gets
- * an object tree of its own (the plan executor merges later answers into it): every reader but
- * the last gets a copy of the parsed tree (copyParsed), the last the tree itself. `readers` is
- * how many json() reads are expected; it is final before anyone reads (see the fetcher). A read
- * beyond it, or a text with a single reader, is parsed afresh: a tree once handed out is never
- * copied, as its reader may have written into it.
+ * its own BufferedResponse). json() parses the text once for all of them, and each read gets an
+ * object tree of its own (the plan executor merges later answers into it): the tree is copied
+ * (copyParsed) for every read until the `readers`-th, which gets the tree itself. Every read
+ * after that, and the only read of a text with a single reader, parses afresh: a tree once
+ * handed out is never copied, as its reader may have written into it. So no two reads share an
+ * object whatever the count; the count (the sharers, final before anyone reads: see the
+ * fetcher) only decides who saves a copy. A tree too deep to copy is parsed afresh instead.
  */
 class SharedBody {
   readonly text: string;
@@ -121,7 +123,14 @@ class SharedBody {
       this.state = 'kept';
     }
     this.readers--;
-    if (this.readers > 0) return copyParsed(this.parsed);
+    if (this.readers > 0) {
+      try {
+        return copyParsed(this.parsed);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        return JSON.parse(this.text);
+      }
+    }
     this.state = 'given';
     const tree = this.parsed;
     this.parsed = undefined;
@@ -129,7 +138,7 @@ class SharedBody {
   }
 }
 
-/** A fully read response: the body is read once, eagerly, so text()/json()/clone() are cheap. */
+/** A fully read response: the body is read once, eagerly; text() and clone() cost nothing more, json() a parse or a copy (SharedBody). */
 class BufferedResponse implements FetcherResponse {
   readonly url: string;
   readonly status: number;

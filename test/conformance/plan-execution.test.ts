@@ -322,9 +322,12 @@ conformance('the public gateway benchmark (bench/federation-bench)', () => FEDER
 // name}}`), sent at once: dataex's fetcher shares that call and its parse among them (a parsed
 // answer copied for every reader but the last, gateway/fetcher.ts), and each then merges a
 // different value under the same response name `x` (inStock, or reviews) into its products.
-// Each must be answered as the reference answers it alone. (Identical operations would not do:
-// the gateway answers identical concurrent requests of one caller with one execution. That a
-// reader's writes never reach another's tree is tested in test/unit/gateway/fetcher.test.ts.)
+// Each must be answered as the reference answers it alone: this checks that the copies are
+// faithful end to end (it fails when a copy loses an item). It does not check that the trees
+// are kept apart (the merges rarely interleave so as to show it): that a reader's writes never
+// reach another's tree is tested in test/unit/gateway/fetcher.test.ts. (Identical operations
+// would share nothing here: the gateway answers identical concurrent requests of one caller
+// with one execution.)
 describe('operations sharing a subgraph call (the public gateway benchmark)', () => {
   let stock: GatewayUnderTest;
   let dataex: GatewayUnderTest;

@@ -302,6 +302,27 @@ describe('createUndiciFetcher: sharing and pooling', () => {
     expect(await responses[2]!.text()).toBe(text);
   });
 
+  it('gives every sharer of an answer too deep to copy a tree parsed afresh, not an error', async () => {
+    const depth = 20_000;
+    const text = `{"data":{"deep":${'['.repeat(depth)}1${']'.repeat(depth)}}}`;
+    expect(() => copyParsed(JSON.parse(text))).toThrow(RangeError);
+    const held: ServerResponse[] = [];
+    const server = await startServer((_req, res) => held.push(res));
+    const { fetcher } = fetcherOf();
+    const init = () => ({ method: 'POST', headers: { [PRINCIPAL]: encodeClaims(ANONYMOUS) }, body: query() });
+    const calls = [fetcher(server.url, init()), fetcher(server.url, init()), fetcher(server.url, init())];
+    await until(() => held.length === 1);
+    held[0]!.writeHead(200, { 'content-type': 'application/json' }).end(text);
+    const trees = await Promise.all((await Promise.all(calls)).map((r) => r.json() as Promise<{ data: { deep: unknown } }>));
+    expect(server.requests).toHaveLength(1);
+    expect(new Set(trees.map((t) => t.data.deep)).size).toBe(3);
+    for (const tree of trees) {
+      let v: unknown = tree.data.deep;
+      for (let i = 0; i < depth; i++) v = (v as unknown[])[0];
+      expect(v).toBe(1);
+    }
+  });
+
   it('copyParsed copies what JSON.parse makes: equal, sharing no object or array, keys in the same order', () => {
     const text = '{"b":1,"a":[{"x":null,"y":[true,false,"s"]},[],{}],"2":-0,"1":1e400,"__proto__":[1]}';
     const parsed = JSON.parse(text);
