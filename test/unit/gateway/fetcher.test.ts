@@ -254,19 +254,25 @@ describe('createUndiciFetcher: sharing and pooling', () => {
     expect(server.requests).toHaveLength(2);
   });
 
-  it('parses a shared answer once, and gives every sharer a tree of its own, whatever the others write into theirs', async () => {
-    const nested = { data: { _entities: [{ __typename: 'User', id: '1', reviews: [{ id: 'r1', body: 'x'.repeat(2000), tags: [[1, 2], [3]] }] }, null], n: 0 } };
+  /** Three identical concurrent queries of one caller, answered `text` by one call: their responses. */
+  async function threeSharersOf(text: string) {
     const held: ServerResponse[] = [];
     const server = await startServer((_req, res) => held.push(res));
     const { fetcher } = fetcherOf();
     const init = () => ({ method: 'POST', headers: { [PRINCIPAL]: encodeClaims(ANONYMOUS) }, body: query() });
     const calls = [fetcher(server.url, init()), fetcher(server.url, init()), fetcher(server.url, init())];
     await until(() => held.length === 1);
-    // The text carries an own "__proto__" key, as JSON.parse reads it: a copy must keep it as data.
-    const text = JSON.stringify(nested).replace('"n":0', '"n":0,"__proto__":{"polluted":true}');
     held[0]!.writeHead(200, { 'content-type': 'application/json' }).end(text);
     const responses = await Promise.all(calls);
     expect(server.requests).toHaveLength(1);
+    return responses;
+  }
+
+  it('parses a shared answer once, and gives every sharer a tree of its own, whatever the others write into theirs', async () => {
+    const nested = { data: { _entities: [{ __typename: 'User', id: '1', reviews: [{ id: 'r1', body: 'x'.repeat(2000), tags: [[1, 2], [3]] }] }, null], n: 0 } };
+    // The text carries an own "__proto__" key, as JSON.parse reads it: a copy must keep it as data.
+    const text = JSON.stringify(nested).replace('"n":0', '"n":0,"__proto__":{"polluted":true}');
+    const responses = await threeSharersOf(text);
 
     const parse = vi.spyOn(JSON, 'parse');
     const trees: Array<Record<string, any>> = [];
@@ -306,15 +312,7 @@ describe('createUndiciFetcher: sharing and pooling', () => {
     const depth = 20_000;
     const text = `{"data":{"deep":${'['.repeat(depth)}1${']'.repeat(depth)}}}`;
     expect(() => copyParsed(JSON.parse(text))).toThrow(RangeError);
-    const held: ServerResponse[] = [];
-    const server = await startServer((_req, res) => held.push(res));
-    const { fetcher } = fetcherOf();
-    const init = () => ({ method: 'POST', headers: { [PRINCIPAL]: encodeClaims(ANONYMOUS) }, body: query() });
-    const calls = [fetcher(server.url, init()), fetcher(server.url, init()), fetcher(server.url, init())];
-    await until(() => held.length === 1);
-    held[0]!.writeHead(200, { 'content-type': 'application/json' }).end(text);
-    const trees = await Promise.all((await Promise.all(calls)).map((r) => r.json() as Promise<{ data: { deep: unknown } }>));
-    expect(server.requests).toHaveLength(1);
+    const trees = await Promise.all((await threeSharersOf(text)).map((r) => r.json() as Promise<{ data: { deep: unknown } }>));
     expect(new Set(trees.map((t) => t.data.deep)).size).toBe(3);
     for (const tree of trees) {
       let v: unknown = tree.data.deep;
